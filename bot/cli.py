@@ -12,7 +12,11 @@ import sys
 from collections.abc import Sequence
 
 COMMAND_MODULES = [
+    "bot.commands.ingest",
     "bot.commands.analyse",
+    "bot.commands.feeds",
+    "bot.commands.run",
+    "bot.commands.brief",
 ]
 
 

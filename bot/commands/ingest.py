@@ -1,0 +1,108 @@
+"""``newsbrief ingest``: poll the feeds of FEEDS_FILE into the store, once or on a loop.
+
+``--once`` runs one cycle and prints what it did: feeds polled, not modified, new
+articles, duplicates, and each failure with its reason. It never stops at a bad feed
+(offline, every feed fails and is reported). Without ``--once`` it keeps polling, each
+feed when it is due, until interrupted; the service's scheduler does the same job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from datetime import timedelta
+from typing import Any, TextIO
+
+from bot.ingest.cycle import CycleReport, run_cycle
+from bot.ingest.fetch import Fetcher, FetchLimits
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ingest",
+        help="poll the feeds into the store (once, or until interrupted)",
+        description=(
+            "Poll the feeds of FEEDS_FILE (synced into the store first), fetch and extract "
+            "new articles, group them into stories. Prints a report of each cycle."
+        ),
+    )
+    parser.add_argument("--once", action="store_true", help="run one cycle and exit")
+    parser.add_argument(
+        "--feeds-file", help="a feeds.toml to use instead of FEEDS_FILE for this run"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the summary line, not each feed"
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    level = getattr(args, "log_level", None) or settings.log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        return asyncio.run(_main(args, settings))
+    except OSError as exc:
+        print(f"newsbrief ingest: {exc}", file=sys.stderr)
+        return 1
+    except ValueError as exc:  # a malformed feeds file
+        print(f"newsbrief ingest: {exc}", file=sys.stderr)
+        return 1
+
+
+async def _main(args: argparse.Namespace, settings: Any) -> int:
+    from bot.settings import load_feeds
+    from bot.store import Store
+
+    feeds = load_feeds(args.feeds_file or settings.feeds_file)
+    store = await Store.open(settings)
+    try:
+        await store.sync_feeds(feeds)
+        async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:
+            while True:
+                report = await run_cycle(store, settings, fetcher=fetcher)
+                print_report(report, sys.stdout, verbose=not args.quiet)
+                if args.once:
+                    return 0
+                await asyncio.sleep(await _seconds_to_next_poll(store, settings))
+    finally:
+        await store.close()
+
+
+async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
+    from bot.store.types import utcnow
+
+    times = [f.next_poll_at for f in await store.list_feeds(enabled_only=True) if not f.gone]
+    times = [t for t in times if t is not None]
+    if not times:
+        return float(settings.poll_interval)
+    wait = (min(times) - utcnow()) / timedelta(seconds=1)
+    return min(max(wait, 1.0), float(settings.poll_interval))
+
+
+def print_report(report: CycleReport, out: TextIO, *, verbose: bool = True) -> None:
+    """The cycle as a table of feeds (when verbose) and one summary line."""
+    if verbose and report.feeds:
+        width = min(max(len(f.name) for f in report.feeds), 40)
+        header = f"{'feed':<{width}}  {'status':<12} {'http':>4} {'items':>5} {'new':>4} "
+        print(header + f"{'dup':>4}  error", file=out)
+        for f in sorted(report.feeds, key=lambda r: (r.status != "ok", r.name)):
+            http = str(f.http_status) if f.http_status else "-"
+            print(
+                f"{f.name[:width]:<{width}}  {f.status:<12} {http:>4} {f.entries:>5} "
+                f"{f.new_articles:>4} {f.duplicates + f.near_duplicates:>4}  {f.error or ''}",
+                file=out,
+            )
+    print(
+        f"feeds polled: {report.feeds_polled}, not modified: {report.feeds_not_modified}, "
+        f"failed: {report.feeds_failed}, new articles: {report.new_articles}, "
+        f"duplicates: {report.duplicates} (+{report.near_duplicates} near-duplicates joined "
+        f"to stories), stories: {report.stories_created} new, {report.stories_updated} "
+        f"updated, {report.seconds:.2f} s",
+        file=out,
+    )

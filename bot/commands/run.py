@@ -1,0 +1,78 @@
+"""``newsbrief run [--webhook]``: the bot and its scheduler, in one process.
+
+Long polling by default (``worker: newsbrief run``); with ``--webhook`` Telegram posts
+updates to ``WEBHOOK_URL`` and every request must carry ``WEBHOOK_SECRET`` in the
+``X-Telegram-Bot-Api-Secret-Token`` header (``web: newsbrief run --webhook``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from urllib.parse import urlsplit
+
+from telegram import Update
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the Telegram bot and its scheduler",
+        description="Run the bot (long polling, or --webhook) with the feed poller and "
+        "the digest dispatcher. Needs TELEGRAM_BOT_TOKEN.",
+    )
+    parser.add_argument("--webhook", action="store_true",
+                        help="receive updates on WEBHOOK_URL instead of long polling")
+    parser.add_argument("--listen", default="0.0.0.0", help="webhook: address to listen on")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443),
+                        help="webhook: port to listen on (default: $PORT, else 8443)")
+    parser.add_argument("--no-poll", action="store_true",
+                        help="do not poll feeds (another process ingests)")
+    parser.set_defaults(handler=run)
+
+
+def _fail(message: str) -> int:
+    print(f"newsbrief run: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.logging_setup import configure_logging
+    from bot.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
+    if not settings.bot_token:
+        return _fail("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; put it in the "
+                     "environment or in .env)")
+    if args.webhook and not settings.webhook_url:
+        return _fail("--webhook needs WEBHOOK_URL (the public https URL Telegram posts to)")
+    configure_logging(args.log_level or settings.log_level)
+
+    from bot.store import Store
+    from bot.telegram.app import build_application
+
+    store = Store(settings)
+    app = build_application(settings, store, poll_feeds=not args.no_poll, migrate=True)
+    if args.webhook:
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        if not secret:
+            return _fail("--webhook needs WEBHOOK_SECRET (checked on every request)")
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        app.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

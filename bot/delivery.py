@@ -1,0 +1,337 @@
+"""The only way a message leaves the bot: paced, retried where that helps, recorded.
+
+Telegram allows about 30 messages a second overall (``AIORateLimiter`` on the
+``Application`` enforces that) and about one a second to one chat, which
+:class:`Delivery` paces itself. Errors are handled where they mean something:
+
+- ``RetryAfter``: wait what Telegram asks, then retry (bounded);
+- network errors and timeouts: retry with exponential backoff (bounded);
+- ``Forbidden`` (blocked, account deleted): deactivate the subscriber, never retry;
+- ``BadRequest``: a bug or a vanished chat: log it with the chat id, never retry.
+
+Digests go through the outbox (:meth:`Delivery.flush_outbox`): each message is in the
+store before it is sent and is marked once Telegram accepted it, so after a crash the
+next run sends exactly what was not yet accepted. Marks are written in small batches
+(every :attr:`mark_interval` seconds), so a crash can repeat at most the messages
+accepted in that last fraction of a second: the "messages in flight".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.store.subscribers import BotStore, OutboxRow
+
+log = logging.getLogger("newsbrief.delivery")
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The wait Telegram asked for, whatever type this PTB version returns it as."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)
+
+
+@dataclass
+class DeliveryReport:
+    """What one :meth:`Delivery.flush_outbox` run did."""
+
+    sent: int = 0
+    failed: int = 0
+    blocked: int = 0
+    retried: int = 0
+    seconds: float = 0.0
+    chats: set[int] = field(default_factory=set)
+
+    @property
+    def rate(self) -> float:
+        return self.sent / self.seconds if self.seconds else 0.0
+
+
+class SendFailed(Exception):
+    """A message was not delivered and will not be retried (reason in ``args[0]``)."""
+
+    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+        super().__init__(reason)
+        self.blocked = blocked
+
+
+class Delivery:
+    """Sends messages for the handlers and the jobs; nothing else calls ``send_message``."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        store: BotStore,
+        *,
+        per_chat_interval: float = 1.0,
+        max_retry_after: int = 5,
+        network_retries: int = 3,
+        backoff: float = 0.5,
+        max_backoff: float = 8.0,
+        concurrency: int = 100,
+        batch_size: int = 500,
+        lease: timedelta = timedelta(minutes=2),
+        mark_interval: float = 0.05,
+    ) -> None:
+        self.bot = bot
+        self.store = store
+        self.per_chat_interval = per_chat_interval
+        self.max_retry_after = max_retry_after
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.concurrency = concurrency
+        self.batch_size = batch_size
+        self.lease = lease
+        self.mark_interval = mark_interval
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_last: dict[int, float] = {}
+        self._flush_lock = asyncio.Lock()
+
+    # -- one message -------------------------------------------------------------------
+
+    async def _pace(self, chat_id: int) -> None:
+        last = self._chat_last.get(chat_id)
+        if last is not None:
+            wait = last + self.per_chat_interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    def _lock(self, chat_id: int) -> asyncio.Lock:
+        lock = self._chat_locks.get(chat_id)
+        if lock is None:
+            if len(self._chat_locks) > 50_000:
+                self._forget_idle()
+            lock = self._chat_locks[chat_id] = asyncio.Lock()
+        return lock
+
+    def _forget_idle(self) -> None:
+        cutoff = time.monotonic() - max(self.per_chat_interval, 1.0) * 2
+        for chat_id in [c for c, t in self._chat_last.items() if t < cutoff]:
+            lock = self._chat_locks.get(chat_id)
+            if lock is None or not lock.locked():
+                self._chat_locks.pop(chat_id, None)
+                self._chat_last.pop(chat_id, None)
+
+    async def send(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | dict | None = None,
+        reply_to: int | None = None,
+        story_ids: Sequence[int] = (),
+        kind: str = "reply",
+    ) -> Message | None:
+        """Send one HTML message now; ``None`` if it could not be delivered (logged)."""
+        try:
+            message = await self._send(chat_id, text, reply_markup, reply_to)
+        except SendFailed:
+            return None
+        if story_ids:
+            await self.store.link_message(chat_id, message.message_id, story_ids, kind)
+        return message
+
+    async def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        reply_markup: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        """Edit a message the bot sent (confirmations); errors logged, never raised."""
+        try:
+            await self._with_retries(
+                chat_id,
+                lambda: self.bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=reply_markup,
+                    disable_web_page_preview=True,
+                ),
+            )
+        except SendFailed:
+            return False
+        return True
+
+    async def _send(
+        self,
+        chat_id: int,
+        text: str,
+        reply_markup: InlineKeyboardMarkup | dict | None,
+        reply_to: int | None,
+    ) -> Message:
+        if isinstance(reply_markup, dict):
+            reply_markup = InlineKeyboardMarkup.de_json(reply_markup, self.bot)
+        reply = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+            if reply_to
+            else None
+        )
+        return await self._with_retries(
+            chat_id,
+            lambda: self.bot.send_message(
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=reply_markup,
+                reply_parameters=reply,
+                disable_web_page_preview=True,
+            ),
+        )
+
+    async def _with_retries(self, chat_id: int, call: Any) -> Any:
+        """Run one API call for ``chat_id`` paced, with the retry policy of this module."""
+        rate_limited = 0
+        network_failures = 0
+        async with self._lock(chat_id):
+            while True:
+                await self._pace(chat_id)
+                try:
+                    result = await call()
+                    self._chat_last[chat_id] = time.monotonic()
+                    return result
+                except RetryAfter as exc:
+                    rate_limited += 1
+                    wait = retry_after_seconds(exc)
+                    if rate_limited > self.max_retry_after:
+                        log.error("event=send_gave_up reason=retry_after chat_id=%s", chat_id)
+                        raise SendFailed("rate limited too many times") from exc
+                    log.warning(
+                        "event=retry_after chat_id=%s wait=%.1f attempt=%d",
+                        chat_id,
+                        wait,
+                        rate_limited,
+                    )
+                    await asyncio.sleep(wait)
+                except Forbidden as exc:
+                    log.info("event=chat_forbidden chat_id=%s reason=%r", chat_id, exc.message)
+                    await self.store.deactivate(chat_id, exc.message)
+                    raise SendFailed(exc.message, blocked=True) from exc
+                except BadRequest as exc:
+                    log.error("event=bad_request chat_id=%s error=%r", chat_id, exc.message)
+                    raise SendFailed(exc.message) from exc
+                except (TimedOut, NetworkError) as exc:
+                    network_failures += 1
+                    if network_failures > self.network_retries:
+                        log.error(
+                            "event=send_gave_up reason=network chat_id=%s error=%r",
+                            chat_id,
+                            str(exc),
+                        )
+                        raise SendFailed(f"network: {exc}") from exc
+                    delay = min(self.max_backoff, self.backoff * 2 ** (network_failures - 1))
+                    delay *= 0.5 + random.random() / 2
+                    log.warning(
+                        "event=network_retry chat_id=%s delay=%.2f attempt=%d error=%r",
+                        chat_id,
+                        delay,
+                        network_failures,
+                        str(exc),
+                    )
+                    await asyncio.sleep(delay)
+                except TelegramError as exc:
+                    log.error("event=send_failed chat_id=%s error=%r", chat_id, str(exc))
+                    raise SendFailed(str(exc)) from exc
+
+    # -- the outbox --------------------------------------------------------------------
+
+    async def flush_outbox(self, *, max_messages: int | None = None) -> DeliveryReport:
+        """Send every pending outbox message (digests), chats in parallel, each chat in order.
+
+        Only one flush runs at a time in a process; several processes share the work
+        through the store's leases.
+        """
+        async with self._flush_lock:
+            return await self._flush(max_messages)
+
+    async def _flush(self, max_messages: int | None) -> DeliveryReport:
+        report = DeliveryReport()
+        started = time.monotonic()
+        marks: list[tuple[int, int, int, Sequence[int]]] = []
+        done = asyncio.Event()
+
+        async def marker() -> None:
+            while not done.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(done.wait(), self.mark_interval)
+                if marks:
+                    batch = marks[:]
+                    del marks[: len(batch)]
+                    await self.store.mark_sent(batch)
+
+        async def send_chat(rows: list[OutboxRow]) -> None:
+            for row in rows:
+                try:
+                    message = await self._send(row.chat_id, row.text, row.reply_markup, None)
+                except SendFailed as exc:
+                    await self.store.mark_failed(row.id, str(exc))
+                    if exc.blocked:
+                        report.blocked += 1
+                        return  # the rest of this chat's rows were failed by deactivate()
+                    report.failed += 1
+                    continue
+                marks.append((row.id, row.chat_id, message.message_id, row.story_ids))
+                report.sent += 1
+                report.chats.add(row.chat_id)
+
+        mark_task = asyncio.create_task(marker())
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def guarded(rows: list[OutboxRow]) -> None:
+            async with sem:
+                await send_chat(rows)
+
+        try:
+            total = 0
+            while max_messages is None or total < max_messages:
+                size = self.batch_size
+                if max_messages is not None:
+                    size = min(size, max_messages - total)
+                rows = await self.store.claim_outbox(size, self.lease)
+                if not rows:
+                    break
+                total += len(rows)
+                by_chat: dict[int, list[OutboxRow]] = {}
+                for row in rows:
+                    by_chat.setdefault(row.chat_id, []).append(row)
+                await asyncio.gather(
+                    *(guarded(sorted(r, key=lambda x: x.seq)) for r in by_chat.values())
+                )
+        finally:
+            done.set()
+            await mark_task
+            if marks:
+                await self.store.mark_sent(marks[:])
+                marks.clear()
+        report.seconds = time.monotonic() - started
+        if report.sent or report.failed or report.blocked:
+            log.info(
+                "event=outbox_flushed sent=%d failed=%d blocked=%d seconds=%.2f rate=%.1f",
+                report.sent,
+                report.failed,
+                report.blocked,
+                report.seconds,
+                report.rate,
+            )
+        return report

@@ -1,0 +1,11 @@
+"""Feed polling, page fetching, extraction, dedupe and story clustering.
+
+The entry point is :func:`bot.ingest.cycle.run_cycle` (one cycle over the due feeds);
+the modules beside it each do one step and are usable alone.
+"""
+
+from __future__ import annotations
+
+from bot.ingest.cycle import CycleReport, FeedReport, run_cycle
+
+__all__ = ["CycleReport", "FeedReport", "run_cycle"]

@@ -1,0 +1,186 @@
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom) into plain entries, via feedparser.
+
+feedparser is only ever given bytes we fetched ourselves (with our limits and our SSRF
+guard), never a URL. Real feeds are messy: no link, no date, one GUID for every item,
+a wrong or missing charset, an HTML page instead of XML. Each entry still gets a stable
+``key`` (GUID, else link, else a hash of its text) so "have we seen it?" always has an
+answer, and a page that is not a feed at all raises :class:`FeedParseError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from bot.ingest.canonical import canonicalize_url
+
+
+class FeedParseError(Exception):
+    """The body is not a feed we can read (``kind`` is recorded as the feed's error)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(slots=True)
+class FeedEntry:
+    """One item of a feed, normalised; ``key`` identifies it within the feed forever."""
+
+    key: str
+    guid: str | None
+    link: str | None  # absolute http(s) URL, or None when the item has none
+    canonical_url: str | None
+    title: str
+    published: datetime | None
+    author: str | None = None
+    summary_html: str = ""
+    content_html: str = ""
+
+    @property
+    def feed_html(self) -> str:
+        """The richest body the feed itself carries (content:encoded beats summary)."""
+        return (
+            self.content_html
+            if len(self.content_html) >= len(self.summary_html)
+            else (self.summary_html)
+        )
+
+
+@dataclass(slots=True)
+class ParsedFeed:
+    title: str
+    link: str | None
+    ttl_minutes: int | None
+    entries: list[FeedEntry] = field(default_factory=list)
+    bozo: str | None = None  # feedparser's complaint, when it parsed anyway
+    encoding: str | None = None
+
+
+_FEED_MARKERS = re.compile(rb"<(rss|feed|rdf:RDF|channel)\b", re.IGNORECASE)
+
+
+def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse a fetched feed body; raise :class:`FeedParseError` when it is not a feed."""
+    if not body.strip():
+        raise FeedParseError("empty", "empty body")
+    # No Content-Location: feedparser would resolve a bare GUID ("item-17") against it
+    # and make it look like a link. Relative links are resolved here, knowingly.
+    headers: dict[str, str] = {}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    bozo = str(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
+    if not parsed.get("version") and not parsed.entries:
+        if not _FEED_MARKERS.search(body[:4096]):
+            raise FeedParseError("not_a_feed", f"no RSS or Atom document ({content_type})")
+        raise FeedParseError("malformed", bozo or "unreadable feed")
+    if bozo and not parsed.entries:
+        raise FeedParseError("malformed", bozo)
+    info = parsed.feed
+    entries: list[FeedEntry] = []
+    seen: set[str] = set()
+    for raw in parsed.entries:
+        entry = _entry(raw, url)
+        if entry is None or entry.key in seen:
+            continue  # a feed repeating one GUID: the first item wins
+        seen.add(entry.key)
+        entries.append(entry)
+    return ParsedFeed(
+        title=str(info.get("title") or "").strip(),
+        link=_http_url(info.get("link"), url),
+        ttl_minutes=_int(info.get("ttl")),
+        entries=entries,
+        bozo=bozo,
+        encoding=parsed.get("encoding"),
+    )
+
+
+def _entry(raw: Any, feed_url: str) -> FeedEntry | None:
+    link = None
+    links = raw.get("links") or []
+    if links:  # a real <link>: may be relative to the feed
+        link = _http_url(raw.get("link"), feed_url)
+        for alt in links:
+            if link is None and alt.get("rel", "alternate") == "alternate":
+                link = _http_url(alt.get("href"), feed_url)
+    guid = str(raw.get("id") or "").strip() or None
+    if link is None and guid and raw.get("guidislink", False):
+        link = _http_url(guid, None)  # a GUID is a link only if it is an absolute URL
+    title = _clean(str(raw.get("title") or ""))
+    summary = str(raw.get("summary") or "")
+    content = ""
+    for part in raw.get("content") or []:
+        value = str(part.get("value") or "")
+        if len(value) > len(content):
+            content = value
+    canonical = canonicalize_url(link) if link else None
+    if guid:
+        key = f"guid:{guid}"
+    elif canonical:
+        key = f"url:{canonical}"
+    elif title or summary or content:
+        digest = hashlib.sha1((title + "\0" + (content or summary)).encode()).hexdigest()
+        key = f"hash:{digest}"
+    else:
+        return None  # nothing to show and nothing to identify it by
+    author = _clean(str(raw.get("author") or "")) or None
+    return FeedEntry(
+        key=key,
+        guid=guid,
+        link=link,
+        canonical_url=canonical,
+        title=title,
+        published=_date(raw),
+        author=author,
+        summary_html=summary,
+        content_html=content,
+    )
+
+
+def _date(raw: Any) -> datetime | None:
+    for key in ("published", "updated", "created"):
+        # test the raw key first: asking feedparser for a missing published_parsed
+        # silently maps to updated_parsed, with a DeprecationWarning
+        value = raw.get(f"{key}_parsed") if dict.__contains__(raw, f"{key}_parsed") else None
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, TypeError):
+                continue
+    return None
+
+
+def _http_url(value: Any, base: str | None) -> str | None:
+    if not value:
+        return None
+    url = str(value).strip()
+    if base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url
+
+
+def _int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()

@@ -1,0 +1,438 @@
+"""Fetching feeds and pages politely and safely: one shared httpx client, hard limits.
+
+Everything that comes from the network is hostile until proven otherwise, so every
+request here has a connect and a read timeout and a total deadline, a cap on the bytes
+received *and* on the bytes once decompressed (gzip bombs), a cap on redirects with
+each hop checked again, and only http(s) to public addresses (unless the settings allow
+private ones, as the tests do). Concurrency is limited overall and per host, so one
+slow site cannot hold up the others and no site is hammered.
+
+Failures are raised as :class:`FetchError` with a short ``kind`` the caller records
+(``timeout``, ``http_status``, ``too_large``...), never as a bare httpx exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import ipaddress
+import logging
+import socket
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+try:  # brotli is an httpx extra we depend on; tolerate its absence anyway
+    import brotli
+except ImportError:  # pragma: no cover
+    brotli = None
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief; news brief bot; feed reader)"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.3"
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """The knobs of :class:`Fetcher`; :meth:`from_settings` reads them from the settings."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    total_timeout: float = 45.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_decoded_bytes: int = 20 * 1024 * 1024
+    max_redirects: int = 5
+    max_connections: int = 20
+    max_per_host: int = 2
+    allow_private_hosts: bool = False
+    user_agent: str = USER_AGENT
+    http2: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> FetchLimits:
+        """The limits named in :class:`bot.settings.Settings`; defaults for the rest."""
+        names = {
+            "connect_timeout": "http_connect_timeout",
+            "read_timeout": "http_read_timeout",
+            "total_timeout": "http_total_timeout",
+            "max_body_bytes": "http_max_body_bytes",
+            "max_decoded_bytes": "http_max_decoded_bytes",
+            "max_redirects": "http_max_redirects",
+            "max_connections": "http_max_concurrency",
+            "max_per_host": "http_per_host_concurrency",
+            "allow_private_hosts": "allow_private_hosts",
+            "user_agent": "user_agent",
+        }
+        values: dict[str, Any] = {}
+        for field_name, setting in names.items():
+            value = getattr(settings, setting, None)
+            if value is not None:
+                values[field_name] = value
+        limits = cls(**values)
+        # the total deadline and the decoded cap follow the others unless set explicitly
+        if "total_timeout" not in values:
+            total = limits.connect_timeout + 2 * limits.read_timeout
+            limits = replace(limits, total_timeout=total)
+        if "max_decoded_bytes" not in values:
+            limits = replace(limits, max_decoded_bytes=max(4 * limits.max_body_bytes, 1 << 20))
+        return limits
+
+
+class FetchError(Exception):
+    """A fetch that did not produce a usable body; ``kind`` is what the store records."""
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        url: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.url = url
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(slots=True)
+class FetchResult:
+    """A response we accepted: 2xx with its (decoded) body, or 304 with none."""
+
+    url: str  # after redirects
+    status: int
+    headers: httpx.Headers
+    body: bytes = b""
+    permanent_url: str | None = None  # set when every redirect hop was permanent
+    elapsed: float = 0.0
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+    @property
+    def etag(self) -> str | None:
+        return self.headers.get("etag")
+
+    @property
+    def last_modified(self) -> str | None:
+        return self.headers.get("last-modified")
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    now_ts = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now_ts)
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address (not private, loopback, link-local...)."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+async def check_destination(url: str, *, allow_private: bool) -> None:
+    """Refuse anything but http(s) to public addresses (every address the name resolves to)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FetchError("bad_scheme", f"scheme {parts.scheme!r} not allowed", url=url)
+    host = parts.hostname
+    if not host:
+        raise FetchError("bad_url", "no host", url=url)
+    if allow_private:
+        return
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError("bad_url", str(exc), url=url) from None
+    try:
+        ipaddress.ip_address(host)
+        addresses = [host]
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        try:
+            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as exc:
+            raise FetchError("dns", f"cannot resolve {host}: {exc}", url=url) from None
+        addresses = [info[4][0] for info in infos]
+    blocked = [a for a in addresses if not is_public_address(a)]
+    if blocked or not addresses:
+        raise FetchError(
+            "blocked_address",
+            f"{host} resolves to a non-public address ({', '.join(blocked) or 'none'})",
+            url=url,
+        )
+
+
+class _BoundedDecoder:
+    """Decompress a Content-Encoding chain chunk by chunk, never past ``limit`` bytes out."""
+
+    def __init__(self, encodings: list[str], limit: int, url: str) -> None:
+        self.limit = limit
+        self.url = url
+        self.total = 0
+        self.steps: list[str] = []
+        for enc in reversed(encodings):  # the last encoding applied is undone first
+            enc = enc.strip().lower()
+            if enc in ("", "identity"):
+                continue
+            if enc in ("gzip", "x-gzip", "deflate") or (enc == "br" and brotli is not None):
+                self.steps.append(enc)
+            else:
+                raise FetchError("decode", f"unsupported content-encoding {enc!r}", url=url)
+        self._objs: list[Any] = []
+        for enc in self.steps:
+            if enc in ("gzip", "x-gzip"):
+                self._objs.append(zlib.decompressobj(zlib.MAX_WBITS | 16))
+            elif enc == "deflate":
+                self._objs.append(None)  # zlib or raw deflate: decided on the first bytes
+            else:
+                self._objs.append(brotli.Decompressor())
+
+    def _one(self, index: int, data: bytes, room: int) -> bytes:
+        enc, obj = self.steps[index], self._objs[index]
+        if enc == "deflate" and obj is None:
+            # RFC says zlib-wrapped; some servers send raw deflate: sniff the header.
+            wrapped = (
+                len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
+            )
+            obj = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            self._objs[index] = obj
+        if enc == "br":
+            out = obj.process(data, output_buffer_limit=room + 1)
+            if len(out) > room or not obj.can_accept_more_data():
+                raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+            return out
+        out = obj.decompress(data, room + 1)
+        if len(out) > room or obj.unconsumed_tail:
+            raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+        return out
+
+    def feed(self, data: bytes) -> bytes:
+        try:
+            for index in range(len(self.steps)):
+                data = self._one(index, data, self.limit - self.total)
+        except (zlib.error, getattr(brotli, "error", zlib.error)) as exc:
+            raise FetchError("decode", f"bad compressed body: {exc}", url=self.url) from None
+        self.total += len(data)
+        if self.total > self.limit:
+            raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+        return data
+
+
+class Fetcher:
+    """A shared, polite HTTP client: one per process (or per cycle), closed with ``aclose``."""
+
+    def __init__(
+        self,
+        limits: FetchLimits | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.limits = limits or FetchLimits()
+        lim = self.limits
+        self._client = httpx.AsyncClient(
+            http2=lim.http2,
+            follow_redirects=False,  # we follow ourselves, checking every hop
+            timeout=httpx.Timeout(
+                connect=lim.connect_timeout,
+                read=lim.read_timeout,
+                write=lim.read_timeout,
+                pool=lim.total_timeout,
+            ),
+            limits=httpx.Limits(
+                max_connections=lim.max_connections,
+                max_keepalive_connections=lim.max_connections,
+            ),
+            headers={"User-Agent": lim.user_agent, "Accept-Encoding": self._accept_encoding()},
+            transport=transport,
+        )
+        self._overall = asyncio.Semaphore(lim.max_connections)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    @staticmethod
+    def _accept_encoding() -> str:
+        return "gzip, deflate, br" if brotli is not None else "gzip, deflate"
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self._hosts.get(host)
+        if slot is None:
+            slot = self._hosts[host] = asyncio.Semaphore(self.limits.max_per_host)
+        return slot
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str = PAGE_ACCEPT,
+    ) -> FetchResult:
+        """GET ``url`` following redirects; raise :class:`FetchError` unless 2xx or 304."""
+        started = time.monotonic()
+        budget = [self.limits.total_timeout]  # seconds left, spent only while connected
+        result = await self._follow(url, etag, last_modified, accept, budget)
+        result.elapsed = time.monotonic() - started
+        return result
+
+    async def _follow(
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        accept: str,
+        budget: list[float],
+    ) -> FetchResult:
+        seen: list[str] = []
+        all_permanent = True
+        current = url
+        while True:
+            if current in seen:
+                raise FetchError("redirect_loop", f"redirect loop via {current}", url=url)
+            if len(seen) > self.limits.max_redirects:
+                raise FetchError(
+                    "too_many_redirects", f"more than {self.limits.max_redirects}", url=url
+                )
+            seen.append(current)
+            await check_destination(current, allow_private=self.limits.allow_private_hosts)
+            headers = {"Accept": accept}
+            if etag:
+                headers["If-None-Match"] = etag
+            if last_modified:
+                headers["If-Modified-Since"] = last_modified
+            result = await self._one(current, headers, budget)
+            if result.status in REDIRECT_STATUSES:
+                location = result.headers.get("location")
+                if not location:
+                    raise FetchError(
+                        "http_status", "redirect without Location", url=url, status=result.status
+                    )
+                all_permanent = all_permanent and result.status in PERMANENT_REDIRECTS
+                current = urljoin(current, location.strip())
+                continue
+            result.redirects = seen[1:]
+            if seen[1:] and all_permanent:
+                result.permanent_url = result.url
+            return result
+
+    async def _one(self, url: str, headers: Mapping[str, str], budget: list[float]) -> FetchResult:
+        # The total deadline runs only once we hold a connection slot: waiting our turn
+        # behind other pages of the same host is politeness, not the server's slowness.
+        async with self._overall, self._host_slot(url):
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(max(budget[0], 0.001)):
+                    return await self._request(url, headers)
+            except TimeoutError:
+                raise FetchError(
+                    "timeout", f"no complete answer within {self.limits.total_timeout:g}s", url=url
+                ) from None
+            finally:
+                budget[0] -= time.monotonic() - started
+
+    async def _request(self, url: str, headers: Mapping[str, str]) -> FetchResult:
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status in REDIRECT_STATUSES or status == 304:
+                    return FetchResult(url=url, status=status, headers=response.headers)
+                if not 200 <= status < 300:
+                    raise FetchError(
+                        "http_status",
+                        f"HTTP {status}",
+                        url=url,
+                        status=status,
+                        retry_after=parse_retry_after(response.headers.get("retry-after")),
+                    )
+                body = await self._read_body(response, url)
+                return FetchResult(url=url, status=status, headers=response.headers, body=body)
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", type(exc).__name__, url=url) from None
+        except httpx.TransportError as exc:
+            raise FetchError("connect", f"{type(exc).__name__}: {exc}", url=url) from None
+
+    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
+        lim = self.limits
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > lim.max_body_bytes:
+            raise FetchError("too_large", f"Content-Length {declared} over the cap", url=url)
+        encodings = response.headers.get("content-encoding", "").split(",")
+        decoder = _BoundedDecoder(encodings, lim.max_decoded_bytes, url)
+        received = 0
+        chunks: list[bytes] = []
+        async for raw in response.aiter_raw():
+            received += len(raw)
+            if received > lim.max_body_bytes:
+                raise FetchError("too_large", f"body over {lim.max_body_bytes} bytes", url=url)
+            chunks.append(decoder.feed(raw) if decoder.steps else raw)
+        if not decoder.steps and received > lim.max_decoded_bytes:
+            raise FetchError("too_large", "body over the cap", url=url)
+        return b"".join(chunks)
+
+
+def http_date(when: datetime) -> str:
+    """Format a datetime as an HTTP date (for If-Modified-Since built from our own clock)."""
+    return email.utils.format_datetime(when.astimezone(UTC), usegmt=True)

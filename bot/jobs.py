@@ -1,0 +1,228 @@
+"""The scheduler's few jobs: poll feeds, send the digests that are due, clean up.
+
+Not one job per user: each subscriber row holds ``next_digest_at`` (UTC) and the
+dispatcher, run every minute, claims the due rows, writes their digests to the outbox
+and moves their schedule to the next day in one transaction, then flushes the outbox.
+A crash before that commit leaves the subscriber due (the next run builds the digest);
+a crash after it leaves the messages in the outbox (the next run sends those not yet
+marked). A digest that fell due longer ago than ``DIGEST_STALENESS_HOURS`` (the bot was
+down) is skipped to the next day rather than sent late.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.delivery import Delivery, DeliveryReport
+from bot.digest import describe_local, is_stale, next_digest_at
+from bot.settings import Settings
+from bot.store import Store, utcnow
+from bot.store.subscribers import BotStore, NewOutboxMessage, SubscriberInfo
+from bot.telegram.briefs import Briefs
+from bot.telegram.render import StoryBrief, esc, render_digest
+from summarizer.gazetteer import country_name
+
+log = logging.getLogger("newsbrief.jobs")
+
+FIRST_DIGEST_WINDOW = timedelta(hours=24)
+MAX_DIGEST_WINDOW = timedelta(hours=48)
+DIGEST_STORIES = 8
+CLAIM_BATCH = 500
+
+
+def parse_hhmm(value: str) -> time:
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
+def names(codes: Sequence[str]) -> str:
+    """``Iran``, ``Iran and Russia``, ``Iran, Russia and Israel``."""
+    parts = [country_name(c) for c in codes]
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@dataclass
+class DigestPlan:
+    """What one dispatch run decided: messages to queue, stories to remember, schedules."""
+
+    messages: list[NewOutboxMessage] = field(default_factory=list)
+    delivered: list[tuple[int, int]] = field(default_factory=list)
+    schedule: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
+    skipped_stale: int = 0
+    quiet: int = 0
+
+
+class DigestBuilder:
+    """Builds digests; stories are read once per (countries, window) in a run."""
+
+    def __init__(self, briefs: Briefs, bot_store: BotStore, settings: Settings) -> None:
+        self.briefs = briefs
+        self.bot_store = bot_store
+        self.settings = settings
+
+    def window_start(self, sub: SubscriberInfo, now: datetime) -> datetime:
+        if sub.last_digest_at is None:
+            return now - FIRST_DIGEST_WINDOW
+        return max(sub.last_digest_at, now - MAX_DIGEST_WINDOW)
+
+    async def stories(
+        self,
+        codes: Sequence[str],
+        since: datetime,
+        cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]],
+    ) -> list[StoryBrief]:
+        key = (tuple(sorted(codes)), since.replace(second=0, microsecond=0))
+        if key not in cache:
+            cache[key] = await self.briefs.for_countries(codes, key[1], limit=DIGEST_STORIES * 2)
+        return cache[key]
+
+    def pages(self, sub: SubscriberInfo, stories: Sequence[StoryBrief], now: datetime
+              ) -> list[tuple[str, list[int]]]:
+        when = describe_local(now, sub.timezone).split(" (")[0].rsplit(" ", 1)[0]
+        if not stories:
+            if not sub.quiet_notice:
+                return []
+            return [(f"Nothing new on {esc(names(sub.codes))} since your last digest.", [])]
+        return render_digest(
+            stories,
+            heading=f"Your digest · {names(sub.codes)} · {when}",
+            footer="Reply to this message to ask about these stories.",
+        )
+
+    async def plan(self, conn: Any, subs: Sequence[SubscriberInfo], now: datetime,
+                   *, scheduled: bool = True) -> DigestPlan:
+        """Digests for ``subs`` (claimed in ``conn``), and each one's next due time."""
+        plan = DigestPlan()
+        cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]] = {}
+        wanted: dict[int, list[StoryBrief]] = {}
+        for sub in subs:
+            if scheduled and sub.next_digest_at is not None and is_stale(
+                sub.next_digest_at, now, self.settings.digest_staleness_hours
+            ):
+                plan.skipped_stale += 1
+                nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
+                plan.schedule.append((sub.chat_id, nxt, None))
+                log.info("event=digest_skipped_stale chat_id=%s due=%s next=%s",
+                         sub.chat_id, sub.next_digest_at.isoformat(), nxt.isoformat())
+                continue
+            if sub.codes:
+                wanted[sub.chat_id] = await self.stories(
+                    sub.codes, self.window_start(sub, now), cache
+                )
+        all_story_ids = sorted({s.story_id for v in wanted.values() for s in v})
+        seen = await self.bot_store.delivered_story_ids(conn, list(wanted), all_story_ids)
+        for sub in subs:
+            if sub.chat_id not in wanted:
+                if not any(c == sub.chat_id for c, _n, _l in plan.schedule):
+                    nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
+                    plan.schedule.append((sub.chat_id, nxt, None))
+                continue
+            fresh = [s for s in wanted[sub.chat_id] if (sub.chat_id, s.story_id) not in seen]
+            fresh = fresh[:DIGEST_STORIES]
+            pages = self.pages(sub, fresh, now)
+            if not fresh:
+                plan.quiet += 1
+            due = sub.next_digest_at or now
+            key = f"{sub.chat_id}:{due:%Y%m%dT%H%M}" if scheduled else None
+            for seq, (text, ids) in enumerate(pages):
+                plan.messages.append(
+                    NewOutboxMessage(sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids)
+                )
+            plan.delivered.extend((sub.chat_id, s.story_id) for s in fresh)
+            nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, max(now, due))
+            plan.schedule.append((sub.chat_id, nxt if scheduled else sub.next_digest_at, now))
+        return plan
+
+
+@dataclass
+class DispatchReport:
+    subscribers: int = 0
+    messages: int = 0
+    skipped_stale: int = 0
+    quiet: int = 0
+    delivery: DeliveryReport | None = None
+
+
+async def dispatch_digests(
+    bot_store: BotStore,
+    builder: DigestBuilder,
+    delivery: Delivery | None,
+    *,
+    now: datetime | None = None,
+    batch: int = CLAIM_BATCH,
+) -> DispatchReport:
+    """Queue the digests that are due (one transaction per batch), then send the outbox."""
+    now = now or utcnow()
+    report = DispatchReport()
+    while True:
+        async with bot_store.engine.begin() as conn:
+            subs = await bot_store.claim_due(conn, now, batch)
+            if not subs:
+                break
+            plan = await builder.plan(conn, subs, now)
+            await bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
+        report.subscribers += len(subs)
+        report.messages += len(plan.messages)
+        report.skipped_stale += plan.skipped_stale
+        report.quiet += plan.quiet
+    if report.subscribers:
+        log.info(
+            "event=digests_queued subscribers=%d messages=%d skipped_stale=%d quiet=%d",
+            report.subscribers, report.messages, report.skipped_stale, report.quiet,
+        )
+    if delivery is not None:
+        report.delivery = await delivery.flush_outbox()
+    return report
+
+
+async def poll_feeds(store: Store, settings: Settings) -> Any:
+    """One ingestion cycle over the due feeds (bot.ingest.run_cycle)."""
+    from bot.ingest import run_cycle
+
+    return await run_cycle(store, settings)
+
+
+async def cleanup(store: Store, bot_store: BotStore, settings: Settings) -> dict[str, int]:
+    """Forget old outbox rows and message links; prune old articles."""
+    older = utcnow() - timedelta(days=settings.retention_days)
+    result = await bot_store.cleanup(older)
+    pruned = await store.prune(older)
+    result["articles"] = pruned.articles
+    log.info("event=cleanup %s", " ".join(f"{k}={v}" for k, v in result.items()))
+    return result
+
+
+def build_scheduler(
+    store: Store,
+    bot_store: BotStore,
+    builder: DigestBuilder,
+    delivery: Delivery,
+    settings: Settings,
+    *,
+    poll: bool = True,
+) -> AsyncIOScheduler:
+    """The three jobs; each runs alone (``max_instances=1``) and coalesces missed runs."""
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
+    if poll:
+        scheduler.add_job(
+            poll_feeds, "interval", seconds=max(60, min(settings.poll_interval, 900)),
+            args=[store, settings], id="poll_feeds", next_run_time=utcnow(), **defaults,
+        )
+    scheduler.add_job(
+        dispatch_digests, "interval", seconds=60, args=[bot_store, builder, delivery],
+        id="dispatch_digests", next_run_time=utcnow() + timedelta(seconds=5), **defaults,
+    )
+    scheduler.add_job(
+        cleanup, "interval", hours=24, args=[store, bot_store, settings], id="cleanup",
+        next_run_time=utcnow() + timedelta(minutes=10), **defaults,
+    )
+    return scheduler

@@ -1,0 +1,159 @@
+"""The tables of ingestion: feeds, what they have shown us, articles and stories.
+
+Other parts of the bot add their own tables on the same :class:`Base` (and their own
+Alembic revisions chained on ``0001``). The schema is created by the migrations, never
+by ``create_all``, so a change here needs a revision in ``migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.store.types import JSONType, UTCDateTime, utcnow
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every newsbrief table (constraint names are deterministic)."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSONType,
+    }
+
+
+class Feed(Base):
+    """A feed we poll, with its polling state (conditional GET validators, health)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    html_url: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    country: Mapped[str | None] = mapped_column(String(2))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    # conditional GET
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    # schedule and health
+    last_polled_at: Mapped[datetime | None]
+    next_poll_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)  # HTTP 410, or moved for good
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"Feed(id={self.id!r}, url={self.url!r})"
+
+
+class SeenEntry(Base):
+    """A feed entry already handled, keyed by guid or link (hashed: keys can be long)."""
+
+    __tablename__ = "seen_entries"
+    __table_args__ = (UniqueConstraint("feed_id", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(40))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Article(Base):
+    """One article: its text, where it came from, and the summarizer's analysis of it."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    canonical_url: Mapped[str] = mapped_column(Text)
+    # sha1 of canonical_url: the unique key (a btree on long URLs can overflow on PostgreSQL)
+    canonical_hash: Mapped[str] = mapped_column(String(40), unique=True)
+    guid: Mapped[str | None] = mapped_column(Text)
+    feed_id: Mapped[int | None] = mapped_column(
+        ForeignKey("feeds.id", ondelete="SET NULL"), index=True
+    )
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    text: Mapped[str] = mapped_column(Text, default="")
+    text_source: Mapped[str] = mapped_column(String(8), default="page")  # 'page' | 'feed'
+    language: Mapped[str | None] = mapped_column(String(16))
+    analysis: Mapped[dict[str, Any] | None]
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # little-endian uint64s
+    content_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+
+    def __repr__(self) -> str:
+        return f"Article(id={self.id!r}, url={self.canonical_url!r})"
+
+
+class Story(Base):
+    """Articles about the same event, across outlets, and the brief made of them."""
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    headline: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    brief: Mapped[dict[str, Any] | None]
+    article_count: Mapped[int] = mapped_column(Integer, default=0)
+    source_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoryArticle(Base):
+    """Membership of an article in a story; an article belongs to one story at most."""
+
+    __tablename__ = "story_articles"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, unique=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StoryCountry(Base):
+    """A country a story is about, with its salience; feeds /brief and the digests."""
+
+    __tablename__ = "story_countries"
+    __table_args__ = (Index("ix_story_countries_code_updated", "code", "updated_at"),)
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    score: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,138 @@
+"""What the store's queries return when a row of one table is not enough.
+
+Plain frozen dataclasses: they outlive the session that read them and carry no lazy
+loading, so handlers and jobs can pass them around freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.store.models import Article
+
+
+def url_hash(value: str) -> str:
+    """The fixed-size key under which long strings (URLs, guids) are made unique."""
+    return hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def pack_signature(values: bytes | Iterable[int]) -> bytes:
+    """A MinHash signature (datasketch ``hashvalues``: uint64s) as little-endian bytes."""
+    if isinstance(values, bytes | bytearray | memoryview):
+        return bytes(values)
+    numbers = [int(v) for v in values]
+    return struct.pack(f"<{len(numbers)}Q", *numbers)
+
+
+def unpack_signature(data: bytes) -> tuple[int, ...]:
+    """Inverse of :func:`pack_signature` (or ``numpy.frombuffer(data, dtype='<u8')``)."""
+    return struct.unpack(f"<{len(data) // 8}Q", data)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """One line of ``newsbrief feeds``: how a feed is doing."""
+
+    id: int
+    name: str
+    url: str
+    country: str | None
+    enabled: bool
+    status: str  # "ok" | "failing" | "gone" | "never polled" | "disabled"
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    consecutive_failures: int
+    items_seen: int
+    next_poll_at: datetime | None
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class SyncResult:
+    """What :meth:`Store.sync_feeds` changed, by URL."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MinhashRow:
+    """A recent article's MinHash signature, and the story it belongs to (if any yet)."""
+
+    article_id: int
+    story_id: int | None
+    signature: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoryCandidate:
+    """A recent story, with what clustering compares a new article against."""
+
+    id: int
+    headline: str
+    created_at: datetime
+    updated_at: datetime
+    article_count: int
+    source_count: int
+    countries: dict[str, float]  # code -> salience
+    people: list[str]  # names from the brief
+
+
+@dataclass(frozen=True, slots=True)
+class StorySummary:
+    """A story as listed by /brief and the digests: its brief, ranked by importance."""
+
+    id: int
+    headline: str
+    brief: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    article_count: int
+    source_count: int
+    salience: float  # of the country asked about (the highest of them, for digests)
+    importance: float
+    codes: tuple[str, ...] = ()  # which of the asked-for countries it matched
+
+
+@dataclass(frozen=True, slots=True)
+class StoryDetail:
+    """One story with the articles behind it (for follow-up questions and links)."""
+
+    id: int
+    headline: str
+    brief: dict[str, Any] | None
+    created_at: datetime
+    updated_at: datetime
+    article_count: int
+    source_count: int
+    countries: dict[str, float]
+    articles: list[Article]  # detached ORM rows, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    articles: int
+    seen_entries: int
+    stories: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    """Counts for /stats and the logs."""
+
+    feeds: int
+    feeds_enabled: int
+    feeds_failing: int
+    feeds_gone: int
+    articles: int
+    articles_24h: int
+    stories: int
+    stories_24h: int
+    last_article_at: datetime | None

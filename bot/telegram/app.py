@@ -1,0 +1,191 @@
+"""The python-telegram-bot ``Application``: handlers, rate limiter, delivery, scheduler.
+
+:func:`build_application` wires everything; :func:`running` starts it for long polling
+in tests and benchmarks (``initialize`` + our setup + ``start`` + polling), the same
+setup :meth:`Application.run_polling` / ``run_webhook`` get through ``post_init``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot.delivery import Delivery
+from bot.jobs import DigestBuilder, build_scheduler
+from bot.settings import Settings
+from bot.store import Store
+from bot.store.subscribers import BotStore
+from bot.telegram import handlers as h
+from bot.telegram.briefs import Briefs
+
+log = logging.getLogger("newsbrief.app")
+
+
+def build_application(
+    settings: Settings,
+    store: Store,
+    *,
+    token: str | None = None,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    rate_limit: float | None = 30.0,
+    per_chat_interval: float = 1.0,
+    delivery_options: dict[str, Any] | None = None,
+    scheduler: bool = True,
+    poll_feeds: bool = True,
+    pool_size: int = 256,
+    migrate: bool = False,
+) -> Application:
+    """The bot, ready for ``run_polling``/``run_webhook`` or :func:`running`.
+
+    ``rate_limit`` is the overall messages/second (Telegram allows about 30); ``None``
+    turns the limiter off (benchmarks of the bot's own throughput).
+    """
+    token = token or settings.bot_token
+    if not token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    builder = ApplicationBuilder().token(token).job_queue(None).concurrent_updates(64)
+    if base_url:
+        builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    builder = (
+        builder.connection_pool_size(pool_size)
+        .pool_timeout(10.0)
+        .connect_timeout(5.0)
+        .read_timeout(10.0)
+        .write_timeout(10.0)
+        .get_updates_read_timeout(15.0)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=rate_limit,
+                overall_time_period=1,
+                group_max_rate=20,
+                group_time_period=60,
+                max_retries=0,  # RetryAfter is handled (and bounded) by bot.delivery
+            )
+        )
+    app = builder.post_init(setup).post_shutdown(teardown).build()
+    bot_store = BotStore(store.engine)
+    briefs = Briefs(store)
+    app.bot_data["nb"] = h.BotContext(
+        settings=settings,
+        store=store,
+        bot_store=bot_store,
+        briefs=briefs,
+        digests=DigestBuilder(briefs, bot_store, settings),
+    )
+    app.bot_data["options"] = {
+        "per_chat_interval": per_chat_interval,
+        "delivery": delivery_options or {},
+        "scheduler": scheduler,
+        "poll_feeds": poll_feeds,
+        "migrate": migrate,
+    }
+    add_handlers(app)
+    return app
+
+
+def add_handlers(app: Application) -> None:
+    commands = {
+        "start": h.start,
+        "help": h.help_command,
+        "subscribe": h.subscribe,
+        "unsubscribe": h.unsubscribe,
+        "subscriptions": h.subscriptions,
+        "brief": h.brief,
+        "settings": h.settings_command,
+        "digest": h.digest_now,
+        "stop": h.stop,
+        "stats": h.stats,
+        "feeds": h.feeds,
+    }
+    for name, callback in commands.items():
+        app.add_handler(CommandHandler(name, callback))
+    app.add_handler(CallbackQueryHandler(h.button))
+    app.add_handler(
+        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.question)
+    )
+    app.add_error_handler(on_error)
+
+
+async def on_error(update: object, context: Any) -> None:
+    chat = getattr(getattr(update, "effective_chat", None), "id", None)
+    log.error("event=handler_error chat_id=%s error=%r", chat, str(context.error),
+              exc_info=context.error)
+
+
+async def setup(app: Application) -> None:
+    """After ``initialize``: delivery, the command menu, outbox claims, the scheduler."""
+    nb: h.BotContext = app.bot_data["nb"]
+    options = app.bot_data["options"]
+    if options["migrate"]:
+        from bot.settings import load_feeds
+
+        await nb.store.migrate()
+        await nb.store.sync_feeds(load_feeds(nb.settings.feeds_file))
+    nb.delivery = Delivery(
+        app.bot,
+        nb.bot_store,
+        per_chat_interval=options["per_chat_interval"],
+        **options["delivery"],
+    )
+    # SQLite means one process: claims left by a killed predecessor are void now.
+    if nb.store.dialect == "sqlite":
+        await nb.bot_store.release_claims(everyone=True)
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in h.COMMANDS])
+    except Exception as exc:  # the menu is a nicety; never fail start-up on it
+        log.warning("event=set_commands_failed error=%r", str(exc))
+    if options["scheduler"]:
+        scheduler = build_scheduler(
+            nb.store, nb.bot_store, nb.digests, nb.delivery, nb.settings,
+            poll=options["poll_feeds"],
+        )
+        scheduler.start()
+        app.bot_data["scheduler"] = scheduler
+    log.info("event=bot_ready username=%s", app.bot.username)
+
+
+async def teardown(app: Application) -> None:
+    scheduler = app.bot_data.pop("scheduler", None)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+
+
+@contextlib.asynccontextmanager
+async def running(app: Application, *, poll_interval: float = 0.0) -> AsyncIterator[Application]:
+    """Run ``app`` with long polling inside an ``async with`` (tests, benchmarks)."""
+    await app.initialize()
+    try:
+        await setup(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(
+            poll_interval=poll_interval, timeout=timedelta(seconds=1), drop_pending_updates=False,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        try:
+            yield app
+        finally:
+            if app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await teardown(app)
+    finally:
+        await app.shutdown()

@@ -1,0 +1,161 @@
+"""From the store to what a reader sees: stories as briefs with sources, and answers.
+
+Handlers and the digest job ask this module for :class:`StoryBrief` objects and
+follow-up :class:`~summarizer.answer.Answer` objects; it reads the store (stories,
+their articles and sources) and keeps a small cache of parsed articles, since the same
+story is asked about by many readers.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.store import Article, Feed, Store, Story, StoryArticle, StorySummary, utcnow
+from bot.telegram.render import Source, StoryBrief
+from summarizer.answer import Answer, Document, answer_question
+from summarizer.brief import Analysis, Brief, CountryScore, Person, Quote
+
+
+def brief_from_dict(data: dict[str, Any] | None, headline: str) -> Brief:
+    """A :class:`Brief` from the JSON the store keeps (``Brief.to_dict()``)."""
+    if not data:
+        return Brief(headline=headline)
+    return Brief(
+        headline=data.get("headline") or headline,
+        key_points=[str(p) for p in data.get("key_points", [])],
+        quotes=[
+            Quote(
+                text=q.get("text", ""),
+                start=int(q.get("start", 0) or 0),
+                end=int(q.get("end", 0) or 0),
+                speaker=q.get("speaker"),
+                speaker_title=q.get("speaker_title"),
+                cue=q.get("cue"),
+            )
+            for q in data.get("quotes", [])
+        ],
+        countries=[
+            CountryScore(c["code"], c.get("name", c["code"]), float(c.get("score", 0)))
+            for c in data.get("countries", [])
+        ],
+        people=[Person(p["name"], p.get("title")) for p in data.get("people", [])],
+    )
+
+
+class Briefs:
+    """Read briefs, sources and article analyses for the bot."""
+
+    def __init__(self, store: Store, *, cache_size: int = 256) -> None:
+        self.store = store
+        self._docs: OrderedDict[int, tuple[datetime, list[Document]]] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def sources(self, story_ids: Sequence[int]) -> dict[int, list[Source]]:
+        """The articles behind each story as links, most recent first."""
+        if not story_ids:
+            return {}
+        query = (
+            select(
+                StoryArticle.story_id,
+                Article.url,
+                Article.outlet,
+                Article.title,
+                Feed.name,
+            )
+            .join(Article, Article.id == StoryArticle.article_id)
+            .outerjoin(Feed, Feed.id == Article.feed_id)
+            .where(StoryArticle.story_id.in_(list(story_ids)))
+            .order_by(
+                StoryArticle.story_id,
+                func.coalesce(Article.published_at, Article.fetched_at).desc(),
+            )
+        )
+        out: dict[int, list[Source]] = {i: [] for i in story_ids}
+        async with self.store.session() as session:
+            for story_id, url, outlet, title, feed_name in (await session.execute(query)).all():
+                out[story_id].append(Source(url=url, outlet=outlet or feed_name, title=title))
+        return out
+
+    async def from_summaries(self, summaries: Sequence[StorySummary]) -> list[StoryBrief]:
+        sources = await self.sources([s.id for s in summaries])
+        return [
+            StoryBrief(s.id, brief_from_dict(s.brief, s.headline), sources.get(s.id, []))
+            for s in summaries
+        ]
+
+    async def for_countries(
+        self, codes: Iterable[str], since: datetime, limit: int | None = 3
+    ) -> list[StoryBrief]:
+        summaries = await self.store.stories_since(list(codes), since, limit=limit)
+        return await self.from_summaries(summaries)
+
+    async def story(self, story_id: int) -> StoryBrief | None:
+        async with self.store.session() as session:
+            row = await session.get(Story, story_id)
+            if row is None:
+                return None
+            headline, brief = row.headline, row.brief
+        sources = await self.sources([story_id])
+        return StoryBrief(story_id, brief_from_dict(brief, headline), sources[story_id])
+
+    async def recent_story_ids(self, hours: float = 24, limit: int = 30) -> list[int]:
+        """The latest stories, whatever the country (questions with no brief before them)."""
+        since = utcnow() - timedelta(hours=hours)
+        async with self.store.session() as session:
+            rows = await session.scalars(
+                select(Story.id)
+                .where(Story.updated_at >= since)
+                .order_by(Story.source_count.desc(), Story.updated_at.desc())
+                .limit(limit)
+            )
+            return list(rows)
+
+    async def countries_with_news(self, since: datetime, limit: int = 8) -> list[str]:
+        """Country codes with the most stories since ``since`` (for "nothing on X")."""
+        from bot.store import StoryCountry
+
+        async with self.store.session() as session:
+            rows = await session.execute(
+                select(StoryCountry.code, func.count())
+                .where(StoryCountry.updated_at >= since)
+                .group_by(StoryCountry.code)
+                .order_by(func.count().desc(), StoryCountry.code)
+                .limit(limit)
+            )
+            return [code for code, _n in rows.all()]
+
+    async def documents(self, story_ids: Sequence[int]) -> list[Document]:
+        """The articles behind the stories, parsed for answering (cached per story version)."""
+        docs: list[Document] = []
+        for story_id in story_ids:
+            detail = await self.store.get_story(story_id)
+            if detail is None:
+                continue
+            cached = self._docs.get(story_id)
+            if cached and cached[0] == detail.updated_at:
+                self._docs.move_to_end(story_id)
+                docs.extend(cached[1])
+                continue
+            built = [_document(a) for a in detail.articles if a.text]
+            self._docs[story_id] = (detail.updated_at, built)
+            while len(self._docs) > self._cache_size:
+                self._docs.popitem(last=False)
+            docs.extend(built)
+        return docs
+
+    async def answer(self, question: str, story_ids: Sequence[int]) -> Answer:
+        return answer_question(question, await self.documents(story_ids))
+
+
+def _document(article: Article) -> Document:
+    analysis = (
+        Analysis.from_dict(article.analysis, text=article.text, title=article.title)
+        if article.analysis
+        else Analysis(text=article.text, title=article.title)
+    )
+    return Document(analysis=analysis, url=article.url, source=article.outlet, title=article.title)

@@ -1,0 +1,652 @@
+"""What the bot does for each command, button and question.
+
+Handlers read and write the store and answer through :class:`~bot.delivery.Delivery`
+(never ``update.message.reply_text``), so every message is paced, retried and logged in
+one place. Everything a user typed is escaped before it is echoed.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
+
+from bot.delivery import Delivery
+from bot.digest import (
+    BadTime,
+    BadTimezone,
+    describe_local,
+    next_digest_at,
+    parse_time,
+    parse_timezone,
+)
+from bot.jobs import DigestBuilder, names, parse_hhmm
+from bot.settings import Settings
+from bot.store import Store, utcnow
+from bot.store.subscribers import BotStore, SubscriberInfo
+from bot.telegram import keyboards as kb
+from bot.telegram.briefs import Briefs
+from bot.telegram.render import (
+    clip,
+    esc,
+    link,
+    outlet_name,
+    render_more_quotes,
+    render_source_list,
+    render_story,
+    speaker_line,
+)
+from summarizer.answer import Answer
+from summarizer.gazetteer import (
+    all_countries,
+    country_name,
+    lookup_country,
+    parse_country_list,
+    suggest_countries,
+)
+
+log = logging.getLogger("newsbrief.telegram")
+
+BRIEF_STORIES = 3
+DEFAULT_WINDOW_HOURS = 24
+FOLLOW_UP_WINDOW = timedelta(hours=2)
+QUOTE_MARKS = "“”\"' "
+_WINDOW_RE = re.compile(r"^(\d{1,3})\s*([hdw])$", re.IGNORECASE)
+
+COMMANDS = [
+    ("start", "What this bot does"),
+    ("brief", "Top stories for a country: /brief Iran"),
+    ("subscribe", "Daily digest for countries: /subscribe Iran, Russia"),
+    ("unsubscribe", "Stop a country: /unsubscribe Iran"),
+    ("subscriptions", "Your countries"),
+    ("digest", "Your digest now"),
+    ("settings", "Digest time, time zone, pause"),
+    ("help", "Every command with an example"),
+    ("stop", "Unsubscribe and delete your data"),
+]
+
+HELP = """<b>newsbrief</b>: the day's news by country, in short briefs with the words of officials.
+
+/brief Iran: top stories about Iran from the last 24 hours
+/brief Iran 3d: the same over 3 days (also 12h, 1w)
+/subscribe Iran, Russia: a daily digest on those countries
+/subscribe: choose countries from a list
+/unsubscribe Iran: stop one country
+/subscriptions: your countries, with buttons to remove them
+/digest: your digest now
+/settings: show digest time, zone and pause
+/settings time 07:30: digest time (your local time)
+/settings tz Europe/Berlin: time zone (or UTC+2, or a city)
+/settings pause, /settings resume: stop and restart digests
+/settings quiet off: no message on days without news
+/stop: unsubscribe and delete everything the bot keeps about you
+
+Reply to a brief or a digest with a question (“What did Shoigu say about sanctions?”) \
+and the answer comes from the articles behind it."""
+
+
+@dataclass
+class BotContext:
+    """What every handler needs; lives in ``application.bot_data["nb"]``."""
+
+    settings: Settings
+    store: Store
+    bot_store: BotStore
+    briefs: Briefs
+    digests: DigestBuilder
+    delivery: Delivery | None = None
+
+    @property
+    def out(self) -> Delivery:
+        assert self.delivery is not None, "delivery is set up in post_init"
+        return self.delivery
+
+    def is_admin(self, user_id: int | None) -> bool:
+        return user_id is not None and user_id in self.settings.admin_ids
+
+
+def ctx_of(context: ContextTypes.DEFAULT_TYPE) -> BotContext:
+    return context.application.bot_data["nb"]
+
+
+def chat_of(update: Update) -> int:
+    assert update.effective_chat is not None
+    return update.effective_chat.id
+
+
+async def ensure(nb: BotContext, update: Update) -> SubscriberInfo:
+    """The chat's subscriber row, created with the default digest time and zone."""
+    chat_id = chat_of(update)
+    settings = nb.settings
+    at = settings.default_digest_time
+    zone = settings.default_timezone
+    user = update.effective_user
+    return await nb.bot_store.ensure_subscriber(
+        chat_id,
+        digest_time=f"{at:%H:%M}",
+        timezone=zone,
+        next_digest_at=next_digest_at(at, zone, utcnow()),
+        first_name=user.first_name if user else None,
+        language_code=user.language_code if user else None,
+    )
+
+
+def arg_text(context: ContextTypes.DEFAULT_TYPE) -> str:
+    return " ".join(context.args or []).strip()
+
+
+# -- /start, /help -------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    await ensure(nb, update)
+    text = (
+        "<b>Welcome to newsbrief.</b>\n"
+        "I turn the day's news into short briefs by country: the key points, "
+        "and what officials said, with their names and titles.\n\n"
+        "Tap a country to get a daily digest of it, or type /subscribe Iran. "
+        "/brief Iran shows the top stories now; /help lists everything."
+    )
+    markup = kb.countries_keyboard([(c, country_name(c)) for c in kb.POPULAR], "sub", columns=4)
+    await nb.out.send(chat_of(update), text, reply_markup=markup)
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await ctx_of(context).out.send(chat_of(update), HELP)
+
+
+# -- countries -----------------------------------------------------------------------
+
+
+async def _suggest(nb: BotContext, chat_id: int, term: str, action: str) -> None:
+    """An unknown country: say so, and offer the close matches as buttons."""
+    suggestions = suggest_countries(term, 3)
+    if suggestions:
+        first = suggestions[0][1]
+        text = f"I don't know “{esc(clip(term, 60))}”. Did you mean {esc(first)}?"
+        markup = kb.countries_keyboard([(c, n) for c, n, _s in suggestions], action, columns=3)
+        await nb.out.send(chat_id, text, reply_markup=markup)
+    else:
+        await nb.out.send(
+            chat_id,
+            f"I don't know a country called “{esc(clip(term, 60))}”. Try a name (Iran), "
+            "a code (IR) or a demonym (Iranian); /subscribe alone shows a list.",
+        )
+
+
+async def _country_list(nb: BotContext) -> list[tuple[str, str]]:
+    """Every country, those with news in the last day first."""
+    with_news = await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24), limit=24)
+    first = [(c, country_name(c)) for c in with_news]
+    rest = [(c, n) for c, n in all_countries() if c not in set(with_news)]
+    return first + rest
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    await ensure(nb, update)
+    text = arg_text(context)
+    if not text:
+        countries = await _country_list(nb)
+        await nb.out.send(
+            chat_id,
+            "Choose a country for your daily digest (countries with news today first):",
+            reply_markup=kb.paged_countries_keyboard(countries, "sub", 0, page_action="subp"),
+        )
+        return
+    codes, unknown = parse_country_list(text)
+    if codes:
+        await _do_subscribe(nb, chat_id, codes)
+    for term in unknown:
+        await _suggest(nb, chat_id, term, "sub")
+
+
+async def _do_subscribe(nb: BotContext, chat_id: int, codes: list[str]) -> None:
+    new = await nb.bot_store.subscribe(chat_id, codes)
+    sub = await nb.bot_store.get_subscriber(chat_id)
+    assert sub is not None
+    old = [c for c in codes if c not in new]
+    parts = []
+    if new:
+        parts.append(f"Subscribed to {esc(names(new))}.")
+    if old:
+        parts.append(f"Already following {esc(names(old))}.")
+    when = (
+        f"Your digest comes daily at {esc(sub.digest_time)} ({esc(sub.timezone)})"
+        if not sub.paused
+        else "Your digests are paused (/settings resume)"
+    )
+    parts.append(f"{when}; /settings changes that. /brief {esc(country_name(codes[0]))} shows "
+                 "the news now.")
+    await nb.out.send(chat_id, " ".join(parts))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    sub = await nb.bot_store.get_subscriber(chat_id)
+    text = arg_text(context)
+    if not text:
+        await _list_subscriptions(nb, chat_id, sub)
+        return
+    codes, unknown = parse_country_list(text)
+    gone = await nb.bot_store.unsubscribe(chat_id, codes) if codes and sub else []
+    not_there = [c for c in codes if c not in gone]
+    parts = []
+    if gone:
+        parts.append(f"Unsubscribed from {esc(names(gone))}.")
+    if not_there:
+        parts.append(f"You were not following {esc(names(not_there))}.")
+    if parts:
+        await nb.out.send(chat_id, " ".join(parts))
+    for term in unknown:
+        await _suggest(nb, chat_id, term, "unsub")
+
+
+async def _list_subscriptions(nb: BotContext, chat_id: int, sub: SubscriberInfo | None) -> None:
+    if not sub or not sub.codes:
+        await nb.out.send(chat_id, "You follow no countries yet. Try /subscribe Iran.")
+        return
+    listed = [(c, country_name(c)) for c in sub.codes]
+    await nb.out.send(
+        chat_id,
+        f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
+        reply_markup=kb.remove_keyboard(listed),
+    )
+
+
+async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    await _list_subscriptions(nb, chat_id, await nb.bot_store.get_subscriber(chat_id))
+
+
+# -- /brief --------------------------------------------------------------------------
+
+
+def parse_window(text: str) -> tuple[str, float | None]:
+    """``"Iran 3d"`` → ``("Iran", 72.0)``; no window → ``(text, None)``."""
+    parts = text.split()
+    if parts:
+        m = _WINDOW_RE.match(parts[-1])
+        if m:
+            hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2).lower()]
+            return " ".join(parts[:-1]), float(min(max(hours, 1), 24 * 30))
+    return text, None
+
+
+def window_label(hours: float) -> str:
+    if hours % 24 == 0:
+        days = int(hours // 24)
+        return "24 hours" if days == 1 else f"{days} days"
+    return f"{int(hours)} hours"
+
+
+async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    query, hours = parse_window(arg_text(context))
+    if not query:
+        sub = await nb.bot_store.get_subscriber(chat_id)
+        if sub and sub.codes:
+            await send_brief(nb, chat_id, list(sub.codes), hours or DEFAULT_WINDOW_HOURS)
+            return
+        await nb.out.send(chat_id, "Which country? For example: /brief Iran, or /brief Iran 3d.")
+        return
+    code = lookup_country(query)
+    if code is None:
+        await _suggest(nb, chat_id, query, "brief")
+        return
+    await send_brief(nb, chat_id, [code], hours or DEFAULT_WINDOW_HOURS)
+
+
+async def send_brief(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
+    """The top stories for the countries, one message per story with its buttons."""
+    since = utcnow() - timedelta(hours=hours)
+    stories = await nb.briefs.for_countries(codes, since, limit=BRIEF_STORIES)
+    label = names(codes)
+    if not stories:
+        await _nothing(nb, chat_id, codes, hours)
+        return
+    header = f"<b>{esc(label)}</b> · last {window_label(hours)}"
+    for i, story in enumerate(stories):
+        text = render_story(story)
+        if i == 0 and len(header) + 2 + len(text) <= 4096:
+            text = f"{header}\n\n{text}"
+        await nb.out.send(
+            chat_id,
+            text,
+            reply_markup=kb.story_keyboard(story.story_id),
+            story_ids=[story.story_id],
+            kind="brief",
+        )
+
+
+async def _nothing(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
+    """Nothing in the window: say so and offer a longer window or countries with news."""
+    label = names(codes)
+    rows = []
+    longer = next((h for h in (72, 168, 720) if h > hours), None)
+    if longer and len(codes) == 1:
+        rows.append([kb.button(f"Last {window_label(longer)}", "win", codes[0], int(longer))])
+    with_news = [c for c in await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24))
+                 if c not in codes][:6]
+    if with_news:
+        rows += kb.countries_keyboard(
+            [(c, country_name(c)) for c in with_news], "brief", columns=3
+        ).inline_keyboard
+    text = f"No stories about {esc(label)} in the last {window_label(hours)}."
+    if with_news:
+        text += " Countries with news today are below."
+    elif longer:
+        text += " Try a longer window."
+    await nb.out.send(chat_id, text, reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+# -- settings ------------------------------------------------------------------------
+
+
+def settings_text(sub: SubscriberInfo) -> str:
+    state = "paused" if sub.paused else "on"
+    lines = [
+        "<b>Your settings</b>",
+        f"Digest: {state}, daily at {esc(sub.digest_time)} ({esc(sub.timezone)})",
+        f"Countries: {esc(names(list(sub.codes))) or 'none yet (/subscribe Iran)'}",
+        f"Note on quiet days: {'on' if sub.quiet_notice else 'off'}",
+    ]
+    if sub.next_digest_at and not sub.paused:
+        lines.append(f"Next digest: {esc(describe_local(sub.next_digest_at, sub.timezone))}")
+    lines.append("Change: /settings time 07:30 · /settings tz Europe/Berlin · /settings pause")
+    return "\n".join(lines)
+
+
+async def _reschedule(nb: BotContext, chat_id: int, **values: object) -> SubscriberInfo:
+    sub = await nb.bot_store.get_subscriber(chat_id)
+    assert sub is not None
+    at = str(values.get("digest_time", sub.digest_time))
+    zone = str(values.get("timezone", sub.timezone))
+    values["next_digest_at"] = next_digest_at(parse_hhmm(at), zone, utcnow())
+    await nb.bot_store.update_subscriber(chat_id, **values)
+    info = await nb.bot_store.get_subscriber(chat_id)
+    assert info is not None
+    return info
+
+
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    sub = await ensure(nb, update)
+    args = context.args or []
+    if not args:
+        await nb.out.send(chat_id, settings_text(sub),
+                          reply_markup=kb.settings_keyboard(sub.paused, sub.quiet_notice))
+        return
+    what, rest = args[0].lower(), " ".join(args[1:]).strip()
+    if what == "time":
+        try:
+            at = parse_time(rest)
+        except BadTime:
+            await nb.out.send(chat_id, f"“{esc(clip(rest, 40))}” is not a time. "
+                              "Try /settings time 07:30.")
+            return
+        sub = await _reschedule(nb, chat_id, digest_time=f"{at:%H:%M}")
+        await nb.out.send(chat_id, f"Digest time set to {at:%H:%M} ({esc(sub.timezone)}). "
+                          f"Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.")
+    elif what in ("tz", "timezone", "zone"):
+        try:
+            zone = parse_timezone(rest)
+        except BadTimezone:
+            await nb.out.send(chat_id, f"I don't know the time zone “{esc(clip(rest, 40))}”. "
+                              "Try Europe/Berlin, UTC+2 or a city like Tehran.")
+            return
+        sub = await _reschedule(nb, chat_id, timezone=zone)
+        await nb.out.send(chat_id, f"Time zone set to {esc(zone)}. "
+                          f"Next digest: {esc(describe_local(sub.next_digest_at, zone))}.")
+    elif what in ("pause", "resume"):
+        await _pause(nb, chat_id, what == "pause")
+    elif what == "quiet" and rest.lower() in ("on", "off"):
+        await nb.bot_store.update_subscriber(chat_id, quiet_notice=rest.lower() == "on")
+        await nb.out.send(chat_id, f"Note on quiet days: {rest.lower()}.")
+    else:
+        await nb.out.send(chat_id, "Try /settings time 07:30, /settings tz Europe/Berlin, "
+                          "/settings pause or /settings resume.")
+
+
+async def _pause(nb: BotContext, chat_id: int, pause: bool) -> None:
+    if pause:
+        await nb.bot_store.update_subscriber(chat_id, paused=True)
+        await nb.out.send(chat_id, "Digests paused. /settings resume starts them again.")
+    else:
+        sub = await _reschedule(nb, chat_id, paused=False)
+        await nb.out.send(chat_id, "Digests resumed. Next: "
+                          f"{esc(describe_local(sub.next_digest_at, sub.timezone))}.")
+
+
+# -- /digest -------------------------------------------------------------------------
+
+
+async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    sub = await ensure(nb, update)
+    if not sub.codes:
+        await nb.out.send(chat_id, "You follow no countries yet. Try /subscribe Iran.")
+        return
+    now = utcnow()
+    async with nb.bot_store.engine.begin() as conn:
+        plan = await nb.digests.plan(conn, [sub], now, scheduled=False)
+        await nb.bot_store.record_digest(conn, (), plan.delivered, plan.schedule)
+    if not plan.messages:
+        await nb.out.send(chat_id, f"Nothing new on {esc(names(list(sub.codes)))} "
+                          "since your last digest.")
+    for m in plan.messages:
+        await nb.out.send(chat_id, m.text, story_ids=list(m.story_ids), kind="digest")
+
+
+# -- /stop ---------------------------------------------------------------------------
+
+
+async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    await nb.out.send(
+        chat_of(update),
+        "This unsubscribes you from everything and deletes what I keep about you "
+        "(countries, settings, message history). Are you sure?",
+        reply_markup=kb.confirm_stop_keyboard(),
+    )
+
+
+# -- admin ---------------------------------------------------------------------------
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    if not nb.is_admin(update.effective_user.id if update.effective_user else None):
+        await nb.out.send(chat_id, "That command is for the bot's admins.")
+        return
+    counts = await nb.bot_store.counts()
+    st = await nb.store.stats()
+    text = "\n".join(
+        [
+            "<b>Stats</b>",
+            f"Subscribers: {counts['subscribers']} ({counts['active']} active, "
+            f"{counts['with_countries']} with countries)",
+            f"Stories: {st.stories_24h} in 24 h ({st.stories} kept); "
+            f"articles: {st.articles_24h} in 24 h",
+            f"Feeds: {st.feeds_enabled} enabled, {st.feeds_failing} failing, "
+            f"{st.feeds_gone} gone",
+            f"Messages (24 h): {counts['sent_24h']} sent, {counts['failed_24h']} failed, "
+            f"{counts['pending']} pending",
+        ]
+    )
+    await nb.out.send(chat_id, text)
+
+
+async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    if not nb.is_admin(update.effective_user.id if update.effective_user else None):
+        await nb.out.send(chat_id, "That command is for the bot's admins.")
+        return
+    health = await nb.store.feed_health()
+    if not health:
+        await nb.out.send(chat_id, "No feeds configured.")
+        return
+    lines = ["<b>Feeds</b>"]
+    for f in health[:60]:
+        mark = {"ok": "✅", "failing": "⚠️", "gone": "⛔"}.get(f.status, "·")
+        err = f" — {esc(clip(f.last_error or '', 80))}" if f.status == "failing" else ""
+        lines.append(f"{mark} {esc(f.name)}: {esc(f.status)}, {f.articles} articles{err}")
+    from bot.telegram.render import pack
+
+    for page in pack([[line] for line in lines]):
+        await nb.out.send(chat_id, page)
+
+
+# -- follow-up questions -------------------------------------------------------------
+
+
+def render_answer(answer: Answer, *, from_recent: bool = False) -> str:
+    if not answer.found:
+        return "I couldn't find that in these articles."
+    parts = []
+    if from_recent:
+        parts.append("<i>From the last day's stories:</i>")
+    if answer.person:
+        name, title = answer.person
+        parts.append(f"<b>{esc(name)}</b>: {esc(title)}.")
+    for item in answer.items:
+        if item.is_quote and item.speaker:
+            from summarizer.brief import Quote
+
+            q = Quote(item.text, 0, 0, item.speaker, item.speaker_title)
+            words = clip(item.text.strip(QUOTE_MARKS), 500)
+            body = f"<i>“{esc(words)}”</i> — {speaker_line(q)}"
+        else:
+            body = esc(clip(item.text, 500))
+        if item.url:
+            body += f" ({link(item.url, outlet_name(item.url, item.source))})"
+        parts.append(body)
+    return "\n\n".join(parts)
+
+
+async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A message that is not a command: a question about the brief it replies to."""
+    nb = ctx_of(context)
+    chat_id = chat_of(update)
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    story_ids: list[int] | None = None
+    reply = message.reply_to_message
+    if reply is not None:
+        story_ids = await nb.bot_store.stories_of_message(chat_id, reply.message_id)
+    if story_ids is None:
+        story_ids = await nb.bot_store.latest_stories(chat_id, utcnow() - FOLLOW_UP_WINDOW)
+    from_recent = False
+    if not story_ids:
+        story_ids = await nb.briefs.recent_story_ids(24)
+        from_recent = True
+    if not story_ids:
+        await nb.out.send(chat_id, "There are no stories yet to answer from. Try /brief Iran.",
+                          reply_to=message.message_id)
+        return
+    answer = await nb.briefs.answer(message.text, story_ids)
+    await nb.out.send(chat_id, render_answer(answer, from_recent=from_recent),
+                      reply_to=message.message_id)
+
+
+# -- buttons -------------------------------------------------------------------------
+
+
+async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    nb = ctx_of(context)
+    query = update.callback_query
+    if query is None:
+        return
+    chat_id = chat_of(update)
+    action, args = kb.parse(query.data or "")
+    await query.answer()
+    try:
+        await _button(nb, update, chat_id, action, args)
+    except (ValueError, IndexError):
+        log.warning("event=bad_callback chat_id=%s data=%r", chat_id, query.data)
+        await nb.out.send(chat_id, "That button is no longer valid.")
+
+
+async def _button(nb: BotContext, update: Update, chat_id: int, action: str, args: list[str]
+                  ) -> None:
+    query = update.callback_query
+    assert query is not None
+    message_id = query.message.message_id if query.message else None
+    if action == "sub":
+        await ensure(nb, update)
+        await _do_subscribe(nb, chat_id, [args[0].upper()])
+    elif action == "unsub":
+        gone = await nb.bot_store.unsubscribe(chat_id, [args[0]])
+        sub = await nb.bot_store.get_subscriber(chat_id)
+        text = (f"Unsubscribed from {esc(country_name(args[0]))}." if gone
+                else f"You were not following {esc(country_name(args[0]))}.")
+        if sub and sub.codes and message_id:
+            listed = [(c, country_name(c)) for c in sub.codes]
+            await nb.out.edit(chat_id, message_id,
+                              f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
+                              reply_markup=kb.remove_keyboard(listed))
+        await nb.out.send(chat_id, text)
+    elif action == "subp":
+        countries = await _country_list(nb)
+        if message_id:
+            await nb.out.edit(
+                chat_id, message_id,
+                "Choose a country for your daily digest (countries with news today first):",
+                reply_markup=kb.paged_countries_keyboard(countries, "sub", int(args[0]),
+                                                         page_action="subp"),
+            )
+    elif action == "brief":
+        await send_brief(nb, chat_id, [args[0].upper()], DEFAULT_WINDOW_HOURS)
+    elif action == "win":
+        await send_brief(nb, chat_id, [args[0].upper()], float(int(args[1])))
+    elif action in ("mq", "src", "ask"):
+        story = await nb.briefs.story(int(args[0]))
+        if story is None:
+            await nb.out.send(chat_id, "That story is no longer available.")
+        elif action == "mq":
+            await nb.out.send(chat_id, render_more_quotes(story), story_ids=[story.story_id],
+                              kind="quotes")
+        elif action == "src":
+            await nb.out.send(chat_id, render_source_list(story), story_ids=[story.story_id],
+                              kind="sources")
+        else:
+            await nb.out.send(
+                chat_id,
+                f"Ask me about <b>{esc(clip(story.brief.headline, 120))}</b>: reply to this "
+                "message with your question, e.g. “Who said what about sanctions?”",
+                story_ids=[story.story_id],
+                kind="ask",
+            )
+    elif action == "stop":
+        if args[0] == "yes":
+            await nb.bot_store.delete_user_data(chat_id)
+            text = "Done: you are unsubscribed and your data is deleted. /start to come back."
+        else:
+            text = "Cancelled: nothing was changed."
+        if message_id:
+            await nb.out.edit(chat_id, message_id, text)
+        else:
+            await nb.out.send(chat_id, text)
+    elif action == "set":
+        await ensure(nb, update)
+        if args[0] in ("pause", "resume"):
+            await _pause(nb, chat_id, args[0] == "pause")
+        elif args[0] in ("quiet_on", "quiet_off"):
+            await nb.bot_store.update_subscriber(chat_id, quiet_notice=args[0] == "quiet_on")
+            await nb.out.send(chat_id, f"Note on quiet days: {args[0].split('_')[1]}.")
+    else:
+        raise ValueError(action)

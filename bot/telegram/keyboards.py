@@ -1,0 +1,104 @@
+"""Inline keyboards and their callback data (``action:arg``, always under 64 bytes).
+
+Callback data carries ids only (a story id, a country code, a page number); whatever
+a button acts on is read from the store when it is pressed, so buttons keep working
+after a restart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+MAX_CALLBACK_BYTES = 64
+POPULAR = ("US", "UA", "RU", "IR", "IL", "CN", "GB", "DE")
+PAGE_SIZE = 12
+
+
+def data(action: str, *args: object) -> str:
+    """``action:arg1:arg2``, checked against Telegram's 64-byte limit."""
+    value = ":".join([action, *(str(a) for a in args)])
+    if len(value.encode()) > MAX_CALLBACK_BYTES:
+        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {value!r}")
+    return value
+
+
+def parse(value: str) -> tuple[str, list[str]]:
+    action, *args = (value or "").split(":")
+    return action, args
+
+
+def button(text: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=data(action, *args))
+
+
+def story_keyboard(story_id: int) -> InlineKeyboardMarkup:
+    """Under each brief: more quotes, sources, ask."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                button("More quotes", "mq", story_id),
+                button("Sources", "src", story_id),
+                button("Ask about this", "ask", story_id),
+            ]
+        ]
+    )
+
+
+def countries_keyboard(
+    countries: Sequence[tuple[str, str]], action: str, *, columns: int = 2
+) -> InlineKeyboardMarkup:
+    """One button per (code, name), ``action:CODE``."""
+    rows: list[list[InlineKeyboardButton]] = []
+    for i in range(0, len(countries), columns):
+        rows.append([button(name, action, code) for code, name in countries[i : i + columns]])
+    return InlineKeyboardMarkup(rows)
+
+
+def paged_countries_keyboard(
+    countries: Sequence[tuple[str, str]], action: str, page: int, *, page_action: str
+) -> InlineKeyboardMarkup:
+    """A page of countries with ◀ ▶ buttons (``page_action:N``)."""
+    pages = max(1, (len(countries) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = max(0, min(page, pages - 1))
+    chunk = countries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    markup = countries_keyboard(chunk, action, columns=3)
+    rows = [list(r) for r in markup.inline_keyboard]
+    nav = []
+    if page > 0:
+        nav.append(button("◀", page_action, page - 1))
+    nav.append(button(f"{page + 1}/{pages}", page_action, page))
+    if page < pages - 1:
+        nav.append(button("▶", page_action, page + 1))
+    rows.append(nav)
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm_stop_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button("Yes, delete my data", "stop", "yes"), button("Cancel", "stop", "no")]]
+    )
+
+
+def settings_keyboard(paused: bool, quiet_notice: bool) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                button("Resume digests", "set", "resume")
+                if paused
+                else button("Pause digests", "set", "pause"),
+                button(
+                    "Quiet-day note: on" if quiet_notice else "Quiet-day note: off",
+                    "set",
+                    "quiet_off" if quiet_notice else "quiet_on",
+                ),
+            ]
+        ]
+    )
+
+
+def remove_keyboard(countries: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(f"✕ {name}", "unsub", code)] for code, name in countries]
+    )

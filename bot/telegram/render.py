@@ -1,0 +1,255 @@
+"""Briefs, digests and answers as Telegram HTML, in messages that Telegram accepts.
+
+Every piece of text that came from an article, a feed or a user goes through
+:func:`esc`; links through :func:`link`. A message is built from *blocks* (each a
+complete, closed HTML fragment) and :func:`pack` puts blocks into messages under
+:data:`LIMIT` characters, so a split never falls inside a tag, and a split between
+stories is preferred to one inside a story.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from summarizer.brief import Brief, Quote
+
+#: Telegram's limit is 4096 characters after entity parsing; we keep the raw HTML under
+#: it, which is stricter and leaves room for nothing to go wrong.
+LIMIT = 4096
+MAX_KEY_POINTS = 4
+MAX_QUOTES = 3
+QUOTE_CHARS = 320
+POINT_CHARS = 300
+
+
+def esc(text: str | None) -> str:
+    """Text for Telegram HTML: ``<``, ``>``, ``&`` and quotes escaped."""
+    return html.escape(text or "", quote=True)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:-") + "…"
+
+
+def link(url: str, label: str) -> str:
+    """An ``<a>`` with the URL and the label escaped; plain label when the URL is not http(s)."""
+    if not url or urlsplit(url).scheme not in ("http", "https"):
+        return esc(label)
+    return f'<a href="{esc(url)}">{esc(label)}</a>'
+
+
+def outlet_name(url: str, name: str | None = None) -> str:
+    """The outlet as a reader knows it: its configured name, else the host without www."""
+    if name:
+        return name
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One article behind a story: where it was published."""
+
+    url: str
+    outlet: str | None = None
+    title: str | None = None
+
+
+@dataclass(slots=True)
+class StoryBrief:
+    """A story ready to show: its id (for buttons), the brief and its sources."""
+
+    story_id: int
+    brief: Brief
+    sources: list[Source] = field(default_factory=list)
+
+
+def speaker_line(quote: Quote) -> str:
+    """``Mohammad-Reza Ashtiani, Iranian Defense Minister`` (escaped)."""
+    who = esc(quote.speaker)
+    if quote.speaker_title:
+        title = quote.speaker_title.strip()
+        if title.lower().startswith("the "):
+            title = title[4:]
+        who += f", {esc(title)}"
+    return who
+
+
+def render_quote(quote: Quote, limit: int = QUOTE_CHARS) -> str:
+    """``“…” — Name, Title``: quote in italics, speaker after an em dash."""
+    text = clip(quote.text.strip().strip("“”\"'‘’ "), limit)
+    return f"<i>“{esc(text)}”</i> — {speaker_line(quote)}"
+
+
+def render_sources(sources: Sequence[Source], limit: int = 5) -> str:
+    """Links to the outlets, deduplicated by outlet."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for s in sources:
+        name = outlet_name(s.url, s.outlet)
+        if name in seen:
+            continue
+        seen.add(name)
+        parts.append(link(s.url, name))
+        if len(parts) >= limit:
+            break
+    more = len({outlet_name(s.url, s.outlet) for s in sources}) - len(parts)
+    text = ", ".join(parts)
+    if more > 0:
+        text += f" +{more}"
+    return text
+
+
+def story_blocks(
+    story: StoryBrief,
+    *,
+    max_points: int = MAX_KEY_POINTS,
+    max_quotes: int = MAX_QUOTES,
+    index: int | None = None,
+) -> list[str]:
+    """One story as blocks: headline, key points, quotes, sources."""
+    brief = story.brief
+    number = f"{index}. " if index is not None else ""
+    blocks = [f"<b>{number}{esc(clip(brief.headline, 200))}</b>"]
+    points = [p for p in brief.key_points if p.strip()][:max_points]
+    if points:
+        blocks.append("\n".join(f"• {esc(clip(p, POINT_CHARS))}" for p in points))
+    quotes = brief.official_quotes[:max_quotes]
+    for q in quotes:
+        blocks.append(render_quote(q))
+    if story.sources:
+        blocks.append(f"Sources: {render_sources(story.sources)}")
+    return blocks
+
+
+def render_story(story: StoryBrief, **kwargs: int) -> str:
+    """One story as a single message (always under the limit)."""
+    return pack([story_blocks(story, **kwargs)])[0]
+
+
+def render_more_quotes(story: StoryBrief, skip: int = MAX_QUOTES) -> str:
+    quotes = story.brief.official_quotes
+    rest = quotes[skip:] or quotes
+    if not rest:
+        return f"No quotes from officials in <b>{esc(clip(story.brief.headline, 200))}</b>."
+    blocks = [f"<b>Quotes: {esc(clip(story.brief.headline, 200))}</b>"]
+    blocks += [render_quote(q, 600) for q in rest[:8]]
+    return pack([blocks])[0]
+
+
+def render_source_list(story: StoryBrief) -> str:
+    blocks = [f"<b>Sources: {esc(clip(story.brief.headline, 200))}</b>"]
+    for s in story.sources[:20]:
+        label = outlet_name(s.url, s.outlet)
+        title = f" — {esc(clip(s.title, 150))}" if s.title else ""
+        blocks.append(f"• {link(s.url, label)}{title}")
+    if not story.sources:
+        blocks.append("No sources recorded.")
+    return pack([blocks])[0]
+
+
+def _fit_block(block: str, room: int) -> str:
+    """A single block too long for any message: keep its visible text, drop its markup."""
+    plain = html.unescape(_strip_tags(block))
+    size = room - 10
+    while size > 20:
+        fitted = esc(clip(plain, size))
+        if len(fitted) <= room - 10:
+            return fitted
+        size = size * 3 // 4
+    return "…"
+
+
+def _strip_tags(fragment: str) -> str:
+    out, depth = [], 0
+    for ch in fragment:
+        if ch == "<":
+            depth += 1
+        elif ch == ">" and depth:
+            depth -= 1
+        elif not depth:
+            out.append(ch)
+    return "".join(out)
+
+
+def pack(groups: Iterable[Sequence[str]], *, header: str = "", limit: int = LIMIT) -> list[str]:
+    """Messages under ``limit`` from groups of blocks (a group is one story).
+
+    Groups are kept whole in a message when they fit; a group larger than a message is
+    split between its blocks; a block larger than a message is shortened. The header
+    goes at the top of the first message only.
+    """
+    sep_group, sep_block = "\n\n", "\n"
+    messages: list[str] = []
+    current = header
+    for group in groups:
+        text = sep_block.join(group)
+        joiner = sep_group if current else ""
+        if len(current) + len(joiner) + len(text) <= limit:
+            current += joiner + text
+            continue
+        if current and len(text) <= limit:
+            messages.append(current)
+            current = text
+            continue
+        # The group alone is too big: split between its blocks.
+        for block in group:
+            if len(block) > limit - 10:
+                block = _fit_block(block, limit)
+            joiner = sep_block if current else ""
+            if len(current) + len(joiner) + len(block) > limit:
+                messages.append(current)
+                current = block
+            else:
+                current += joiner + block
+    if current:
+        messages.append(current)
+    return messages or [header or "…"]
+
+
+def render_digest(
+    stories: Sequence[StoryBrief],
+    *,
+    heading: str,
+    footer: str = "",
+    max_points: int = 3,
+    max_quotes: int = 2,
+    limit: int = LIMIT,
+) -> list[tuple[str, list[int]]]:
+    """A digest as messages, each with the ids of the stories it shows.
+
+    Stories are numbered under a bold heading; a message ends on a story boundary
+    unless one story alone is longer than a message.
+    """
+    pages: list[tuple[str, list[int]]] = []
+    current, ids = f"<b>{esc(heading)}</b>", []
+    for i, story in enumerate(stories, 1):
+        text = "\n".join(story_blocks(story, max_points=max_points, max_quotes=max_quotes, index=i))
+        if len(current) + 2 + len(text) <= limit:
+            current, ids = f"{current}\n\n{text}", [*ids, story.story_id]
+            continue
+        pages.append((current, ids))
+        if len(text) <= limit:
+            current, ids = text, [story.story_id]
+            continue
+        pieces = pack([story_blocks(story, max_points=max_points, max_quotes=max_quotes,
+                                    index=i)], limit=limit)
+        pages.extend((piece, [story.story_id]) for piece in pieces[:-1])
+        current, ids = pieces[-1], [story.story_id]
+    if footer:
+        tail = f"<i>{esc(footer)}</i>"
+        if len(current) + 2 + len(tail) <= limit:
+            current += "\n\n" + tail
+    pages.append((current, ids))
+    return pages

@@ -1,0 +1,252 @@
+"""Follow-up questions answered from the articles behind a brief, never invented.
+
+The units are the sentences and the quotes of those articles. They are ranked for the
+question with BM25 (Okapi, k1=1.2, b=0.75), where a unit also "contains" the people it
+mentions (a quote its speaker; a sentence the full name behind "he" or "the Iranian
+minister") and the countries it names, so "What did Shoigu say about sanctions?" finds
+the quote Shoigu gave about sanctions even though the quote itself never says "Shoigu".
+
+A question is answered only when the best unit covers most of what the question asks
+(by IDF weight; words the articles never use weigh the most), otherwise the answer says
+it is not in these articles.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from summarizer.brief import Analysis
+from summarizer.text import clean_text, split_sentences
+
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been
+    before being below between both but by can could did do does doing down during each few
+    for from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very
+    was we were what when where which while who whom why will with would you your yours
+    yourself yourselves say said says saying tell told think thought know mean meant let
+    regarding anything something someone anybody whether ever please us""".split()
+)
+
+# A question word tells what kind of answer fits; it is not a term to match.
+_QUESTION_KINDS = {"who": "who", "whom": "who", "when": "when", "why": "why", "where": "where"}
+_MONTHS = (
+    "january february march april may june july august september october november december "
+    "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday week "
+    "month year"
+).split()
+_TIME_RE = re.compile(r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{4}|" + "|".join(_MONTHS) + r")\b",
+                      re.IGNORECASE)
+
+
+def stem(word: str) -> str:
+    """A light English stemmer: enough to match sanctions/sanction, talks/talked/talking."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix, keep in (("ies", 3), ("ing", 4), ("ed", 4), ("es", 4), ("s", 3)):
+        if w.endswith(suffix) and len(w) - len(suffix) >= keep and not w.endswith("ss"):
+            w = w[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return w
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of ``text``: words, lower case, stemmed, stopwords dropped."""
+    return [stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One article behind a brief, with where it came from (for the link)."""
+
+    analysis: Analysis
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerItem:
+    """A sentence or quote that answers, with its speaker when it is a quote."""
+
+    text: str
+    is_quote: bool
+    speaker: str | None
+    speaker_title: str | None
+    url: str | None
+    source: str | None
+    score: float
+
+
+@dataclass(slots=True)
+class Answer:
+    question: str
+    items: list[AnswerItem] = field(default_factory=list)
+    #: a person the question asked about ("Who is Baqeri?"): (name, title)
+    person: tuple[str, str | None] | None = None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.items) or self.person is not None
+
+
+@dataclass(slots=True)
+class _Unit:
+    text: str
+    doc: int
+    start: int
+    end: int
+    is_quote: bool
+    speaker: str | None = None
+    speaker_title: str | None = None
+    tf: Counter = field(default_factory=Counter)
+    length: int = 0
+
+
+def _name_terms(name: str) -> list[str]:
+    return [stem(w) for w in _WORD.findall(name) if len(w) > 1]
+
+
+def _build_units(docs: Sequence[Document]) -> list[_Unit]:
+    units: list[_Unit] = []
+    for d_index, doc in enumerate(docs):
+        a = doc.analysis
+        text = a.text
+        people = [(p, _name_terms(p.name)) for p in a.people]
+        country_terms = [(c, _name_terms(c.name)) for c in a.countries]
+        quote_spans = [(q.start, q.end) for q in a.quotes]
+
+        def extra_terms(start: int, end: int, speaker: str | None,
+                        people=people, country_terms=country_terms) -> list[str]:
+            extra: list[str] = []
+            for person, names in people:
+                if person.name == speaker:
+                    extra += names
+                    continue
+                if any(s < end and e > start for s, e in person.mentions):
+                    extra += names
+            return extra
+
+        sentences = a.sentences or (split_sentences(clean_text(text)) if text else [])
+        for s in sentences:
+            body = text[s.start : s.end] if s.end <= len(text) else s.text
+            # A sentence made only of a quote is indexed as the quote.
+            if any(qs <= s.start + 2 and qe >= s.end - 2 for qs, qe in quote_spans):
+                continue
+            unit = _Unit(s.text or body, d_index, s.start, s.end, False)
+            toks = terms(unit.text)
+            toks += extra_terms(s.start, s.end, None)
+            unit.tf = Counter(toks)
+            unit.length = len(toks)
+            units.append(unit)
+        for q in a.quotes:
+            if not q.attributed:
+                continue
+            unit = _Unit(q.text, d_index, q.start, q.end, True, q.speaker, q.speaker_title)
+            toks = terms(q.text)
+            if q.speaker:
+                toks += _name_terms(q.speaker)
+            toks += extra_terms(q.start, q.end, q.speaker)
+            unit.tf = Counter(toks)
+            unit.length = len(toks)
+            units.append(unit)
+        del country_terms
+    return units
+
+
+def answer_question(
+    question: str,
+    docs: Sequence[Document],
+    *,
+    max_items: int = 2,
+    min_coverage: float = 0.6,
+) -> Answer:
+    """The best sentences or quotes for ``question`` from ``docs``; empty when none fit."""
+    result = Answer(question=question)
+    q_words = [w.lower() for w in _WORD.findall(question)]
+    kind = next((_QUESTION_KINDS[w] for w in q_words[:3] if w in _QUESTION_KINDS), None)
+    q_terms = list(dict.fromkeys(terms(question)))
+    units = _build_units(docs)
+    if not q_terms or not units:
+        return result
+
+    n = len(units)
+    df: Counter = Counter()
+    for u in units:
+        df.update(u.tf.keys())
+    avg_len = sum(u.length for u in units) / n or 1.0
+
+    def idf(t: str) -> float:
+        return math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
+
+    unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+    weights = {t: (idf(t) if df[t] else unseen_idf) for t in q_terms}
+    total_weight = sum(weights.values())
+
+    # Who-is questions about a person the articles name: answer with who they are.
+    if kind == "who":
+        for doc in docs:
+            for p in doc.analysis.people:
+                names = set(_name_terms(p.name))
+                if p.title and names & set(q_terms) and not set(q_terms) - names:
+                    result.person = (p.name, p.title)
+                    break
+            if result.person:
+                break
+
+    k1, b = 1.2, 0.75
+    scored: list[tuple[float, float, _Unit]] = []
+    for u in units:
+        score = 0.0
+        covered = 0.0
+        for t in q_terms:
+            f = u.tf.get(t, 0)
+            if not f:
+                continue
+            covered += weights[t]
+            score += weights[t] * f * (k1 + 1) / (f + k1 * (1 - b + b * u.length / avg_len))
+        if not score:
+            continue
+        coverage = covered / total_weight
+        if kind == "when" and _TIME_RE.search(u.text):
+            score *= 1.3
+        if kind == "why" and re.search(r"\b(because|due to|since|as a result|over)\b", u.text,
+                                       re.IGNORECASE):
+            score *= 1.2
+        if u.is_quote:
+            score *= 1.1  # the words of the person, rather than a paraphrase of them
+        scored.append((coverage, score, u))
+
+    if not scored:
+        return result
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    best_cov = scored[0][0]
+    if best_cov < min_coverage:
+        return result
+    chosen: list[_Unit] = []
+    for cov, score, u in scored:
+        if cov < max(min_coverage, best_cov - 0.25):
+            continue
+        # Skip a sentence that contains a chosen quote, or a quote inside a chosen sentence.
+        if any(c.doc == u.doc and c.start < u.end and u.start < c.end for c in chosen):
+            continue
+        if any(u.text.strip() == c.text.strip() for c in chosen):
+            continue
+        chosen.append(u)
+        doc = docs[u.doc]
+        result.items.append(
+            AnswerItem(u.text.strip(), u.is_quote, u.speaker, u.speaker_title, doc.url,
+                       doc.source, round(score, 3))
+        )
+        if len(chosen) >= max_items:
+            break
+    return result

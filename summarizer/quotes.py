@@ -1,0 +1,720 @@
+"""Direct quotes and who said them.
+
+Two steps. First the quote marks are paired, paragraph by paragraph, in one linear scan:
+curly, straight and « » marks; a quote left open at the end of a paragraph either goes on
+in the next paragraph (news repeats the opening mark there and closes only at the end) or
+stops at the paragraph end, so an odd number of marks never spoils the rest of the article.
+Then each quote is attributed with the constructions news uses ("Q," X said / X said: "Q"
+/ X said that "Q" / "Q," said X / according to X / ... and added that "Q" / a quote-only
+paragraph after a speaker), and the speaker is resolved through :mod:`summarizer.people`
+to the full person with title, never the pronoun or surname that happened to be nearby.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from summarizer.brief import Person, Quote, Sentence
+from summarizer.people import PeopleIndex, find_people
+from summarizer.titles import (
+    capital_country,
+    country_names,
+    organisation_words,
+    title_nouns,
+)
+
+# -- speech verbs ---------------------------------------------------------------------------------
+_CUE_STEMS = """
+say says said saying tell tells told telling add adds added adding noted noting stated stating
+stress stresses stressed stressing emphasize emphasizes emphasized emphasizing emphasise
+emphasises emphasised emphasising announce announces announced announcing declare declares
+declared declaring assert asserts asserted asserting insist insists insisted insisting argue
+argues argued arguing explain explains explained explaining warn warns warned warning urge
+urges urged urging claimed claiming write writes wrote writing tweeted tweeting ask asks asked
+asking replies replied replying respond responds responded responding answered answering
+continue continues continued continuing conclude concludes concluded concluding recall recalls
+recalled recalling acknowledge acknowledges acknowledged acknowledging admit admits admitted
+admitting deny denies denied denying mention mentions mentioned mentioning observe observes
+observed observing remarked remarking commented commenting suggest suggests suggested
+suggesting predict predicts predicted predicting promised promising vowed vowing pledged
+pledging confirm confirms confirmed confirming reported reporting shout shouts shouted shouting
+yell yells yelled joked joking complain complains complained complaining boasts boasted concede
+concedes conceded conceding countered countering charged alleged alleges allege contend
+contends contended maintains maintained reiterate reiterates reiterated reiterating posted
+proclaim proclaims proclaimed agree agrees agreed accuse accuses accused accusing praised calls
+called calling describe describes described describing dismiss dismissed dismissing criticize
+criticized criticised criticizing slam slams slammed blast blasts blasted mocks mocked quip
+quips quipped recount recounts recounted testify testifies testified testifying express
+expresses expressed expressing hoped believe believes believed think thinks thought feel feels
+felt cautioned cautions pointed reads assure assures assured remind reminds reminded exclaimed
+exclaims whispered wonders wondered questioned underlines underlined underscored underscores
+highlights highlighted highlighting threatened threatens threaten lamented summed labeled
+labelled branded termed dubbed estimated defends defended thanked chanted demur demurs demurred
+hails hailed lauds lauded blames blamed implore implored begged pleads pleaded swore mused
+scoffed snapped retorted sneered pronounce pronounced touts touted characterize characterized
+characterise characterised refers referred signaled signalled concurred decried decries
+lambasted ripped teased taunted chided scolded cites cited quoted sings sang
+praising praised bemoan bemoans bemoaned ponder ponders pondered emailed texted
+"""
+# Words that are more often nouns ("the claims", "his remarks"): cues only before "that"/":".
+_AMBIGUOUS_CUES = """
+note notes claim claims state states report reports remark remarks comment comments point
+points hope hopes joke jokes tweet tweets post posts vow vows pledge pledges promise promises
+charge charges counter counters estimate estimates answer answers question questions
+"""
+_CUES = sorted(set(_CUE_STEMS.split()), key=len, reverse=True)
+_CUE = re.compile(
+    rf"(?<![\w\-’'])(?:(?:{'|'.join(_CUES)})(?![\w\-’'])"
+    rf"|(?:{'|'.join(sorted(set(_AMBIGUOUS_CUES.split()), key=len, reverse=True))})"
+    r"(?=[ \u00a0]+that\b|[ \u00a0]*:))|[Aa]ccording to"
+)
+_CUE_WORDS = frozenset(_CUES)
+
+_PRONOUNS = frozenset("he she they i we it who you".split())
+_ADVERBS = frozenset(
+    """also further later then has had have was were is are would will could had again once
+    repeatedly previously recently reportedly publicly privately flatly strongly firmly simply
+    just already often frequently earlier subsequently finally initially originally
+    additionally even never not only since still openly bluntly angrily quickly proudly
+    separately elsewhere once-again has’d""".split()
+)
+# Heads of lowercase speaker phrases: "a campaign spokesman", "the memo", "the crowd".
+_SPEAKER_HEADS = frozenset(
+    """source person man woman men women resident voter supporter critic protester protesters
+    crowd group campaign report memo lawsuit letter headline ad ads advertisement article
+    editorial complaint filing study poll survey website site statement release document
+    documents email emails post tweet message note board panel team office staff family
+    friend friends father mother wife husband son daughter brother sister neighbor
+    neighbour student students worker workers employee employees member members owner
+    veteran veterans mom dad user users fan fans rep agent host anchor narrator voice
+    organization organisation agency ministry department government administration
+    committee party court judge jury prosecutors newspaper paper magazine network
+    outlet station channel book memoir biography press media""".split()
+)
+_NOT_ADVERBS = frozenset("family ally rally bully belly supply reply apply july italy".split())
+
+
+def _is_adverb(word: str) -> bool:
+    low = word.lower()
+    return low in _ADVERBS or (
+        word.islower() and low.endswith("ly") and len(low) > 4 and low not in _NOT_ADVERBS
+    )
+
+
+_CONJ_BEFORE = re.compile(r"(?:\b(?:and|but|or|then)|,)\s+$")
+_NP_DET = frozenset(
+    "the a an his her their its one another some many several two three four other this "
+    "these those that both all most few".split()
+)
+_BARE_SPEAKERS = frozenset(
+    """sources officials critics aides analysts experts people witnesses police residents
+    prosecutors lawmakers republicans democrats supporters opponents observers diplomats
+    investigators authorities reporters voters organizers organisers activists protesters
+    spokesmen advisers advisors economists scientists researchers doctors""".split()
+)
+_FUNCTION = frozenset(
+    """while and but or that which to of in on at for with by from as when if after before
+    because than so not whether where how what about into over under""".split()
+)
+# A capitalised word (with inner particles), for speaker noun phrases.
+_CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'\-]*\.?|(?:al|el)-[A-Z][\w’'\-]*)"
+_SP = r"[ \u00a0]+"
+_AFTER_NP = re.compile(
+    rf"""\s*(?P<np>
+        (?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b
+      | (?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Oo]ne|[Aa]nother)\s+)?(?:[\w’'\-.]+\s+){{0,6}}?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,6}}
+      | (?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Oo]ne|[Aa]nother)\s+(?:[\w’'\-]+\s+){{0,4}}?[a-z][\w’'\-]*
+      | {"|".join(sorted(_BARE_SPEAKERS))}
+    )""",
+    re.VERBOSE,
+)
+_DASH_NAME = re.compile(
+    rf"[ \u00a0]*[―—–-]+[ \u00a0]*({_CAP}(?:[ \u00a0]+{_CAP}){{0,5}})[ \u00a0.]*(?:\n|$)"
+)
+_QUOTE_MARKS = re.compile(r"[\"“”«»„\n]")
+_SENT_END = re.compile(r"[.!?][”\"’)]?\s+(?=[“\"A-Z])|[;\n]")
+_ABBREV_END = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Sen|Rep|Gov|Lt|Col|Sgt|St|Jr|Sr|Capt|Maj|Prof|Rev|No|vs|Sept|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Inc|Corp|Co)|\b[A-Z]|(?:[A-Z]\.)+[A-Z])$"
+)
+
+
+@dataclass(slots=True)
+class _Raw:
+    """One quote as paired marks: its pieces (one per paragraph) and where the marks are."""
+
+    pieces: list[tuple[int, int]] = field(default_factory=list)
+    open_mark: int = 0
+    after: int = 0  # first index after the closing mark (or the paragraph end)
+    closed: bool = True
+    speaker: int | None = None  # entity id
+    cue: str | None = None
+    cue_span: tuple[int, int] | None = None
+    via: str = ""  # which construction attributed it
+    seps: dict[int, str] = field(default_factory=dict)  # piece index -> joiner before it
+
+
+_CLOSER = {"“": "”", "„": "“", "\"": "\"", "«": "»", "”": "”"}
+
+
+def _pair_quotes(text: str) -> list[_Raw]:
+    """Pair quote marks in one pass; unclosed quotes end at their paragraph's end.
+
+    Marks of another style inside a quote are nested quotes ("He said “no” twice").
+    """
+    quotes: list[_Raw] = []
+    current: _Raw | None = None
+    opener = ""
+    nested = ""
+    piece_start = 0
+    skip_open = -1
+    n = len(text)
+    for m in _QUOTE_MARKS.finditer(text):
+        pos = m.start()
+        c = m.group()
+        if c == "\n":
+            if current is None:
+                continue
+            # The paragraph ends inside a quote: does the next paragraph reopen it?
+            j = pos
+            while j < n and text[j] in " \t\r\n\u00a0":
+                j += 1
+            current.pieces.append((piece_start, pos))
+            nested = ""
+            if j < n and text[j] in "“\"«„":
+                piece_start = j + 1
+                skip_open = j
+            else:
+                current.after = pos
+                current.closed = False
+                quotes.append(current)
+                current = None
+            continue
+        if pos == skip_open:
+            continue
+        if current is None:
+            if c in "”»":
+                # a closing mark used to open ("”Mr. Trump embodies...”") or a stray one
+                nxt = text[pos + 1 : pos + 2]
+                if not ((pos == 0 or text[pos - 1].isspace()) and nxt.isalnum()):
+                    continue
+            current = _Raw(open_mark=pos)
+            opener, nested = c, ""
+            piece_start = pos + 1
+            continue
+        closer = _CLOSER.get(opener, "”")
+        if nested:
+            if c == _CLOSER.get(nested, "”") or (nested == "“" and c == "\""):
+                nested = ""
+                continue
+            if c != closer:
+                continue
+        if c == closer or (opener in "“\"”" and c in "”\"" and not _opens_here(text, pos)):
+            current.pieces.append((piece_start, pos))
+            current.after = pos + 1
+            quotes.append(current)
+            current = None
+        elif c != opener and c in "“\"«":
+            nested = c
+        else:
+            # The same opening mark again inside an open quote: the first was never closed.
+            current.pieces.append((piece_start, pos))
+            current.after = pos
+            current.closed = False
+            quotes.append(current)
+            current = _Raw(open_mark=pos)
+            opener, nested = c, ""
+            piece_start = pos + 1
+    if current is not None:
+        current.pieces.append((piece_start, n))
+        current.after = n
+        current.closed = False
+        quotes.append(current)
+    return [q for q in quotes if any(e > s for s, e in q.pieces)]
+
+
+def _opens_here(text: str, pos: int) -> bool:
+    """A straight mark after a space and before a word opens a (nested) quote."""
+    before = text[pos - 1 : pos] if pos else " "
+    return before.isspace() and text[pos + 1 : pos + 2].isalnum()
+
+
+# -- context helpers --------------------------------------------------------------------------------
+def _sentence_start(text: str, pos: int, floor: int, inside: list[tuple[int, int]]) -> int:
+    """Start of the sentence holding ``pos`` (not before ``floor``).
+
+    Abbreviations ("Mr.", "U.S.") and full stops inside earlier quotes do not end it.
+    """
+    lo = max(floor, pos - 400)
+    best = lo
+    for m in _SENT_END.finditer(text, lo, pos):
+        if m.group()[0] == "." and _ABBREV_END.search(text, max(0, m.start() - 6), m.start()):
+            continue
+        if any(a < m.start() and m.end() <= b for a, b in inside):
+            continue
+        best = m.end()
+    return best
+
+
+def _paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, (len(text) if end < 0 else end)
+
+
+class _Cue:
+    """A speech verb found in the text (one or two words), shaped like a match object."""
+
+    __slots__ = ("_end", "_start", "_text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self._text, self._start, self._end = text, start, end
+
+    def group(self) -> str:
+        return self._text[self._start : self._end]
+
+    def start(self) -> int:
+        return self._start
+
+    def end(self) -> int:
+        return self._end
+
+    def span(self) -> tuple[int, int]:
+        return self._start, self._end
+
+
+class _Attributor:
+    """Attributes paired quotes and resolves speakers to entities of the people index."""
+
+    def __init__(self, text: str, people: PeopleIndex) -> None:
+        self.text = text
+        self.people = people
+        self._made: dict[str, int] = {}
+
+    # -- noun phrases to entities ---------------------------------------------------------------
+    def entity_for(self, start: int, end: int) -> int | None:
+        """The entity a speaker noun phrase text[start:end] names."""
+        text = self.text
+        np = text[start:end].strip()
+        if not np:
+            return None
+        words = np.split()
+        low0 = words[0].lower()
+        if len(words) == 1 and low0 in _PRONOUNS:
+            if low0 in ("he", "she"):
+                eid = self.people.last_subject(start)
+            elif low0 in ("they", "we", "it"):
+                eid = self.people.last_subject(start, ("organisation", "government", "person"))
+            else:
+                return None
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+            return eid
+        eid = self.people.mention_in(start, end)
+        if eid is not None:
+            return eid
+        # "the Iranian minister", "the Russian defense minister"
+        if low0 in ("the", "a", "an") and words[-1].lower().strip(".") in title_nouns():
+            eid = self.people.resolve_description(words[1:], start)
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+                return eid
+        bare = np[4:] if low0 == "the" and words[-1][:1].isupper() else np
+        bare = bare.rstrip(",.")
+        if not bare.strip():
+            return None
+        if len(words) == 1 or words[-1][:1].isupper():
+            last = bare.split()[-1]
+            sid = self.people.by_surname(last)
+            if sid is not None:
+                self.people.add_speaker_mention(sid, start, end)
+                return sid
+        country = capital_country(bare) or country_names().get(bare)
+        if country:
+            return self._make(bare, f"Government of {country}", "government", start, end)
+        lows = {w.lower().strip(".,’'") for w in bare.split()}
+        described = low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()
+        if bare[:1].isupper() and not described:
+            kind = "organisation" if lows & organisation_words() else "person"
+            return self._make(bare, None, kind, start, end)
+        # "a campaign spokesman", "sources": kept as written, not a name
+        if described and words[0][:1].isupper():
+            np = words[0].lower() + np[len(words[0]) :]
+        return self._make(np, None, "person", start, end, named=False)
+
+    def _make(
+        self, name: str, title: str | None, kind: str, start: int, end: int, named: bool = True
+    ) -> int:
+        key = f"{kind}:{name.lower()}"
+        eid = self._made.get(key)
+        if eid is None:
+            eid = self.people.new_entity(name, kind=kind, named=named)
+            if title:
+                self.people.entities[eid].add_title(title)
+            self._made[key] = eid
+        self.people.add_speaker_mention(eid, start, end)
+        return eid
+
+    # -- constructions --------------------------------------------------------------------------
+    def after(self, q: _Raw, para_end: int) -> bool:
+        """'"Q," X said' and '"Q," said X' right after the closing mark."""
+        text = self.text
+        inner = text[q.pieces[-1][0] : q.pieces[-1][1]].rstrip(" ’'‘\u00a0")
+        pos = q.after
+        limit = min(para_end, pos + 220)
+        window = text[pos:limit]
+        lead = len(window) - len(window.lstrip(" ,\u00a0—–-"))
+        ends_open = inner.endswith((",", "!", "?", "—", "–", "-", "…")) or window[:1] == ","
+        w0 = pos + lead
+        # "Q." ― Sonya Herridge (a name after a dash, ending the line)
+        dm = _DASH_NAME.match(text, pos, para_end + 1)
+        if dm:
+            eid = self.entity_for(dm.start(1), dm.end(1))
+            if eid is not None:
+                q.speaker, q.via = eid, "dash"
+                return True
+        # cue then speaker: "said Caddell", "added the Russian minister"
+        m = _CUE.match(text, w0, limit)
+        if m and m.group().lower() != "according to":
+            np = _AFTER_NP.match(text, m.end(), limit)
+            if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
+                s, e = self._trim_np(np.start("np"), np.end("np"))
+                eid = self.entity_for(s, e)
+                if eid is not None:
+                    q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
+                    return True
+        if not ends_open and not inner.endswith("."):
+            return False
+        # speaker then cue: "Ashtiani said", "the Iranian minister emphasized"
+        m = _CUE.search(text, w0, min(limit, w0 + 160))
+        if m and re.match(r"[ \u00a0]*:", text[m.end() : m.end() + 3]):
+            return False  # 'X said:' introduces the next quote, not this one
+        if m and m.group().lower() != "according to" and m.start() > w0:
+            span = self._subject_before(w0, m.start())
+            gap = text[w0 : span[0]] if span is not None else ""
+            if span is not None and (
+                not gap.strip(" ,")
+                or (
+                    re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
+                    and not any(w in _CUE_WORDS for w in gap.split())
+                )
+            ):
+                if not ends_open and not self._short_clause(m.end(), limit):
+                    return False
+                eid = self.entity_for(*span)
+                if eid is not None:
+                    q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
+                    return True
+        return False
+
+    def _short_clause(self, pos: int, limit: int) -> bool:
+        """After '."' only a short attribution sentence counts: 'Q.' he said."""
+        stop = re.search(r"[.!?]", self.text[pos:limit])
+        return stop is not None and len(self.text[pos : pos + stop.start()].split()) <= 8
+
+    def _np_ok(self, np: str) -> bool:
+        words = np.split()
+        return bool(words) and not any(w.lower() in _CUE_WORDS for w in words)
+
+    def _trim_np(self, s: int, e: int) -> tuple[int, int]:
+        np = self.text[s:e]
+        stripped = np.rstrip(" ,")
+        s2 = s + (len(np) - len(np.lstrip()))
+        return s2, s + len(stripped)
+
+    def before(self, q: _Raw, floor: int, earlier: list[_Raw]) -> bool:
+        """'X said: "Q"', 'X said that "Q"', 'according to X, "Q"', '... and added that "Q"'."""
+        text = self.text
+        inside = [(r.open_mark, r.after) for r in earlier]
+        start = _sentence_start(text, q.open_mark, floor, inside)
+        prev = earlier[-1] if earlier and earlier[-1].after > start else None
+        cues: list[_Cue] = []
+        for found in _CUE.finditer(text, start, q.open_mark):
+            if any(a <= found.start() < b for a, b in inside):
+                continue
+            if cues and text[cues[-1].end() : found.start()] == " ":
+                # "expressed hope that": one cue of two words
+                cues[-1] = _Cue(text, cues[-1].start(), found.end())
+            else:
+                cues.append(_Cue(text, found.start(), found.end()))
+        for k, m in enumerate(reversed(cues)):
+            if m.group().lower() == "according to":
+                np = _AFTER_NP.match(text, m.end(), q.open_mark)
+                if np:
+                    s, e = self._trim_np(np.start("np"), np.end("np"))
+                    eid = self.entity_for(s, e)
+                    if eid is not None:
+                        q.speaker, q.cue, q.via, q.cue_span = eid, "according to", "before", m.span()
+                        return True
+                continue
+            if k == 0:
+                # "..., explained Rosenberg, “Q": the speaker follows the verb
+                np = _AFTER_NP.match(text, m.end(), q.open_mark)
+                gap = text[np.end("np") : q.open_mark] if np else "x"
+                inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
+                if inverted and re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
+                    s, e = self._trim_np(np.start("np"), np.end("np"))
+                    if text[s:e].lower() not in _PRONOUNS:
+                        eid = self.entity_for(s, e)
+                        if eid is not None:
+                            q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                            return True
+            adv = self._skip_adverbs(start, m.start())
+            lead = text[max(start, adv - 6) : adv]
+            if m.group().endswith("ing") or _CONJ_BEFORE.search(lead):
+                # "..., saying "Q"" / "... and added that "Q"": the clause's subject
+                if k > 0:
+                    continue
+                if prev is not None and prev.speaker is not None and prev.after <= m.start():
+                    q.speaker, q.cue, q.via, q.cue_span = prev.speaker, m.group(), "carry", m.span()
+                    return True
+                eid = self.people.first_subject_in(start, m.start(), inside)
+                if eid is not None:
+                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                    return True
+                continue
+            span = self._subject_before(start, m.start())
+            if span is not None:
+                eid = self.entity_for(*span)
+                if eid is not None:
+                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                    return True
+        if not cues and prev is not None and prev.speaker is not None:
+            # a second quoted phrase of the same clause: 'a "nasty guy," an "anchor baby"'
+            q.speaker, q.cue, q.via, q.cue_span = prev.speaker, prev.cue, "same", prev.cue_span
+            return True
+        if text[start : q.open_mark].rstrip().endswith(":"):
+            # "Trump issued the following statement:" then the quote
+            eid = self.people.first_subject_in(start, q.open_mark, inside)
+            if eid is not None:
+                q.speaker, q.via = eid, "colon"
+                return True
+        return False
+
+    def _skip_adverbs(self, floor: int, pos: int) -> int:
+        """Move back over adverbs and auxiliaries: "Ashtiani further added", "he has said"."""
+        for _ in range(4):
+            m = re.search(r"([A-Za-z][\w’'\-]*)\s+$", self.text[max(floor, pos - 30) : pos])
+            if m and _is_adverb(m.group(1)):
+                pos = max(floor, pos - 30) + m.start()
+            else:
+                break
+        return pos
+
+    def _subject_before(self, floor: int, cue_start: int) -> tuple[int, int] | None:
+        """The subject noun phrase ending just before a speech verb."""
+        text = self.text
+        pos = self._skip_adverbs(floor, cue_start)
+        left = text[floor:pos].rstrip()
+        # a party label after a name: "Sen. Marco Rubio (R-Fla.) said"
+        paren = re.search(r"\s*\([^()]{1,24}\)$", left)
+        if paren:
+            left = left[: paren.start()]
+        if not left:
+            return None
+        end = floor + len(left)
+        # an apposition between commas: "Baqeri, the Chief of Staff ..., mentioned"
+        if left.endswith(","):
+            comma = left.rfind(",", 0, len(left) - 1)
+            if comma > 0:
+                seg = left[comma + 1 : -1].strip()
+                segw = seg.split()
+                before_comma = left[:comma].split()
+                if (
+                    re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
+                    and before_comma
+                    and before_comma[-1].lower().strip(".’'") in title_nouns()
+                ):
+                    # "Sanders's campaign manager, Jeff Weaver, said": the name is the subject
+                    s0 = floor + left.index(seg, comma)
+                    return s0, s0 + len(seg)
+                if segw and (
+                    segw[0].lower() in ("the", "a", "an", "who", "former", "which")
+                    or any(w.lower().strip(".’'") in title_nouns() for w in segw)
+                    or seg[:1].isdigit()
+                    or (len(segw) <= 12 and re.search(r"[A-Z][\w’'.\-]*$", left[:comma]))
+                ):
+                    left = left[:comma].rstrip()
+                    end = floor + len(left)
+                else:
+                    return None
+            else:
+                return None
+        m = re.search(r"(?<![\w’'])([A-Za-z]+)$", left)
+        if m and m.group(1).lower() == "who":
+            # "Mike Pence, who called their son ..."
+            rest = left[: m.start(1)].rstrip()
+            if rest.endswith(","):
+                return self._subject_before(floor, floor + len(rest) - 1)
+            return None
+        if m and m.group(1).lower() in _PRONOUNS:
+            return floor + m.start(1), end
+        # a capitalised noun phrase: "Russian Defense Minister Sergey Shoigu", "Tehran"
+        cm = re.search(
+            rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$", left[-160:]
+        )
+        if cm:
+            s = end - (len(left[-160:]) - cm.start())
+            return s, end
+        # a lowercase description: "a campaign spokesman", "the source", "sources"
+        words = list(re.finditer(r"[\w’'\-]+", left[-80:]))
+        if not words:
+            return None
+        base = end - len(left[-80:])
+        last = words[-1]
+        head = last.group().lower()
+        if base + last.end() != end or not (
+            head in _SPEAKER_HEADS or head in _BARE_SPEAKERS or head in title_nouns()
+        ):
+            return None
+        if last.group().lower() in _BARE_SPEAKERS and (
+            len(words) == 1 or words[-2].group().lower() not in _NP_DET
+        ):
+            return base + last.start(), end
+        for k in range(len(words) - 1, max(-1, len(words) - 6), -1):
+            w = words[k].group()
+            between = left[-80:][words[k].end() : last.start()]
+            if re.search(r"[,;:()\"“”«»]", between):
+                return None
+            if w.lower() in _FUNCTION:
+                return None
+            if w.lower() in _NP_DET:
+                if k == len(words) - 1:
+                    return None
+                if any(x.group().lower() in _CUE_WORDS for x in words[k + 1 :]):
+                    return None
+                return base + words[k].start(), end
+        return None
+
+
+def find_quotes_and_people(
+    text: str, sentences: list[Sentence] | None = None
+) -> tuple[list[Quote], list[Person]]:
+    """Every direct quote with its resolved speaker, and the article's people.
+
+    ``sentences`` is accepted for the pipeline's sake; attribution needs clause
+    boundaries around quote marks, which it finds itself (a sentence splitter may cut
+    inside a quote, which must not cut the quote).
+    """
+    if not text:
+        return [], []
+    people = find_people(text)
+    raws = _pair_quotes(text)
+    att = _Attributor(text, people)
+    prev: _Raw | None = None
+    last_para_speaker: tuple[int, int] | None = None  # (paragraph end, entity)
+    in_para: list[_Raw] = []
+    for q in raws:
+        p_start, p_end = _paragraph_bounds(text, q.open_mark)
+        in_para = [r for r in in_para if r.after > p_start]
+        if not att.after(q, p_end):
+            att.before(q, p_start, in_para)
+        if q.speaker is None:
+            _continue_previous(text, q, p_start, prev, last_para_speaker, att)
+        if q.speaker is not None:
+            last_para_speaker = (_paragraph_bounds(text, q.after - 1)[1], q.speaker)
+        in_para.append(q)
+        prev = q
+    for q in raws:
+        if q.speaker is not None:
+            people.entities[q.speaker].speaker = True
+    merged = _merge(text, raws)
+    quotes = [_to_quote(text, people, q) for q in merged]
+    return quotes, people.people()
+
+
+def _continue_previous(
+    text: str,
+    q: _Raw,
+    p_start: int,
+    prev: _Raw | None,
+    last: tuple[int, int] | None,
+    att: _Attributor,
+) -> None:
+    """A paragraph that is only a quote continues the speaker of the paragraph before."""
+    if text[p_start : q.open_mark].strip():
+        return
+    # "X said:" ending the previous paragraph introduces this one.
+    prev_end = p_start - 1
+    while prev_end > 0 and text[prev_end - 1] in "\n \t\r":
+        prev_end -= 1
+    if prev_end > 0 and text[prev_end - 1] == ":":
+        ps, _ = _paragraph_bounds(text, prev_end - 1)
+        probe = _Raw(open_mark=prev_end, after=prev_end)
+        probe.pieces = [(prev_end - 1, prev_end - 1)]
+        if att.before(probe, ps, []):
+            q.speaker, q.cue, q.via = probe.speaker, probe.cue, "colon"
+            return
+    if last is None or prev is None:
+        return
+    para_end, eid = last
+    gap = text[para_end:p_start]
+    if gap.count("\n") <= 3 and not gap.strip():
+        q.speaker, q.via = eid, "continued"
+
+
+def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:
+    """Join the pieces of one attribution into one quote.
+
+    '"Q1," X said. "Q2."' is one statement cut by its attribution, and 'called him a
+    "nasty guy," an "anchor baby"' is one quoted description: PolNeAR and readers alike
+    treat each as one quote of one speaker. Pieces with their own cue stay apart.
+    """
+    out: list[_Raw] = []
+    for q in raws:
+        if out and out[-1].speaker is not None and q.speaker in (None, out[-1].speaker):
+            p = out[-1]
+            gap = text[p.after : q.open_mark]
+            sep = None
+            if "\n" not in gap and len(gap) < 300:
+                inner = text[q.pieces[-1][0] : q.pieces[-1][1]].rstrip()
+                final = inner.endswith((".", "!", "?", "…")) or re.match(
+                    r"[.!?]|\s*(?:\n|$)", text[q.after : q.after + 2]
+                )
+                if p.via == "after" and p.cue_span and p.after <= p.cue_span[0] < q.open_mark:
+                    tail = text[p.cue_span[1] : q.open_mark]
+                    if (
+                        not _QUOTE_MARKS.search(tail)
+                        and len(tail.split()) <= 30
+                        and (final or q.cue_span == p.cue_span)
+                    ):
+                        sep = " "
+                elif q.speaker is not None and (
+                    q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span)
+                ):
+                    sep = " … "
+                elif q.speaker is None and re.fullmatch(
+                    r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?", gap
+                ):
+                    sep = " … "
+            if sep is not None:
+                p.seps[len(p.pieces)] = sep
+                p.pieces.extend(q.pieces)
+                p.after = q.after
+                p.closed = q.closed
+                continue
+        out.append(q)
+    return out
+
+
+def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
+    parts = []
+    for i, (s, e) in enumerate(q.pieces):
+        piece = text[s:e].strip()
+        if piece:
+            parts.append((q.seps.get(i, " ") if parts else "") + piece)
+    start = q.pieces[0][0]
+    end = q.pieces[-1][1]
+    speaker = title = None
+    if q.speaker is not None:
+        ent = people.entities[q.speaker]
+        speaker, title = ent.name, ent.title
+    return Quote(
+        text="".join(parts),
+        start=start,
+        end=end,
+        speaker=speaker,
+        speaker_title=title,
+        cue=q.cue,
+    )

@@ -1,0 +1,316 @@
+"""Normalisation, sentences and words: the ground every other module stands on.
+
+Quotes, people, countries and key points all report character offsets into the text
+the caller gave :func:`summarizer.analyse`, so :func:`clean_text` never changes the
+length of a text and :func:`split_sentences` returns spans that index it exactly
+(``text[s.start:s.end] == s.text``).
+
+Sentences come from Punkt (``nupunkt``, whose model ships inside its PyPI package, so
+nothing is downloaded), corrected for news: a line break always ends a sentence, a
+quotation that runs over several sentences stays in one (``“Hello. Bye,” he said.``),
+and scripts Punkt does not know (``。``, ``！``, ``؟``...) still split.
+:class:`SentenceTokenizer` hands the same splitting to sumy, so sumy never needs NLTK
+data either.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+from summarizer.brief import Sentence
+
+if TYPE_CHECKING:
+    from nupunkt import PunktSentenceTokenizer
+
+__all__ = ["SentenceTokenizer", "clean_text", "split_sentences", "words"]
+
+# --------------------------------------------------------------------------- clean_text
+
+
+def _cleaning_table() -> dict[int, str]:
+    """One character in, one character out: invisible and control characters to spaces."""
+    table: dict[int, str] = {c: " " for c in range(0x20)}
+    del table[0x0A]  # "\n" is the paragraph separator and stays
+    for c in (0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029):  # \v \f \r NEL LS PS: line ends
+        table[c] = "\n"
+    table[0x7F] = " "
+    for c in range(0x80, 0xA0):  # C1 controls
+        table.setdefault(c, " ")
+    for c in (0xA0, 0xAD, 0x180E, 0x202F, 0x205F, 0x3000, 0xFEFF):  # odd spaces, soft hyphen
+        table[c] = " "
+    for lo, hi in ((0x2000, 0x200F), (0x202A, 0x202E), (0x2060, 0x2069), (0xFFF9, 0xFFFB)):
+        for c in range(lo, hi + 1):  # wide/zero-width spaces, bidi marks, invisible operators
+            table[c] = " "
+    for c in range(0xD800, 0xE000):  # lone surrogates cannot be encoded for Telegram
+        table[c] = " "
+    return table
+
+
+_CLEAN_TABLE = _cleaning_table()
+_NEEDS_CLEANING = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in sorted(_CLEAN_TABLE)) + "]|<|&[#A-Za-z]"
+)
+
+_BLOCK_TAGS = (
+    "address|article|aside|blockquote|br|caption|dd|div|dl|dt|figcaption|figure|footer|"
+    "h[1-6]|header|hr|li|main|nav|ol|p|pre|section|table|tbody|td|tfoot|th|thead|title|tr|ul"
+)
+_INLINE_TAGS = (
+    "a|abbr|b|big|button|center|cite|code|del|em|font|form|i|iframe|img|input|ins|label|"
+    "link|mark|meta|noscript|option|picture|q|s|select|small|source|span|strike|strong|sub|"
+    "sup|svg|path|time|u|video|wbr|html|head|body"
+)
+# Only real HTML tag names, so "x <y and z> w" in prose is left alone; bounded repeats
+# keep the scan linear.
+_TAG = re.compile(
+    r"<!--.{0,20000}?-->"
+    r"|<(?P<raw>script|style)\b[^<>]{0,2000}>.{0,200000}?</(?P=raw)\s*>"
+    rf"|</?(?P<block>{_BLOCK_TAGS})\b(?:\s[^<>]{{0,2000}})?/?>"
+    rf"|</?(?:{_INLINE_TAGS})\b(?:\s[^<>]{{0,2000}})?/?>",
+    re.IGNORECASE | re.DOTALL,
+)
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def _blank_tag(match: re.Match[str]) -> str:
+    """A tag becomes spaces; a block-level tag keeps its paragraph break as a newline."""
+    n = len(match.group())
+    if match.group("block"):
+        return "\n" + " " * (n - 1)
+    return "\n" * match.group().count("\n") + " " * (n - match.group().count("\n"))
+
+
+def _decode_entity(match: re.Match[str]) -> str:
+    entity = match.group()
+    char = html.unescape(entity)
+    if len(char) != 1:  # unknown entity: leave it as written
+        return entity
+    char = char.translate(_CLEAN_TABLE)
+    return char + " " * (len(entity) - 1)
+
+
+def clean_text(text: str) -> str:
+    """Make extracted article text safe to analyse, keeping every offset where it was.
+
+    Control and zero-width characters, odd spaces and stray HTML tags become spaces (a
+    block tag such as ``<p>`` or ``<br>`` becomes a line break), ``\\r`` becomes ``\\n``
+    and entities such as ``&amp;`` are decoded and padded. The result always has
+    exactly the length of ``text``; a clean text is returned as is.
+    """
+    if not text or _NEEDS_CLEANING.search(text) is None:
+        return text
+    cleaned = text.translate(_CLEAN_TABLE)
+    if "<" in cleaned:
+        cleaned = _TAG.sub(_blank_tag, cleaned)
+    if "&" in cleaned:
+        cleaned = _ENTITY.sub(_decode_entity, cleaned)
+    if len(cleaned) != len(text):  # a guarantee, not a hope: offsets depend on it
+        raise AssertionError("clean_text changed the length of the text")
+    return cleaned
+
+
+# ---------------------------------------------------------------------- split_sentences
+
+# Abbreviations the shipped model lacks (military and civic titles in news copy).
+_EXTRA_ABBREVIATIONS = ("lt", "cmdr", "ald", "gens", "sgts", "supt", "cdr", "brig", "assn")
+# Punkt stops at most this many characters into a text; the rest of a giant input is
+# split by a plain regex so the cost stays linear and small (no article is this long).
+_PUNKT_BUDGET = 300_000
+# A quotation longer than this on one line is more likely a stray quote mark than a
+# quote, so it does not hold sentences together.
+_MAX_QUOTE = 3000
+# Quote marks looked at, at most (a real article has a few hundred).
+_MAX_QUOTE_MARKS = 100_000
+
+# Terminal punctuation of scripts Punkt does not know, which needs no following space.
+_FOREIGN_END = re.compile(r"[。！？‼⁇⁈⁉؟۔।॥።፧]+[」』”’》〉）)\]\"'»]*")
+# "No." is an abbreviation before a number ("No. 10") but ends "he said no. Gov. X".
+_NO_BREAK = re.compile(r"\b(?:no|NO|No)\.(?=\s+[A-Z][a-z])")
+_SIMPLE_SPLIT = re.compile(r"(?P<end>[.!?。！？]+[\"”’»)\]]*)(?P<space>\s+)")
+_HAS_WORD = re.compile(r"\w")
+_QUOTE_MARKS = re.compile('[“”„«»"\n]')
+_OPENING_CONTEXT = frozenset(" \t\n([{—–-/")
+
+
+@lru_cache(maxsize=1)
+def _punkt() -> PunktSentenceTokenizer:
+    """Our own instance of nupunkt's shipped model (the shared cached one stays untouched)."""
+    from nupunkt import PunktSentenceTokenizer
+    from nupunkt.models import get_default_model_path
+
+    tokenizer = PunktSentenceTokenizer.load(get_default_model_path())
+    tokenizer.add_abbreviations(list(_EXTRA_ABBREVIATIONS))
+    return tokenizer
+
+
+def _raw_spans(text: str) -> list[tuple[int, int]]:
+    """Punkt's sentence spans (within the budget), then a cheap split beyond it."""
+    limit = len(text)
+    if limit > _PUNKT_BUDGET:
+        cut = text.rfind("\n", 0, _PUNKT_BUDGET)
+        limit = cut if cut > 0 else _PUNKT_BUDGET
+    spans = list(_punkt().span_tokenize(text[:limit])) if limit else []
+    if limit < len(text):
+        spans.extend(_simple_spans(text, limit))
+    return spans
+
+
+def _simple_spans(text: str, start: int) -> list[tuple[int, int]]:
+    """A plain split for the tail of a giant text: a period ends a sentence unless it
+    ends a known abbreviation or the next word starts in lower case."""
+    abbreviations = _punkt().abbreviations
+    spans = []
+    for match in _SIMPLE_SPLIT.finditer(text, start):
+        nxt = match.end("space")
+        if nxt >= len(text) or text[nxt].islower():
+            continue
+        if match.group("end") == ".":
+            word_start = max(text.rfind(" ", 0, match.start()), text.rfind("\n", 0, match.start()))
+            word = text[word_start + 1 : match.start()].lower()
+            if word in abbreviations or (len(word) == 1 and word.isalpha()):
+                continue
+        spans.append((start, match.end("end")))
+        start = nxt
+    spans.append((start, len(text)))
+    return spans
+
+
+def _pieces(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
+    """Cut one Punkt span at line breaks and foreign sentence ends; trim whitespace."""
+    cuts = [start]
+    line = text.find("\n", start, end)
+    while line != -1:
+        cuts.append(line + 1)
+        line = text.find("\n", line + 1, end)
+    for match in _FOREIGN_END.finditer(text, start, end):
+        cuts.append(match.end())
+    for match in _NO_BREAK.finditer(text, start, end):
+        cuts.append(match.end())
+    cuts.append(end)
+    if len(cuts) > 2:
+        cuts = sorted(set(cuts))
+    for a, b in pairwise(cuts):
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a and _HAS_WORD.search(text, a, b):
+            out.append((a, b))
+
+
+def _quote_spans(text: str) -> list[tuple[int, int]]:
+    """Quotations that open and close on one line, as (opening mark, closing mark).
+
+    Curly quotes pair as “…” and „…“/„…”, guillemets as «…» (quote marks nested inside
+    them are ignored), straight quotes by context: opening after a space, closing
+    before one. A quote left open at the end of a line pairs with nothing.
+    """
+    spans: list[tuple[int, int]] = []
+    opener = ""
+    opened = -1
+    for seen, match in enumerate(_QUOTE_MARKS.finditer(text)):
+        if seen >= _MAX_QUOTE_MARKS:
+            break
+        mark = match.group()
+        pos = match.start()
+        if mark == "\n":
+            opener = ""
+            continue
+        if opener == "«":
+            if mark == "»":
+                spans.append((opened, pos))
+                opener = ""
+            continue
+        if mark in "«„":
+            opener, opened = mark, pos
+        elif mark == "“":
+            if opener == "„":
+                spans.append((opened, pos))
+                opener = ""
+            else:
+                opener, opened = mark, pos
+        elif mark == "”":
+            if opener in ("“", "„"):
+                spans.append((opened, pos))
+                opener = ""
+        elif mark == '"':
+            before = text[pos - 1] if pos else " "
+            after = text[pos + 1] if pos + 1 < len(text) else " "
+            if opener == '"' and not after.isalnum():
+                spans.append((opened, pos))
+                opener = ""
+            elif before in _OPENING_CONTEXT and not after.isspace():
+                opener, opened = mark, pos
+    return [(a, b) for a, b in spans if b - a <= _MAX_QUOTE]
+
+
+def _merge_inside_quotes(
+    text: str, pieces: list[tuple[int, int]], quotes: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Rejoin sentences Punkt cut inside one quotation (``“Hello. Bye,” he said.``)."""
+    if not quotes or len(pieces) < 2:
+        return pieces
+    merged = [pieces[0]]
+    q = 0
+    for start, end in pieces[1:]:
+        while q < len(quotes) and quotes[q][1] < start:
+            q += 1
+        prev_start, prev_end = merged[-1]
+        if (
+            q < len(quotes)
+            and quotes[q][0] < start <= quotes[q][1]
+            and quotes[q][0] < prev_end
+            and "\n" not in text[prev_end:start]
+        ):
+            merged[-1] = (prev_start, end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split a text into sentences as a reader would, with exact offsets into ``text``.
+
+    A line break always ends a sentence; Punkt decides inside a line (abbreviations such
+    as "Gen.", "U.S.", "Sept." do not end one); a closing quote mark stays with its
+    sentence and a quotation is never cut in two. Linear in the length of the text.
+    """
+    if not text or text.isspace():
+        return []
+    pieces: list[tuple[int, int]] = []
+    for start, end in _raw_spans(text):
+        _pieces(text, start, end, pieces)
+    pieces = _merge_inside_quotes(text, pieces, _quote_spans(text))
+    return [Sentence(text[a:b], a, b) for a, b in pieces]
+
+
+# -------------------------------------------------------------------------------- words
+
+_WORD = re.compile(r"\w+(?:['’\-]\w+)*")
+
+
+def words(text: str) -> list[str]:
+    """The words of a text: runs of letters and digits, keeping inner ' ’ and - (don't, U-turn)."""
+    return _WORD.findall(text)
+
+
+class SentenceTokenizer:
+    """The tokenizer sumy is given: our sentences and words, so sumy needs no NLTK data.
+
+    sumy's own ``Tokenizer`` loads NLTK's Punkt tables from disk (downloaded with
+    ``nltk.download``), which a locked-down server does not have.
+    """
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(s.text for s in split_sentences(clean_text(paragraph)))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        """Words that start with a letter, as sumy's own tokenizer keeps (no bare numbers)."""
+        return tuple(w for w in _WORD.findall(sentence) if w[0].isalpha())

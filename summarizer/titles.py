@@ -1,0 +1,107 @@
+"""Word lists that tell a title from a name, and a person from an organisation.
+
+News names people in a few fixed ways ("Russian Defense Minister Sergey Shoigu", "Major
+General Mohammad Hossein Baqeri", "Ashtiani, the Iranian Defense Minister"). Spotting
+them without a statistical model needs to know which words are titles, which are
+organisation words and which capitalised words are never names. The lists live in
+``summarizer/data/titles.txt`` (one section per list) so they can grow without code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+@cache
+def _sections() -> dict[str, frozenset[str]]:
+    """Parse data/titles.txt: ``[section]`` headers, then words, ``#`` comments."""
+    raw = (_DATA / "titles.txt").read_text(encoding="utf-8")
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif current is not None:
+            current.update(w.lower() for w in line.split())
+    return {name: frozenset(words) for name, words in sections.items()}
+
+
+@cache
+def _capitals() -> dict[str, str]:
+    raw = (_DATA / "capitals.tsv").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    for line in raw.splitlines():
+        if line and not line.startswith("#"):
+            city, _, country = line.partition("\t")
+            table[city.strip()] = country.strip()
+    return table
+
+
+def title_nouns() -> frozenset[str]:
+    """Words that make a phrase a title: minister, general, spokesman, senator..."""
+    return _sections()["title_nouns"]
+
+
+def title_modifiers() -> frozenset[str]:
+    """Words that may sit inside a title before the name: Defense, Foreign, Deputy..."""
+    return _sections()["title_modifiers"]
+
+
+def demonyms() -> frozenset[str]:
+    """Nationality adjectives, which start titles ("Iranian Defense Minister")."""
+    return _sections()["demonyms"]
+
+
+def organisation_words() -> frozenset[str]:
+    """Words that make a capitalised phrase an organisation, not a person."""
+    return _sections()["organisation_words"]
+
+
+def not_name_words() -> frozenset[str]:
+    """Capitalised words that are never part of a person's name (months, days, places...)."""
+    return _sections()["not_name_words"]
+
+
+def capital_country(name: str) -> str | None:
+    """The country whose government a capital or seat of power stands for ("Tehran")."""
+    return _capitals().get(name)
+
+
+@cache
+def country_names() -> dict[str, str]:
+    """Short country names as news writes them, to their common name ("Iran" -> "Iran")."""
+    names: dict[str, str] = {}
+    try:
+        import pycountry
+    except ImportError:  # pragma: no cover - pycountry is a declared dependency
+        return names
+    for c in pycountry.countries:
+        common = getattr(c, "common_name", None) or c.name
+        for n in (c.name, common):
+            if "," not in n and "(" not in n:
+                names[n] = common
+    for alias, common in (
+        ("Russia", "Russia"),
+        ("Iran", "Iran"),
+        ("Syria", "Syria"),
+        ("North Korea", "North Korea"),
+        ("South Korea", "South Korea"),
+        ("Venezuela", "Venezuela"),
+        ("Vietnam", "Vietnam"),
+        ("Britain", "United Kingdom"),
+        ("UK", "United Kingdom"),
+        ("US", "United States"),
+        ("U.S.", "United States"),
+        ("USA", "United States"),
+        ("America", "United States"),
+        ("Taiwan", "Taiwan"),
+        ("Turkey", "Turkey"),
+    ):
+        names[alias] = common
+    return names

@@ -1,0 +1,137 @@
+"""Helpers for the bot's scenario tests and benchmarks: a store filled by real ingestion,
+and the real ``Application`` running against :class:`~tests.fakes.telegram_api.FakeBotAPI`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from bot.settings import FeedConfig, Settings, make_settings
+from bot.store import Store
+from tests.fakes.telegram_api import FakeBotAPI
+
+REPO = Path(__file__).resolve().parents[2]
+SEED_ARTICLE = REPO / "tests" / "data" / "seed-article.txt"
+SEED_TITLE = "Iran and Russia hail 'unprecedented' defense ties as Shoigu visits Tehran"
+
+GERMANY_ARTICLE = """\
+Germany's parliament approved a new budget on Thursday after weeks of negotiations \
+between the governing parties in Berlin.
+Chancellor Friedrich Merz said the budget "protects investment in railways, schools and \
+defence while keeping the debt brake," speaking to reporters after the vote.
+The opposition criticised the plan. Finance Minister Lars Klingbeil, the German Vice \
+Chancellor, said that "every euro in this budget has been checked twice."
+The budget includes 80 billion euros for infrastructure over the next year, the finance \
+ministry in Berlin said in a statement.
+Economists in Frankfurt said the approval removes a source of uncertainty for German \
+companies.
+"""
+GERMANY_TITLE = "German parliament approves budget after weeks of talks"
+
+# A title and a body full of characters that must be escaped in Telegram HTML.
+TRICKY_ARTICLE = """\
+Officials in Paris said on Monday that the <b>talks</b> between France & Algeria would \
+resume next week, according to a statement from the French foreign ministry.
+French Foreign Minister Jean-Noel Barrot said: "We want <results> & not just words, \
+and we will keep talking to Algiers until we get them."
+The talks broke down in March over migration and visas, French officials in Paris said.
+"""
+TRICKY_TITLE = "France & Algeria <to resume> talks"
+
+
+def page(title: str, body: str) -> str:
+    paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n") if p.strip())
+    return (
+        f"<!doctype html><html><head><title>{html.escape(title)}</title></head><body>"
+        f"<header><nav>Home | World | Politics</nav></header>"
+        f"<article><h1>{html.escape(title)}</h1>{paragraphs}</article>"
+        f"<footer>Copyright Test Wire</footer></body></html>"
+    )
+
+
+def rss(base: str, items: list[tuple[str, str, datetime]]) -> str:
+    entries = "".join(
+        f"<item><title>{html.escape(t)}</title><link>{base}{p}</link><guid>{base}{p}</guid>"
+        f"<pubDate>{format_datetime(d)}</pubDate></item>"
+        for t, p, d in items
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Test Wire</title><link>{base}/</link><description>t</description>"
+        f"{entries}</channel></rss>"
+    )
+
+
+def articles() -> list[tuple[str, str, str]]:
+    """(path, title, text) of the pages the local feed serves; the seed article first."""
+    return [
+        ("/world/iran-russia-defense", SEED_TITLE, SEED_ARTICLE.read_text(encoding="utf-8")),
+        ("/europe/germany-budget", GERMANY_TITLE, GERMANY_ARTICLE),
+        ("/world/france-algeria", TRICKY_TITLE, TRICKY_ARTICLE),
+    ]
+
+
+def ingest_settings(**overrides: Any) -> Settings:
+    return make_settings(allow_private_hosts=True, **overrides)
+
+
+async def fill_store(store: Store, *, now: datetime | None = None) -> Any:
+    """Serve the articles from a local feed server and run one real ingestion cycle."""
+    from bot.ingest import run_cycle
+    from tests.fakes.feed_server import FeedServer
+
+    now = now or datetime.now(UTC)
+    with FeedServer() as server:
+        base = server.base_url.rstrip("/")
+        items = []
+        for path, title, text in articles():
+            server.add(path, page(title, text))
+            items.append((title, path, now))
+        server.add("/feed.xml", rss(base, items), content_type="application/rss+xml")
+        await store.sync_feeds([FeedConfig(url=f"{base}/feed.xml", name="Test Wire")])
+        return await run_cycle(store, ingest_settings(), now=now)
+
+
+def bot_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "telegram_bot_token": FakeBotAPI.token,
+        "admin_ids": "42",
+        "default_timezone": "UTC",
+    }
+    values.update(overrides)
+    return make_settings(**values)
+
+
+@contextlib.asynccontextmanager
+async def bot_running(
+    fake: FakeBotAPI,
+    store: Store,
+    settings: Settings | None = None,
+    *,
+    rate_limit: float | None = None,
+    per_chat_interval: float = 0.0,
+    delivery_options: dict[str, Any] | None = None,
+) -> AsyncIterator[Any]:
+    """The real Application, long-polling the fake API, scheduler off (tests run jobs)."""
+    from bot.telegram.app import build_application, running
+
+    settings = settings or bot_settings()
+    app = build_application(
+        settings,
+        store,
+        token=fake.token,
+        base_url=fake.base_url,
+        base_file_url=fake.base_file_url,
+        rate_limit=rate_limit,
+        per_chat_interval=per_chat_interval,
+        delivery_options=delivery_options,
+        scheduler=False,
+    )
+    async with running(app):
+        yield app

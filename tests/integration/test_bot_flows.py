@@ -1,0 +1,251 @@
+"""Scenario tests: the real bot, driven as a user would, against the fake Bot API.
+
+The store is filled by the real ingestion (a local feed server serving the seed article
+among other pages, one ``run_cycle``); the bot is the real ``Application`` long-polling
+:class:`~tests.fakes.telegram_api.FakeBotAPI`, which rejects bad HTML and long texts
+like Telegram does, so every message asserted on here was also accepted as valid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.store import Store
+from bot.store.subscribers import BotStore
+from tests.fakes.bot_harness import bot_running, fill_store
+from tests.fakes.telegram_api import FakeBotAPI, SentMessage
+
+USER = 1001
+ADMIN = 42
+
+
+@pytest.fixture
+async def filled(sqlite_url: str) -> AsyncIterator[Store]:
+    store = Store.from_url(sqlite_url)
+    report = await fill_store(store)
+    assert report.new_articles == 3, report.summary()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
+    async with bot_running(fake, filled):
+        yield BotStore(filled.engine)
+
+
+async def one(fake: FakeBotAPI, text: str, *, chat: int = USER,
+              reply_to: SentMessage | None = None) -> SentMessage:
+    return (await fake.ask(chat, text, reply_to=reply_to))[0]
+
+
+async def test_start_help_and_command_menu(fake: FakeBotAPI, bot: BotStore) -> None:
+    welcome = await one(fake, "/start")
+    assert "Welcome to newsbrief" in welcome.plain
+    assert "/subscribe Iran" in welcome.plain
+    assert {"sub:IR", "sub:RU", "sub:US"} <= {b["callback_data"] for b in welcome.buttons()}
+    assert {c["command"] for c in fake.commands} >= {"start", "brief", "subscribe", "help"}
+    assert fake.calls["setMyCommands"] == 1
+    helptext = await one(fake, "/help")
+    for command in ("/brief Iran 3d", "/subscribe Iran, Russia", "/settings time 07:30",
+                    "/settings tz Europe/Berlin", "/stop", "/digest", "/unsubscribe"):
+        assert command in helptext.plain
+    # pressing a country button on the welcome subscribes
+    answer = (await fake.press(USER, welcome, "sub:IR"))[0]
+    assert "Subscribed to Iran" in answer.plain
+    assert (await bot.get_subscriber(USER)).codes == ("IR",)
+
+
+async def test_subscribe_accepts_names_codes_demonyms_and_forgives_typos(
+    fake: FakeBotAPI, bot: BotStore
+) -> None:
+    assert "Subscribed to Iran." in (await one(fake, "/subscribe Iran")).plain
+    msg = await one(fake, "/subscribe iran, russia")
+    assert "Subscribed to Russia." in msg.plain and "Already following Iran" in msg.plain
+    assert "Already following Iran" in (await one(fake, "/subscribe IR")).plain
+    assert "Already following Iran" in (await one(fake, "/subscribe Iranian")).plain
+    assert (await bot.get_subscriber(USER)).codes == ("IR", "RU")
+
+    typo = await one(fake, "/subscribe Irna", chat=2002)
+    assert "Did you mean Iran?" in typo.plain
+    assert typo.button("Iran")["callback_data"] == "sub:IR"
+    pressed = (await fake.press(2002, typo, "sub:IR"))[0]
+    assert "Subscribed to Iran" in pressed.plain
+    assert (await bot.get_subscriber(2002)).codes == ("IR",)
+
+    unknown = await one(fake, "/subscribe <Narnia>", chat=2002)
+    assert "I don't know" in unknown.plain
+    assert "<Narnia>" in unknown.plain  # echoed, escaped (the fake API parsed it)
+
+    listing = await one(fake, "/subscribe", chat=3003)
+    assert "Choose a country" in listing.plain
+    datas = [b["callback_data"] for b in listing.buttons()]
+    assert datas[0].startswith("sub:") and any(d.startswith("subp:") for d in datas)
+    # countries with news today come first
+    assert {"sub:IR", "sub:RU"} & set(datas[:6])
+
+
+async def test_subscriptions_and_unsubscribe(fake: FakeBotAPI, bot: BotStore) -> None:
+    await one(fake, "/subscribe Iran, Russia, Germany")
+    listing = await one(fake, "/subscriptions")
+    assert "Iran" in listing.plain and "Russia" in listing.plain
+    assert listing.button("Russia")["callback_data"] == "unsub:RU"
+    done = (await fake.press(USER, listing, "unsub:RU"))[0]
+    assert "Unsubscribed from Russia" in done.plain
+    assert fake.edits and "Russia" not in fake.edits[-1].plain  # the list was updated
+    assert "Unsubscribed from Germany" in (await one(fake, "/unsubscribe germany")).plain
+    assert "not following" in (await one(fake, "/unsubscribe Japan")).plain
+    assert (await bot.get_subscriber(USER)).codes == ("IR",)
+
+
+async def test_brief_shows_attributed_quotes_sources_and_buttons(
+    fake: FakeBotAPI, bot: BotStore
+) -> None:
+    first = await one(fake, "/brief Iran")
+    plain = first.plain
+    assert plain.startswith("Iran · last 24 hours")
+    assert "<b>" in first.text
+    assert 2 <= plain.count("• ") <= 4
+    assert "” — Mohammad-Reza Ashtiani, Iranian Defense Minister" in plain
+    assert "Sources:" in plain and '<a href="http://127.0.0.1:' in first.text
+    labels = [b["text"] for b in first.buttons()]
+    assert labels == ["More quotes", "Sources", "Ask about this"]
+    assert all(len(b["callback_data"].encode()) < 64 for b in first.buttons())
+
+    more = (await fake.press(USER, first, first.button("More quotes")["callback_data"]))[0]
+    quotes_seen = plain + more.plain
+    assert "— Sergey Shoigu, Russian Defense Minister" in quotes_seen
+    sources = (await fake.press(USER, first, first.button("Sources")["callback_data"]))[0]
+    assert "Test Wire" in sources.plain or "127.0.0.1" in sources.plain
+    assert fake.callback_answers  # every button press is answered
+
+
+async def test_follow_up_questions_are_answered_from_the_articles(
+    fake: FakeBotAPI, bot: BotStore
+) -> None:
+    brief = await one(fake, "/brief Iran")
+    answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=brief)
+    assert "sanctions" in answer.plain
+    assert "Sergey Shoigu" in answer.plain
+    assert "pressure of sanctions on Russia and Iran is proving to be futile" in answer.plain
+    assert '<a href="http://127.0.0.1:' in answer.text
+    assert answer.reply_to_message_id is not None
+
+    unrelated = await one(fake, "What is the price of bitcoin in Tokyo?", reply_to=brief)
+    assert unrelated.plain == "I couldn't find that in these articles."
+
+    # right after a brief, without replying, still about that brief
+    who = await one(fake, "Who is Baqeri?")
+    assert "Chief of Staff of the Iranian Armed Forces" in who.plain
+
+    # "Ask about this", then a reply to that prompt: works from the store after a restart
+    prompt = (await fake.press(USER, brief, brief.button("Ask")["callback_data"]))[0]
+    when = await one(fake, "When is the joint exercise?", reply_to=prompt)
+    assert "February" in when.plain
+
+
+async def test_question_without_a_brief_uses_the_last_day(fake: FakeBotAPI, bot: BotStore
+                                                          ) -> None:
+    answer = await one(fake, "What did Shoigu say about sanctions?", chat=5005)
+    assert "From the last day's stories" in answer.plain
+    assert "sanctions" in answer.plain
+
+
+async def test_brief_windows_unknown_and_empty(fake: FakeBotAPI, bot: BotStore) -> None:
+    three = await one(fake, "/brief Iran 3d")
+    assert three.plain.startswith("Iran · last 3 days")
+    typo = await one(fake, "/brief Irna")
+    assert "Did you mean Iran?" in typo.plain and typo.button("Iran")["callback_data"] == (
+        "brief:IR"
+    )
+    empty = await one(fake, "/brief Japan")
+    assert "No stories about Japan in the last 24 hours" in empty.plain
+    datas = [b["callback_data"] for b in empty.buttons()]
+    assert "win:JP:72" in datas and "brief:IR" in datas
+    again = (await fake.press(USER, empty, "brief:IR"))[0]
+    assert "Mohammad-Reza Ashtiani" in again.plain
+    # escaping: a title and quote full of <, > and & (the fake API rejects bad HTML)
+    france = await one(fake, "/brief France")
+    assert "France & Algeria <to resume> talks" in france.plain
+
+
+async def test_settings_time_zone_pause(fake: FakeBotAPI, bot: BotStore) -> None:
+    await one(fake, "/subscribe Iran")
+    shown = await one(fake, "/settings")
+    assert "daily at 08:00 (UTC)" in shown.plain
+    assert "Set to" not in shown.plain
+    msg = await one(fake, "/settings time 07:30")
+    assert "Digest time set to 07:30" in msg.plain
+    msg = await one(fake, "/settings tz Europe/Berlin")
+    assert "Time zone set to Europe/Berlin" in msg.plain
+    sub = await bot.get_subscriber(USER)
+    assert (sub.digest_time, sub.timezone) == ("07:30", "Europe/Berlin")
+    local = sub.next_digest_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Berlin"))
+    assert local.strftime("%H:%M") == "07:30"
+    assert "not a time" in (await one(fake, "/settings time 25:99")).plain
+    assert "don't know the time zone" in (await one(fake, "/settings tz Mars/Olympus")).plain
+    assert "paused" in (await one(fake, "/settings pause")).plain
+    assert (await bot.get_subscriber(USER)).paused
+    shown = await one(fake, "/settings")
+    resumed = (await fake.press(USER, shown, "set:resume"))[0]
+    assert "resumed" in resumed.plain
+    assert not (await bot.get_subscriber(USER)).paused
+
+
+async def test_digest_now_then_nothing_new(fake: FakeBotAPI, bot: BotStore) -> None:
+    assert "You follow no countries" in (await one(fake, "/digest")).plain
+    await one(fake, "/subscribe Iran, Germany")
+    digest = await one(fake, "/digest")
+    assert digest.plain.startswith("Your digest · Germany and Iran")
+    assert "Mohammad-Reza Ashtiani" in digest.plain and "budget" in digest.plain
+    again = await one(fake, "/digest")
+    assert "Nothing new on Germany and Iran" in again.plain
+    # a reply to the digest asks about its stories
+    answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=digest)
+    assert "Sergey Shoigu" in answer.plain
+
+
+async def test_stop_asks_then_deletes_everything(fake: FakeBotAPI, bot: BotStore) -> None:
+    await one(fake, "/subscribe Iran")
+    ask = await one(fake, "/stop")
+    assert "Are you sure?" in ask.plain
+    await fake.press(USER, ask, "stop:no", count=0)
+    await fake_wait_edit(fake, "Cancelled")
+    assert await bot.get_subscriber(USER) is not None
+    ask = await one(fake, "/stop")
+    await fake.press(USER, ask, "stop:yes", count=0)
+    await fake_wait_edit(fake, "your data is deleted")
+    assert await bot.get_subscriber(USER) is None
+    assert await bot.latest_stories(USER, __import__("datetime").datetime(2000, 1, 1)) is None
+
+
+async def fake_wait_edit(fake: FakeBotAPI, contains: str, timeout: float = 5.0) -> None:
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(contains in e.plain for e in fake.edits):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no edit containing {contains!r}: {[e.plain for e in fake.edits]}")
+
+
+async def test_admin_commands(fake: FakeBotAPI, bot: BotStore) -> None:
+    refused = await one(fake, "/stats")
+    assert "for the bot's admins" in refused.plain
+    stats = await one(fake, "/stats", chat=ADMIN)
+    assert "Subscribers:" in stats.plain and "Stories: " in stats.plain
+    assert "Feeds: 1 enabled, 0 failing" in stats.plain
+    feeds = await one(fake, "/feeds", chat=ADMIN)
+    assert "Test Wire: ok" in feeds.plain

@@ -1,0 +1,223 @@
+"""The fetcher against a real HTTP server on loopback: limits, faults, conditional GET."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+
+import brotli
+import pytest
+
+from bot.ingest.fetch import Fetcher, FetchError, FetchLimits
+from tests.fakes.feed_server import GZIP_BOMB, HANG, HUGE, SLOW_BODY, FeedServer
+
+FAST = FetchLimits(
+    connect_timeout=0.5,
+    read_timeout=0.5,
+    total_timeout=1.5,
+    max_body_bytes=1_000_000,
+    max_decoded_bytes=2_000_000,
+    max_redirects=3,
+    allow_private_hosts=True,
+)
+
+
+@pytest.fixture
+def server():
+    with FeedServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+async def fetcher():
+    async with Fetcher(FAST) as f:
+        yield f
+
+
+async def test_plain_page_with_user_agent(server, fetcher):
+    url = server.add("/page", "<html><body><p>hello</p></body></html>")
+    result = await fetcher.fetch(url)
+    assert result.status == 200
+    assert result.body == b"<html><body><p>hello</p></body></html>"
+    assert result.content_type == "text/html"
+    assert result.charset == "utf-8"
+    sent = server.requests_for("/page")[0].headers
+    assert sent["user-agent"].startswith("newsbrief/")
+    assert "gzip" in sent["accept-encoding"]
+
+
+async def test_gzip_body_is_decoded(server, fetcher):
+    url = server.add("/gz", "<p>" + "compressed " * 1000 + "</p>", gzip=True)
+    result = await fetcher.fetch(url)
+    assert result.body.startswith(b"<p>compressed ")
+    assert len(result.body) == len("<p>" + "compressed " * 1000 + "</p>")
+
+
+async def test_brotli_body_is_decoded(server, fetcher):
+    raw = b"<p>" + b"brotli text " * 500 + b"</p>"
+    url = server.add("/br", brotli.compress(raw), headers={"Content-Encoding": "br"})
+    assert (await fetcher.fetch(url)).body == raw
+
+
+async def test_conditional_get_with_etag_and_last_modified(server, fetcher):
+    stamp = "Wed, 21 Oct 2026 07:28:00 GMT"
+    url = server.add("/feed", "<rss/>", etag=True, last_modified=stamp)
+    first = await fetcher.fetch(url)
+    assert first.status == 200 and first.etag and first.last_modified == stamp
+    second = await fetcher.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.body == b""
+    headers = server.requests_for("/feed")[1].headers
+    assert headers["if-none-match"] == first.etag
+    assert headers["if-modified-since"] == stamp
+
+
+@pytest.mark.parametrize("status", [404, 410, 500])
+async def test_error_statuses_raise_with_status(server, fetcher, status):
+    url = server.add("/err", "nope", status=status)
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "http_status" and info.value.status == status
+
+
+async def test_503_carries_retry_after(server, fetcher):
+    url = server.add("/busy", "busy", status=503, headers={"Retry-After": "120"})
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.status == 503 and info.value.retry_after == 120
+
+
+async def test_server_that_never_answers_times_out_fast(server, fetcher):
+    url = server.add("/hang", behaviour=HANG)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "timeout"
+    assert time.monotonic() - started < 2.5
+
+
+async def test_body_that_trickles_forever_hits_total_deadline(server, fetcher):
+    url = server.add("/slow", behaviour=SLOW_BODY)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "timeout"
+    assert time.monotonic() - started < 2.5  # the read timeout alone would never fire
+
+
+async def test_hanging_host_does_not_hold_up_another(server, fetcher):
+    hang = server.add("/hang", behaviour=HANG)
+    fine = server.add("/fine", "ok")
+    started = time.monotonic()
+    slow_task = asyncio.create_task(fetcher.fetch(hang))
+    result = await fetcher.fetch(fine)
+    assert result.body == b"ok" and time.monotonic() - started < 0.5
+    with pytest.raises(FetchError):
+        await slow_task
+
+
+async def test_fifty_megabyte_body_is_cut_off(server, fetcher):
+    url = server.add("/huge", behaviour=HUGE, size=50 * 1024 * 1024)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "too_large"
+    assert time.monotonic() - started < 2
+
+
+async def test_declared_content_length_over_cap_is_refused_before_reading(server, fetcher):
+    url = server.add("/big", b"x" * 1_500_000)
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "too_large" and "Content-Length" in info.value.message
+
+
+async def test_gzip_bomb_is_stopped_at_decoded_cap(server, fetcher):
+    url = server.add("/bomb", behaviour=GZIP_BOMB, size=200 * 1024 * 1024)
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "too_large"
+
+
+async def test_corrupt_gzip_is_a_decode_error(server, fetcher):
+    body = gzip.compress(b"<p>hello</p>" * 100)[:40] + b"garbage" * 20
+    url = server.add("/corrupt", body, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(url)
+    assert info.value.kind == "decode"
+
+
+async def test_redirects_are_followed_and_permanent_ones_reported(server, fetcher):
+    target = server.add("/new", "moved here")
+    server.add("/old", status=301, headers={"Location": "/new"})
+    result = await fetcher.fetch(server.url("/old"))
+    assert result.body == b"moved here"
+    assert result.url == target and result.permanent_url == target
+    server.add("/temp", status=302, headers={"Location": "/new"})
+    assert (await fetcher.fetch(server.url("/temp"))).permanent_url is None
+
+
+async def test_redirect_loop_is_detected(server, fetcher):
+    server.add("/a", status=302, headers={"Location": "/b"})
+    server.add("/b", status=302, headers={"Location": "/a"})
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(server.url("/a"))
+    assert info.value.kind == "redirect_loop"
+    assert server.count("/a") == 1 and server.count("/b") == 1
+
+
+async def test_too_many_redirects(server, fetcher):
+    for i in range(6):
+        server.add(f"/r{i}", status=307, headers={"Location": f"/r{i + 1}"})
+    server.add("/r6", "end")
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(server.url("/r0"))
+    assert info.value.kind == "too_many_redirects"
+
+
+async def test_private_address_refused_unless_allowed(server):
+    url = server.add("/page", "secret")
+    async with Fetcher(FetchLimits(allow_private_hosts=False)) as strict:
+        with pytest.raises(FetchError) as info:
+            await strict.fetch(url)
+        assert info.value.kind == "blocked_address"
+        with pytest.raises(FetchError) as info:
+            await strict.fetch("http://localhost:1/")
+        assert info.value.kind == "blocked_address"
+        with pytest.raises(FetchError) as info:
+            await strict.fetch("file:///etc/passwd")
+        assert info.value.kind == "bad_scheme"
+    assert server.count("/page") == 0
+
+
+async def test_redirect_to_private_address_is_refused_at_the_hop(server):
+    """A public-looking first hop must not smuggle us onto the loopback."""
+    url = server.add("/page", "secret")
+    async with Fetcher(FetchLimits(allow_private_hosts=False)) as strict:
+        with pytest.raises(FetchError) as info:
+            # 169.254.169.254 is the cloud metadata address: link-local, refused
+            await strict.fetch("http://169.254.169.254/latest/meta-data/")
+        assert info.value.kind == "blocked_address"
+    # and with private hosts allowed, a redirect hop to a non-http scheme is refused
+    server.add("/to-file", status=302, headers={"Location": "file:///etc/passwd"})
+    async with Fetcher(FAST) as loose:
+        with pytest.raises(FetchError) as info:
+            await loose.fetch(server.url("/to-file"))
+        assert info.value.kind == "bad_scheme"
+    assert server.count("/page") == 0
+
+
+async def test_per_host_limit_queues_without_timing_out(server):
+    """Waiting for a host slot is not the server's slowness: no spurious timeouts."""
+    server.add("/slowish", "ok", delay=0.3)
+    limits = FetchLimits(
+        connect_timeout=0.5, read_timeout=0.5, total_timeout=0.6, max_per_host=1,
+        allow_private_hosts=True,
+    )
+    async with Fetcher(limits) as f:
+        results = await asyncio.gather(*(f.fetch(server.url("/slowish")) for _ in range(4)))
+    assert [r.body for r in results] == [b"ok"] * 4
+    hits = server.requests_for("/slowish")
+    # one at a time: each request started after the previous one was answered
+    gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
+    assert all(gap >= 0.25 for gap in gaps)

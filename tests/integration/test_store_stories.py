@@ -1,0 +1,243 @@
+"""Articles, stories and the country queries behind /brief and the digests; pruning."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.settings import FeedConfig
+from bot.store import Store, importance, unpack_signature
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+ANALYSIS = {
+    "language": "en",
+    "countries": [{"code": "IR", "name": "Iran", "score": 0.8}],
+    "people": [{"name": "Abbas Araghchi", "title": "Iranian Foreign Minister", "mentions": []}],
+    "quotes": [],
+    "key_points": [{"text": "Talks resumed.", "start": 0, "end": 14}],
+}
+
+
+async def _article(store: Store, n: int, outlet: str = "BBC", **kwargs: object) -> int:
+    article_id = await store.add_article(
+        url=f"https://{outlet.lower()}.example/{n}",
+        title=f"Article {n}",
+        text=f"Text of article {n}.",
+        outlet=outlet,
+        fetched_at=kwargs.pop("fetched_at", NOW),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert article_id is not None
+    return article_id
+
+
+async def test_articles_round_trip_and_dedupe_on_canonical_url(store: Store) -> None:
+    await store.sync_feeds([FeedConfig(url="https://bbc.example/rss", name="BBC")])
+    [feed] = await store.list_feeds()
+    signature = [2**64 - 1, 0, 12345678901234567890]
+    first = await store.add_article(
+        url="https://bbc.example/news/1?utm_source=rss",
+        canonical_url="https://bbc.example/news/1",
+        guid="urn:bbc:1",
+        feed_id=feed.id,
+        outlet="BBC",
+        title="Iran talks",
+        text="Talks resumed in Vienna.",
+        text_source="feed",
+        language="en",
+        published_at=NOW - timedelta(hours=1),
+        analysis=ANALYSIS,
+        minhash=signature,
+        content_hash="c" * 64,
+    )
+    assert first is not None
+    again = await store.add_article(
+        url="https://bbc.example/news/1?utm_source=twitter",
+        canonical_url="https://bbc.example/news/1",
+        title="Iran talks",
+        text="Talks resumed in Vienna.",
+    )
+    assert again is None
+    assert await store.article_exists("https://bbc.example/news/1")
+    assert not await store.article_exists("https://bbc.example/news/2")
+    assert await store.find_article_by_content_hash("c" * 64) == first
+
+    [article] = await store.get_articles([first, 999_999])
+    assert (article.feed_id, article.guid, article.text_source) == (feed.id, "urn:bbc:1", "feed")
+    assert article.analysis == ANALYSIS
+    assert unpack_signature(article.minhash or b"") == tuple(signature)
+
+    with pytest.raises(ValueError, match="text_source"):
+        await store.add_article(url="https://x.example/", title=None, text="", text_source="rss")
+
+
+async def test_get_articles_keeps_the_order_asked(store: Store) -> None:
+    ids = [await _article(store, n) for n in range(5)]
+    wanted = [ids[3], ids[0], ids[4]]
+    assert [a.id for a in await store.get_articles(wanted)] == wanted
+
+
+async def test_recent_minhashes_with_their_story(store: Store) -> None:
+    old = await _article(store, 1, minhash=[1, 2], fetched_at=NOW - timedelta(days=3))
+    clustered = await _article(store, 2, minhash=[3, 4])
+    loose = await _article(store, 3, minhash=[5, 6])
+    await _article(store, 4)  # no signature: nothing to compare
+    story = await store.create_story("Story", article_ids=[clustered], at=NOW)
+
+    rows = await store.recent_minhashes(NOW - timedelta(days=1))
+    assert [(r.article_id, r.story_id, unpack_signature(r.signature)) for r in rows] == [
+        (clustered, story, (3, 4)),
+        (loose, None, (5, 6)),
+    ]
+    assert old not in {r.article_id for r in rows}
+    assert await store.story_of_article(clustered) == story
+    assert await store.story_of_article(loose) is None
+
+
+async def test_stories_count_articles_and_distinct_sources(store: Store) -> None:
+    a1 = await _article(store, 1, outlet="BBC")
+    a2 = await _article(store, 2, outlet="BBC")
+    a3 = await _article(store, 3, outlet="Al Jazeera")
+    story = await store.create_story("Talks", article_ids=[a1], countries=[("ir", 0.9)], at=NOW)
+    assert await store.attach_article(story, a2, at=NOW + timedelta(minutes=5))
+    assert await store.attach_article(story, a3, at=NOW + timedelta(minutes=10))
+    assert not await store.attach_article(story, a3)  # already there
+    other = await store.create_story("Other", at=NOW)
+    assert not await store.attach_article(other, a1)  # an article belongs to one story
+
+    detail = await store.get_story(story)
+    assert detail is not None
+    assert (detail.article_count, detail.source_count) == (3, 2)
+    assert [a.id for a in detail.articles] == [a1, a2, a3]
+    assert detail.countries == {"IR": 0.9}
+    assert detail.updated_at == NOW + timedelta(minutes=10)
+    assert await store.get_story(123_456) is None
+
+
+async def test_update_story_replaces_brief_countries_and_headline(store: Store) -> None:
+    a1 = await _article(store, 1)
+    story = await store.create_story("First", article_ids=[a1], countries=[("IR", 0.5)], at=NOW)
+    brief = {
+        "headline": "Iran and US resume talks",
+        "key_points": ["Talks resumed."],
+        "quotes": [],
+        "countries": [],
+        "people": [{"name": "Abbas Araghchi", "title": "Foreign Minister"}],
+    }
+    later = NOW + timedelta(hours=1)
+    await store.update_story(
+        story,
+        brief=brief,
+        countries=[("IR", 0.7), ("US", 0.6), ("us", 0.2)],
+        headline="Iran and US resume talks",
+        at=later,
+    )
+    detail = await store.get_story(story)
+    assert detail is not None
+    assert (detail.headline, detail.brief, detail.countries) == (
+        "Iran and US resume talks",
+        brief,
+        {"IR": 0.7, "US": 0.6},
+    )
+    [candidate] = await store.recent_stories(NOW)
+    assert candidate.people == ["Abbas Araghchi"]
+    assert candidate.countries == {"IR": 0.7, "US": 0.6}
+    assert candidate.updated_at == later
+    assert await store.recent_stories(later + timedelta(seconds=1)) == []
+
+
+async def test_stories_for_country_window_and_ranking(store: Store) -> None:
+    numbers = iter(range(1000))
+
+    async def story(headline: str, hours_ago: float, code: str, score: float, sources: int) -> int:
+        at = NOW - timedelta(hours=hours_ago)
+        ids = [
+            await _article(store, next(numbers), outlet=f"Outlet{i}", fetched_at=at)
+            for i in range(sources)
+        ]
+        return await store.create_story(headline, article_ids=ids, countries=[(code, score)], at=at)
+
+    wide = await story("Covered by five outlets", 3, "IR", 0.8, 5)
+    fresh = await story("Fresh, one outlet", 0.5, "IR", 0.8, 1)
+    passing = await story("Iran mentioned in passing", 1, "IR", 0.1, 2)
+    await story("Two days old", 48, "IR", 0.9, 6)
+    await story("About France", 1, "FR", 0.9, 3)
+
+    found = await store.stories_for_country("ir", NOW - timedelta(hours=24), now=NOW)
+    assert [s.id for s in found] == [wide, fresh, passing]
+    assert [s.source_count for s in found] == [5, 1, 2]
+    assert found[0].importance > found[1].importance > found[2].importance
+    assert found[0].codes == ("IR",) and found[0].salience == pytest.approx(0.8)
+    limited = await store.stories_for_country("IR", NOW - timedelta(hours=24), limit=1, now=NOW)
+    assert [s.id for s in limited] == [wide]
+    assert await store.stories_for_country("DE", NOW - timedelta(days=30), now=NOW) == []
+
+
+async def test_stories_since_for_digests_lists_each_story_once(store: Store) -> None:
+    a1, a2, a3 = [await _article(store, n) for n in (1, 2, 3)]
+    both = await store.create_story(
+        "Iran and Israel", article_ids=[a1], countries=[("IR", 0.6), ("IL", 0.9)], at=NOW
+    )
+    iran = await store.create_story("Iran only", article_ids=[a2], countries=[("IR", 0.7)], at=NOW)
+    await store.create_story("Chile", article_ids=[a3], countries=[("CL", 1.0)], at=NOW)
+
+    found = await store.stories_since(["IR", "IL"], NOW - timedelta(hours=6), now=NOW)
+    assert [s.id for s in found] == [both, iran]
+    assert found[0].codes == ("IL", "IR")
+    assert found[0].salience == pytest.approx(0.9)
+    assert await store.stories_since([], NOW - timedelta(hours=6)) == []
+    assert await store.stories_since(["IR"], NOW + timedelta(minutes=1), now=NOW) == []
+    high = await store.stories_since(["IR"], NOW - timedelta(hours=6), min_salience=0.65, now=NOW)
+    assert [s.id for s in high] == [iran]
+
+
+def test_importance_prefers_salience_breadth_and_recency() -> None:
+    base = importance(0.8, 3, NOW, NOW)
+    assert importance(0.4, 3, NOW, NOW) == pytest.approx(base / 2)
+    assert importance(0.8, 7, NOW, NOW) > base
+    assert importance(0.8, 3, NOW - timedelta(hours=12), NOW) == pytest.approx(base / 2)
+    assert importance(0.8, 3, NOW + timedelta(hours=1), NOW) == pytest.approx(base)
+
+
+async def test_prune_forgets_old_articles_entries_and_empty_stories(store: Store) -> None:
+    await store.sync_feeds([FeedConfig(url="https://bbc.example/rss", name="BBC")])
+    [feed] = await store.list_feeds()
+    old_time = NOW - timedelta(days=40)
+    await store.mark_seen(feed.id, ["old-entry"], seen_at=old_time)
+    await store.mark_seen(feed.id, ["new-entry"], seen_at=NOW)
+    old_a = await _article(store, 1, outlet="BBC", fetched_at=old_time)
+    old_b = await _article(store, 2, outlet="DW", fetched_at=old_time)
+    new_c = await _article(store, 3, outlet="DW")
+    gone_story = await store.create_story(
+        "Old story", article_ids=[old_a], countries=[("IR", 0.5)], at=old_time
+    )
+    mixed_story = await store.create_story("Mixed", article_ids=[old_b, new_c], at=NOW)
+
+    result = await store.prune(NOW - timedelta(days=30))
+    assert (result.articles, result.seen_entries, result.stories) == (2, 1, 1)
+    assert await store.get_story(gone_story) is None
+    mixed = await store.get_story(mixed_story)
+    assert mixed is not None
+    assert ([a.id for a in mixed.articles], mixed.article_count) == ([new_c], 1)
+    assert await store.filter_unseen(feed.id, ["old-entry", "new-entry"]) == ["old-entry"]
+    assert await store.stories_for_country("IR", old_time - timedelta(days=1), now=NOW) == []
+    again = await store.prune(NOW - timedelta(days=30))
+    assert (again.articles, again.seen_entries, again.stories) == (0, 0, 0)
+
+
+async def test_stats_count_what_is_stored(store: Store) -> None:
+    await store.sync_feeds(
+        [FeedConfig(url=f"https://example.org/{n}.xml", name=n) for n in ("a", "b", "c")]
+    )
+    ids = {f.name: f.id for f in await store.list_feeds()}
+    await store.record_feed_failure(ids["a"], "HTTP 500", next_poll_at=NOW)
+    await store.record_feed_failure(ids["b"], "HTTP 410", next_poll_at=None, gone=True)
+    recent = await _article(store, 1)
+    await _article(store, 2, fetched_at=NOW - timedelta(days=2))
+    await store.create_story("Story", article_ids=[recent], at=NOW)
+
+    stats = await store.stats(now=NOW + timedelta(hours=1))
+    assert (stats.feeds, stats.feeds_enabled, stats.feeds_failing, stats.feeds_gone) == (3, 3, 1, 1)
+    assert (stats.articles, stats.articles_24h, stats.stories, stats.stories_24h) == (2, 1, 1, 1)
+    assert stats.last_article_at == NOW

@@ -1,0 +1,134 @@
+"""analyse() on the whole pipeline: the public schema, and bad input that must not break it."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from summarizer import Analysis, analyse
+
+SEED = Path(__file__).resolve().parents[2] / "tests" / "data" / "seed-article.txt"
+
+
+def assert_valid(analysis: Analysis, text: str) -> None:
+    """Every offset indexes the input, and the JSON form round-trips."""
+    assert isinstance(analysis, Analysis)
+    for sentence in analysis.sentences:
+        assert text[sentence.start : sentence.end] == sentence.text
+    for point in analysis.key_points:
+        assert text[point.start : point.end] == point.text
+    for quote in analysis.quotes:
+        assert 0 <= quote.start <= quote.end <= len(text)
+        assert quote.text.strip() and quote.text.strip() in text[quote.start : quote.end]
+    for person in analysis.people:
+        for start, end in person.mentions:
+            assert 0 <= start < end <= len(text)
+    for country in analysis.countries:
+        assert len(country.code) == 2 and 0 <= country.score <= 1
+    scores = [c.score for c in analysis.countries]
+    assert scores == sorted(scores, reverse=True)
+    data = json.loads(json.dumps(analysis.to_dict()))
+    assert set(data) == {"language", "countries", "people", "quotes", "key_points"}
+
+
+def analyse_quickly(text: str, seconds: float = 10.0) -> Analysis:
+    """A generous bound: it catches runaway (quadratic) behaviour, it is not a benchmark."""
+    started = time.perf_counter()
+    analysis = analyse(text)
+    assert time.perf_counter() - started < seconds
+    assert_valid(analysis, text)
+    return analysis
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n\n\t  \n", "\u200b\u200b"])
+def test_empty_and_whitespace_give_an_empty_analysis(text: str) -> None:
+    analysis = analyse_quickly(text)
+    assert analysis.key_points == [] and analysis.quotes == [] and analysis.countries == []
+
+
+def test_a_single_sentence_is_its_own_key_point() -> None:
+    text = "Iran and Russia signed a defence agreement in Tehran on Tuesday."
+    analysis = analyse_quickly(text)
+    assert [p.text for p in analysis.key_points] == [text]
+    assert {c.code for c in analysis.countries} >= {"IR", "RU"}
+
+
+def test_two_megabytes_of_text() -> None:
+    paragraph = SEED.read_text(encoding="utf-8")
+    text = (paragraph + "\n\n") * (2_000_000 // len(paragraph) + 1)
+    analysis = analyse_quickly(text, seconds=30)
+    assert 3 <= len(analysis.key_points) <= 5
+    assert analysis.countries[0].code in {"IR", "RU"}
+
+
+def test_html_left_in_the_text_is_not_shown() -> None:
+    text = (
+        '<div class="story"><p>Russia and Iran agreed on Tuesday to expand military '
+        "cooperation, officials in Moscow said.</p>\n<p>The agreement covers joint naval "
+        'exercises in the Caspian Sea, the ministry said.</p><script>var x = "<b>";</script>'
+        "\n<p>It follows months of talks between the two defence ministries.</p></div>"
+    )
+    analysis = analyse_quickly(text)
+    assert analysis.key_points
+    shown = " ".join(point.text for point in analysis.key_points)
+    assert "Caspian Sea" in shown
+    for markup in ("<p>", "</p>", "<div", "<script", "var x"):
+        assert markup not in shown
+
+
+def test_all_caps_wire_copy() -> None:
+    text = (
+        "TOKYO, MARCH 3 - JAPAN'S TRADE SURPLUS WITH THE UNITED STATES ROSE TO 5.2 BILLION "
+        "DLRS IN FEBRUARY FROM 4.1 BILLION IN JANUARY, THE FINANCE MINISTRY SAID.\n\n"
+        "EXPORTS TO THE U.S. ROSE 12 PCT WHILE IMPORTS FELL FOUR PCT, IT SAID.\n\n"
+        "THE MINISTRY GAVE NO REASON FOR THE RISE."
+    )
+    analysis = analyse_quickly(text)
+    assert analysis.key_points
+    assert "JP" in {c.code for c in analysis.countries}
+
+
+def test_unbalanced_quotes_do_not_lose_the_article() -> None:
+    text = (
+        "“We will not give in,” the minister said.\n\n"
+        "He added that “the talks would go on, and \n\n"
+        "Officials in Berlin said the sanctions would stay. “Nothing has changed.\n\n"
+        "The next round is due in May."
+    )
+    analysis = analyse_quickly(text)
+    assert any("We will not give in" in q.text for q in analysis.quotes)
+    assert len(analysis.sentences) >= 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Министр обороны России Сергей Шойгу прибыл в Тегеран. «Мы будем развивать "
+        "сотрудничество», — сказал он. Визит продлится два дня.",
+        "이란과 러시아는 국방 협력을 확대하기로 합의했다. 양국 국방장관은 테헤란에서 만났다.",
+        "وقال وزير الدفاع الإيراني إن العلاقات مع روسيا شهدت نموا ملحوظا. وأضاف أن التعاون سيستمر.",
+        "中国外交部发言人表示，中方愿与各方加强合作。发言人还说，会谈取得了积极成果。",
+    ],
+)
+def test_non_latin_scripts_are_flagged_not_fatal(text: str) -> None:
+    analysis = analyse_quickly(text)
+    assert analysis.language not in ("en",)
+    assert analysis.sentences
+
+
+def test_control_characters_are_harmless() -> None:
+    text = (
+        "Iran\x00 and Russia\x07 signed\x1b[31m a deal.\x0c\n\n"
+        "“It is a new stage,” Defense Minister Mohammad-Reza Ashtiani said.\x7f"
+    )
+    analysis = analyse_quickly(text)
+    assert {c.code for c in analysis.countries} >= {"IR", "RU"}
+    assert analysis.quotes and analysis.quotes[0].speaker == "Mohammad-Reza Ashtiani"
+
+
+def test_rejects_what_is_not_text() -> None:
+    with pytest.raises(TypeError):
+        analyse(b"bytes are not text")  # type: ignore[arg-type]

@@ -1,0 +1,68 @@
+"""Near-duplicates by MinHash over word 5-shingles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.ingest.dedupe import (
+    NearDuplicateIndex,
+    from_bytes,
+    shingles,
+    signature,
+    similarity,
+    to_bytes,
+)
+
+SEED = (Path(__file__).resolve().parents[1] / "data" / "seed-article.txt").read_text()
+
+
+def test_shingles_are_lowercased_word_five_grams():
+    assert shingles("The quick brown fox jumps over") == {
+        "the quick brown fox jumps",
+        "quick brown fox jumps over",
+    }
+    assert shingles("Too short") == {"too short"}
+    assert shingles("  ,,, ") == set()
+    assert signature("") is None
+
+
+def test_syndicated_copy_is_found_and_a_different_story_is_not():
+    paragraphs = SEED.split("\n")
+    # a wire copy: another headline line, the last paragraphs cut, a credit added
+    copy = "Iran, Russia deepen defence ties\n" + "\n".join(paragraphs[:-3])
+    copy += "\nReporting by our correspondent; editing by the desk."
+    other = (
+        "The central bank of Norway raised its policy rate by a quarter point on Thursday, "
+        "citing persistent inflation in services and a weak krone, and signalled that "
+        "further increases were likely before the summer as wage growth stayed high."
+    ) * 3
+    index = NearDuplicateIndex()
+    index.add("seed", signature(SEED))
+    index.add("other", signature(other))
+    match = index.best_match(signature(copy))
+    assert match is not None and match[0] == "seed" and match[1] > 0.6
+    assert index.best_match(signature("A completely unrelated sentence about chess.")) is None
+
+
+def test_half_rewritten_story_is_below_threshold():
+    paragraphs = [p for p in SEED.split("\n") if p.strip()]
+    half = "\n".join(paragraphs[: len(paragraphs) // 3])
+    a, b = signature(SEED), signature(half)
+    assert similarity(a, b) < 0.5
+    index = NearDuplicateIndex()
+    index.add(1, a)
+    assert index.best_match(b) is None
+
+
+def test_signature_survives_the_store_round_trip():
+    mh = signature(SEED)
+    data = to_bytes(mh)
+    assert len(data) == 128 * 8
+    back = from_bytes(data)
+    assert similarity(mh, back) == 1.0
+    index = NearDuplicateIndex()
+    index.add_all([(5, data)])
+    assert 5 in index and len(index) == 1
+    assert index.best_match(signature(SEED)) == (5, 1.0)
+    index.remove(5)
+    assert index.best_match(signature(SEED)) is None

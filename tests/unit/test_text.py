@@ -1,0 +1,211 @@
+"""Sentences, words and cleaning: the offsets every other module relies on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from summarizer.text import SentenceTokenizer, clean_text, split_sentences, words
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+
+
+def texts(text: str) -> list[str]:
+    sentences = split_sentences(text)
+    for s in sentences:
+        assert text[s.start : s.end] == s.text
+    return [s.text for s in sentences]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Gen. Smith met Mr. Jones in the U.S. on Sept. 5. He left.",
+            ["Gen. Smith met Mr. Jones in the U.S. on Sept. 5.", "He left."],
+        ),
+        (
+            "Dr. Who arrived at 5 p.m. on Monday. The U.K. government said no.",
+            ["Dr. Who arrived at 5 p.m. on Monday.", "The U.K. government said no."],
+        ),
+        (
+            "Lt. Col. James Smith said no. Gov. Brown agreed. It was No. 10 Downing Street.",
+            [
+                "Lt. Col. James Smith said no.",
+                "Gov. Brown agreed.",
+                "It was No. 10 Downing Street.",
+            ],
+        ),
+        ("It cost $5.5 million. Prices rose 3.5%. Stocks fell.", None),
+    ],
+)
+def test_abbreviations_and_numbers_do_not_end_sentences(text, expected):
+    got = texts(text)
+    if expected is None:
+        expected = ["It cost $5.5 million.", "Prices rose 3.5%.", "Stocks fell."]
+    assert got == expected
+
+
+def test_quote_spanning_sentences_is_one_sentence():
+    assert texts("“Hello. Bye,” he said. Then he left.") == [
+        "“Hello. Bye,” he said.",
+        "Then he left.",
+    ]
+    assert texts('"We tried. It failed," said Mr Brown. He left.') == [
+        '"We tried. It failed," said Mr Brown.',
+        "He left.",
+    ]
+
+
+def test_closing_quote_mark_stays_with_its_sentence():
+    assert texts("He said “we will win.” Then he left.") == [
+        "He said “we will win.”",
+        "Then he left.",
+    ]
+    assert texts('"We won." "They lost." Fans cheered.') == [
+        '"We won."',
+        '"They lost."',
+        "Fans cheered.",
+    ]
+    assert texts("“Is it over?” he asked. Yes.") == ["“Is it over?” he asked.", "Yes."]
+
+
+def test_line_breaks_always_end_sentences_and_unclosed_quotes_do_not_swallow_them():
+    text = "Headline without a full stop\nFirst one. Second one\n\n“A quote left open\nNext."
+    assert texts(text) == [
+        "Headline without a full stop",
+        "First one.",
+        "Second one",
+        "“A quote left open",
+        "Next.",
+    ]
+
+
+def test_all_caps_wire_copy():
+    text = "GEN. SMITH MET SEN. JOHN MCCAIN ON SEPT. 5. THE U.S. DOLLAR FELL. DR. LEE AGREED."
+    assert texts(text) == [
+        "GEN. SMITH MET SEN. JOHN MCCAIN ON SEPT. 5.",
+        "THE U.S. DOLLAR FELL.",
+        "DR. LEE AGREED.",
+    ]
+
+
+def test_other_scripts():
+    assert texts(
+        "Президент заявил об этом. Это важно! «Мы победим. Они проиграют», — сказал он."
+    ) == [
+        "Президент заявил об этом.",
+        "Это важно!",
+        "«Мы победим. Они проиграют», — сказал он.",
+    ]
+    assert texts("대통령은 오늘 발표했다. 경제가 성장했다! 정말?") == [
+        "대통령은 오늘 발표했다.",
+        "경제가 성장했다!",
+        "정말?",
+    ]
+    assert texts("中国经济增长。今天发布了数据！真的吗？") == [
+        "中国经济增长。",
+        "今天发布了数据！",
+        "真的吗？",
+    ]
+
+
+def test_seed_article_keeps_quotes_whole():
+    text = SEED.read_text(encoding="utf-8")
+    got = texts(text)
+    assert got[0].startswith("Mohammad-Reza Ashtiani, the Iranian Defense Minister")
+    assert got[0].endswith("over the past ten years.")
+    assert got[1].startswith("“Over the past decade")
+    assert got[1].endswith("according to the Mehr news agency.")
+    # "He noted that “…” and added that “…”" and the next sentence are two sentences
+    assert any(s.endswith("the joint fight against terrorism and extremism.”") for s in got)
+    assert len(got) == 18
+
+
+def test_empty_and_blank_text():
+    assert split_sentences("") == []
+    assert split_sentences(" \n\t\n") == []
+    assert split_sentences("*** --- ***") == []
+
+
+def test_two_megabytes_is_linear_and_fast():
+    paragraph = (
+        "The minister met his counterpart in Tehran on Sept. 20. “We agree. Fully,” he said.\n"
+    )
+    text = paragraph * (2_000_000 // len(paragraph))
+    started = time.perf_counter()
+    sentences = split_sentences(text)
+    elapsed = time.perf_counter() - started
+    assert len(sentences) == 2 * (2_000_000 // len(paragraph))
+    assert sentences[-1].text == "“We agree. Fully,” he said."
+    assert elapsed < 3.0
+    started = time.perf_counter()
+    split_sentences("a" * 2_000_000)
+    split_sentences("“" * 2_000_000)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_clean_text_keeps_length_and_removes_junk():
+    raw = "A\x00b\u200bc<p>Para</p>d<br/>e &amp; f&nbsp;g\r\nh <script>var x = 1;</script>i\ufeff"
+    cleaned = clean_text(raw)
+    assert len(cleaned) == len(raw)
+    for junk in (
+        "\x00",
+        "\u200b",
+        "<p>",
+        "</p>",
+        "<br/>",
+        "&amp;",
+        "&nbsp;",
+        "\r",
+        "var x",
+        "\ufeff",
+    ):
+        assert junk not in cleaned
+    assert "&" in cleaned
+    assert "\n" in cleaned[cleaned.index("Para") - 3 : cleaned.index("Para")]  # <p> keeps a break
+    # prose that merely looks like markup is left alone
+    assert clean_text("if x<y and z>w then") == "if x<y and z>w then"
+    clean = "Nothing to do here. “Quotes” stay."
+    assert clean_text(clean) is clean
+
+
+def test_clean_text_offsets_carry_over_to_sentences():
+    raw = "<p>First one.</p><p>Second\x07 one.</p>"
+    cleaned = clean_text(raw)
+    got = split_sentences(cleaned)
+    assert [s.text for s in got] == ["First one.", "Second  one."]
+    assert raw[got[0].start : got[0].end] == "First one."
+
+
+def test_words_and_sumy_tokenizer():
+    assert words("Iran’s U-turn: don't 20 times!") == ["Iran’s", "U-turn", "don't", "20", "times"]
+    tokenizer = SentenceTokenizer("english")
+    assert tokenizer.language == "english"
+    assert tokenizer.to_sentences("Mr. Smith left. He came back.") == (
+        "Mr. Smith left.",
+        "He came back.",
+    )
+    assert tokenizer.to_words("In 2023, G7 leaders met.") == ("In", "G7", "leaders", "met")
+
+
+def test_sumy_parser_runs_without_nltk_data(monkeypatch):
+    import nltk
+    from sumy.parsers.plaintext import PlaintextParser
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("NLTK data was looked up")
+
+    monkeypatch.setattr(nltk.data, "load", no_data)
+    monkeypatch.setattr(nltk.data, "find", no_data)
+    monkeypatch.setattr(nltk, "download", no_data)
+    parser = PlaintextParser.from_string(
+        "Dr. Smith arrived. He spoke.\n\nThe talks ended.", SentenceTokenizer("english")
+    )
+    assert [str(s) for s in parser.document.sentences] == [
+        "Dr. Smith arrived.",
+        "He spoke.",
+        "The talks ended.",
+    ]
