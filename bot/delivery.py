@@ -11,9 +11,9 @@ Telegram allows about 30 messages a second overall (``AIORateLimiter`` on the
 
 Digests go through the outbox (:meth:`Delivery.flush_outbox`): each message is in the
 store before it is sent and is marked once Telegram accepted it, so after a crash the
-next run sends exactly what was not yet accepted. Marks are written in small batches
-(every :attr:`mark_interval` seconds), so a crash can repeat at most the messages
-accepted in that last fraction of a second: the "messages in flight".
+next run sends exactly what was not yet accepted. Marks are written as a group commit
+(each write takes every mark that arrived during the previous one), so a crash can
+repeat only the messages whose acceptance was not yet written: those in flight.
 """
 
 from __future__ import annotations
@@ -88,7 +88,6 @@ class Delivery:
         concurrency: int = 100,
         batch_size: int = 500,
         lease: timedelta = timedelta(minutes=2),
-        mark_interval: float = 0.05,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -100,7 +99,6 @@ class Delivery:
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.lease = lease
-        self.mark_interval = mark_interval
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_last: dict[int, float] = {}
         self._flush_lock = asyncio.Lock()
@@ -270,15 +268,19 @@ class Delivery:
         started = time.monotonic()
         marks: list[tuple[int, int, int, Sequence[int]]] = []
         done = asyncio.Event()
+        wake = asyncio.Event()
 
         async def marker() -> None:
-            while not done.is_set():
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(done.wait(), self.mark_interval)
+            # Group commit: write every mark that arrived while the previous write ran.
+            while True:
+                await wake.wait()
+                wake.clear()
                 if marks:
                     batch = marks[:]
                     del marks[: len(batch)]
                     await self.store.mark_sent(batch)
+                elif done.is_set():
+                    return
 
         async def send_chat(rows: list[OutboxRow]) -> None:
             for row in rows:
@@ -292,6 +294,7 @@ class Delivery:
                     report.failed += 1
                     continue
                 marks.append((row.id, row.chat_id, message.message_id, row.story_ids))
+                wake.set()
                 report.sent += 1
                 report.chats.add(row.chat_id)
 
@@ -320,6 +323,7 @@ class Delivery:
                 )
         finally:
             done.set()
+            wake.set()
             await mark_task
             if marks:
                 await self.store.mark_sent(marks[:])

@@ -43,8 +43,9 @@ _MONTHS = (
     "monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday week "
     "month year"
 ).split()
-_TIME_RE = re.compile(r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{4}|" + "|".join(_MONTHS) + r")\b",
-                      re.IGNORECASE)
+_TIME_RE = re.compile(
+    r"\b(?:\d{1,2}(?::\d{2})?\s*(?:am|pm)|\d{4}|" + "|".join(_MONTHS) + r")\b", re.IGNORECASE
+)
 
 
 def stem(word: str) -> str:
@@ -125,8 +126,9 @@ def _build_units(docs: Sequence[Document]) -> list[_Unit]:
         country_terms = [(c, _name_terms(c.name)) for c in a.countries]
         quote_spans = [(q.start, q.end) for q in a.quotes]
 
-        def extra_terms(start: int, end: int, speaker: str | None,
-                        people=people, country_terms=country_terms) -> list[str]:
+        def extra_terms(
+            start: int, end: int, speaker: str | None, people=people, country_terms=country_terms
+        ) -> list[str]:
             extra: list[str] = []
             for person, names in people:
                 if person.name == speaker:
@@ -219,8 +221,9 @@ def answer_question(
         coverage = covered / total_weight
         if kind == "when" and _TIME_RE.search(u.text):
             score *= 1.3
-        if kind == "why" and re.search(r"\b(because|due to|since|as a result|over)\b", u.text,
-                                       re.IGNORECASE):
+        if kind == "why" and re.search(
+            r"\b(because|due to|since|as a result|over)\b", u.text, re.IGNORECASE
+        ):
             score *= 1.2
         if u.is_quote:
             score *= 1.1  # the words of the person, rather than a paraphrase of them
@@ -244,8 +247,15 @@ def answer_question(
         chosen.append(u)
         doc = docs[u.doc]
         result.items.append(
-            AnswerItem(u.text.strip(), u.is_quote, u.speaker, u.speaker_title, doc.url,
-                       doc.source, round(score, 3))
+            AnswerItem(
+                u.text.strip(),
+                u.is_quote,
+                u.speaker,
+                u.speaker_title,
+                doc.url,
+                doc.source,
+                round(score, 3),
+            )
         )
         if len(chosen) >= max_items:
             break

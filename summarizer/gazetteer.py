@@ -53,7 +53,7 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _key(query: str) -> str:
+def input_key(query: str) -> str:
     """The lookup key of user input: folded, punctuation and extra spaces removed."""
     words = TOKEN_RE.findall(fold(query))
     return " ".join(words)
@@ -72,15 +72,18 @@ def _reorder(name: str) -> str:
     name = re.sub(r"\s*\([^)]*\)", "", name).strip()
     if ", " in name:
         head, tail = name.split(", ", 1)
-        name = f"{tail} {head}"
+        # "Virgin Islands, British" and "Korea, Republic of" turn round; a list such as
+        # "Bonaire, Sint Eustatius and Saba" does not.
+        if " " not in tail or re.search(r"\bof(?: the)?$", tail, re.IGNORECASE):
+            name = f"{tail} {head}"
     return name
 
 
 def _plural(demonym: str) -> list[str]:
-    forms = [demonym]
-    if demonym[-1] in "niy" and not demonym.endswith(("ese", "ish")):
-        forms.append(demonym + "s")
-    return forms
+    """ "Iranian" → also "Iranians"; "Chinese", "French", "Swiss" have no plural in -s."""
+    if demonym.endswith(("ese", "ish", "ch", "sh", "s", "x", "z", "y")):
+        return [demonym]
+    return [demonym, demonym + "s"]
 
 
 @dataclass(slots=True)
@@ -90,6 +93,8 @@ class Gazetteer:
     display: dict[str, str]  # code -> short display name
     surfaces: list[Surface]
     by_first: dict[str, list[Surface]]  # first token -> surfaces, longest first
+    by_pair: dict[tuple[str, str], list[Surface]]  # first two tokens -> longer surfaces
+    singles: dict[str, list[Surface]]  # one-token surfaces
     lookup: dict[str, str]  # folded user-input key -> code
     compact: dict[str, str]  # the same keys without spaces
     dateline_regions: dict[str, str]  # folded region or abbreviation -> code
@@ -103,7 +108,7 @@ _TEXT_EXCLUDED = {"jersey"}
 
 @cache
 def gazetteer() -> Gazetteer:
-    """Build the tables once per process (about 20 ms)."""
+    """Build the tables once per process (about 50 ms)."""
     data = _load_toml("countries.toml")
     places_data = _load_toml("countries_places.toml")
     extra: dict[str, dict] = data["countries"]
@@ -127,14 +132,14 @@ def gazetteer() -> Gazetteer:
         common = getattr(country, "common_name", None)
         display[code] = more.get("name") or common or _reorder(country.name)
         for name in [display[code], *more.get("aliases", [])]:
-            lookup.setdefault(_key(name), code)
-            if _key(name) not in _TEXT_EXCLUDED:
+            lookup.setdefault(input_key(name), code)
+            if input_key(name) not in _TEXT_EXCLUDED:
                 add(name, code, NAME)
         for short in more.get("exact", []):
-            lookup.setdefault(_key(short), code)
+            lookup.setdefault(input_key(short), code)
             add(short, code, NAME, exact=True)
         for demonym in more.get("demonyms", []):
-            lookup.setdefault(_key(demonym), code)
+            lookup.setdefault(input_key(demonym), code)
             for form in _plural(demonym):
                 add(form, code, DEMONYM)
         for capital in more.get("capitals", []):
@@ -142,13 +147,15 @@ def gazetteer() -> Gazetteer:
     for country in countries:
         code = country.alpha_2
         names = {_reorder(country.name)}
+        lookup.setdefault(input_key(country.name), code)
         for attr in ("official_name", "common_name"):
             value = getattr(country, attr, None)
             if value:
                 names.add(_reorder(value))
+                lookup.setdefault(input_key(value), code)
         for name in names:
-            lookup.setdefault(_key(name), code)
-            if _key(name) not in _TEXT_EXCLUDED:
+            lookup.setdefault(input_key(name), code)
+            if input_key(name) not in _TEXT_EXCLUDED:
                 add(name, code, NAME)
         lookup.setdefault(fold(country.alpha_2), code)
         lookup.setdefault(fold(country.alpha_3), code)
@@ -157,18 +164,18 @@ def gazetteer() -> Gazetteer:
     for code, names in places_data["cities"].items():
         for name in names:
             add(name, code, CITY)
-            places.setdefault(_key(name), code)
+            places.setdefault(input_key(name), code)
     for code, more in extra.items():
         for capital in more.get("capitals", []):
-            places.setdefault(_key(capital), code)
+            places.setdefault(input_key(capital), code)
     dateline_regions: dict[str, str] = {}
     for code, names in places_data["regions"].items():
         for name in names:
             add(name, code, REGION)
-            dateline_regions.setdefault(_key(name), code)
+            dateline_regions.setdefault(input_key(name), code)
     for code, names in places_data["abbrevs"].items():
         for name in names:
-            dateline_regions.setdefault(_key(name), code)
+            dateline_regions.setdefault(input_key(name), code)
     for key, code in lookup.items():
         dateline_regions.setdefault(key, code)
     for phrase in data["not_countries"]["phrases"]:
@@ -191,11 +198,26 @@ def gazetteer() -> Gazetteer:
     by_first: dict[str, list[Surface]] = {}
     for s in best.values():
         by_first.setdefault(s.tokens[0], []).append(s)
+    by_pair: dict[tuple[str, str], list[Surface]] = {}
+    singles: dict[str, list[Surface]] = {}
     for entries in by_first.values():
         entries.sort(key=lambda s: -len(s.tokens))
+        for s in entries:
+            if len(s.tokens) > 1:
+                by_pair.setdefault(s.tokens[:2], []).append(s)
+            else:
+                singles.setdefault(s.tokens[0], []).append(s)
     compact = {key.replace(" ", ""): code for key, code in lookup.items()}
     return Gazetteer(
-        display, list(best.values()), by_first, lookup, compact, dateline_regions, places
+        display,
+        list(best.values()),
+        by_first,
+        by_pair,
+        singles,
+        lookup,
+        compact,
+        dateline_regions,
+        places,
     )
 
 
@@ -218,7 +240,7 @@ def lookup_country(query: str) -> str | None:
     Case, accents, punctuation and surrounding space are ignored: "U.S.", "usa",
     " Iranian ", "IR" and "IRN" all resolve.
     """
-    key = _key(query)
+    key = input_key(query)
     if not key:
         return None
     g = gazetteer()
@@ -241,7 +263,7 @@ def _choices() -> dict[str, str]:
 
 def suggest_countries(query: str, limit: int = 3) -> list[tuple[str, str, float]]:
     """Close matches for a mistyped country ("Irna" → Iran): (code, name, score in [0, 1])."""
-    key = _key(query)
+    key = input_key(query)
     if not key or limit <= 0:
         return []
     choices = _choices()
@@ -267,7 +289,7 @@ def parse_country_list(text: str) -> tuple[list[str], list[str]]:
     unknown: list[str] = []
     for part in re.split(r"[,;/\n]+|\s+(?:and|&)\s+", text):
         term = part.strip()
-        if not _key(term):
+        if not input_key(term):
             continue
         code = lookup_country(term)
         if code is None:

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -29,15 +30,27 @@ import numpy as np
 from sumy.models.dom import ObjectDocumentModel, Paragraph
 from sumy.models.dom import Sentence as SumySentence
 from sumy.summarizers.text_rank import TextRankSummarizer
+from threadpoolctl import ThreadpoolController
 
 from summarizer.brief import KeyPoint, Quote, Sentence
 from summarizer.language import detect_language
 from summarizer.text import SentenceTokenizer, words
 
-__all__ = ["MAX_CANDIDATES", "RankedSentence", "rank_sentences", "select_key_points"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "RankedSentence",
+    "centrality",
+    "pick",
+    "rank_sentences",
+    "select_key_points",
+    "similarity",
+    "terms",
+    "usable_sentences",
+]
 
 MAX_CANDIDATES = 70  # sentences ranked at most: the first ones, where news puts what matters
 MIN_POINTS, MAX_POINTS = 3, 5
+LANGUAGE_SAMPLE = 1000  # characters enough to choose a stemmer when the caller did not say
 MIN_WORDS = 6  # shorter sentences are fragments ("Image copyright Getty Images")
 MAX_CHARS = 700  # longer "sentences" are lists or unsplit paragraphs
 QUOTED_SHARE = 0.5  # a sentence more than half quotation is shown as a quote instead
@@ -48,6 +61,7 @@ SIMILAR = 0.5  # cosine of stemmed content words above which two sentences say t
 # mild; the lead itself is kept outright instead (LEAD_WITHIN).
 LEAD_WEIGHT = 0.15
 LEAD_DECAY = 2.0
+DANGLING_FACTOR = 0.6
 LEAD_WITHIN = 3  # the first usable sentence is a key point if it is among the first three
 
 _BOILERPLATE = re.compile(
@@ -61,6 +75,13 @@ _BOILERPLATE = re.compile(
     r"contributed to this report|terms of (?:use|service)|privacy policy|cookie|"
     r"this (?:article|story) (?:was|has been) (?:originally )?(?:published|updated)|"
     r"for the latest|download (?:the|our) app|(?:getty images|afp|reuters|ap)\s*$",
+    re.IGNORECASE,
+)
+# A sentence that leans on the one before ("He added...", "But this...") reads badly
+# on its own, as a key point must.
+_DANGLING = re.compile(
+    r"\W*(?:he|she|they|it|this|these|those|his|her|their|its|but|and|also|however|"
+    r"meanwhile|yet|so|then)\b",
     re.IGNORECASE,
 )
 _END_PUNCTUATION = re.compile(r"[.!?。！？…\"”’»)\]]\s*$")
@@ -119,10 +140,13 @@ class _FastTextRank(TextRankSummarizer):
             for term in terms:
                 rows.append(i)
                 cols.append(vocabulary.setdefault(term, len(vocabulary)))
-        counts = np.zeros((n, max(1, len(vocabulary))))
-        np.add.at(counts, (rows, cols), 1.0)
+        width = max(1, len(vocabulary))
+        flat = np.asarray(rows, dtype=np.int64) * width + np.asarray(cols, dtype=np.int64)
+        counts = np.bincount(flat, minlength=n * width).reshape(n, width).astype(float)
         shared = counts @ counts.T
-        np.fill_diagonal(shared, 0.0)  # sumy counts a sentence's likeness to itself: +0.6 R-1 without
+        np.fill_diagonal(
+            shared, 0.0
+        )  # sumy counts a sentence's likeness to itself: +0.6 R-1 without
         logs = np.log(np.maximum(counts.sum(axis=1), 1.0))
         norm = logs[:, None] + logs[None, :]
         weights = np.divide(shared, norm, out=shared.copy(), where=norm > 1e-9)
@@ -131,7 +155,12 @@ class _FastTextRank(TextRankSummarizer):
 
 
 class _Language:
-    """Stemming and stop words for one language (none for languages sumy lacks)."""
+    """Stemming and stop words for one language; plain lower case where sumy has neither.
+
+    sumy's stemmers are NLTK's Snowball stemmers (pure code, no NLTK data) and its stop
+    words ship inside sumy. Stems are cached: Snowball costs ~10 µs a word, and news
+    repeats its words.
+    """
 
     def __init__(self, code: str) -> None:
         from sumy.nlp.stemmers import Stemmer
@@ -139,24 +168,13 @@ class _Language:
 
         name = _SUMY_LANGUAGES.get(code)
         self.stop_words: frozenset[str] = frozenset()
-        self._stem = str.lower
-        if name is None:
-            return
-        try:
-            self._stem = Stemmer(name)
-        except LookupError:
-            pass
-        try:
-            self.stop_words = frozenset(w.lower() for w in get_stop_words(name))
-        except LookupError:
-            pass
-        self.stem = lru_cache(maxsize=100_000)(self._stem_lower)
-
-    def _stem_lower(self, word: str) -> str:
-        return self._stem(word)
-
-    def stem(self, word: str) -> str:
-        return word
+        stemmer: Callable[[str], str] = str.lower
+        if name is not None:
+            with suppress(LookupError):
+                stemmer = Stemmer(name)
+            with suppress(LookupError):
+                self.stop_words = frozenset(w.lower() for w in get_stop_words(name))
+        self.stem = lru_cache(maxsize=100_000)(stemmer)
 
     def terms(self, text: str) -> list[str]:
         stop = self.stop_words
@@ -168,6 +186,17 @@ class _Language:
                 continue
             out.append(stem(lower))
         return out
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """OpenBLAS threads make these small products 5-10x slower and erratic on a busy
+    2-core machine; limiting them costs microseconds per call (the controller is reused)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
 
 @lru_cache(maxsize=32)
@@ -209,8 +238,7 @@ def _is_heading(sentence: Sentence, all_caps_text: bool) -> bool:
     text = sentence.text
     if not _END_PUNCTUATION.search(text):
         return True
-    letters = [c for c in text if c.isalpha()]
-    return not all_caps_text and len(letters) > 3 and all(c.isupper() for c in letters)
+    return not all_caps_text and text.isupper()
 
 
 def _is_fragment(sentence: Sentence) -> bool:
@@ -232,8 +260,9 @@ def usable_sentences(
     """
     head = list(sentences[:MAX_CANDIDATES])
     spans = _quote_spans(quotes, text, head)
-    letters = [c for c in text[: head[-1].end if head else 0] if c.isalpha()][:2000]
-    all_caps = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+    sample = text[: min(head[-1].end if head else 0, 3000)]
+    upper, lower = sum(map(str.isupper, sample)), sum(map(str.islower, sample))
+    all_caps = upper > 4 * lower  # wire copy in capitals: capitals are not headings there
     out = []
     for index, sentence in enumerate(head):
         if _BOILERPLATE.search(sentence.text) or _is_fragment(sentence):
@@ -242,6 +271,25 @@ def usable_sentences(
             continue
         out.append((index, sentence, _quoted_share(sentence, spans) > QUOTED_SHARE))
     return out
+
+
+def terms(text: str, language: str = "en") -> list[str]:
+    """The stemmed content words of a text, as ranking and redundancy checks see it."""
+    return _language(language).terms(text)
+
+
+def centrality(
+    texts: Sequence[str], sentence_terms: Sequence[Sequence[str]], language: str = "en"
+) -> list[float]:
+    """sumy TextRank ratings of sentences (given with their terms), summing to about 1."""
+    if len(texts) <= 1:
+        return [1.0] * len(texts)
+    summarizer = _FastTextRank(sentence_terms)
+    tokenizer = SentenceTokenizer(_SUMY_LANGUAGES.get(language, language))
+    document = ObjectDocumentModel([Paragraph([SumySentence(t, tokenizer) for t in texts])])
+    with _one_blas_thread():
+        matrix = summarizer._create_matrix(document)
+        return [float(x) for x in summarizer.power_method(matrix, summarizer.epsilon)]
 
 
 def rank_sentences(
@@ -261,23 +309,19 @@ def rank_sentences(
         lead_weight = LEAD_WEIGHT
     lang = _language(language)
     terms = [lang.terms(s.text) for _, s, _ in candidates]
-    if len(candidates) == 1:
-        scores = [1.0]
-    else:
-        summarizer = _FastTextRank(terms)
-        tokenizer = SentenceTokenizer(_SUMY_LANGUAGES.get(language, language))
-        sumy_sentences = [SumySentence(s.text, tokenizer) for _, s, _ in candidates]
-        document = ObjectDocumentModel([Paragraph(sumy_sentences)])
-        matrix = summarizer._create_matrix(document)
-        scores = list(summarizer.power_method(matrix, summarizer.epsilon))
+    scores = centrality([s.text for _, s, _ in candidates], terms, language)
     first = next((c[0] for c in candidates if not c[2]), candidates[0][0])
     ranked = []
-    for (index, sentence, quoted), score, sentence_terms in zip(candidates, scores, terms, strict=True):
+    for (index, sentence, quoted), score, sentence_terms in zip(
+        candidates, scores, terms, strict=True
+    ):
         if quoted:
             continue
         position = max(0, index - first)
         prior = 1.0 + lead_weight / (1.0 + position / LEAD_DECAY)
         rating = float(score) * prior
+        if language == "en" and _DANGLING.match(sentence.text):
+            rating *= DANGLING_FACTOR
         if position == 0 and index < LEAD_WITHIN:
             rating += 1.0  # above any TextRank score (they sum to about 1)
         ranked.append(RankedSentence(index, sentence, rating, frozenset(sentence_terms)))
@@ -341,9 +385,9 @@ def select_key_points(
     if not candidates:
         return []
     if language is None:
-        language = detect_language(text[: candidates[-1][1].end])
+        language = detect_language(text[: min(candidates[-1][1].end, LANGUAGE_SAMPLE)])
     wanted = default_count(len(sentences)) if count is None else max(0, count)
-    headline = frozenset(_language(language).terms(title)) if title else frozenset()
+    headline = frozenset(terms(title, language)) if title else frozenset()
     ranked = rank_sentences(candidates, language)
     chosen = sorted(pick(ranked, wanted, headline), key=lambda r: r.index)
     return [KeyPoint(r.sentence.text, r.sentence.start, r.sentence.end) for r in chosen]

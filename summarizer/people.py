@@ -233,7 +233,11 @@ def _sequences(text: str) -> list[list[tuple[int, int, str]]]:
         s, e = m.span()
         w = m.group()
         brk = False
-        if w.endswith(".") and w.lower() not in _ABBREVIATIONS and not (len(w) == 2 or "." in w[:-1]):
+        if (
+            w.endswith(".")
+            and w.lower() not in _ABBREVIATIONS
+            and not (len(w) == 2 or "." in w[:-1])
+        ):
             w = w[:-1]
             e -= 1
             brk = True
@@ -394,8 +398,10 @@ def _description_re() -> re.Pattern[str]:
 def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]]) -> None:
     # Leading function words ("The", "In", "But") are not part of a name or title.
     i = 0
-    while i < len(seq) and _norm_word(seq[i][2]) in not_name_words() and not _is_title_word(
-        _norm_word(seq[i][2])
+    while (
+        i < len(seq)
+        and _norm_word(seq[i][2]) in not_name_words()
+        and not _is_title_word(_norm_word(seq[i][2]))
     ):
         i += 1
     tokens = seq[i:]
@@ -444,7 +450,9 @@ def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]
     ent = index.entities[eid]
     pre = _pre_title(text, tokens[0][0])
     if title:
-        ent.add_title(f"{pre} {title}" if pre and pre.split()[-1].lower() not in title_nouns() else title)
+        ent.add_title(
+            f"{pre} {title}" if pre and pre.split()[-1].lower() not in title_nouns() else title
+        )
         if pre and pre.split()[-1].lower() in title_nouns():
             ent.add_title(pre)
     elif pre:

@@ -155,7 +155,7 @@ class _Raw:
     seps: dict[int, str] = field(default_factory=dict)  # piece index -> joiner before it
 
 
-_CLOSER = {"“": "”", "„": "“", "\"": "\"", "«": "»", "”": "”"}
+_CLOSER = {"“": "”", "„": "“", '"': '"', "«": "»", "”": "”"}
 
 
 def _pair_quotes(text: str) -> list[_Raw]:
@@ -182,7 +182,7 @@ def _pair_quotes(text: str) -> list[_Raw]:
                 j += 1
             current.pieces.append((piece_start, pos))
             nested = ""
-            if j < n and text[j] in "“\"«„":
+            if j < n and text[j] in '“"«„':
                 piece_start = j + 1
                 skip_open = j
             else:
@@ -205,17 +205,17 @@ def _pair_quotes(text: str) -> list[_Raw]:
             continue
         closer = _CLOSER.get(opener, "”")
         if nested:
-            if c == _CLOSER.get(nested, "”") or (nested == "“" and c == "\""):
+            if c == _CLOSER.get(nested, "”") or (nested == "“" and c == '"'):
                 nested = ""
                 continue
             if c != closer:
                 continue
-        if c == closer or (opener in "“\"”" and c in "”\"" and not _opens_here(text, pos)):
+        if c == closer or (opener in '“"”' and c in '”"' and not _opens_here(text, pos)):
             current.pieces.append((piece_start, pos))
             current.after = pos + 1
             quotes.append(current)
             current = None
-        elif c != opener and c in "“\"«":
+        elif c != opener and c in '“"«':
             nested = c
         else:
             # The same opening mark again inside an open quote: the first was never closed.
@@ -445,7 +445,12 @@ class _Attributor:
                     s, e = self._trim_np(np.start("np"), np.end("np"))
                     eid = self.entity_for(s, e)
                     if eid is not None:
-                        q.speaker, q.cue, q.via, q.cue_span = eid, "according to", "before", m.span()
+                        q.speaker, q.cue, q.via, q.cue_span = (
+                            eid,
+                            "according to",
+                            "before",
+                            m.span(),
+                        )
                         return True
                 continue
             if k == 0:
@@ -552,7 +557,8 @@ class _Attributor:
             return floor + m.start(1), end
         # a capitalised noun phrase: "Russian Defense Minister Sergey Shoigu", "Tehran"
         cm = re.search(
-            rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$", left[-160:]
+            rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$",
+            left[-160:],
         )
         if cm:
             s = end - (len(left[-160:]) - cm.start())

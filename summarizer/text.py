@@ -115,8 +115,15 @@ def clean_text(text: str) -> str:
 
 # ---------------------------------------------------------------------- split_sentences
 
-# Abbreviations the shipped model lacks (military and civic titles in news copy).
-_EXTRA_ABBREVIATIONS = ("lt", "cmdr", "ald", "gens", "sgts", "supt", "cdr", "brig", "assn")
+# Abbreviations the shipped (English) model lacks: military and civic titles in news
+# copy, and the commonest ones of other languages in the feeds (German, Portuguese,
+# Spanish, French, Italian, Russian), which almost never end an English sentence.
+_EXTRA_ABBREVIATIONS = (
+    *("lt", "cmdr", "ald", "gens", "sgts", "supt", "cdr", "brig", "assn"),
+    *("bzw", "usw", "vgl", "ggf", "evtl", "inkl", "z.b", "d.h", "u.a", "nr", "str"),
+    *("sr", "sra", "srta", "dra", "av", "mme", "mlle", "sig", "dott", "ecc"),
+    *("т.е", "т.д", "т.п", "др", "им", "ул", "тыс", "млн", "млрд", "руб"),
+)
 # Punkt stops at most this many characters into a text; the rest of a giant input is
 # split by a plain regex so the cost stays linear and small (no article is this long).
 _PUNKT_BUDGET = 300_000

@@ -23,8 +23,10 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from bot.ingest import dedupe, schedule
@@ -32,7 +34,7 @@ from bot.ingest.canonical import canonicalize_url, resolve_canonical
 from bot.ingest.extract import Extracted, choose_text, extract_page, is_html
 from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchError, FetchLimits
-from bot.ingest.stories import Profile, best_story
+from bot.ingest.stories import Profile, StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +148,7 @@ class _Item:
     author: str | None = None
     published: datetime | None = None
     content_hash: str = ""
+    signature: Any = None  # datasketch MinHash of the text
     analysis: Any = None
 
 
@@ -182,13 +185,25 @@ class _Cycle:
         self.oldest = now - timedelta(days=retention)
         self.analyse, self.summarize_story = _summarizer()
         self.lock = asyncio.Lock()
+        self.recent_lock = asyncio.Lock()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-cpu")
+        # entries in flight at once: bounds memory (bodies waiting for extraction)
+        self.in_flight = asyncio.Semaphore(int(_setting(settings, "ingest_concurrency", 12)))
         self.index: dedupe.NearDuplicateIndex | None = None
         self.article_story: dict[int, int | None] = {}
-        self.profiles: dict[int, Profile] = {}
+        self.stories = StoryIndex(self.window)
         self.touched: dict[int, list[Any]] = {}  # story id -> analyses added this cycle
         self.created: set[int] = set()
         self.canonicals: set[str] = set()
         self.analyses: dict[str, asyncio.Future[Any]] = {}
+
+    async def _cpu(self, work: Callable[[], Any]) -> Any:
+        """Run CPU-bound work (extraction, analysis) off the event loop, one at a time.
+
+        One worker thread: the GIL would serialise more threads anyway, and one thread
+        bounds memory (one parse tree, one analysis) and loads the summarizer's data once.
+        """
+        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
 
     # ---------------------------------------------------------------- feeds
     async def poll(self, feed: Any) -> FeedReport:
@@ -301,10 +316,15 @@ class _Cycle:
         unseen = set(await self.store.filter_unseen(feed.id, [e.key for e in fresh]))
         todo = [e for e in fresh if e.key in unseen]
         rep.new_entries = len(todo)
+        # one query for the feed: entries whose URL is already stored (another feed had it)
+        known = await _known_canonicals(self.store, [self._canonical(feed, e) for e in todo])
+        repeated = [e.key for e in todo if self._canonical(feed, e) in known]
+        rep.duplicates += len(repeated)
+        todo = [e for e in todo if self._canonical(feed, e) not in known]
         outcomes = await asyncio.gather(
-            *(self._entry(feed, e, rep) for e in todo), return_exceptions=True
+            *(self._bounded_entry(feed, e, rep) for e in todo), return_exceptions=True
         )
-        done = list(stale)
+        done = stale + repeated
         for entry, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, BaseException):
                 log.error(
@@ -316,13 +336,21 @@ class _Cycle:
             await self.store.mark_seen(feed.id, done, seen_at=self.now)
         return len(done) - len(stale)
 
-    async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
+    async def _bounded_entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
+        async with self.in_flight:
+            await self._entry(feed, entry, rep)
+
+    @staticmethod
+    def _canonical(feed: Any, entry: FeedEntry) -> str:
         if entry.link:
-            url, canonical = entry.link, entry.canonical_url or canonicalize_url(entry.link)
-        else:  # no link: the feed's text is the article; a key of its own keeps it unique
-            url = feed.html_url or feed.url
-            canonical = f"urn:newsbrief:entry:{hashlib.sha1(entry.key.encode()).hexdigest()}"
-        if canonical in self.canonicals or await self.store.article_exists(canonical):
+            return entry.canonical_url or canonicalize_url(entry.link)
+        # no link: the feed's text is the article; a key of its own keeps it unique
+        return f"urn:newsbrief:entry:{hashlib.sha1(entry.key.encode()).hexdigest()}"
+
+    async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
+        url = entry.link or feed.html_url or feed.url
+        canonical = self._canonical(feed, entry)
+        if canonical in self.canonicals:
             rep.duplicates += 1
             return
         item = _Item(entry=entry, url=url, canonical=canonical, title=entry.title or None)
@@ -349,6 +377,8 @@ class _Cycle:
         published = entry.published or (page.published if page else None) or self.now
         item.published = min(published, self.now + FUTURE_SLACK)
         item.content_hash = content_hash(item.text)
+        item.signature = await self._cpu(partial(dedupe.signature, item.text))
+        await self._ensure_recent()
         item.analysis = await self._analysis(item)
         async with self.lock:
             await self._store(feed, item, rep)
@@ -365,7 +395,16 @@ class _Cycle:
         if not is_html(result.content_type):
             log.info("event=page_skipped url=%s type=%s", item.url, result.content_type)
             return None
-        page = await asyncio.to_thread(extract_page, result.body, result.url, result.charset)
+        need_metadata = not (item.entry.title and item.entry.published)
+        page = await self._cpu(
+            partial(
+                extract_page,
+                result.body,
+                result.url,
+                result.charset,
+                metadata=need_metadata,
+            )
+        )
         item.canonical = resolve_canonical(result.url, page.canonical_href)
         return page
 
@@ -378,7 +417,9 @@ class _Cycle:
             future = asyncio.get_running_loop().create_future()
             self.analyses[item.content_hash] = future
             try:
-                result = await asyncio.to_thread(self.analyse, item.text, item.title)
+                result = await self._stored_analysis(item)
+                if result is None:
+                    result = await self._cpu(partial(self.analyse, item.text, item.title))
             except Exception as exc:
                 log.error("event=analysis_failed url=%s error=%r", item.url, exc)
                 self.report.analysis_errors += 1
@@ -386,30 +427,44 @@ class _Cycle:
             future.set_result(result)
         return await future
 
+    async def _stored_analysis(self, item: _Item) -> Any:
+        """An exact copy of a stored article (a syndicated text) reuses its analysis."""
+        if item.signature is None or self.index is None:
+            return None
+        near = self.index.best_match(item.signature)
+        if near is None or near[1] < 0.99:  # only a (near-)identical text can be a copy
+            return None
+        rows = await self.store.get_articles([int(near[0])])  # type: ignore[call-overload]
+        if not rows or not rows[0].analysis or rows[0].text != item.text:
+            return None  # offsets index the text: only a byte-identical text may share them
+        from summarizer import Analysis
+
+        return Analysis.from_dict(rows[0].analysis, text=item.text, title=item.title)
+
     # ---------------------------------------------------------------- articles and stories
+    async def _ensure_recent(self) -> None:
+        async with self.recent_lock:
+            if self.index is None:
+                await self._load_recent()
+
     async def _load_recent(self) -> None:
         """The near-duplicate index and story profiles of the window, built once a cycle."""
-        self.index = dedupe.NearDuplicateIndex()
+        index = dedupe.NearDuplicateIndex()
         rows = await self.store.recent_minhashes(self.now - self.window)
-        self.index.add_all((row.article_id, row.signature) for row in rows)
+        index.add_all((row.article_id, row.signature) for row in rows)
         self.article_story = {row.article_id: row.story_id for row in rows}
         member_ids = [row.article_id for row in rows if row.story_id is not None]
         for article in await self.store.get_articles(member_ids):
-            profile = _profile_of_row(article)
-            story_id = self.article_story[article.id]
-            if story_id in self.profiles:
-                self.profiles[story_id].merge(profile)
-            else:
-                self.profiles[story_id] = profile
+            self.stories.add(self.article_story[article.id], _profile_of_row(article))
+        self.index = index
 
     async def _store(self, feed: Any, item: _Item, rep: FeedReport) -> None:
         if item.canonical in self.canonicals:
             rep.duplicates += 1
             return
-        if self.index is None:
-            await self._load_recent()
+        await self._ensure_recent()
         assert self.index is not None
-        signature = dedupe.signature(item.text)
+        signature = item.signature
         near = self.index.best_match(signature) if signature is not None else None
         analysis = item.analysis
         article_id = await self.store.add_article(
@@ -443,8 +498,7 @@ class _Cycle:
             story_id = self.article_story.get(near[0])  # type: ignore[arg-type]
             rep.near_duplicates += 1
         if story_id is None:
-            candidates = [(sid, p) for sid, p in self.profiles.items()]
-            match = best_story(profile, candidates, window=self.window)
+            match = self.stories.best(profile)
             story_id = match.story_id if match is not None else None
         if story_id is None:
             story_id = await self.store.create_story(
@@ -454,10 +508,9 @@ class _Cycle:
                 at=self.now,
             )
             self.created.add(story_id)
-            self.profiles[story_id] = profile
         else:
             await self.store.attach_article(story_id, article_id, at=self.now)
-            self.profiles.setdefault(story_id, Profile()).merge(profile)
+        self.stories.add(story_id, profile)
         self.touched.setdefault(story_id, []).append((article_id, analysis))
         self.article_story[article_id] = story_id
         if signature is not None:
@@ -474,7 +527,7 @@ class _Cycle:
                 analyses = await self._story_analyses(story_id, dict(fresh))
                 if not analyses:
                     continue
-                brief = await asyncio.to_thread(self.summarize_story, analyses)
+                brief = await self._cpu(partial(self.summarize_story, analyses))
             except Exception as exc:
                 log.error("event=brief_failed story_id=%s error=%r", story_id, exc)
                 self.report.analysis_errors += 1
@@ -511,6 +564,26 @@ class _Cycle:
             if row is not None and row.analysis:
                 analyses.append(Analysis.from_dict(row.analysis, text=row.text, title=row.title))
         return analyses
+
+
+async def _known_canonicals(store: Any, urls: list[str]) -> set[str]:
+    """Which of these canonical URLs are stored already: one query, not one per entry."""
+    from sqlalchemy import select
+
+    from bot.store.models import Article
+    from bot.store.records import url_hash
+
+    by_hash = {url_hash(u): u for u in urls}
+    found: set[str] = set()
+    hashes = list(by_hash)
+    async with store.session() as session:
+        for start in range(0, len(hashes), 500):
+            chunk = hashes[start : start + 500]
+            rows = await session.scalars(
+                select(Article.canonical_hash).where(Article.canonical_hash.in_(chunk))
+            )
+            found.update(by_hash[h] for h in rows.all())
+    return found
 
 
 def _profile_of_row(article: Any) -> Profile:
@@ -574,6 +647,7 @@ async def run_cycle(
             pruned = await store.prune(cycle.oldest)
             cycle.report.pruned_articles = pruned.articles
     finally:
+        cycle.executor.shutdown(wait=False, cancel_futures=True)
         if own_fetcher:
             await fetcher.aclose()
     cycle.report.seconds = time.monotonic() - started

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,7 +37,28 @@ _STOPWORD_TEXT = """
     monday tuesday wednesday thursday friday saturday sunday today yesterday tomorrow
     january february march april june july august september october november december
     people percent per cent including around among within without across another"""
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_SUMY_LANGUAGES = (
+    "english", "german", "french", "spanish", "portuguese", "italian", "swedish", "polish",
+    "czech", "slovak", "greek", "ukrainian",
+)  # fmt: skip
+
+
+def _stopwords() -> frozenset[str]:
+    """Ours plus sumy's lists for the languages of our feeds (function words are no topic)."""
+    words = set(_STOPWORD_TEXT.split())
+    try:
+        from sumy.utils import get_stop_words
+    except ImportError:  # pragma: no cover - sumy is a dependency
+        return frozenset(words)
+    for language in _SUMY_LANGUAGES:
+        try:
+            words.update(w.lower() for w in get_stop_words(language))
+        except LookupError:  # pragma: no cover
+            continue
+    return frozenset(words)
+
+
+STOPWORDS = _stopwords()
 
 
 def terms(title: str | None, text: str) -> Counter[str]:
@@ -61,16 +82,51 @@ def _stem(word: str) -> str:
     return word
 
 
-def cosine(a: Counter[str], b: Counter[str]) -> float:
+def cosine(a: Counter[str], b: Counter[str], idf: Callable[[str], float] | None = None) -> float:
+    """Cosine of two term vectors, each term weighted by ``idf(term)`` when given."""
     if not a or not b:
         return 0.0
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if idf is None:
+        wa: dict[str, float] = dict(a)
+        wb: dict[str, float] = dict(b)
+    else:
+        wa = {k: v * idf(k) for k, v in a.items()}
+        wb = {k: v * idf(k) for k, v in b.items()}
+    small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
     dot = sum(v * large.get(k, 0) for k, v in small.items())
     if not dot:
         return 0.0
-    return dot / (
-        math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
-    )
+    norm_a = math.sqrt(sum(v * v for v in wa.values()))
+    norm_b = math.sqrt(sum(v * v for v in wb.values()))
+    return dot / (norm_a * norm_b)
+
+
+class TermStats:
+    """How many recent stories use each term: common words weigh less (IDF)."""
+
+    def __init__(self) -> None:
+        self.df: Counter[str] = Counter()
+        self.stories = 0
+
+    def add(self, terms: Iterable[str]) -> None:
+        self.stories += 1
+        self.df.update(set(terms))
+
+    def replace(self, old: Iterable[str], new: Iterable[str]) -> None:
+        before, after = set(old), set(new)
+        self.df.subtract(before - after)
+        self.df.update(after - before)
+
+    def idf(self, term: str) -> float:
+        """Smoothed IDF, scaled so a term in ~1/6 of stories keeps weight 1.
+
+        With few stories the counts mean little, so every term weighs 1 until there
+        are enough of them.
+        """
+        if self.stories < 20:
+            return 1.0
+        raw = math.log((self.stories + 1) / (self.df.get(term, 0) + 1))
+        return max(raw / math.log(6.0), 0.1)
 
 
 def person_keys(names: Iterable[str]) -> set[str]:
@@ -170,9 +226,9 @@ class Match:
     shared_countries: int
 
 
-def score(article: Profile, story: Profile) -> Match | None:
+def score(article: Profile, story: Profile, stats: TermStats | None = None) -> Match | None:
     """How well an article fits a story, or None when it is not the same event."""
-    wording = cosine(article.terms, story.terms)
+    wording = cosine(article.terms, story.terms, stats.idf if stats is not None else None)
     people = len(article.people & story.people)
     countries = len(article.countries & story.countries)
     total = wording + 0.08 * min(people, 3) + 0.04 * min(countries, 2)
@@ -196,15 +252,80 @@ def best_story(
     stories: Sequence[tuple[Any, Profile]],
     *,
     window: timedelta = WINDOW,
+    stats: TermStats | None = None,
 ) -> Match | None:
     """The story this article belongs to among ``stories`` (id, profile), if any."""
     best: Match | None = None
     for story_id, profile in stories:
         if not within_window(article.last_seen, profile, window):
             continue
-        match = score(article, profile)
+        match = score(article, profile, stats)
         if match is not None and (best is None or match.score > best.score):
             best = Match(
                 story_id, match.score, match.wording, match.shared_people, match.shared_countries
             )
     return best
+
+
+class StoryIndex:
+    """Recent stories' profiles with an inverted index, so matching stays cheap.
+
+    Scoring every story of a 48-hour window for every new article is quadratic; here
+    only stories sharing a few of the article's distinctive terms, or one of its
+    people, are scored.
+    """
+
+    def __init__(self, window: timedelta = WINDOW) -> None:
+        self.window = window
+        self.profiles: dict[Any, Profile] = {}
+        self.stats = TermStats()
+        self._postings: dict[str, set[Any]] = {}
+        self._people: dict[str, set[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.profiles)
+
+    def __contains__(self, story_id: object) -> bool:
+        return story_id in self.profiles
+
+    def add(self, story_id: Any, profile: Profile) -> None:
+        """Add an article's profile to a story (new or known)."""
+        story = self.profiles.get(story_id)
+        if story is None:
+            story = self.profiles[story_id] = Profile(
+                terms=Counter(profile.terms),
+                people=set(profile.people),
+                countries=set(profile.countries),
+                first_seen=profile.first_seen,
+                last_seen=profile.last_seen,
+            )
+            self.stats.add(story.terms)
+            before: set[str] = set()
+        else:
+            before = set(story.terms)
+            story.merge(profile)
+            self.stats.replace(before, story.terms)
+        after = set(story.terms)
+        for term in before - after:
+            self._postings.get(term, set()).discard(story_id)
+        for term in after - before:
+            self._postings.setdefault(term, set()).add(story_id)
+        for person in story.people:
+            self._people.setdefault(person, set()).add(story_id)
+
+    def candidates(self, article: Profile, top: int = 25, min_shared: int = 3) -> list[Any]:
+        """Stories sharing ``min_shared`` of the article's most distinctive terms, or a person."""
+        idf = self.stats.idf
+        ranked = sorted(article.terms, key=lambda t: article.terms[t] * idf(t), reverse=True)
+        shared: Counter[Any] = Counter()
+        for term in ranked[:top]:
+            shared.update(self._postings.get(term, ()))
+        found = {story_id for story_id, n in shared.items() if n >= min_shared}
+        for person in article.people:
+            found.update(self._people.get(person, ()))
+        return list(found)
+
+    def best(self, article: Profile) -> Match | None:
+        """The story this article belongs to, if any."""
+        stories = [(sid, self.profiles[sid]) for sid in self.candidates(article)]
+        return best_story(article, stories, window=self.window, stats=self.stats)

@@ -71,9 +71,11 @@ def build_application(
     )
     if rate_limit:
         builder = builder.rate_limiter(
+            # One message per 1/rate seconds rather than `rate` at once each second: the
+            # same average, without bursts that Telegram may answer with 429.
             AIORateLimiter(
-                overall_max_rate=rate_limit,
-                overall_time_period=1,
+                overall_max_rate=1,
+                overall_time_period=1 / rate_limit,
                 group_max_rate=20,
                 group_time_period=60,
                 max_retries=0,  # RetryAfter is handled (and bounded) by bot.delivery

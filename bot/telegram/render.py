@@ -26,8 +26,8 @@ POINT_CHARS = 300
 
 
 def esc(text: str | None) -> str:
-    """Text for Telegram HTML: ``<``, ``>``, ``&`` and quotes escaped."""
-    return html.escape(text or "", quote=True)
+    """Text for Telegram HTML: ``<``, ``>`` and ``&`` escaped (quotes only in attributes)."""
+    return html.escape(text or "", quote=False)
 
 
 def clip(text: str, limit: int) -> str:
@@ -46,7 +46,7 @@ def link(url: str, label: str) -> str:
     """An ``<a>`` with the URL and the label escaped; plain label when the URL is not http(s)."""
     if not url or urlsplit(url).scheme not in ("http", "https"):
         return esc(label)
-    return f'<a href="{esc(url)}">{esc(label)}</a>'
+    return f'<a href="{html.escape(url, quote=True)}">{esc(label)}</a>'
 
 
 def outlet_name(url: str, name: str | None = None) -> str:
@@ -88,7 +88,7 @@ def speaker_line(quote: Quote) -> str:
 
 def render_quote(quote: Quote, limit: int = QUOTE_CHARS) -> str:
     """``“…” — Name, Title``: quote in italics, speaker after an em dash."""
-    text = clip(quote.text.strip().strip("“”\"'‘’ "), limit)
+    text = clip(quote.text.strip().strip("“”\"'‘’ ").rstrip(",;: "), limit)
     return f"<i>“{esc(text)}”</i> — {speaker_line(quote)}"
 
 
@@ -111,6 +111,22 @@ def render_sources(sources: Sequence[Source], limit: int = 5) -> str:
     return text
 
 
+def pick_quotes(quotes: Sequence[Quote], limit: int) -> list[Quote]:
+    """Up to ``limit`` quotes, one per speaker first (more voices), in the brief's order."""
+    picked: list[int] = []
+    speakers: set[str | None] = set()
+    for i, q in enumerate(quotes):
+        if q.speaker not in speakers and len(picked) < limit:
+            picked.append(i)
+            speakers.add(q.speaker)
+    for i in range(len(quotes)):
+        if len(picked) >= limit:
+            break
+        if i not in picked:
+            picked.append(i)
+    return [quotes[i] for i in sorted(picked)]
+
+
 def story_blocks(
     story: StoryBrief,
     *,
@@ -125,8 +141,7 @@ def story_blocks(
     points = [p for p in brief.key_points if p.strip()][:max_points]
     if points:
         blocks.append("\n".join(f"• {esc(clip(p, POINT_CHARS))}" for p in points))
-    quotes = brief.official_quotes[:max_quotes]
-    for q in quotes:
+    for q in pick_quotes(brief.official_quotes, max_quotes):
         blocks.append(render_quote(q))
     if story.sources:
         blocks.append(f"Sources: {render_sources(story.sources)}")
@@ -140,7 +155,8 @@ def render_story(story: StoryBrief, **kwargs: int) -> str:
 
 def render_more_quotes(story: StoryBrief, skip: int = MAX_QUOTES) -> str:
     quotes = story.brief.official_quotes
-    rest = quotes[skip:] or quotes
+    shown = {id(q) for q in pick_quotes(quotes, skip)}  # same objects as in ``quotes``
+    rest = [q for q in quotes if id(q) not in shown] or quotes
     if not rest:
         return f"No quotes from officials in <b>{esc(clip(story.brief.headline, 200))}</b>."
     blocks = [f"<b>Quotes: {esc(clip(story.brief.headline, 200))}</b>"]

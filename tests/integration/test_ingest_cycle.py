@@ -175,7 +175,9 @@ async def test_feed_is_not_polled_before_it_is_due(db, server):
 async def test_ttl_and_cache_control_delay_the_next_poll(db, server):
     server.add("/ttl.xml", rss([], ttl=60), content_type="application/rss+xml")
     server.add(
-        "/cc.xml", rss([]), content_type="application/rss+xml",
+        "/cc.xml",
+        rss([]),
+        content_type="application/rss+xml",
         headers={"Cache-Control": "public, max-age=1800"},
     )
     ids = await add_feeds(db, server, "/ttl.xml", "/cc.xml")
@@ -201,9 +203,7 @@ async def test_faults_are_recorded_without_holding_up_the_good_feed(db, server):
     )
     server.add("/html.xml", page("budget"), content_type="text/html")
     server.add("/huge.xml", behaviour=HUGE, content_type="application/rss+xml")
-    server.add(
-        "/bomb.xml", behaviour=GZIP_BOMB, size=100 * 1024 * 1024, content_type="text/xml"
-    )
+    server.add("/bomb.xml", behaviour=GZIP_BOMB, size=100 * 1024 * 1024, content_type="text/xml")
     names = ["good", "hang", "missing", "gone", "broken", "busy", "loop", "malformed", "html"]
     names += ["huge", "bomb"]
     ids = await add_feeds(db, server, *(f"/{n}.xml" for n in names))
@@ -341,10 +341,18 @@ async def test_pdf_image_and_failing_pages_fall_back_to_feed_text(db, server):
     server.add("/dead", "gone", status=404)
     items = [
         {"title": "PDF item", "link": server.url("/doc.pdf"), "guid": "p", "description": summary},
-        {"title": "Image item", "link": server.url("/pic.jpg"), "guid": "i",
-         "content": "<p>" + ARTICLES["chess"][1][0] + "</p><p>" + ARTICLES["chess"][1][1]},
-        {"title": "Dead item", "link": server.url("/dead"), "guid": "d",
-         "description": ARTICLES["quake"][1][0]},
+        {
+            "title": "Image item",
+            "link": server.url("/pic.jpg"),
+            "guid": "i",
+            "content": "<p>" + ARTICLES["chess"][1][0] + "</p><p>" + ARTICLES["chess"][1][1],
+        },
+        {
+            "title": "Dead item",
+            "link": server.url("/dead"),
+            "guid": "d",
+            "description": ARTICLES["quake"][1][0],
+        },
     ]
     server.add("/feed.xml", rss(items), content_type="application/rss+xml")
     await add_feeds(db, server, "/feed.xml")
@@ -353,18 +361,16 @@ async def test_pdf_image_and_failing_pages_fall_back_to_feed_text(db, server):
     assert report.page_failures == 1
     async with db.session() as session:
         rows = {a.title: a for a in (await session.scalars(select(Article))).all()}
-    assert rows["PDF item"].text_source == "feed" and "sovereign wealth fund" in rows[
-        "PDF item"
-    ].text
+    assert (
+        rows["PDF item"].text_source == "feed" and "sovereign wealth fund" in rows["PDF item"].text
+    )
     assert "PDF" not in rows["PDF item"].text
     image_text = rows["Image item"].text
     assert "<p>" not in image_text and image_text.count("\n") == 1  # two paragraphs
 
 
 async def test_canonical_urls_make_tracking_variants_one_article(db, server):
-    server.add(
-        "/news/quake", page("quake", canonical=server.url("/world/peru-quake"))
-    )
+    server.add("/news/quake", page("quake", canonical=server.url("/world/peru-quake")))
     a = [item(server, "quake", "/news/quake?utm_source=rss&utm_medium=feed", guid="a1")]
     b = [item(server, "quake", "/news/quake?fbclid=XYZ#top", guid="b1")]
     c = [item(server, "quake", "/world/peru-quake?gclid=1", guid="c1")]
@@ -387,18 +393,20 @@ async def test_canonical_urls_make_tracking_variants_one_article(db, server):
 
 async def test_same_wire_story_on_two_sites_is_one_story_with_two_sources(store, server):
     serve_articles(server, "quake", "chess")
-    title, paragraphs = ARTICLES["quake"]
+    paragraphs = ARTICLES["quake"][1]
     # the mirror trims the last paragraph and adds its own line: a near-duplicate
     server.add(
         "/mirror/quake",
         article_page("Peru hit by strong quake", [*paragraphs[:2], "Reporting by our staff."]),
     )
     server.add(
-        "/a.xml", rss([item(server, "quake"), item(server, "chess")]),
+        "/a.xml",
+        rss([item(server, "quake"), item(server, "chess")]),
         content_type="application/rss+xml",
     )
     server.add(
-        "/b.xml", rss([item(server, "quake", "/mirror/quake")]),
+        "/b.xml",
+        rss([item(server, "quake", "/mirror/quake")]),
         content_type="application/rss+xml",
     )
     await add_feeds(store, server, "/a.xml", "/b.xml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import itertools
 import time
 
 import brotli
@@ -192,7 +193,7 @@ async def test_private_address_refused_unless_allowed(server):
 
 async def test_redirect_to_private_address_is_refused_at_the_hop(server):
     """A public-looking first hop must not smuggle us onto the loopback."""
-    url = server.add("/page", "secret")
+    server.add("/page", "secret")
     async with Fetcher(FetchLimits(allow_private_hosts=False)) as strict:
         with pytest.raises(FetchError) as info:
             # 169.254.169.254 is the cloud metadata address: link-local, refused
@@ -211,7 +212,10 @@ async def test_per_host_limit_queues_without_timing_out(server):
     """Waiting for a host slot is not the server's slowness: no spurious timeouts."""
     server.add("/slowish", "ok", delay=0.3)
     limits = FetchLimits(
-        connect_timeout=0.5, read_timeout=0.5, total_timeout=0.6, max_per_host=1,
+        connect_timeout=0.5,
+        read_timeout=0.5,
+        total_timeout=0.6,
+        max_per_host=1,
         allow_private_hosts=True,
     )
     async with Fetcher(limits) as f:
@@ -219,5 +223,5 @@ async def test_per_host_limit_queues_without_timing_out(server):
     assert [r.body for r in results] == [b"ok"] * 4
     hits = server.requests_for("/slowish")
     # one at a time: each request started after the previous one was answered
-    gaps = [b.at - a.at for a, b in zip(hits, hits[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
     assert all(gap >= 0.25 for gap in gaps)

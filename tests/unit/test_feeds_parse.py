@@ -23,7 +23,8 @@ RSS = b"""<?xml version="1.0" encoding="utf-8"?>
   <content:encoded><![CDATA[<p>Full text, first paragraph.</p><p>Second.</p>]]></content:encoded>
 </item>
 <item><title>Permalink guid</title><guid>https://news.example.com/world/2</guid></item>
-<item><title>Bare guid, no link</title><guid>item-3</guid><description>Only text</description></item>
+<item><title>Bare guid, no link</title><guid>item-3</guid>
+  <description>Only text</description></item>
 <item><title>No guid</title><link>https://news.example.com/world/4</link></item>
 <item><title>Repeated guid</title><guid isPermaLink="false">urn:ex:1</guid></item>
 <item><title>Nothing to identify</title></item>
@@ -73,7 +74,10 @@ def test_atom_feed():
         (b"", "empty"),
         (b"<!doctype html><html><body><p>Welcome to our site</p></body></html>", "not_a_feed"),
         (b'{"items": []}', "not_a_feed"),
-        (b"<?xml version='1.0'?><rss version='2.0'><channel><title>A & B</title></chan", "malformed"),
+        (
+            b"<?xml version='1.0'?><rss version='2.0'><channel><title>A & B</title></chan",
+            "malformed",
+        ),
     ],
 )
 def test_what_is_not_a_feed(body, kind):
@@ -84,7 +88,10 @@ def test_what_is_not_a_feed(body, kind):
 
 def test_undeclared_and_wrong_encodings():
     text = "Mãe de utente é a nova presidente"
-    doc = f"<rss version='2.0'><channel><title>t</title><item><title>{text}</title><guid>g</guid></item></channel></rss>"
+    doc = (
+        "<rss version='2.0'><channel><title>t</title>"
+        f"<item><title>{text}</title><guid>g</guid></item></channel></rss>"
+    )
     # declared UTF-8 but Latin-1 bytes: feedparser falls back, bozo says so
     wrong = parse_feed(("<?xml version='1.0' encoding='utf-8'?>" + doc).encode("latin-1"), URL)
     assert wrong.entries[0].title == text and wrong.bozo

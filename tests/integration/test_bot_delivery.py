@@ -1,0 +1,231 @@
+"""Digests through the outbox: schedules across DST, staleness, blocked users, 429 storms,
+network drops, bad requests and a crash in the middle of sending (SIGKILL).
+
+Run on SQLite and on PostgreSQL (the ``store`` fixture), with the real ``Application``
+against the fake Bot API and the store filled by the real ingestion.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.digest import next_digest_at
+from bot.jobs import dispatch_digests, parse_hhmm
+from bot.store import Store
+from bot.store.subscribers import OUT, BotStore, NewOutboxMessage
+from tests.fakes.bot_harness import REPO, bot_running, fill_store
+from tests.fakes.telegram_api import FakeBotAPI
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.fixture
+async def filled(store: Store) -> Store:
+    await fill_store(store)
+    return store
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+async def add_subscriber(
+    bs: BotStore, chat_id: int, *, at: str = "08:00", zone: str = "UTC",
+    due: datetime | None = None, codes: tuple[str, ...] = ("IR",),
+) -> None:
+    await bs.ensure_subscriber(chat_id, digest_time=at, timezone=zone,
+                               next_digest_at=due or datetime.now(UTC) - timedelta(minutes=1))
+    await bs.subscribe(chat_id, codes)
+
+
+async def dispatch(app: Any, now: datetime | None = None) -> Any:
+    nb = app.bot_data["nb"]
+    return await dispatch_digests(nb.bot_store, nb.digests, nb.delivery, now=now)
+
+
+async def outbox_statuses(bs: BotStore) -> Counter:
+    async with bs.engine.connect() as conn:
+        return Counter((await conn.execute(select(OUT.c.status))).scalars())
+
+
+async def test_digest_at_eight_berlin_across_both_dst_changes(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    bs = BotStore(filled.engine)
+    first_due = next_digest_at(parse_hhmm("08:00"), "Europe/Berlin", utc(2026, 3, 27, 12))
+    assert first_due == utc(2026, 3, 28, 7)  # CET
+    await add_subscriber(bs, 5001, zone="Europe/Berlin", due=first_due)
+    async with bot_running(fake, filled) as app:
+        assert (await dispatch(app, utc(2026, 3, 28, 6, 59))).subscribers == 0
+        await dispatch(app, utc(2026, 3, 28, 7, 0, 20))
+        msgs = fake.messages_to(5001)
+        assert len(msgs) == 1 and msgs[0].plain.startswith("Your digest · Iran")
+        assert "Mohammad-Reza Ashtiani" in msgs[0].plain
+        sub = await bs.get_subscriber(5001)
+        assert sub.next_digest_at == utc(2026, 3, 29, 6)  # CEST from that morning
+
+        assert (await dispatch(app, utc(2026, 3, 29, 5, 59))).subscribers == 0
+        await dispatch(app, utc(2026, 3, 29, 6, 0, 30))
+        msgs = fake.messages_to(5001)
+        assert len(msgs) == 2
+        assert msgs[1].plain == "Nothing new on Iran since your last digest."  # not repeated
+        assert (await bs.get_subscriber(5001)).next_digest_at == utc(2026, 3, 30, 6)
+
+        # autumn: back to CET on 25 October 2026
+        await bs.update_subscriber(5001, next_digest_at=utc(2026, 10, 24, 6))
+        await dispatch(app, utc(2026, 10, 24, 6, 0, 10))
+        assert (await bs.get_subscriber(5001)).next_digest_at == utc(2026, 10, 25, 7)
+        assert (await dispatch(app, utc(2026, 10, 25, 6, 30))).subscribers == 0
+        await dispatch(app, utc(2026, 10, 25, 7, 0, 5))
+        assert len(fake.messages_to(5001)) == 4
+        assert (await bs.get_subscriber(5001)).next_digest_at == utc(2026, 10, 26, 7)
+    assert (await outbox_statuses(bs)) == Counter(sent=4)
+
+
+async def test_after_downtime_due_digests_are_sent_once_stale_ones_skip(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    bs = BotStore(filled.engine)
+    now = datetime.now(UTC)
+    await add_subscriber(bs, 5101, due=now - timedelta(hours=2))  # within 6 h: send
+    await add_subscriber(bs, 5102, due=now - timedelta(hours=7))  # too old: skip
+    async with bot_running(fake, filled) as app:
+        report = await dispatch(app, now)
+        assert report.skipped_stale == 1
+        await dispatch(app, now + timedelta(minutes=1))  # the next minute's run
+    assert len(fake.messages_to(5101)) == 1
+    assert fake.messages_to(5102) == []
+    skipped = await bs.get_subscriber(5102)
+    assert now < skipped.next_digest_at <= now + timedelta(days=1)
+
+
+async def test_blocked_user_is_deactivated_and_others_still_get_theirs(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    bs = BotStore(filled.engine)
+    for chat in (6001, 6002, 6003):
+        await add_subscriber(bs, chat)
+    fake.block(6002)
+    async with bot_running(fake, filled) as app:
+        report = await dispatch(app)
+        assert report.delivery.blocked == 1 and report.delivery.sent == 2
+    assert len(fake.messages_to(6001)) == 1 and len(fake.messages_to(6003)) == 1
+    assert fake.messages_to(6002) == []
+    blocked = await bs.get_subscriber(6002)
+    assert not blocked.active
+    assert (await outbox_statuses(bs)) == Counter(sent=2, failed=1)
+    assert fake.calls["sendMessage"] == 3  # a 403 is never retried
+
+
+async def test_429_storm_and_dropped_connections_lose_and_repeat_nothing(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    bs = BotStore(filled.engine)
+    chats = list(range(7001, 7011))
+    for chat in chats:
+        await add_subscriber(bs, chat)
+    fake.inject("429", count=15, retry_after=1)
+    fake.inject("drop", count=3)
+    started = time.monotonic()
+    async with bot_running(fake, filled, delivery_options={"backoff": 0.05}) as app:
+        report = await dispatch(app)
+    assert fake.errors["429"] == 15 and fake.errors["drop"] == 3
+    assert report.delivery.sent == 10 and report.delivery.failed == 0
+    assert sorted(m.chat_id for m in fake.sent) == chats  # each exactly once
+    assert (await outbox_statuses(bs)) == Counter(sent=10)
+    assert time.monotonic() - started >= 2.0  # it did wait what Telegram asked
+
+
+async def test_bad_request_is_logged_with_the_chat_and_not_retried(
+    fake: FakeBotAPI, filled: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    bs = BotStore(filled.engine)
+    await bs.enqueue([NewOutboxMessage(8001, "<b>unclosed", digest_key="x", seq=0),
+                      NewOutboxMessage(8002, "fine &amp; valid", digest_key="y", seq=0)])
+    with caplog.at_level(logging.ERROR, logger="newsbrief.delivery"):
+        async with bot_running(fake, filled) as app:
+            report = await app.bot_data["nb"].delivery.flush_outbox()
+    assert report.sent == 1 and report.failed == 1
+    assert fake.calls["sendMessage"] == 2
+    assert any("bad_request" in r.getMessage() and "8001" in r.getMessage()
+               for r in caplog.records)
+    assert [m.plain for m in fake.sent] == ["fine & valid"]
+
+
+CHILD = """
+import asyncio, sys
+from datetime import timedelta
+from bot.jobs import dispatch_digests
+from bot.store import Store
+from bot.telegram.app import build_application, setup
+from tests.fakes.bot_harness import bot_settings
+
+async def main(url, base, token):
+    store = Store.from_url(url)
+    app = build_application(bot_settings(), store, token=token, base_url=base, rate_limit=20,
+                            per_chat_interval=0, scheduler=False,
+                            delivery_options={"lease": timedelta(seconds=1)})
+    await app.initialize()
+    await setup(app)
+    nb = app.bot_data["nb"]
+    print("dispatching", flush=True)
+    await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+    print("finished", flush=True)
+
+asyncio.run(main(*sys.argv[1:4]))
+"""
+
+
+async def test_crash_mid_digest_then_restart_finishes_the_job(
+    fake: FakeBotAPI, filled: Store, database_url: str
+) -> None:
+    bs = BotStore(filled.engine)
+    chats = list(range(9001, 9041))
+    for chat in chats:
+        await add_subscriber(bs, chat)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, database_url, fake.base_url, fake.token],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(REPO), os.environ.get("PYTHONPATH", "")])},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while fake.accepted < 10:
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the child never started sending"
+            await asyncio.sleep(0.01)
+        os.kill(child.pid, signal.SIGKILL)  # kill -9 in the middle of the fan-out
+    finally:
+        child.wait(10)
+    accepted_before = fake.accepted
+    assert accepted_before < len(chats), "the crash must come before the end"
+    statuses = await outbox_statuses(bs)
+    assert statuses["pending"] > 0  # work left for the restart
+
+    await asyncio.sleep(1.1)  # the dead process's leases run out (PostgreSQL)
+    async with bot_running(fake, filled) as app:  # a fresh Application, same database
+        report = await dispatch(app)
+        assert report.subscribers == 0  # schedules were already moved: not re-planned
+    per_chat = Counter(m.chat_id for m in fake.sent)
+    assert set(per_chat) == set(chats)  # nobody missed the digest
+    repeats = sum(n - 1 for n in per_chat.values())
+    assert repeats <= 3, per_chat  # only messages in flight at the kill may repeat
+    assert (await outbox_statuses(bs)) == Counter(sent=len(chats))

@@ -1,0 +1,134 @@
+"""The fetcher's pure parts: Retry-After, public addresses, bounded decompression, limits;
+and the polling schedule rules."""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from datetime import UTC, datetime, timedelta
+
+import brotli
+import pytest
+
+from bot.ingest import schedule
+from bot.ingest.fetch import (
+    FetchError,
+    FetchLimits,
+    _BoundedDecoder,
+    is_public_address,
+    parse_retry_after,
+)
+from bot.settings import make_settings
+
+
+def test_parse_retry_after():
+    assert parse_retry_after("120") == 120
+    now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC).timestamp()
+    assert parse_retry_after("Mon, 02 Mar 2026 12:05:00 GMT", now=now) == 300
+    assert parse_retry_after("Mon, 02 Mar 2026 11:00:00 GMT", now=now) == 0
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("8.8.8.8", True),
+        ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),  # cloud metadata
+        ("100.64.0.1", False),  # carrier-grade NAT
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("::ffff:127.0.0.1", False),  # IPv4-mapped loopback
+        ("224.0.0.1", False),
+        ("not an ip", False),
+    ],
+)
+def test_is_public_address(address, public):
+    assert is_public_address(address) is public
+
+
+def test_bounded_gzip_decoder_stops_a_bomb_early():
+    bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=1)
+    decoder = _BoundedDecoder(["gzip"], 1_000_000, "http://x/")
+    with pytest.raises(FetchError) as info:
+        for start in range(0, len(bomb), 16_384):
+            decoder.feed(bomb[start : start + 16_384])
+    assert info.value.kind == "too_large"
+    assert decoder.total <= 1_000_000
+
+
+def test_bounded_decoders_round_trip():
+    data = b"<p>news</p>" * 1000
+    for encodings, payload in [
+        (["gzip"], gzip.compress(data)),
+        (["deflate"], zlib.compress(data)),
+        (["deflate"], zlib.compress(data)[2:-4]),  # raw deflate, as some servers send
+        (["br"], brotli.compress(data)),
+        (["identity"], data),
+    ]:
+        decoder = _BoundedDecoder(encodings, 1_000_000, "http://x/")
+        out = b"".join(decoder.feed(payload[i : i + 100]) for i in range(0, len(payload), 100))
+        assert out == data if decoder.steps else payload == data
+
+
+def test_brotli_bomb_is_stopped():
+    bomb = brotli.compress(b"\0" * 20_000_000)
+    decoder = _BoundedDecoder(["br"], 1_000_000, "http://x/")
+    with pytest.raises(FetchError):
+        decoder.feed(bomb)
+
+
+def test_unknown_encoding_is_refused():
+    with pytest.raises(FetchError) as info:
+        _BoundedDecoder(["compress"], 10, "http://x/")
+    assert info.value.kind == "decode"
+
+
+def test_limits_from_settings():
+    limits = FetchLimits.from_settings(
+        make_settings(
+            http_connect_timeout=1,
+            http_read_timeout=2,
+            http_max_body_bytes=1000,
+            http_per_host_concurrency=3,
+            http_max_concurrency=7,
+            allow_private_hosts=True,
+        )
+    )
+    assert (limits.connect_timeout, limits.read_timeout, limits.total_timeout) == (1, 2, 5)
+    assert limits.max_body_bytes == 1000 and limits.max_decoded_bytes >= 4000
+    assert limits.max_per_host == 3 and limits.max_connections == 7
+    assert limits.allow_private_hosts and limits.user_agent.startswith("newsbrief/")
+
+
+def test_success_delay_honours_ttl_cache_control_and_floor():
+    assert schedule.success_delay(900, floor=300) == 900
+    assert schedule.success_delay(900, floor=300, ttl_minutes=60) == 3600
+    assert schedule.success_delay(900, floor=300, ttl_minutes=5) == 900
+    assert schedule.success_delay(900, floor=300, max_age=1800) == 1800
+    assert schedule.success_delay(900, floor=300, ttl_minutes=60 * 24 * 30) == 86400
+    assert schedule.success_delay(60, floor=300) == 300  # never more often than the floor
+
+
+def test_failure_delay_backs_off_to_a_day_and_honours_retry_after():
+    delays = [schedule.failure_delay(900, n, floor=300) for n in range(1, 10)]
+    assert delays[:4] == [900, 1800, 3600, 7200] and delays[-1] == 86400
+    assert schedule.failure_delay(900, 1, floor=300, retry_after=7200) == 7200
+    assert schedule.failure_delay(900, 1, floor=300, retry_after=10) == 900
+    assert schedule.failure_delay(900, 1, floor=300, retry_after=10**9) == 86400
+    assert schedule.failure_delay(10, 1, floor=300) == 300
+
+
+def test_parse_max_age_and_due():
+    assert schedule.parse_max_age("public, max-age=600") == 600
+    assert schedule.parse_max_age("max-age=600, s-maxage=60") == 60
+    assert schedule.parse_max_age("no-cache") is None and schedule.parse_max_age(None) is None
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    assert schedule.is_due(None, now) and schedule.is_due(now, now)
+    assert not schedule.is_due(now + timedelta(seconds=1), now)

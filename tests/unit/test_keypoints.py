@@ -1,0 +1,180 @@
+"""Key points: few, central, in article order, never boilerplate, quotes or repeats."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from summarizer.brief import Quote
+from summarizer.keypoints import select_key_points
+from summarizer.text import clean_text, split_sentences
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+
+ARTICLE = "".join(
+    line + "\n"
+    for line in (
+        "Iran and Russia signed a memorandum on defence cooperation in Tehran on Wednesday.",
+        "The memorandum commits the two countries to joint naval exercises and a partnership.",
+        "Russian Defence Minister Sergey Shoigu arrived in Tehran on Tuesday for talks.",
+        "The talks covered drones, air defence and joint exercises in the Caspian Sea next year.",
+        "Western governments have accused Iran of supplying drones to Russia for use in Ukraine.",
+        "Tehran denies supplying drones for the war and says it delivered only a limited number.",
+        "Both countries are under Western sanctions and have expanded trade and military ties.",
+        "The United States said it was watching the defence cooperation of Tehran and Moscow.",
+        "Analysts say the memorandum formalises a partnership that grew quickly since the war.",
+        "Iranian media described the visit as a sign of a new stage in relations between them.",
+        "The two ministers also discussed regional security, including Syria and the Caucasus.",
+        "Shoigu is expected to return to Moscow on Thursday after meeting Iran's chief of staff.",
+        "A joint exercise in February will further bolster Iran-Russia military cooperation.",
+    )
+)
+
+
+def key_points(text: str, **kwargs) -> list[str]:
+    cleaned = clean_text(text)
+    sentences = split_sentences(cleaned)
+    points = select_key_points(cleaned, sentences, **kwargs)
+    starts = [p.start for p in points]
+    assert starts == sorted(starts), "key points must keep article order"
+    for point in points:
+        assert cleaned[point.start : point.end] == point.text
+    return [p.text for p in points]
+
+
+def test_three_to_five_points_in_article_order_starting_with_the_lead():
+    points = key_points(ARTICLE)
+    assert 3 <= len(points) <= 5
+    assert points[0].startswith("Iran and Russia signed a memorandum")
+    assert len(key_points(ARTICLE, count=3)) == 3
+    assert len(key_points(ARTICLE, count=5)) == 5
+
+
+def test_count_grows_with_the_length_of_the_article():
+    short = "\n".join(ARTICLE.splitlines()[:6])
+    assert len(key_points(short)) == 3
+    long = ARTICLE + ARTICLE.replace("Iran", "Tehran").replace("Russia", "Moscow") * 2
+    assert len(key_points(long)) == 5
+
+
+def test_boilerplate_headings_and_fragments_never_appear():
+    noisy = (
+        "Iran Russia defence memorandum drones sanctions\n"  # a heading: no full stop
+        "By John Smith, Tehran correspondent\n"
+        + ARTICLE.splitlines()[0]
+        + "\nRead more: Iran and Russia sign defence memorandum on drones and sanctions.\n"
+        "Follow us on Twitter for more news on Iran, Russia, drones and sanctions.\n"
+        "Photo: Reuters shows the Iran and Russia defence memorandum signing in Tehran.\n"
+        "Image caption Iran and Russia signed a defence memorandum in Tehran.\n"
+        "Sign up for our newsletter on Iran, Russia and the defence memorandum.\n"
+        "Click here to read the Iran Russia drones memorandum in full.\n"
+        "Copyright 2023 Iran Russia News. All rights reserved.\n"
+        "Iran, Russia.\n" + "\n".join(ARTICLE.splitlines()[1:])
+    )
+    points = key_points(noisy, count=5)
+    assert len(points) == 5
+    for point in points:
+        for junk in ("By John", "Read more", "Follow us", "Photo:", "Image caption", "Sign up"):
+            assert junk not in point
+        assert "Click here" not in point and "Copyright" not in point
+        assert point != "Iran, Russia." and not point.startswith("Iran Russia defence")
+
+
+def test_no_two_points_say_the_same_thing():
+    lines = ARTICLE.splitlines()
+    doubled = "\n".join(
+        [
+            lines[0],
+            lines[1],
+            "Iran and Russia signed a memorandum on defence cooperation in Tehran.",
+            *lines[2:],
+        ]
+    )
+    points = key_points(doubled, count=5)
+    memoranda = [p for p in points if p.startswith("Iran and Russia signed a memorandum")]
+    assert len(memoranda) == 1
+
+
+def test_a_sentence_that_is_mostly_a_quote_is_not_a_key_point():
+    text = (
+        "Iran and Russia signed a memorandum on defence cooperation in Tehran on Wednesday.\n"
+        "The memorandum covers drones, air defence and joint naval exercises next year.\n"
+        "Our cooperation with Russia on drones and air defence will grow every year, the "
+        "Iranian defence minister said.\n"
+        "Western governments accuse Iran of supplying drones to Russia for the war.\n"
+        "Both countries are under Western sanctions and have expanded military ties.\n"
+    )
+    quoted = "Our cooperation with Russia on drones and air defence will grow every year"
+    start = text.index(quoted)
+    quote = Quote(quoted, start, start + len(quoted), "Mohammad-Reza Ashtiani", None, "said")
+    with_quote = key_points(text, quotes=[quote], count=4)
+    assert not any(p.startswith("Our cooperation") for p in with_quote)
+    assert len(with_quote) == 4
+    assert any(p.startswith("Our cooperation") for p in key_points(text, count=4))
+    # quotation marks the caller's quote finder missed still count
+    curly = text.replace(quoted, f"“{quoted},”").replace("every year,” the", "every year,” the")
+    assert not any("Our cooperation" in p for p in key_points(curly, count=4))
+
+
+def test_title_echo_is_skipped():
+    title = "Iran and Russia signed a memorandum on defence cooperation in Tehran"
+    points = key_points(ARTICLE, title=title, count=3)
+    assert not points[0].startswith("Iran and Russia signed a memorandum")
+
+
+def test_empty_tiny_and_fragment_only_inputs():
+    assert key_points("") == []
+    assert key_points("Breaking news\nMore soon") == []
+    one = "Iran and Russia signed a memorandum on defence cooperation on Wednesday."
+    assert key_points(one) == [one]
+    two = one + " Western governments accused Iran of supplying drones to Russia."
+    assert len(key_points(two)) == 2
+
+
+def test_other_languages_still_get_key_points():
+    russian = (
+        "Министр обороны России Сергей Шойгу прибыл в Тегеран с официальным визитом.\n"
+        "Стороны подписали меморандум о взаимопонимании в области военного сотрудничества.\n"
+        "Западные страны обвиняют Иран в поставках беспилотников России.\n"
+        "Тегеран отрицает поставки беспилотников для войны на Украине.\n"
+    )
+    points = key_points(russian)
+    assert len(points) == 3 and points[0].startswith("Министр обороны")
+    korean = (
+        "국방부 장관은 오늘 테헤란에서 러시아 국방부 장관과 회담을 가졌다. "
+        "양국은 군사 협력에 관한 양해각서에 서명했다. "
+        "서방 국가들은 이란이 러시아에 무인기를 공급했다고 비난했다. "
+        "이란은 전쟁용 무인기 공급을 부인했다."
+    )
+    assert len(key_points(korean)) == 3
+
+
+def test_two_megabytes_is_bounded():
+    huge = ARTICLE * (2_000_000 // len(ARTICLE))
+    cleaned = clean_text(huge)
+    sentences = split_sentences(cleaned)
+    started = time.perf_counter()
+    points = select_key_points(cleaned, sentences)
+    assert time.perf_counter() - started < 0.5
+    assert len(points) == 5
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the seed article lives in ../shared")
+def test_seed_article_key_points_are_what_a_reader_wants():
+    from summarizer.quotes import find_quotes_and_people
+
+    text = SEED.read_text(encoding="utf-8")
+    sentences = split_sentences(text)
+    quotes, _ = find_quotes_and_people(text, sentences)
+    points = key_points(text, quotes=quotes)
+    assert 3 <= len(points) <= 5
+    assert points[0].startswith("Mohammad-Reza Ashtiani, the Iranian Defense Minister")
+    assert any("formalize their long-term military cooperation" in p for p in points)
+    assert any(
+        p.startswith("Both Iran and Russia have been subjected to Western sanctions")
+        for p in points
+    )
+    for point in points:  # quotes are shown as quotes, not as key points
+        assert not point.startswith("“")
