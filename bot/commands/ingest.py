@@ -15,7 +15,7 @@ import sys
 from datetime import timedelta
 from typing import Any, TextIO
 
-from bot.ingest.cycle import CycleReport, run_cycle
+from bot.ingest.cycle import CycleReport, FeedReport, run_cycle
 from bot.ingest.fetch import Fetcher, FetchLimits
 
 
@@ -85,6 +85,13 @@ async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
     return min(max(wait, 1.0), float(settings.poll_interval))
 
 
+def _note(feed: FeedReport) -> str:
+    notes = [feed.error or ""]
+    if feed.moved_to:
+        notes.append(f"moved permanently to {feed.moved_to}: update the feeds file")
+    return "; ".join(n for n in notes if n)
+
+
 def print_report(report: CycleReport, out: TextIO, *, verbose: bool = True) -> None:
     """The cycle as a table of feeds (when verbose) and one summary line."""
     if verbose and report.feeds:
@@ -95,7 +102,7 @@ def print_report(report: CycleReport, out: TextIO, *, verbose: bool = True) -> N
             http = str(f.http_status) if f.http_status else "-"
             print(
                 f"{f.name[:width]:<{width}}  {f.status:<12} {http:>4} {f.entries:>5} "
-                f"{f.new_articles:>4} {f.duplicates + f.near_duplicates:>4}  {f.error or ''}",
+                f"{f.new_articles:>4} {f.duplicates + f.near_duplicates:>4}  {_note(f)}",
                 file=out,
             )
     print(

@@ -60,6 +60,8 @@ class FeedReport:
     pages_fetched: int = 0
     page_failures: int = 0
     feed_text_used: int = 0
+    moved_to: str | None = None  # the feed redirected permanently here
+    polled_at: datetime | None = None
     next_poll_at: datetime | None = None
     seconds: float = 0.0
 
@@ -177,6 +179,7 @@ class _Cycle:
         self.settings = settings
         self.fetcher = fetcher
         self.now = now
+        self.started = time.monotonic()
         self.report = CycleReport(started_at=now)
         self.interval = float(_setting(settings, "poll_interval", 900))
         self.floor = float(_setting(settings, "poll_floor", 60))
@@ -194,7 +197,8 @@ class _Cycle:
         self.stories = StoryIndex(self.window)
         self.touched: dict[int, list[Any]] = {}  # story id -> analyses added this cycle
         self.created: set[int] = set()
-        self.canonicals: set[str] = set()
+        self.canonicals: set[str] = set()  # stored this cycle
+        self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
         self.analyses: dict[str, asyncio.Future[Any]] = {}
 
     async def _cpu(self, work: Callable[[], Any]) -> Any:
@@ -218,8 +222,13 @@ class _Cycle:
         rep.seconds = time.monotonic() - started
         return rep
 
+    def clock(self) -> datetime:
+        """The cycle's ``now`` moved on by the time spent since: when a feed is polled."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
     async def _poll(self, feed: Any, rep: FeedReport) -> None:
         interval = float(feed.interval_seconds or self.interval)
+        polled = rep.polled_at = self.clock()  # the next poll counts from this request
         try:
             result = await self.fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
@@ -234,18 +243,21 @@ class _Cycle:
         if result.not_modified:
             rep.status, rep.http_status = "not_modified", 304
             delay = schedule.success_delay(interval, floor=self.floor, max_age=max_age)
-            rep.next_poll_at = schedule.next_time(self.now, delay)
+            rep.next_poll_at = schedule.next_time(polled, delay)
             await self.store.record_feed_success(
                 feed.id,
                 etag=result.etag or feed.etag,
                 last_modified=result.last_modified or feed.last_modified,
                 next_poll_at=rep.next_poll_at,
-                polled_at=self.now,
+                polled_at=polled,
             )
             log.info("event=feed_not_modified feed_id=%s", feed.id)
             return
         rep.http_status = result.status
         if result.permanent_url and result.permanent_url != feed.url:
+            # shown to the operator, who updates feeds.toml: the configured URL stays the
+            # key of the feed (sync_feeds would otherwise add the old one back)
+            rep.moved_to = result.permanent_url
             log.warning(
                 "event=feed_moved feed_id=%s url=%s new_url=%s",
                 feed.id,
@@ -266,14 +278,14 @@ class _Cycle:
         delay = schedule.success_delay(
             interval, floor=self.floor, ttl_minutes=parsed.ttl_minutes, max_age=max_age
         )
-        rep.next_poll_at = schedule.next_time(self.now, delay)
+        rep.next_poll_at = schedule.next_time(polled, delay)
         await self.store.record_feed_success(
             feed.id,
             etag=result.etag,
             last_modified=result.last_modified,
             items_seen_delta=handled,
             next_poll_at=rep.next_poll_at,
-            polled_at=self.now,
+            polled_at=polled,
         )
         log.info(
             "event=feed_polled feed_id=%s entries=%d new=%d articles=%d dups=%d",
@@ -291,7 +303,8 @@ class _Cycle:
         delay = schedule.failure_delay(
             interval, failures, floor=self.floor, retry_after=retry_after
         )
-        rep.next_poll_at = None if gone else schedule.next_time(self.now, delay)
+        polled = rep.polled_at or self.clock()
+        rep.next_poll_at = None if gone else schedule.next_time(polled, delay)
         log.warning(
             "event=feed_failed feed_id=%s url=%s error=%r failures=%d next=%s",
             feed.id,
@@ -305,7 +318,7 @@ class _Cycle:
             rep.error or "unknown error",
             next_poll_at=rep.next_poll_at,
             gone=gone,
-            polled_at=self.now,
+            polled_at=polled,
         )
 
     # ---------------------------------------------------------------- entries
@@ -350,20 +363,20 @@ class _Cycle:
     async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
         url = entry.link or feed.html_url or feed.url
         canonical = self._canonical(feed, entry)
-        if canonical in self.canonicals:
+        if canonical in self.claimed:  # another feed of this cycle has the same article
             rep.duplicates += 1
             return
+        self.claimed.add(canonical)
         item = _Item(entry=entry, url=url, canonical=canonical, title=entry.title or None)
         page = await self._page(item, rep) if entry.link else None
         if (
             page is not None
             and item.canonical != canonical
-            and (
-                item.canonical in self.canonicals or await self.store.article_exists(item.canonical)
-            )
+            and (item.canonical in self.claimed or await self.store.article_exists(item.canonical))
         ):
             rep.duplicates += 1
             return
+        self.claimed.add(item.canonical)
         item.text, item.text_source = choose_text(page, entry.feed_html)
         if not item.text.strip():
             log.info("event=entry_without_text feed_id=%s key=%s", feed.id, entry.key)
@@ -511,7 +524,8 @@ class _Cycle:
         else:
             await self.store.attach_article(story_id, article_id, at=self.now)
         self.stories.add(story_id, profile)
-        self.touched.setdefault(story_id, []).append((article_id, analysis))
+        self.touched.setdefault(story_id, []).append((article_id, _light(analysis)))
+        self.analyses.pop(item.content_hash, None)  # later copies find it in the index
         self.article_story[article_id] = story_id
         if signature is not None:
             self.index.add(article_id, signature)
@@ -597,6 +611,19 @@ def _profile_of_row(article: Any) -> Profile:
         countries=countries,
         published=article.published_at or article.fetched_at,
     )
+
+
+def _light(analysis: Any) -> Any:
+    """What a story's brief needs of an analysis, without its sentences and mentions.
+
+    A cycle keeps the analyses of every article it stored until the briefs are built;
+    the full ones (every sentence as an object) would make that the cycle's peak memory.
+    """
+    if analysis is None:
+        return None
+    from summarizer import Analysis
+
+    return Analysis.from_dict(analysis.to_dict(), text=analysis.text, title=analysis.title)
 
 
 def _countries(analysis: Any) -> list[tuple[str, float]]:

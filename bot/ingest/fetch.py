@@ -60,6 +60,10 @@ class FetchLimits:
     allow_private_hosts: bool = False
     user_agent: str = USER_AGENT
     http2: bool = True
+    # a host that times out or refuses this many times in a row is not asked again for
+    # ``host_cooldown`` seconds: its queued requests fail at once instead of each waiting
+    host_failure_threshold: int = 3
+    host_cooldown: float = 300.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> FetchLimits:
@@ -302,6 +306,8 @@ class Fetcher:
         )
         self._overall = asyncio.Semaphore(lim.max_connections)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._failures: dict[str, int] = {}  # consecutive timeouts/refusals per host
+        self._down_until: dict[str, float] = {}
 
     @staticmethod
     def _accept_encoding() -> str:
@@ -381,17 +387,37 @@ class Fetcher:
     async def _one(self, url: str, headers: Mapping[str, str], budget: list[float]) -> FetchResult:
         # The total deadline runs only once we hold a connection slot: waiting our turn
         # behind other pages of the same host is politeness, not the server's slowness.
+        host = (urlsplit(url).hostname or "").lower()
         async with self._overall, self._host_slot(url):
             started = time.monotonic()
+            if self._down_until.get(host, 0.0) > started:
+                raise FetchError(
+                    "host_unavailable",
+                    f"{host} failed {self._failures.get(host, 0)} times in a row; resting",
+                    url=url,
+                )
             try:
                 async with asyncio.timeout(max(budget[0], 0.001)):
-                    return await self._request(url, headers)
+                    result = await self._request(url, headers)
             except TimeoutError:
+                self._host_failed(host)
                 raise FetchError(
                     "timeout", f"no complete answer within {self.limits.total_timeout:g}s", url=url
                 ) from None
+            except FetchError as exc:
+                if exc.kind in ("timeout", "connect"):
+                    self._host_failed(host)
+                raise
             finally:
                 budget[0] -= time.monotonic() - started
+            self._failures.pop(host, None)
+            return result
+
+    def _host_failed(self, host: str) -> None:
+        count = self._failures[host] = self._failures.get(host, 0) + 1
+        if count >= self.limits.host_failure_threshold:
+            self._down_until[host] = time.monotonic() + self.limits.host_cooldown
+            log.warning("event=host_resting host=%s failures=%d", host, count)
 
     async def _request(self, url: str, headers: Mapping[str, str]) -> FetchResult:
         try:

@@ -81,11 +81,12 @@ async def test_error_statuses_raise_with_status(server, fetcher, status):
     assert info.value.kind == "http_status" and info.value.status == status
 
 
-async def test_503_carries_retry_after(server, fetcher):
-    url = server.add("/busy", "busy", status=503, headers={"Retry-After": "120"})
+@pytest.mark.parametrize("status", [429, 503])
+async def test_busy_statuses_carry_retry_after(server, fetcher, status):
+    url = server.add("/busy", "busy", status=status, headers={"Retry-After": "120"})
     with pytest.raises(FetchError) as info:
         await fetcher.fetch(url)
-    assert info.value.status == 503 and info.value.retry_after == 120
+    assert info.value.status == status and info.value.retry_after == 120
 
 
 async def test_server_that_never_answers_times_out_fast(server, fetcher):
@@ -225,3 +226,19 @@ async def test_per_host_limit_queues_without_timing_out(server):
     # one at a time: each request started after the previous one was answered
     gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
     assert all(gap >= 0.25 for gap in gaps)
+
+
+async def test_host_that_keeps_timing_out_rests_and_others_do_not(server, fetcher):
+    hang = server.add("/hang", behaviour=HANG)
+    server.add("/fine", "ok")
+    for _ in range(3):
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(hang)
+        assert info.value.kind == "timeout"
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch(server.url("/fine"))  # same host: not asked while it rests
+    assert info.value.kind == "host_unavailable" and time.monotonic() - started < 0.1
+    other_host = server.url("/fine").replace("127.0.0.1", "localhost")
+    assert (await fetcher.fetch(other_host)).body == b"ok"
+    assert server.count("/hang") == 3

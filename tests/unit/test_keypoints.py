@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarizer.brief import Quote
-from summarizer.keypoints import select_key_points
+from summarizer.keypoints import select_key_points, usable_sentences
 from summarizer.text import clean_text, split_sentences
 
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
@@ -80,6 +80,18 @@ def test_boilerplate_headings_and_fragments_never_appear():
             assert junk not in point
         assert "Click here" not in point and "Copyright" not in point
         assert point != "Iran, Russia." and not point.startswith("Iran Russia defence")
+
+
+def test_news_sentences_that_merely_look_like_boilerplate_are_kept():
+    text = (
+        "By Monday, officials in Tehran had agreed to the defence deal with Moscow.\n"
+        "The firm reported losses for the latest quarter as sanctions bit.\n"
+        "Google will phase out third-party cookies in its Chrome browser next year.\n"
+        "Twitter changed its terms of service to ban such posts from the platform.\n"
+        "The newsletter industry is booming as readers pay for analysis, analysts say.\n"
+    )
+    kept = usable_sentences(text, split_sentences(text))
+    assert len(kept) == 5
 
 
 def test_no_two_points_say_the_same_thing():
@@ -178,3 +190,27 @@ def test_seed_article_key_points_are_what_a_reader_wants():
     )
     for point in points:  # quotes are shown as quotes, not as key points
         assert not point.startswith("“")
+
+
+def test_ranking_never_looks_up_nltk_data(monkeypatch):
+    import nltk
+
+    from summarizer import keypoints
+
+    keypoints._language.cache_clear()  # build the stemmers and stop words afresh
+
+    def no_data(*args, **kwargs):
+        raise AssertionError("NLTK data was looked up")
+
+    monkeypatch.setattr(nltk.data, "load", no_data)
+    monkeypatch.setattr(nltk.data, "find", no_data)
+    monkeypatch.setattr(nltk, "download", no_data)
+    portuguese = (
+        "O ministro da Defesa do Irã recebeu o colega russo em Teerã nesta quarta-feira.\n"
+        "Os dois países assinaram um memorando de cooperação militar de longo prazo.\n"
+        "Os governos ocidentais acusam o Irã de fornecer drones à Rússia para a guerra.\n"
+    )
+    for text, language in ((ARTICLE, "en"), (portuguese, "pt"), (ARTICLE, None)):
+        cleaned = clean_text(text)
+        points = select_key_points(cleaned, split_sentences(cleaned), language=language)
+        assert 3 <= len(points) <= 5 and points[0].start == 0

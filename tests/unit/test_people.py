@@ -1,0 +1,122 @@
+"""Who is who: full names, titles, and later mentions resolved to the first full name."""
+
+from __future__ import annotations
+
+from summarizer.brief import Person
+from summarizer.people import find_people
+from summarizer.quotes import find_quotes_and_people
+
+
+def people_of(text: str) -> dict[str, Person]:
+    return {p.name: p for p in find_people(text).people()}
+
+
+def spans(text: str, person: Person) -> list[str]:
+    return [text[s:e] for s, e in person.mentions]
+
+
+def test_apposition_gives_the_title() -> None:
+    text = "Mohammad-Reza Ashtiani, the Iranian Defense Minister, has stated that ties grew."
+    p = people_of(text)["Mohammad-Reza Ashtiani"]
+    assert p.title == "Iranian Defense Minister"
+    assert p.kind == "person"
+
+
+def test_title_before_the_name() -> None:
+    text = "In turn, Russian Defense Minister Sergey Shoigu announced readiness to act."
+    p = people_of(text)["Sergey Shoigu"]
+    assert p.title == "Russian Defense Minister"
+
+
+def test_military_rank_and_apposition_combine() -> None:
+    text = (
+        "Major General Mohammad Hossein Baqeri, the Chief of Staff of the Iranian Armed "
+        "Forces, mentioned a document."
+    )
+    p = people_of(text)["Mohammad Hossein Baqeri"]
+    assert p.title is not None
+    assert p.title.startswith("Major General")
+    assert "Chief of Staff of the Iranian Armed Forces" in p.title
+
+
+def test_the_commander_of() -> None:
+    text = (
+        "A delegation led by Brigadier General Kioumars Heydari, the commander of the "
+        "Ground Force, came."
+    )
+    p = people_of(text)["Kioumars Heydari"]
+    assert "Brigadier General" in (p.title or "")
+    assert "commander of the Ground Force" in (p.title or "")
+
+
+def test_lowercase_title_before_the_name() -> None:
+    text = "Clinton campaign spokesman Brian Fallon called it a smear."
+    p = people_of(text)["Brian Fallon"]
+    assert p.title == "campaign spokesman"
+
+
+def test_surname_pronoun_and_description_resolve_to_the_person() -> None:
+    text = (
+        "Mohammad-Reza Ashtiani, the Iranian Defense Minister, met Sergey Shoigu.\n"
+        "Ashtiani said ties were good. He noted progress, the Iranian minister emphasized."
+    )
+    people = people_of(text)
+    ashtiani = people["Mohammad-Reza Ashtiani"]
+    mentioned = spans(text, ashtiani)
+    assert mentioned[0] == "Mohammad-Reza Ashtiani"
+    assert "Ashtiani" in mentioned
+    assert "He" in mentioned
+    assert "the Iranian minister" in mentioned
+    # Shoigu is only the object of "met": "He" is not his
+    assert "He" not in spans(text, people["Sergey Shoigu"])
+
+
+def test_mentions_are_real_spans_in_order() -> None:
+    text = "Senator Ann Ortiz spoke. Ortiz left early. Later Ortiz returned."
+    p = people_of(text)["Ann Ortiz"]
+    assert p.mentions == sorted(p.mentions)
+    assert spans(text, p) == ["Ann Ortiz", "Ortiz", "Ortiz"]
+
+
+def test_a_second_person_with_the_same_surname_stays_apart() -> None:
+    text = "Bill Clinton spoke first. Then Chelsea Clinton spoke. Clinton smiled."
+    people = people_of(text)
+    assert {"Bill Clinton", "Chelsea Clinton"} <= set(people)
+    # the bare surname goes to the latest Clinton
+    assert spans(text, people["Chelsea Clinton"])[-1] == "Clinton"
+
+
+def test_title_first_then_full_name_is_one_person() -> None:
+    text = "President Obama spoke. Barack Obama later said more. Obama left."
+    people = people_of(text)
+    assert "Barack Obama" in people
+    assert people["Barack Obama"].title == "President"
+    assert "Obama" not in people
+
+
+def test_places_months_and_organisations_are_not_people() -> None:
+    text = (
+        "The Secret Service and the New York Post covered the event on Monday, September 20, "
+        "in New York. The Democratic National Committee met."
+    )
+    names = set(people_of(text))
+    assert "Secret Service" not in names
+    assert "New York Post" not in names
+    assert "Democratic National Committee" not in names
+
+
+def test_description_of_a_speaker_resolves_through_the_title() -> None:
+    text = (
+        "Russian Defense Minister Sergey Shoigu arrived. "
+        "Iranian Defense Minister Ali Rahimi met him.\n\n"
+        "“The talks were useful,” the Russian defense minister added."
+    )
+    quotes, _ = find_quotes_and_people(text, [])
+    assert quotes[0].speaker == "Sergey Shoigu"
+
+
+def test_speakers_are_listed_among_the_people() -> None:
+    text = "“We are ready,” Holt said. The Kremlin said “nothing changed.”"
+    _, people = find_quotes_and_people(text, [])
+    kinds = {p.name: p.kind for p in people}
+    assert kinds == {"Holt": "person", "Kremlin": "government"}

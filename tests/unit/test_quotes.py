@@ -1,0 +1,243 @@
+"""Quote pairing and attribution, one construction at a time."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from summarizer.brief import Quote
+from summarizer.quotes import find_quotes_and_people
+
+
+def quotes_of(text: str) -> list[Quote]:
+    quotes, _ = find_quotes_and_people(text, [])
+    return quotes
+
+
+def only(text: str) -> Quote:
+    quotes = quotes_of(text)
+    assert len(quotes) == 1, quotes
+    return quotes[0]
+
+
+def test_quote_then_speaker_said() -> None:
+    text = "Mayor Jane Holt visited the site.\n“We will rebuild the bridge,” Holt said."
+    q = only(text)
+    assert q.text == "We will rebuild the bridge,"
+    assert text[q.start : q.end] == q.text
+    assert (q.speaker, q.speaker_title, q.cue) == ("Jane Holt", "Mayor", "said")
+
+
+def test_speaker_said_colon_quote() -> None:
+    q = only("John Smith, the mayor of Springfield, said: “We will win.”")
+    assert q.text == "We will win."
+    assert q.speaker == "John Smith"
+    assert q.speaker_title == "mayor of Springfield"
+
+
+def test_speaker_said_that_quote() -> None:
+    q = only("Finance Minister Ana Berg said that “the budget is balanced.”")
+    assert q.text == "the budget is balanced."
+    assert (q.speaker, q.speaker_title, q.cue) == ("Ana Berg", "Finance Minister", "said")
+
+
+def test_said_without_that_or_comma() -> None:
+    q = only("Governor Tom Reyes met voters. In turn, Reyes said “I consider this a victory.”")
+    assert q.speaker == "Tom Reyes"
+    assert q.text == "I consider this a victory."
+
+
+def test_noted_and_added_carry_the_subject() -> None:
+    text = (
+        "Senator Mary Long spoke. She noted that “taxes are low,” and added that "
+        "“schools are good.”"
+    )
+    first, second = quotes_of(text)
+    assert (first.speaker, first.cue) == ("Mary Long", "noted")
+    assert (second.speaker, second.cue) == ("Mary Long", "added")
+    assert first.speaker_title == second.speaker_title == "Senator"
+
+
+def test_announced_readiness_partial_quote() -> None:
+    q = only("Foreign Minister Anna Berg announced readiness “to talk at any time.”")
+    assert q.text == "to talk at any time."
+    assert (q.speaker, q.cue) == ("Anna Berg", "announced")
+
+
+def test_quote_then_said_speaker() -> None:
+    q = only("“We will win,” said John Smith, a campaign adviser.")
+    assert q.speaker == "John Smith"
+    assert q.speaker_title == "campaign adviser"
+
+
+def test_according_to_speaker() -> None:
+    q = only("According to Paul Adams, the party chairman, “we will win.”")
+    assert q.speaker == "Paul Adams"
+    assert q.cue == "according to"
+    assert q.speaker_title == "party chairman"
+
+
+def test_quote_only_paragraph_continues_previous_speaker() -> None:
+    text = (
+        "John Smith, the mayor, spoke on Monday.\n\n"
+        "“We will win,” he said.\n\n"
+        "“And we will build.”\n\n"
+        "Later the council met."
+    )
+    first, second = quotes_of(text)
+    assert first.speaker == second.speaker == "John Smith"
+    assert second.text == "And we will build."
+
+
+def test_colon_paragraph_introduces_next_quote() -> None:
+    text = "Spokeswoman Ellen Park described the night:\n\n“We had no power for six hours.”"
+    q = only(text)
+    assert (q.speaker, q.speaker_title) == ("Ellen Park", "Spokeswoman")
+
+
+def test_multi_paragraph_quote_is_one_quote() -> None:
+    text = (
+        "John Smith, the mayor, said:\n\n"
+        "“We will win this election.\n\n"
+        "“We will build roads.\n\n"
+        "“We will rest.”\n\n"
+        "The crowd left."
+    )
+    q = only(text)
+    assert q.speaker == "John Smith"
+    assert q.text == "We will win this election. We will build roads. We will rest."
+    assert text[q.start : q.start + 10] == "We will wi"
+    assert text[q.end - 13 : q.end] == "We will rest."
+
+
+def test_quote_split_by_its_attribution_is_joined() -> None:
+    q = only("“This is in their heads,” said Pat Caddell, a pollster. “It is one of the things.”")
+    assert q.text == "This is in their heads, It is one of the things."
+    assert q.speaker == "Pat Caddell"
+
+
+def test_straight_quotes() -> None:
+    q = only('Prime Minister Lee Wong said "the talks were useful."')
+    assert q.text == "the talks were useful."
+    assert q.speaker == "Lee Wong"
+
+
+def test_guillemets() -> None:
+    q = only("Le ministre Jean Dupont said « nous allons gagner ».")
+    assert q.text.strip() == "nous allons gagner"
+    assert q.speaker == "Jean Dupont"
+
+
+def test_unbalanced_quote_does_not_spoil_the_article() -> None:
+    text = (
+        "He said “this never closes and runs on\n\n"
+        "The meeting went on.\n\n"
+        "“Everything is fine,” Anna Berg said.\n\n"
+        "Officials said the tally was “final.”\n\n"
+        "“Trailing mark at the end"
+    )
+    quotes = quotes_of(text)
+    by_text = {q.text: q for q in quotes}
+    assert by_text["Everything is fine,"].speaker == "Anna Berg"
+    assert by_text["final."].speaker == "officials"  # a lowercase speaker, kept as written
+    assert all(0 <= q.start <= q.end <= len(text) for q in quotes)
+
+
+def test_stray_closing_marks_are_ignored() -> None:
+    q = only("The vote ” ended. And ” “we won,” Maria Diaz said.”")
+    assert (q.text, q.speaker) == ("we won,", "Maria Diaz")
+
+
+def test_organisation_speaker() -> None:
+    text = "The Kremlin said “the talks were useful.”"
+    quotes, people = find_quotes_and_people(text, [])
+    assert quotes[0].speaker == "Kremlin"
+    assert quotes[0].speaker_title == "Government of Russia"
+    assert [p.kind for p in people if p.name == "Kremlin"] == ["government"]
+
+
+def test_news_organisation_speaker() -> None:
+    quotes, people = find_quotes_and_people(
+        "The New York Post reported that aides wanted to “keep the details under wraps.”", []
+    )
+    assert quotes[0].speaker == "New York Post"
+    assert [p.kind for p in people if p.name == "New York Post"] == ["organisation"]
+
+
+def test_capital_as_government_speaker() -> None:
+    text = "However, Tehran denies supplying arms while acknowledging a “limited number” of drones."
+    q = only(text)
+    assert (q.speaker, q.speaker_title, q.text) == (
+        "Tehran",
+        "Government of Iran",
+        "limited number",
+    )
+
+
+def test_unattributed_quote_is_kept_without_speaker() -> None:
+    q = only("“Nobody knows what happens next.” The weather was bad all week.")
+    assert q.speaker is None
+    assert q.speaker_title is None
+    assert not q.attributed
+
+
+def test_film_title_is_not_an_officials_quote() -> None:
+    q = only("Critics loved “Titanic” and the film won eleven awards.")
+    assert q.text == "Titanic"
+    assert q.speaker is None
+
+
+def test_pronoun_speaker_resolves_to_the_full_person() -> None:
+    text = (
+        "Major General Omar Aziz, the army chief of staff, visited the base.\n\n"
+        "“Our soldiers are ready,” he said.\n\n"
+        "“The enemy is weak,” the army chief added."
+    )
+    first, second = quotes_of(text)
+    assert first.speaker == second.speaker == "Omar Aziz"
+    assert "Major General" in (first.speaker_title or "")
+    assert "army chief of staff" in (second.speaker_title or "")
+
+
+def test_later_surname_resolves_to_first_full_name() -> None:
+    text = "Defense Secretary Lloyd Carter arrived.\n\n“We are prepared,” Carter said."
+    q = only(text)
+    assert (q.speaker, q.speaker_title) == ("Lloyd Carter", "Defense Secretary")
+
+
+@pytest.mark.parametrize("n_marks", [1, 3, 7, 101])
+def test_odd_numbers_of_marks_in_one_paragraph(n_marks: int) -> None:
+    text = "Ann Lee said " + "“word " * n_marks + "end."
+    quotes = quotes_of(text)
+    assert quotes  # something was paired, nothing raised
+    assert all(text[q.start : q.end] == q.text for q in quotes if "…" not in q.text)
+
+
+def test_two_megabytes_quickly() -> None:
+    paragraph = (
+        "“We are determined to go on,” Defense Minister Sergey Lavin said on Monday. "
+        'He added that "the talks went well" and the meeting was “constructive.\n'
+        "Unbalanced « marks and stray ” ones appear too.\n"
+    )
+    text = paragraph * (2_000_000 // len(paragraph))
+    started = time.perf_counter()
+    quotes, people = find_quotes_and_people(text, [])
+    elapsed = time.perf_counter() - started
+    assert elapsed < 15, elapsed  # a few seconds on a busy 2-core machine
+    assert len(quotes) > 10_000
+    assert any(p.name == "Sergey Lavin" for p in people)
+
+
+def test_one_line_of_marks_stays_linear() -> None:
+    text = "He said “a " * 50_000  # 550 kB, one paragraph, no closing mark at all
+    started = time.perf_counter()
+    quotes = quotes_of(text)
+    assert time.perf_counter() - started < 10
+    assert len(quotes) == 50_000
+
+
+def test_empty_and_markless_text() -> None:
+    assert find_quotes_and_people("", []) == ([], [])
+    quotes, _ = find_quotes_and_people("No quotes here at all.", [])
+    assert quotes == []
