@@ -273,14 +273,15 @@ class Delivery:
         async def marker() -> None:
             # Group commit: write every mark that arrived while the previous write ran.
             while True:
-                await wake.wait()
-                wake.clear()
-                if marks:
-                    batch = marks[:]
-                    del marks[: len(batch)]
-                    await self.store.mark_sent(batch)
-                elif done.is_set():
-                    return
+                if not marks:
+                    if done.is_set():
+                        return
+                    await wake.wait()
+                    wake.clear()
+                    continue
+                batch = marks[:]
+                del marks[: len(batch)]
+                await self.store.mark_sent(batch)
 
         async def send_chat(rows: list[OutboxRow]) -> None:
             for row in rows:

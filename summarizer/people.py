@@ -49,6 +49,11 @@ _APPOSITION_VERBS = wordset(
     "said says told added is was has had wrote writes argued claimed announced noted stated "
     "asked warned called described urged insisted are were will would"
 )
+# Title nouns that are also common adjectives or nouns ("major", "general", "head").
+_AMBIGUOUS_NOUNS = wordset(
+    "major general chief head member members fellow partner owner speaker leader official "
+    "officials executive deputy expert delegate author"
+)
 _DETERMINERS = wordset("the a an his her their its this that our my")
 
 
@@ -302,9 +307,21 @@ def _apposition(text: str, end: int) -> str | None:
     if not words or len(words) > 14:
         return None
     lows = [w.lower().strip("’'") for w in words]
-    if not any(_norm_word(w) in title_nouns() for w in lows):
+    # a title noun heads the phrase ("head of the Tax Policy Center") or is unambiguous
+    # ("the Iranian Defense Minister"); "almost all major publications" is no title
+    if not any(
+        _norm_word(w) in title_nouns()
+        and (i == 0 or lead.group(1) or w not in _AMBIGUOUS_NOUNS)
+        for i, w in enumerate(lows)
+    ):
         return None
-    if lows[0] in ("who", "which", "whose", "said", "says", "told", "according"):
+    first = lows[0]
+    if not (
+        lead.group(1)
+        or words[0][:1].isupper()
+        or _is_title_word(_norm_word(first))
+        or first in ("former", "then", "now", "longtime", "acting", "interim", "also")
+    ):
         return None
     # An apposition is a noun phrase: no finite verb of speech inside it.
     if any(w in _APPOSITION_VERBS for w in lows):
@@ -398,6 +415,13 @@ def _description_re() -> re.Pattern[str]:
     return _DESCRIPTION
 
 
+def _after_article(text: str, seq: list[tuple[int, int, str]], skipped: int) -> bool:
+    """Whether the phrase follows "the" (a thing's name) and not a bare name."""
+    if any(w.lower() == "the" for _, _, w in seq[:skipped]):
+        return True
+    return text[max(0, seq[0][0] - 4) : seq[0][0]].lower() == "the "
+
+
 def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]]) -> None:
     # Leading function words ("The", "In", "But") are not part of a name or title.
     i = 0
@@ -429,6 +453,8 @@ def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]
         return
     name = " ".join(w for _, _, w in name_tokens)
     n_start, n_end = name_tokens[0][0], name_tokens[-1][1]
+    if not has_title and _after_article(text, seq, i):
+        return  # "the Davis Cup", "The Walt Disney Co": things, not people
     title = " ".join(w for _, _, w in tokens[:name_at]) if has_title else None
     subject = _subject_position(text, tokens[0][0])
     if len(name_tokens) == 1:

@@ -21,6 +21,7 @@ from summarizer.people import PeopleIndex, find_people
 from summarizer.titles import (
     capital_country,
     country_names,
+    not_name_words,
     organisation_words,
     title_nouns,
     wordset,
@@ -57,7 +58,9 @@ hails hailed lauds lauded blames blamed implore implored begged pleads pleaded s
 scoffed snapped retorted sneered pronounce pronounced touts touted characterize characterized
 characterise characterised refers referred signaled signalled concurred decried decries
 lambasted ripped teased taunted chided scolded cites cited quoted sings sang
-praising praised bemoan bemoans bemoaned ponder ponders pondered emailed texted
+praising praised bemoan bemoans bemoaned ponder ponders pondered emailed texted pressed
+welcomed welcomes characterizes protested
+chanting chanted echoing echoed referenced
 """
 # Words that are more often nouns ("the claims", "his remarks"): cues only before "that"/":".
 _AMBIGUOUS_CUES = """
@@ -131,9 +134,20 @@ _AFTER_NP = re.compile(
     )""",
     re.VERBOSE,
 )
+_OPENING_NP = re.compile(rf"[\s“\"]*((?:The{_SP})?{_CAP_NP})(?=[ \u00a0]+[a-z])")
+_DESCRIPTION_NP = re.compile(rf"\s*(?P<np>{_DET}[ \u00a0]+(?:[\w’'\-]+[ \u00a0]+){{0,4}}?[a-z][\w’'\-]*)")
+
+
+def _head_ok(word: str) -> bool:
+    """Whether a lowercase noun can head a speaker phrase ("spokesperson", "memo")."""
+    low = word.lower()
+    return low in _SPEAKER_HEADS or low in _BARE_SPEAKERS or low in title_nouns()
+
+
 _DASH_NAME = re.compile(
     rf"[ \u00a0]*[―—–-]+[ \u00a0]*({_CAP}(?:[ \u00a0]+{_CAP}){{0,5}})[ \u00a0.]*(?:\n|$)"
 )
+_CLAUSE_STOP = re.compile(r"[.!?](?=[”\"’)]?(?:\s|$))|[“\"«\n]")
 _QUOTE_MARKS = re.compile(r"[\"“”«»„\n]")
 _SENT_END = re.compile(r"[.!?][”\"’)]?\s+(?=[“\"A-Z])|[;\n]")
 _ABBREV_END = re.compile(
@@ -384,6 +398,8 @@ class _Attributor:
         described = (low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()) or (
             len(words) == 1 and low0 in _BARE_SPEAKERS
         )
+        if not described and all(w.lower().strip(".,’'") in not_name_words() for w in words):
+            return None  # "Sunday", "The", "Monday’s": not a speaker
         if bare[:1].isupper() and not described:
             kind = "organisation" if lows & organisation_words() else "person"
             return self._make(bare, None, kind, start, end)
@@ -425,8 +441,8 @@ class _Attributor:
                 return True
         # cue then speaker: "said Caddell", "added the Russian minister"
         m = _cue_at(text, w0, limit)
-        if m and not m.group().lower().startswith("according"):
-            np = _AFTER_NP.match(text, m.end(), limit)
+        if m and not m.group().lower().startswith("according") and not m.group().endswith("ing"):
+            np = self._np_after(m.end(), limit)
             if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
                 s, e = self._trim_np(np.start("np"), np.end("np"))
                 eid = self.entity_for(s, e)
@@ -448,6 +464,12 @@ class _Attributor:
                     re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
                     and not any(w in _CUE_WORDS for w in gap.split())
                 )
+                or (
+                    # "the presumptive GOP nominee, Donald Trump, tweeted"
+                    gap.endswith(", ")
+                    and len(gap.split()) <= 8
+                    and not any(w.lower() in _CUE_WORDS for w in gap.split())
+                )
             ):
                 if not ends_open and not self._short_clause(m.end(), limit):
                     return False
@@ -457,10 +479,65 @@ class _Attributor:
                     return True
         return False
 
+    def sentence_end(self, q: _Raw, para_end: int) -> bool:
+        """'... "velvet gloves" in its dealings, said Nargis Kassenova.' at the sentence end."""
+        text = self.text
+        pos = q.after
+        limit = min(para_end, pos + 300)
+        stop = _CLAUSE_STOP.search(text, pos, limit)
+        if stop is None or text[stop.start()] not in ".!?":
+            return False
+        end = stop.start()
+        comma = text.find(",", pos, end)
+        tries = 0
+        while comma >= 0 and tries < 4:
+            tries += 1
+            cs = comma + 1
+            if len(text[cs:end].split()) <= 16:
+                found = self._clause_speaker(cs, end)
+                if found is not None:
+                    q.speaker, q.cue, q.cue_span = found[0], found[1].group(), found[1].span()
+                    q.via = "end"
+                    return True
+            comma = text.find(",", cs, end)
+        return False
+
+    def _clause_speaker(self, cs: int, end: int) -> tuple[int, _Cue] | None:
+        """The speaker of a trailing clause: "said X", "X said", "according to X"."""
+        text = self.text
+        found = _cues(text, cs, end)
+        if not found:
+            return None
+        cue = found[0]
+        lead = text[cs : cue.start()]
+        if not lead.strip():
+            np = self._np_after(cue.end(), end)
+            if np is None or not self._np_ok(np.group("np")):
+                return None
+            s, e = self._trim_np(np.start("np"), np.end("np"))
+            if text[s:e].lower() in _PRONOUNS and not cue.group().lower().startswith("according"):
+                return None  # "..., said he" is rare; "..., he said" is handled below
+        else:
+            if len(lead.split()) > 8:
+                return None
+            span = self._subject_before(cs, cue.start())
+            if span is None or text[cs : span[0]].strip():
+                return None
+            s, e = span
+        eid = self.entity_for(s, e)
+        return (eid, cue) if eid is not None else None
+
     def _short_clause(self, pos: int, limit: int) -> bool:
         """After '."' only a short attribution sentence counts: 'Q.' he said."""
         stop = re.search(r"[.!?]", self.text[pos:limit])
         return stop is not None and len(self.text[pos : pos + stop.start()].split()) <= 8
+
+    def _np_after(self, pos: int, limit: int) -> re.Match[str] | None:
+        """The noun phrase after a verb: "said a WeWork spokesperson", "said Victor Cha"."""
+        m = _DESCRIPTION_NP.match(self.text, pos, limit)
+        if m and _head_ok(m.group("np").split()[-1]):
+            return m
+        return _AFTER_NP.match(self.text, pos, limit)
 
     def _np_ok(self, np: str) -> bool:
         words = np.split()
@@ -485,7 +562,7 @@ class _Attributor:
         ]
         for k, m in enumerate(reversed(cues)):
             if m.group().lower().startswith("according"):
-                np = _AFTER_NP.match(text, m.end(), q.open_mark)
+                np = self._np_after(m.end(), q.open_mark)
                 if np:
                     s, e = self._trim_np(np.start("np"), np.end("np"))
                     eid = self.entity_for(s, e)
@@ -500,7 +577,7 @@ class _Attributor:
                 continue
             if k == 0:
                 # "..., explained Rosenberg, “Q": the speaker follows the verb
-                np = _AFTER_NP.match(text, m.end(), q.open_mark)
+                np = self._np_after(m.end(), q.open_mark)
                 gap = text[np.end("np") : q.open_mark] if np else "x"
                 inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
                 if inverted and re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
@@ -519,7 +596,7 @@ class _Attributor:
                 if prev is not None and prev.speaker is not None and prev.after <= m.start():
                     q.speaker, q.cue, q.via, q.cue_span = prev.speaker, m.group(), "carry", m.span()
                     return True
-                eid = self.people.first_subject_in(start, m.start(), inside)
+                eid = self._sentence_subject(start, m.start(), inside)
                 if eid is not None:
                     q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
                     return True
@@ -541,6 +618,18 @@ class _Attributor:
                 q.speaker, q.via = eid, "colon"
                 return True
         return False
+
+    def _sentence_subject(self, start: int, end: int, inside: list[tuple[int, int]]) -> int | None:
+        """The subject opening the sentence ("Hayek confirmed ... and said"), else its first
+        subject mention."""
+        m = _OPENING_NP.match(self.text, start, end)
+        if m and not any(a <= m.start(1) < b for a, b in inside):
+            first = m.group(1).split()[0].lower()
+            if first not in not_name_words() or first == "the":
+                eid = self.entity_for(m.start(1), m.end(1))
+                if eid is not None:
+                    return eid
+        return self.people.first_subject_in(start, end, inside)
 
     def _skip_adverbs(self, floor: int, pos: int) -> int:
         """Move back over adverbs and auxiliaries: "Ashtiani further added", "he has said"."""
@@ -663,8 +752,8 @@ def find_quotes_and_people(
         p_start, p_end = paragraphs.bounds(q.open_mark)
         # earlier quotes of this paragraph near enough to share a sentence with this one
         in_para = [r for r in in_para[-8:] if r.after > max(p_start, q.open_mark - 600)]
-        if not att.after(q, p_end):
-            att.before(q, p_start, in_para)
+        if not att.after(q, p_end) and not att.before(q, p_start, in_para):
+            att.sentence_end(q, p_end)
         if q.speaker is None:
             _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)
         if q.speaker is not None:

@@ -19,7 +19,7 @@ from summarizer.keypoints import RankedSentence, centrality, pick, similarity, t
 
 __all__ = ["summarize_story"]
 
-MIN_POINTS, MAX_POINTS = 2, 4
+MAX_POINTS = 4  # a story brief has 2-4 key points (fewer only if its articles have fewer)
 HEADLINE_CHARS = 120  # a headline made from a key point is cut to this length
 LEAD_BONUS = 0.5  # an article's first key point is its lead: what its outlet put first
 SAME_QUOTE = 0.8  # word overlap (of the shorter quote) above which two quotes are one
@@ -197,7 +197,7 @@ def _same_person(a: list[str], b: list[str]) -> bool:
         return True
     first_a, first_b = a[0], b[0]
     stem = min(len(first_a), len(first_b)) - 1
-    return stem >= 3 and first_a[:stem] == first_b[:stem]
+    return stem >= 4 and first_a[:stem] == first_b[:stem]  # not "Mark"/"Mary"
 
 
 def _people(analyses: Sequence[Analysis], order: Sequence[int]) -> list[Person]:

@@ -135,3 +135,76 @@ async def bot_running(
     )
     async with running(app):
         yield app
+
+
+async def bulk_fill(
+    store: Store,
+    articles_count: int,
+    *,
+    countries: tuple[str, ...] = ("IR", "RU", "DE", "FR", "US", "UA", "IL", "CN", "GB", "TR"),
+    days: float = 7.0,
+    per_story: int = 4,
+    now: datetime | None = None,
+    seed: int = 7,
+) -> dict[str, int]:
+    """Fill the store fast: real analyses of the sample articles, copied ``articles_count``
+    times with varied countries, outlets and times, inserted with bulk SQL."""
+    import hashlib
+    import random
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from bot.store import Article, Story, StoryArticle, StoryCountry
+    from summarizer import analyse, summarize_story
+
+    rng = random.Random(seed)
+    now = now or datetime.now(UTC)
+    bases = []
+    for _path, title, text in articles():
+        analysis = analyse(text, title=title)
+        brief = summarize_story([analysis]).to_dict()
+        bases.append((title, text, analysis.to_dict(), brief))
+    art_rows, story_rows, link_rows, country_rows = [], [], [], []
+    story_id = 0
+    for i in range(articles_count):
+        if i % per_story == 0:
+            story_id += 1
+            base = bases[story_id % len(bases)]
+            code = countries[story_id % len(countries)]
+            other = countries[(story_id * 7 + 3) % len(countries)]
+            at = now - timedelta(seconds=rng.uniform(0, days * 86400))
+            story_rows.append({
+                "id": story_id, "headline": f"{base[0]} ({story_id})", "created_at": at,
+                "updated_at": at, "brief": base[3], "article_count": per_story,
+                "source_count": per_story,
+            })
+            country_rows.append({"story_id": story_id, "code": code, "score": 0.9,
+                                 "updated_at": at})
+            if other != code:
+                country_rows.append({"story_id": story_id, "code": other, "score": 0.3,
+                                     "updated_at": at})
+        url = f"https://outlet{i % 50}.example/news/{i}"
+        art_rows.append({
+            "id": i + 1, "url": url, "canonical_url": url,
+            "canonical_hash": hashlib.sha1(url.encode()).hexdigest(),
+            "outlet": f"Outlet {i % 50}", "title": base[0], "published_at": at,
+            "fetched_at": at, "text": base[1], "text_source": "page", "language": "en",
+            "analysis": base[2],
+        })
+        link_rows.append({"story_id": story_id, "article_id": i + 1, "added_at": at})
+    async with store.engine.begin() as conn:
+        for table, rows in ((Article.__table__, art_rows), (Story.__table__, story_rows),
+                            (StoryArticle.__table__, link_rows),
+                            (StoryCountry.__table__, country_rows)):
+            for start in range(0, len(rows), 2000):
+                await conn.execute(insert(table), rows[start : start + 2000])
+        if store.dialect == "postgresql":
+            from sqlalchemy import text
+
+            for table in ("articles", "stories"):
+                await conn.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"))
+            await conn.execute(text("ANALYZE"))
+    return {"articles": len(art_rows), "stories": len(story_rows)}

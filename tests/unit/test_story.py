@@ -99,3 +99,11 @@ def test_one_article_and_none():
     assert starts == sorted(starts)  # one article keeps its order
     empty = summarize_story([])
     assert empty.headline == "" and empty.key_points == [] and empty.quotes == []
+
+
+def test_different_people_with_one_surname_stay_apart():
+    a = Analysis(text="x", people=[Person("Mark Smith", "senator"), Person("Mary Smith", None)])
+    b = Analysis(text="y", people=[Person("Smith", None), Person("Yevgeny Prigozhin", None)])
+    names = sorted(p.name for p in summarize_story([a, b]).people)
+    # "Smith" alone could be either of them, so it joins neither
+    assert names == ["Mark Smith", "Mary Smith", "Smith", "Yevgeny Prigozhin"]
