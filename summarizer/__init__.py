@@ -31,7 +31,9 @@ def analyse(text: str, title: str | None = None) -> Analysis:
     """Analyse one article: sentences, countries, people, quotes and key points.
 
     Never raises on bad input (empty, huge, HTML, control characters, other scripts):
-    it returns what it can, possibly an empty analysis. Offsets index ``text`` as given.
+    it returns what it can, possibly an empty analysis. Offsets index ``text`` as given;
+    the text of a sentence, quote or key point is that span with markup and control
+    characters blanked (:func:`summarizer.text.clean_text` keeps every offset).
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
@@ -40,7 +42,9 @@ def analyse(text: str, title: str | None = None) -> Analysis:
     sentences = split_sentences(working)
     quotes, people = find_quotes_and_people(working, sentences)
     countries = find_countries(working, title=title, people=people)
-    key_points = select_key_points(working, sentences, quotes=quotes, title=title)
+    key_points = select_key_points(
+        working, sentences, quotes=quotes, title=title, language=language
+    )
     return Analysis(
         text=text,
         title=title,

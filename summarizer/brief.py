@@ -3,7 +3,8 @@
 Every consumer (the CLI, the store, the bot) reads these and nothing deeper, so the
 field names and the JSON produced by :meth:`Analysis.to_dict` are a stable contract
 (documented in the README). Offsets are Python string indices into the text given to
-:func:`summarizer.analyse`.
+:func:`summarizer.analyse`; the ``text`` of a sentence, quote or key point is that span
+with any markup and control characters blanked out.
 """
 
 from __future__ import annotations
@@ -54,6 +55,18 @@ class Quote:
     @property
     def attributed(self) -> bool:
         return self.speaker is not None
+
+    @property
+    def display_text(self) -> str:
+        """The words to show between quote marks, without the comma that led into "he said"."""
+        return self.text.strip().rstrip(",;:").rstrip()
+
+    @property
+    def attribution(self) -> str | None:
+        """ "Name, Title" as a brief shows it, or None for an unattributed quote."""
+        if self.speaker is None:
+            return None
+        return ", ".join(part for part in (self.speaker, self.speaker_title) if part)
 
 
 @dataclass(frozen=True, slots=True)

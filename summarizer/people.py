@@ -310,8 +310,7 @@ def _apposition(text: str, end: int) -> str | None:
     # a title noun heads the phrase ("head of the Tax Policy Center") or is unambiguous
     # ("the Iranian Defense Minister"); "almost all major publications" is no title
     if not any(
-        _norm_word(w) in title_nouns()
-        and (i == 0 or lead.group(1) or w not in _AMBIGUOUS_NOUNS)
+        _norm_word(w) in title_nouns() and (i == 0 or lead.group(1) or w not in _AMBIGUOUS_NOUNS)
         for i, w in enumerate(lows)
     ):
         return None

@@ -135,7 +135,9 @@ _AFTER_NP = re.compile(
     re.VERBOSE,
 )
 _OPENING_NP = re.compile(rf"[\s“\"]*((?:The{_SP})?{_CAP_NP})(?=[ \u00a0]+[a-z])")
-_DESCRIPTION_NP = re.compile(rf"\s*(?P<np>{_DET}[ \u00a0]+(?:[\w’'\-]+[ \u00a0]+){{0,4}}?[a-z][\w’'\-]*)")
+_DESCRIPTION_NP = re.compile(
+    rf"\s*(?P<np>{_DET}[ \u00a0]+(?:[\w’'\-]+[ \u00a0]+){{0,4}}?[a-z][\w’'\-]*)"
+)
 
 
 def _head_ok(word: str) -> bool:
@@ -144,6 +146,7 @@ def _head_ok(word: str) -> bool:
     return low in _SPEAKER_HEADS or low in _BARE_SPEAKERS or low in title_nouns()
 
 
+_TITLED_NAME = re.compile(rf"((?:[ \u00a0]+[a-z][\w’'\-]*){{1,3}})[ \u00a0]+({_CAP_NP})")
 _DASH_NAME = re.compile(
     rf"[ \u00a0]*[―—–-]+[ \u00a0]*({_CAP}(?:[ \u00a0]+{_CAP}){{0,5}})[ \u00a0.]*(?:\n|$)"
 )
@@ -446,6 +449,13 @@ class _Attributor:
             if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
                 s, e = self._trim_np(np.start("np"), np.end("np"))
                 eid = self.entity_for(s, e)
+                if eid is None:
+                    # "said GOP strategist Keith Nahigian": the name after a title
+                    titled = _TITLED_NAME.match(text, e, limit)
+                    if titled and any(
+                        w.lower() in title_nouns() for w in titled.group(1).split()
+                    ):
+                        eid = self.entity_for(titled.start(2), titled.end(2))
                 if eid is not None:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
                     return True

@@ -121,9 +121,7 @@ def format_analysis(analysis: Analysis) -> str:
     attributed = [quote for quote in analysis.quotes if quote.attributed]
     if attributed:
         out += ["", "Quotes"]
-        for quote in attributed:
-            who = ", ".join(part for part in (quote.speaker, quote.speaker_title) if part)
-            out.append(f"  “{quote.text}” — {who}")
+        out += [f"  “{quote.display_text}” — {quote.attribution}" for quote in attributed]
     unattributed = len(analysis.quotes) - len(attributed)
     if unattributed:
         out.append(f"  ({unattributed} more quote(s) whose speaker the article does not name)")

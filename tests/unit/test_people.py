@@ -120,3 +120,11 @@ def test_speakers_are_listed_among_the_people() -> None:
     _, people = find_quotes_and_people(text, [])
     kinds = {p.name: p.kind for p in people}
     assert kinds == {"Holt": "person", "Kremlin": "government"}
+
+
+def test_names_after_the_are_things() -> None:
+    text = "Rafael Nadal won at the Caja Magica in the Davis Cup Finals. Nadal smiled."
+    names = set(people_of(text))
+    assert "Caja Magica" not in names
+    assert "Davis Cup Finals" not in names
+    assert "Rafael Nadal" in names

@@ -241,3 +241,39 @@ def test_empty_and_markless_text() -> None:
     assert find_quotes_and_people("", []) == ([], [])
     quotes, _ = find_quotes_and_people("No quotes here at all.", [])
     assert quotes == []
+
+
+def test_description_speaker_after_said() -> None:
+    q = only("“We are cooperating,” said a WeWork spokesperson when contacted by Reuters.")
+    assert q.speaker == "a WeWork spokesperson"
+    assert q.speaker_title is None
+
+
+def test_attribution_at_the_end_of_the_sentence() -> None:
+    q = only(
+        'China has used "velvet gloves" in its dealings with Central Asia, said Nargis '
+        "Kassenova, an expert at KIMEP University."
+    )
+    assert (q.text, q.speaker) == ("velvet gloves", "Nargis Kassenova")
+    assert q.speaker_title == "expert at KIMEP University"
+
+
+def test_participle_cue_takes_the_sentence_subject() -> None:
+    text = (
+        "Republican nominee Donald Trump spoke in Ohio.\n\n"
+        'Then Trump went fully on the attack, saying, "Is he going to resign?"'
+    )
+    q = only(text)
+    assert q.speaker == "Donald Trump"
+    assert q.speaker_title == "Republican nominee"
+    assert q.cue == "saying"
+
+
+def test_several_quoted_phrases_of_one_clause_are_one_quote() -> None:
+    text = 'Senator Dan Reid called the senator a "nasty guy," an "anchor baby" and "sick."'
+    q = only(text)
+    assert q.speaker == "Dan Reid"
+    assert q.text == "nasty guy, … anchor baby … sick."
+    # the span runs from the first quoted word to the last
+    assert text[q.start : q.start + 5] == "nasty"
+    assert text[q.end - 5 : q.end] == "sick."

@@ -15,11 +15,22 @@ import pytest
 from summarizer.brief import Person, Quote
 from summarizer.quotes import find_quotes_and_people
 
-# The article lives beside the evaluation data, outside the repository (not copied in).
+_ROOT = Path(__file__).resolve().parents[2]
+# The test fixture copy; else the shared original beside the repository.
 SEED = Path(
     os.environ.get(
         "NEWSBRIEF_SEED_ARTICLE",
-        Path(__file__).resolve().parents[2] / ".." / "shared" / "seed-article.txt",
+        next(
+            (
+                p
+                for p in (
+                    _ROOT / "tests" / "data" / "seed-article.txt",
+                    _ROOT / ".." / "shared" / "seed-article.txt",
+                )
+                if p.exists()
+            ),
+            _ROOT / "tests" / "data" / "seed-article.txt",
+        ),
     )
 )
 
