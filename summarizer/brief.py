@@ -109,8 +109,7 @@ class Analysis:
         return {
             "language": self.language,
             "countries": [
-                {"code": c.code, "name": c.name, "score": round(c.score, 4)}
-                for c in self.countries
+                {"code": c.code, "name": c.name, "score": round(c.score, 4)} for c in self.countries
             ],
             "people": [
                 {"name": p.name, "title": p.title, "mentions": [list(m) for m in p.mentions]}
@@ -127,7 +126,9 @@ class Analysis:
                 }
                 for q in self.quotes
             ],
-            "key_points": [{"text": k.text, "start": k.start, "end": k.end} for k in self.key_points],
+            "key_points": [
+                {"text": k.text, "start": k.start, "end": k.end} for k in self.key_points
+            ],
         }
 
     @classmethod
@@ -179,6 +180,8 @@ class Brief:
                 }
                 for q in self.quotes
             ],
-            "countries": [{"code": c.code, "name": c.name, "score": c.score} for c in self.countries],
+            "countries": [
+                {"code": c.code, "name": c.name, "score": c.score} for c in self.countries
+            ],
             "people": [{"name": p.name, "title": p.title} for p in self.people],
         }
