@@ -75,6 +75,17 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(default=5_000_000, gt=0)
     http_per_host_concurrency: int = Field(default=2, ge=1)
     http_max_concurrency: int = Field(default=10, ge=1)
+    http_max_redirects: int = Field(default=5, ge=0)
+    http_total_timeout: float | None = Field(
+        default=None, gt=0, description="deadline per request; default connect + 2 x read"
+    )
+    http_max_decoded_bytes: int | None = Field(
+        default=None, gt=0, description="cap after decompression; default 4 x the body cap"
+    )
+    ingest_concurrency: int = Field(default=12, ge=1, description="pages fetched at once")
+    story_window_hours: float = Field(
+        default=48, gt=0, description="how far back an article may join an existing story"
+    )
 
     log_level: str = "INFO"
 

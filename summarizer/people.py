@@ -44,7 +44,6 @@ _PREPOSITION_WORDS = frozenset(_PREPOSITIONS.replace("\\", "").split("|"))
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _APPOSITION_END = re.compile(r"[,;:\n()“”\"«»]|(?<![A-Z])\.(?=\s|$)")
 _APPOSITION_LEAD = re.compile(r",\s+(?:who is\s+|who was\s+)?(?:(the|a|an)\s+)?")
-_WORD = re.compile(r"[\w’'.\-]+")
 _APPOSITION_VERBS = wordset(
     "said says told added is was has had wrote writes argued claimed announced noted stated "
     "asked warned called described urged insisted are were will would"

@@ -452,9 +452,7 @@ class _Attributor:
                 if eid is None:
                     # "said GOP strategist Keith Nahigian": the name after a title
                     titled = _TITLED_NAME.match(text, e, limit)
-                    if titled and any(
-                        w.lower() in title_nouns() for w in titled.group(1).split()
-                    ):
+                    if titled and any(w.lower() in title_nouns() for w in titled.group(1).split()):
                         eid = self.entity_for(titled.start(2), titled.end(2))
                 if eid is not None:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
@@ -868,13 +866,18 @@ def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:
 
 
 def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
+    """The public quote: pieces joined, the speaker as the full person with title."""
     parts = []
     for i, (s, e) in enumerate(q.pieces):
         piece = text[s:e].strip()
         if piece:
             parts.append((q.seps.get(i, " ") if parts else "") + piece)
-    start = q.pieces[0][0]
-    end = q.pieces[-1][1]
+    # the span runs from the first to the last quoted character, marks and spaces excluded
+    start, end = q.pieces[0][0], q.pieces[-1][1]
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     speaker = title = None
     if q.speaker is not None:
         ent = people.entities[q.speaker]

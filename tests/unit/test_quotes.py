@@ -124,8 +124,9 @@ def test_straight_quotes() -> None:
 
 
 def test_guillemets() -> None:
-    q = only("Le ministre Jean Dupont said « nous allons gagner ».")
-    assert q.text.strip() == "nous allons gagner"
+    text = "Le ministre Jean Dupont said « nous allons gagner »."
+    q = only(text)
+    assert q.text == text[q.start : q.end] == "nous allons gagner"
     assert q.speaker == "Jean Dupont"
 
 
