@@ -99,6 +99,7 @@ class Gazetteer:
     compact: dict[str, str]  # the same keys without spaces
     dateline_regions: dict[str, str]  # folded region or abbreviation -> code
     places: dict[str, str]  # folded city or capital -> code (datelines)
+    seats: dict[str, str]  # capital or seat of power as written -> code ("Kremlin": RU)
 
 
 # pycountry names too ambiguous to match in running text ("Jersey" is mostly New Jersey
@@ -116,6 +117,7 @@ def gazetteer() -> Gazetteer:
     display: dict[str, str] = {}
     forms: dict[tuple[str, str], tuple[str | None, bool]] = {}  # (text, kind) -> (code, exact)
     lookup: dict[str, str] = {}
+    seats: dict[str, str] = {}
 
     def add(text: str, code: str | None, kind: str, exact: bool = False) -> None:
         variants = {text, unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()}
@@ -144,6 +146,7 @@ def gazetteer() -> Gazetteer:
                 add(form, code, DEMONYM)
         for capital in more.get("capitals", []):
             add(capital, code, CAPITAL)
+            seats.setdefault(capital, code)
     for country in countries:
         code = country.alpha_2
         names = {_reorder(country.name)}
@@ -218,6 +221,7 @@ def gazetteer() -> Gazetteer:
         compact,
         dateline_regions,
         places,
+        seats,
     )
 
 
@@ -227,6 +231,14 @@ def country_name(code: str) -> str:
         return gazetteer().display[code.upper()]
     except KeyError:
         raise KeyError(f"unknown ISO 3166-1 alpha-2 code: {code!r}") from None
+
+
+def seat_of_government(name: str) -> str | None:
+    """The country whose government a capital or seat of power stands for ("the Kremlin")."""
+    name = name.strip()
+    if name.lower().startswith("the "):
+        name = name[4:]
+    return gazetteer().seats.get(name)
 
 
 def all_countries() -> list[tuple[str, str]]:

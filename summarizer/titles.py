@@ -12,6 +12,8 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
+from summarizer.gazetteer import NAME, country_name, gazetteer, seat_of_government
+
 _DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -35,17 +37,6 @@ def _sections() -> dict[str, frozenset[str]]:
         elif current is not None:
             current.update(w.lower() for w in line.split())
     return {name: frozenset(words) for name, words in sections.items()}
-
-
-@cache
-def _capitals() -> dict[str, str]:
-    raw = (_DATA / "capitals.tsv").read_text(encoding="utf-8")
-    table: dict[str, str] = {}
-    for line in raw.splitlines():
-        if line and not line.startswith("#"):
-            city, _, country = line.partition("\t")
-            table[city.strip()] = country.strip()
-    return table
 
 
 def title_nouns() -> frozenset[str]:
@@ -75,38 +66,12 @@ def not_name_words() -> frozenset[str]:
 
 def capital_country(name: str) -> str | None:
     """The country whose government a capital or seat of power stands for ("Tehran")."""
-    return _capitals().get(name)
+    code = seat_of_government(name)
+    return country_name(code) if code else None
 
 
 @cache
 def country_names() -> dict[str, str]:
-    """Short country names as news writes them, to their common name ("Iran" -> "Iran")."""
-    names: dict[str, str] = {}
-    try:
-        import pycountry
-    except ImportError:  # pragma: no cover - pycountry is a declared dependency
-        return names
-    for c in pycountry.countries:
-        common = getattr(c, "common_name", None) or c.name
-        for n in (c.name, common):
-            if "," not in n and "(" not in n:
-                names[n] = common
-    for alias, common in (
-        ("Russia", "Russia"),
-        ("Iran", "Iran"),
-        ("Syria", "Syria"),
-        ("North Korea", "North Korea"),
-        ("South Korea", "South Korea"),
-        ("Venezuela", "Venezuela"),
-        ("Vietnam", "Vietnam"),
-        ("Britain", "United Kingdom"),
-        ("UK", "United Kingdom"),
-        ("US", "United States"),
-        ("U.S.", "United States"),
-        ("USA", "United States"),
-        ("America", "United States"),
-        ("Taiwan", "Taiwan"),
-        ("Turkey", "Turkey"),
-    ):
-        names[alias] = common
-    return names
+    """Country names and aliases as news writes them, to their display name ("UK")."""
+    g = gazetteer()
+    return {s.text: g.display[s.code] for s in g.surfaces if s.kind == NAME and s.code}

@@ -31,6 +31,7 @@ from bot.store import Store
 from bot.store.subscribers import BotStore
 from bot.telegram import handlers as h
 from bot.telegram.briefs import Briefs
+from bot.telegram.request import AiohttpRequest
 
 log = logging.getLogger("newsbrief.app")
 
@@ -58,17 +59,16 @@ def build_application(
     token = token or settings.bot_token
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = ApplicationBuilder().token(token).job_queue(None).concurrent_updates(64)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .job_queue(None)
+        .concurrent_updates(64)
+        .request(AiohttpRequest(connection_pool_size=pool_size))
+        .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=15.0))
+    )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
-    builder = (
-        builder.connection_pool_size(pool_size)
-        .pool_timeout(10.0)
-        .connect_timeout(5.0)
-        .read_timeout(10.0)
-        .write_timeout(10.0)
-        .get_updates_read_timeout(15.0)
-    )
     if rate_limit:
         builder = builder.rate_limiter(
             # One message per 1/rate seconds rather than `rate` at once each second: the
