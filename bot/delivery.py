@@ -19,7 +19,6 @@ repeat only the messages whose acceptance was not yet written: those in flight.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time

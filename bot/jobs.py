@@ -84,8 +84,9 @@ class DigestBuilder:
             cache[key] = await self.briefs.for_countries(codes, key[1], limit=DIGEST_STORIES * 2)
         return cache[key]
 
-    def pages(self, sub: SubscriberInfo, stories: Sequence[StoryBrief], now: datetime
-              ) -> list[tuple[str, list[int]]]:
+    def pages(
+        self, sub: SubscriberInfo, stories: Sequence[StoryBrief], now: datetime
+    ) -> list[tuple[str, list[int]]]:
         when = describe_local(now, sub.timezone).split(" (")[0].rsplit(" ", 1)[0]
         if not stories:
             if not sub.quiet_notice:
@@ -97,21 +98,28 @@ class DigestBuilder:
             footer="Reply to this message to ask about these stories.",
         )
 
-    async def plan(self, conn: Any, subs: Sequence[SubscriberInfo], now: datetime,
-                   *, scheduled: bool = True) -> DigestPlan:
+    async def plan(
+        self, conn: Any, subs: Sequence[SubscriberInfo], now: datetime, *, scheduled: bool = True
+    ) -> DigestPlan:
         """Digests for ``subs`` (claimed in ``conn``), and each one's next due time."""
         plan = DigestPlan()
         cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]] = {}
         wanted: dict[int, list[StoryBrief]] = {}
         for sub in subs:
-            if scheduled and sub.next_digest_at is not None and is_stale(
-                sub.next_digest_at, now, self.settings.digest_staleness_hours
+            if (
+                scheduled
+                and sub.next_digest_at is not None
+                and is_stale(sub.next_digest_at, now, self.settings.digest_staleness_hours)
             ):
                 plan.skipped_stale += 1
                 nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
                 plan.schedule.append((sub.chat_id, nxt, None))
-                log.info("event=digest_skipped_stale chat_id=%s due=%s next=%s",
-                         sub.chat_id, sub.next_digest_at.isoformat(), nxt.isoformat())
+                log.info(
+                    "event=digest_skipped_stale chat_id=%s due=%s next=%s",
+                    sub.chat_id,
+                    sub.next_digest_at.isoformat(),
+                    nxt.isoformat(),
+                )
                 continue
             if sub.codes:
                 wanted[sub.chat_id] = await self.stories(
@@ -176,7 +184,10 @@ async def dispatch_digests(
     if report.subscribers:
         log.info(
             "event=digests_queued subscribers=%d messages=%d skipped_stale=%d quiet=%d",
-            report.subscribers, report.messages, report.skipped_stale, report.quiet,
+            report.subscribers,
+            report.messages,
+            report.skipped_stale,
+            report.quiet,
         )
     if delivery is not None:
         report.delivery = await delivery.flush_outbox()
@@ -214,15 +225,30 @@ def build_scheduler(
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
     if poll:
         scheduler.add_job(
-            poll_feeds, "interval", seconds=max(60, min(settings.poll_interval, 900)),
-            args=[store, settings], id="poll_feeds", next_run_time=utcnow(), **defaults,
+            poll_feeds,
+            "interval",
+            seconds=max(60, min(settings.poll_interval, 900)),
+            args=[store, settings],
+            id="poll_feeds",
+            next_run_time=utcnow(),
+            **defaults,
         )
     scheduler.add_job(
-        dispatch_digests, "interval", seconds=60, args=[bot_store, builder, delivery],
-        id="dispatch_digests", next_run_time=utcnow() + timedelta(seconds=5), **defaults,
+        dispatch_digests,
+        "interval",
+        seconds=60,
+        args=[bot_store, builder, delivery],
+        id="dispatch_digests",
+        next_run_time=utcnow() + timedelta(seconds=5),
+        **defaults,
     )
     scheduler.add_job(
-        cleanup, "interval", hours=24, args=[store, bot_store, settings], id="cleanup",
-        next_run_time=utcnow() + timedelta(minutes=10), **defaults,
+        cleanup,
+        "interval",
+        hours=24,
+        args=[store, bot_store, settings],
+        id="cleanup",
+        next_run_time=utcnow() + timedelta(minutes=10),
+        **defaults,
     )
     return scheduler

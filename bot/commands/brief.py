@@ -24,8 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--hours", type=float, default=24.0, help="window (default 24)")
     parser.add_argument("--limit", type=int, default=3, help="stories (default 3)")
     parser.add_argument("--html", action="store_true", help="print the Telegram HTML as is")
-    parser.add_argument("--no-poll", action="store_true",
-                        help="never poll the feeds, even when the store is empty")
+    parser.add_argument(
+        "--no-poll", action="store_true", help="never poll the feeds, even when the store is empty"
+    )
     parser.set_defaults(handler=run)
 
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args, settings))
 
 
-async def _run(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
+async def _run(args: argparse.Namespace, settings) -> int:
     from bot.ingest import run_cycle
     from bot.settings import load_feeds
     from bot.store import Store, utcnow
@@ -56,8 +57,11 @@ async def _run(args: argparse.Namespace, settings) -> int:  # noqa: ANN001
     code = lookup_country(query)
     if code is None:
         hints = ", ".join(name for _c, name, _s in suggest_countries(query, 3))
-        print(f"newsbrief brief: unknown country {query!r}"
-              + (f"; did you mean {hints}?" if hints else ""), file=sys.stderr)
+        print(
+            f"newsbrief brief: unknown country {query!r}"
+            + (f"; did you mean {hints}?" if hints else ""),
+            file=sys.stderr,
+        )
         return 2
     store = await Store.open(settings)
     try:

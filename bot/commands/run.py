@@ -22,13 +22,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run the bot (long polling, or --webhook) with the feed poller and "
         "the digest dispatcher. Needs TELEGRAM_BOT_TOKEN.",
     )
-    parser.add_argument("--webhook", action="store_true",
-                        help="receive updates on WEBHOOK_URL instead of long polling")
+    parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates on WEBHOOK_URL instead of long polling",
+    )
     parser.add_argument("--listen", default="0.0.0.0", help="webhook: address to listen on")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 8443),
-                        help="webhook: port to listen on (default: $PORT, else 8443)")
-    parser.add_argument("--no-poll", action="store_true",
-                        help="do not poll feeds (another process ingests)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT") or 8443),
+        help="webhook: port to listen on (default: $PORT, else 8443)",
+    )
+    parser.add_argument(
+        "--no-poll", action="store_true", help="do not poll feeds (another process ingests)"
+    )
+    # Tests and self-hosted Bot API servers: where the Bot API lives (default: Telegram's).
+    parser.add_argument("--api-base-url", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(handler=run)
 
 
@@ -49,8 +59,10 @@ def run(args: argparse.Namespace) -> int:
         first = exc.errors()[0]
         return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
     if not settings.bot_token:
-        return _fail("TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; put it in the "
-                     "environment or in .env)")
+        return _fail(
+            "TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; put it in the "
+            "environment or in .env)"
+        )
     if args.webhook and not settings.webhook_url:
         return _fail("--webhook needs WEBHOOK_URL (the public https URL Telegram posts to)")
     configure_logging(args.log_level or settings.log_level)
@@ -59,7 +71,13 @@ def run(args: argparse.Namespace) -> int:
     from bot.telegram.app import build_application
 
     store = Store(settings)
-    app = build_application(settings, store, poll_feeds=not args.no_poll, migrate=True)
+    app = build_application(
+        settings,
+        store,
+        base_url=args.api_base_url,
+        poll_feeds=not args.no_poll,
+        migrate=True,
+    )
     if args.webhook:
         secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
         if not secret:

@@ -43,7 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.models import Base
-from bot.store.types import JSONType, utcnow
+from bot.store.types import utcnow
 
 
 class Subscriber(Base):

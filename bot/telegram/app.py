@@ -127,8 +127,9 @@ def add_handlers(app: Application) -> None:
 
 async def on_error(update: object, context: Any) -> None:
     chat = getattr(getattr(update, "effective_chat", None), "id", None)
-    log.error("event=handler_error chat_id=%s error=%r", chat, str(context.error),
-              exc_info=context.error)
+    log.error(
+        "event=handler_error chat_id=%s error=%r", chat, str(context.error), exc_info=context.error
+    )
 
 
 async def setup(app: Application) -> None:
@@ -155,7 +156,11 @@ async def setup(app: Application) -> None:
         log.warning("event=set_commands_failed error=%r", str(exc))
     if options["scheduler"]:
         scheduler = build_scheduler(
-            nb.store, nb.bot_store, nb.digests, nb.delivery, nb.settings,
+            nb.store,
+            nb.bot_store,
+            nb.digests,
+            nb.delivery,
+            nb.settings,
             poll=options["poll_feeds"],
         )
         scheduler.start()
@@ -178,7 +183,9 @@ async def running(app: Application, *, poll_interval: float = 0.0) -> AsyncItera
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(
-            poll_interval=poll_interval, timeout=timedelta(seconds=1), drop_pending_updates=False,
+            poll_interval=poll_interval,
+            timeout=timedelta(seconds=1),
+            drop_pending_updates=False,
             allowed_updates=Update.ALL_TYPES,
         )
         try:

@@ -222,8 +222,9 @@ async def _do_subscribe(nb: BotContext, chat_id: int, codes: list[str]) -> None:
         if not sub.paused
         else "Your digests are paused (/settings resume)"
     )
-    parts.append(f"{when}; /settings changes that. /brief {esc(country_name(codes[0]))} shows "
-                 "the news now.")
+    parts.append(
+        f"{when}; /settings changes that. /brief {esc(country_name(codes[0]))} shows the news now."
+    )
     await nb.out.send(chat_id, " ".join(parts))
 
 
@@ -335,8 +336,11 @@ async def _nothing(nb: BotContext, chat_id: int, codes: list[str], hours: float)
     longer = next((h for h in (72, 168, 720) if h > hours), None)
     if longer and len(codes) == 1:
         rows.append([kb.button(f"Last {window_label(longer)}", "win", codes[0], int(longer))])
-    with_news = [c for c in await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24))
-                 if c not in codes][:6]
+    with_news = [
+        c
+        for c in await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24))
+        if c not in codes
+    ][:6]
     if with_news:
         rows += kb.countries_keyboard(
             [(c, country_name(c)) for c in with_news], "brief", columns=3
@@ -384,38 +388,54 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     sub = await ensure(nb, update)
     args = context.args or []
     if not args:
-        await nb.out.send(chat_id, settings_text(sub),
-                          reply_markup=kb.settings_keyboard(sub.paused, sub.quiet_notice))
+        await nb.out.send(
+            chat_id,
+            settings_text(sub),
+            reply_markup=kb.settings_keyboard(sub.paused, sub.quiet_notice),
+        )
         return
     what, rest = args[0].lower(), " ".join(args[1:]).strip()
     if what == "time":
         try:
             at = parse_time(rest)
         except BadTime:
-            await nb.out.send(chat_id, f"“{esc(clip(rest, 40))}” is not a time. "
-                              "Try /settings time 07:30.")
+            await nb.out.send(
+                chat_id, f"“{esc(clip(rest, 40))}” is not a time. Try /settings time 07:30."
+            )
             return
         sub = await _reschedule(nb, chat_id, digest_time=f"{at:%H:%M}")
-        await nb.out.send(chat_id, f"Digest time set to {at:%H:%M} ({esc(sub.timezone)}). "
-                          f"Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.")
+        await nb.out.send(
+            chat_id,
+            f"Digest time set to {at:%H:%M} ({esc(sub.timezone)}). "
+            f"Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.",
+        )
     elif what in ("tz", "timezone", "zone"):
         try:
             zone = parse_timezone(rest)
         except BadTimezone:
-            await nb.out.send(chat_id, f"I don't know the time zone “{esc(clip(rest, 40))}”. "
-                              "Try Europe/Berlin, UTC+2 or a city like Tehran.")
+            await nb.out.send(
+                chat_id,
+                f"I don't know the time zone “{esc(clip(rest, 40))}”. "
+                "Try Europe/Berlin, UTC+2 or a city like Tehran.",
+            )
             return
         sub = await _reschedule(nb, chat_id, timezone=zone)
-        await nb.out.send(chat_id, f"Time zone set to {esc(zone)}. "
-                          f"Next digest: {esc(describe_local(sub.next_digest_at, zone))}.")
+        await nb.out.send(
+            chat_id,
+            f"Time zone set to {esc(zone)}. "
+            f"Next digest: {esc(describe_local(sub.next_digest_at, zone))}.",
+        )
     elif what in ("pause", "resume"):
         await _pause(nb, chat_id, what == "pause")
     elif what == "quiet" and rest.lower() in ("on", "off"):
         await nb.bot_store.update_subscriber(chat_id, quiet_notice=rest.lower() == "on")
         await nb.out.send(chat_id, f"Note on quiet days: {rest.lower()}.")
     else:
-        await nb.out.send(chat_id, "Try /settings time 07:30, /settings tz Europe/Berlin, "
-                          "/settings pause or /settings resume.")
+        await nb.out.send(
+            chat_id,
+            "Try /settings time 07:30, /settings tz Europe/Berlin, "
+            "/settings pause or /settings resume.",
+        )
 
 
 async def _pause(nb: BotContext, chat_id: int, pause: bool) -> None:
@@ -424,8 +444,10 @@ async def _pause(nb: BotContext, chat_id: int, pause: bool) -> None:
         await nb.out.send(chat_id, "Digests paused. /settings resume starts them again.")
     else:
         sub = await _reschedule(nb, chat_id, paused=False)
-        await nb.out.send(chat_id, "Digests resumed. Next: "
-                          f"{esc(describe_local(sub.next_digest_at, sub.timezone))}.")
+        await nb.out.send(
+            chat_id,
+            f"Digests resumed. Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.",
+        )
 
 
 # -- /digest -------------------------------------------------------------------------
@@ -443,8 +465,9 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         plan = await nb.digests.plan(conn, [sub], now, scheduled=False)
         await nb.bot_store.record_digest(conn, (), plan.delivered, plan.schedule)
     if not plan.messages:
-        await nb.out.send(chat_id, f"Nothing new on {esc(names(list(sub.codes)))} "
-                          "since your last digest.")
+        await nb.out.send(
+            chat_id, f"Nothing new on {esc(names(list(sub.codes)))} since your last digest."
+        )
     for m in plan.messages:
         await nb.out.send(chat_id, m.text, story_ids=list(m.story_ids), kind="digest")
 
@@ -480,8 +503,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             f"{counts['with_countries']} with countries)",
             f"Stories: {st.stories_24h} in 24 h ({st.stories} kept); "
             f"articles: {st.articles_24h} in 24 h",
-            f"Feeds: {st.feeds_enabled} enabled, {st.feeds_failing} failing, "
-            f"{st.feeds_gone} gone",
+            f"Feeds: {st.feeds_enabled} enabled, {st.feeds_failing} failing, {st.feeds_gone} gone",
             f"Messages (24 h): {counts['sent_24h']} sent, {counts['failed_24h']} failed, "
             f"{counts['pending']} pending",
         ]
@@ -555,12 +577,16 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         story_ids = await nb.briefs.recent_story_ids(24)
         from_recent = True
     if not story_ids:
-        await nb.out.send(chat_id, "There are no stories yet to answer from. Try /brief Iran.",
-                          reply_to=message.message_id)
+        await nb.out.send(
+            chat_id,
+            "There are no stories yet to answer from. Try /brief Iran.",
+            reply_to=message.message_id,
+        )
         return
     answer = await nb.briefs.answer(message.text, story_ids)
-    await nb.out.send(chat_id, render_answer(answer, from_recent=from_recent),
-                      reply_to=message.message_id)
+    await nb.out.send(
+        chat_id, render_answer(answer, from_recent=from_recent), reply_to=message.message_id
+    )
 
 
 # -- buttons -------------------------------------------------------------------------
@@ -581,8 +607,9 @@ async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await nb.out.send(chat_id, "That button is no longer valid.")
 
 
-async def _button(nb: BotContext, update: Update, chat_id: int, action: str, args: list[str]
-                  ) -> None:
+async def _button(
+    nb: BotContext, update: Update, chat_id: int, action: str, args: list[str]
+) -> None:
     query = update.callback_query
     assert query is not None
     message_id = query.message.message_id if query.message else None
@@ -592,22 +619,30 @@ async def _button(nb: BotContext, update: Update, chat_id: int, action: str, arg
     elif action == "unsub":
         gone = await nb.bot_store.unsubscribe(chat_id, [args[0]])
         sub = await nb.bot_store.get_subscriber(chat_id)
-        text = (f"Unsubscribed from {esc(country_name(args[0]))}." if gone
-                else f"You were not following {esc(country_name(args[0]))}.")
+        text = (
+            f"Unsubscribed from {esc(country_name(args[0]))}."
+            if gone
+            else f"You were not following {esc(country_name(args[0]))}."
+        )
         if sub and sub.codes and message_id:
             listed = [(c, country_name(c)) for c in sub.codes]
-            await nb.out.edit(chat_id, message_id,
-                              f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
-                              reply_markup=kb.remove_keyboard(listed))
+            await nb.out.edit(
+                chat_id,
+                message_id,
+                f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
+                reply_markup=kb.remove_keyboard(listed),
+            )
         await nb.out.send(chat_id, text)
     elif action == "subp":
         countries = await _country_list(nb)
         if message_id:
             await nb.out.edit(
-                chat_id, message_id,
+                chat_id,
+                message_id,
                 "Choose a country for your daily digest (countries with news today first):",
-                reply_markup=kb.paged_countries_keyboard(countries, "sub", int(args[0]),
-                                                         page_action="subp"),
+                reply_markup=kb.paged_countries_keyboard(
+                    countries, "sub", int(args[0]), page_action="subp"
+                ),
             )
     elif action == "brief":
         await send_brief(nb, chat_id, [args[0].upper()], DEFAULT_WINDOW_HOURS)
@@ -618,11 +653,13 @@ async def _button(nb: BotContext, update: Update, chat_id: int, action: str, arg
         if story is None:
             await nb.out.send(chat_id, "That story is no longer available.")
         elif action == "mq":
-            await nb.out.send(chat_id, render_more_quotes(story), story_ids=[story.story_id],
-                              kind="quotes")
+            await nb.out.send(
+                chat_id, render_more_quotes(story), story_ids=[story.story_id], kind="quotes"
+            )
         elif action == "src":
-            await nb.out.send(chat_id, render_source_list(story), story_ids=[story.story_id],
-                              kind="sources")
+            await nb.out.send(
+                chat_id, render_source_list(story), story_ids=[story.story_id], kind="sources"
+            )
         else:
             await nb.out.send(
                 chat_id,

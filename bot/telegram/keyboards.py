@@ -99,6 +99,4 @@ def settings_keyboard(paused: bool, quiet_notice: bool) -> InlineKeyboardMarkup:
 
 
 def remove_keyboard(countries: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[button(f"✕ {name}", "unsub", code)] for code, name in countries]
-    )
+    return InlineKeyboardMarkup([[button(f"✕ {name}", "unsub", code)] for code, name in countries])

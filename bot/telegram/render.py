@@ -259,8 +259,10 @@ def render_digest(
         if len(text) <= limit:
             current, ids = text, [story.story_id]
             continue
-        pieces = pack([story_blocks(story, max_points=max_points, max_quotes=max_quotes,
-                                    index=i)], limit=limit)
+        pieces = pack(
+            [story_blocks(story, max_points=max_points, max_quotes=max_quotes, index=i)],
+            limit=limit,
+        )
         pages.extend((piece, [story.story_id]) for piece in pieces[:-1])
         current, ids = pieces[-1], [story.story_id]
     if footer:

@@ -11,7 +11,6 @@ aiohttp does not log request URLs, which contain the bot token.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -78,7 +77,9 @@ class AiohttpRequest(BaseRequest):
         files = request_data.multipart_data if request_data else None
         params = request_data.json_parameters if request_data else None
         read = self._pick(read_timeout, self._read_timeout)
-        write = self._pick(write_timeout, self._media_write_timeout if files else self._write_timeout)
+        write = self._pick(
+            write_timeout, self._media_write_timeout if files else self._write_timeout
+        )
         connect = self._pick(connect_timeout, self._connect_timeout)
         pool = self._pick(pool_timeout, self._pool_timeout)
         # aiohttp has no separate write timeout: the whole request gets read + write.
@@ -95,8 +96,9 @@ class AiohttpRequest(BaseRequest):
             for name, part in files.items():
                 if isinstance(part, tuple):
                     filename, content, *rest = part
-                    form.add_field(name, content, filename=filename,
-                                   content_type=rest[0] if rest else None)
+                    form.add_field(
+                        name, content, filename=filename, content_type=rest[0] if rest else None
+                    )
                 else:
                     form.add_field(name, part)
             body = form
@@ -105,7 +107,7 @@ class AiohttpRequest(BaseRequest):
         try:
             async with self._session.request(method, url, data=body, timeout=timeout) as res:
                 return res.status, await res.read()
-        except asyncio.TimeoutError as err:
+        except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
             # an error text may quote the URL, and the URL holds the token

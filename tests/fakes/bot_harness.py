@@ -174,37 +174,60 @@ async def bulk_fill(
             code = countries[story_id % len(countries)]
             other = countries[(story_id * 7 + 3) % len(countries)]
             at = now - timedelta(seconds=rng.uniform(0, days * 86400))
-            story_rows.append({
-                "id": story_id, "headline": f"{base[0]} ({story_id})", "created_at": at,
-                "updated_at": at, "brief": base[3], "article_count": per_story,
-                "source_count": per_story,
-            })
-            country_rows.append({"story_id": story_id, "code": code, "score": 0.9,
-                                 "updated_at": at})
+            story_rows.append(
+                {
+                    "id": story_id,
+                    "headline": f"{base[0]} ({story_id})",
+                    "created_at": at,
+                    "updated_at": at,
+                    "brief": base[3],
+                    "article_count": per_story,
+                    "source_count": per_story,
+                }
+            )
+            country_rows.append(
+                {"story_id": story_id, "code": code, "score": 0.9, "updated_at": at}
+            )
             if other != code:
-                country_rows.append({"story_id": story_id, "code": other, "score": 0.3,
-                                     "updated_at": at})
+                country_rows.append(
+                    {"story_id": story_id, "code": other, "score": 0.3, "updated_at": at}
+                )
         url = f"https://outlet{i % 50}.example/news/{i}"
-        art_rows.append({
-            "id": i + 1, "url": url, "canonical_url": url,
-            "canonical_hash": hashlib.sha1(url.encode()).hexdigest(),
-            "outlet": f"Outlet {i % 50}", "title": base[0], "published_at": at,
-            "fetched_at": at, "text": base[1], "text_source": "page", "language": "en",
-            "analysis": base[2],
-        })
+        art_rows.append(
+            {
+                "id": i + 1,
+                "url": url,
+                "canonical_url": url,
+                "canonical_hash": hashlib.sha1(url.encode()).hexdigest(),
+                "outlet": f"Outlet {i % 50}",
+                "title": base[0],
+                "published_at": at,
+                "fetched_at": at,
+                "text": base[1],
+                "text_source": "page",
+                "language": "en",
+                "analysis": base[2],
+            }
+        )
         link_rows.append({"story_id": story_id, "article_id": i + 1, "added_at": at})
     async with store.engine.begin() as conn:
-        for table, rows in ((Article.__table__, art_rows), (Story.__table__, story_rows),
-                            (StoryArticle.__table__, link_rows),
-                            (StoryCountry.__table__, country_rows)):
+        for table, rows in (
+            (Article.__table__, art_rows),
+            (Story.__table__, story_rows),
+            (StoryArticle.__table__, link_rows),
+            (StoryCountry.__table__, country_rows),
+        ):
             for start in range(0, len(rows), 2000):
                 await conn.execute(insert(table), rows[start : start + 2000])
         if store.dialect == "postgresql":
             from sqlalchemy import text
 
             for table in ("articles", "stories"):
-                await conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT MAX(id) FROM {table}))"))
+                await conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
             await conn.execute(text("ANALYZE"))
     return {"articles": len(art_rows), "stories": len(story_rows)}

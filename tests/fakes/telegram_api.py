@@ -77,19 +77,27 @@ def parse_telegram_html(text: str) -> str:
             m = _TAG_RE.match(text, i)
             if not m:
                 raise EntityParseError(f"Unsupported start tag at byte offset {i}")
-            closing, name, attrs, _selfclose = m.group(1), m.group(2).lower(), m.group(3), m.group(4)
+            closing, name, attrs, _selfclose = (
+                m.group(1),
+                m.group(2).lower(),
+                m.group(3),
+                m.group(4),
+            )
             if name not in _ALLOWED_TAGS:
                 raise EntityParseError(f'Unsupported start tag "{name}" at byte offset {i}')
             if closing:
                 if not stack or stack[-1] != name:
+                    expected = stack[-1] if stack else ""
                     raise EntityParseError(
-                        f'Unmatched end tag at byte offset {i}, expected "</{stack[-1] if stack else ""}>"'
+                        f'Unmatched end tag at byte offset {i}, expected "</{expected}>"'
                     )
                 stack.pop()
             else:
                 if name == "a":
-                    found = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or ""
-                             for a in _ATTR_RE.finditer(attrs or "")}
+                    found = {
+                        a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or ""
+                        for a in _ATTR_RE.finditer(attrs or "")
+                    }
                     href = html.unescape(found.get("href", ""))
                     if not href or "<" in href or ">" in href:
                         raise EntityParseError(f"Bad href at byte offset {i}")
@@ -262,8 +270,15 @@ class FakeBotAPI:
         """The user blocks the bot: every send to them gets 403 from now on."""
         self.blocked.add(chat_id)
 
-    def inject(self, kind: str, *, count: int = 1, method: str | None = None,
-               chat_id: int | None = None, retry_after: int = 1) -> None:
+    def inject(
+        self,
+        kind: str,
+        *,
+        count: int = 1,
+        method: str | None = None,
+        chat_id: int | None = None,
+        retry_after: int = 1,
+    ) -> None:
         """Fail the next ``count`` matching send requests with ``kind`` (429, 403, 400, drop)."""
         self.faults.append(Fault(kind, method, chat_id, count, retry_after))
 
@@ -276,8 +291,9 @@ class FakeBotAPI:
             raise AssertionError(f"nothing sent to chat {chat_id}")
         return msgs[-1]
 
-    async def wait_for(self, chat_id: int, count: int = 1, *, after: int = 0,
-                       timeout: float = 10.0) -> list[SentMessage]:
+    async def wait_for(
+        self, chat_id: int, count: int = 1, *, after: int = 0, timeout: float = 10.0
+    ) -> list[SentMessage]:
         """Wait until at least ``count`` messages beyond the first ``after`` reached a chat."""
         deadline = time.monotonic() + timeout
         while True:
@@ -295,15 +311,29 @@ class FakeBotAPI:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._sent_event.wait(), min(remaining, 0.2))
 
-    async def ask(self, chat_id: int, text: str, *, reply_to: SentMessage | None = None,
-                  count: int = 1, timeout: float = 10.0) -> list[SentMessage]:
+    async def ask(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        reply_to: SentMessage | None = None,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[SentMessage]:
         """Push a message and wait for the bot's ``count`` answers to it."""
         before = len(self.messages_to(chat_id))
         self.push_message(chat_id, text, reply_to=reply_to)
         return await self.wait_for(chat_id, count, after=before, timeout=timeout)
 
-    async def press(self, chat_id: int, message: SentMessage, data: str, *, count: int = 1,
-                    timeout: float = 10.0) -> list[SentMessage]:
+    async def press(
+        self,
+        chat_id: int,
+        message: SentMessage,
+        data: str,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+    ) -> list[SentMessage]:
         before = len(self.messages_to(chat_id))
         self.push_callback(chat_id, message, data)
         if count == 0:
@@ -329,8 +359,12 @@ class FakeBotAPI:
     def _bot_message_dict(self, m: SentMessage) -> dict:
         return {
             "message_id": m.message_id,
-            "from": {"id": BOT_ID, "is_bot": True, "first_name": "newsbrief",
-                     "username": BOT_USERNAME},
+            "from": {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "newsbrief",
+                "username": BOT_USERNAME,
+            },
             "chat": {"id": m.chat_id, "type": "private"},
             "date": int(m.at),
             "text": m.plain,
@@ -371,7 +405,8 @@ class FakeBotAPI:
                 writer.write(
                     f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
                     f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
-                    "Connection: keep-alive\r\n\r\n".encode() + data
+                    "Connection: keep-alive\r\n\r\n".encode()
+                    + data
                 )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
@@ -403,19 +438,24 @@ class FakeBotAPI:
             return params
         return dict(parse_qsl(body.decode(), keep_blank_values=True))
 
-    async def _dispatch(self, verb: str, path: str, headers: dict, body: bytes
-                        ) -> tuple[int | None, dict]:
+    async def _dispatch(
+        self, verb: str, path: str, headers: dict, body: bytes
+    ) -> tuple[int | None, dict]:
         if path == "/_fake/stats":
             return 200, self.stats()
         prefix = f"/bot{self.token}/"
         if not path.startswith(prefix):
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
-        method = path[len(prefix):]
+        method = path[len(prefix) :]
         params = self._params(headers, body)
         self.calls[method] += 1
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found: method not found"}
+            return 404, {
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found: method not found",
+            }
         result = handler(params)
         if asyncio.iscoroutine(result):
             result = await result
@@ -433,9 +473,17 @@ class FakeBotAPI:
         return code, payload
 
     def _api_getMe(self, params: dict) -> tuple[int, dict]:
-        return self._ok({"id": BOT_ID, "is_bot": True, "first_name": "newsbrief",
-                         "username": BOT_USERNAME, "can_join_groups": True,
-                         "can_read_all_group_messages": False, "supports_inline_queries": False})
+        return self._ok(
+            {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "newsbrief",
+                "username": BOT_USERNAME,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        )
 
     async def _api_getUpdates(self, params: dict) -> tuple[int, dict]:
         offset = int(params.get("offset") or 0)
@@ -461,8 +509,11 @@ class FakeBotAPI:
             if fault.kind == "drop":
                 return None, {}
             if fault.kind == "429":
-                return self._err(429, f"Too Many Requests: retry after {fault.retry_after}",
-                                 retry_after=fault.retry_after)
+                return self._err(
+                    429,
+                    f"Too Many Requests: retry after {fault.retry_after}",
+                    retry_after=fault.retry_after,
+                )
             if fault.kind == "403":
                 return self._err(403, "Forbidden: bot was blocked by the user")
             return self._err(400, "Bad Request: chat not found")
@@ -502,8 +553,16 @@ class FakeBotAPI:
             rp = json.loads(rp) if isinstance(rp, str) else rp
             reply_to = rp.get("message_id")
         now = time.time()
-        msg = SentMessage(message_id, chat_id, params.get("text", ""), params.get("parse_mode"),
-                          markup or None, int(reply_to) if reply_to else None, now, method)
+        msg = SentMessage(
+            message_id,
+            chat_id,
+            params.get("text", ""),
+            params.get("parse_mode"),
+            markup or None,
+            int(reply_to) if reply_to else None,
+            now,
+            method,
+        )
         self.accepted += 1
         self.per_chat_accepted[chat_id] += 1
         if self.first_accept_at is None:
@@ -568,8 +627,13 @@ class FakeBotAPI:
         return self._ok(True)
 
     def _api_getWebhookInfo(self, params: dict) -> tuple[int, dict]:
-        return self._ok({"url": self.webhook_url, "has_custom_certificate": False,
-                         "pending_update_count": len(self._updates)})
+        return self._ok(
+            {
+                "url": self.webhook_url,
+                "has_custom_certificate": False,
+                "pending_update_count": len(self._updates),
+            }
+        )
 
     def _api_deleteMessage(self, params: dict) -> tuple[int, dict]:
         return self._ok(True)

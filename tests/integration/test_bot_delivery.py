@@ -47,11 +47,20 @@ async def fake() -> AsyncIterator[FakeBotAPI]:
 
 
 async def add_subscriber(
-    bs: BotStore, chat_id: int, *, at: str = "08:00", zone: str = "UTC",
-    due: datetime | None = None, codes: tuple[str, ...] = ("IR",),
+    bs: BotStore,
+    chat_id: int,
+    *,
+    at: str = "08:00",
+    zone: str = "UTC",
+    due: datetime | None = None,
+    codes: tuple[str, ...] = ("IR",),
 ) -> None:
-    await bs.ensure_subscriber(chat_id, digest_time=at, timezone=zone,
-                               next_digest_at=due or datetime.now(UTC) - timedelta(minutes=1))
+    await bs.ensure_subscriber(
+        chat_id,
+        digest_time=at,
+        timezone=zone,
+        next_digest_at=due or datetime.now(UTC) - timedelta(minutes=1),
+    )
     await bs.subscribe(chat_id, codes)
 
 
@@ -157,15 +166,18 @@ async def test_bad_request_is_logged_with_the_chat_and_not_retried(
     fake: FakeBotAPI, filled: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     bs = BotStore(filled.engine)
-    await bs.enqueue([NewOutboxMessage(8001, "<b>unclosed", digest_key="x", seq=0),
-                      NewOutboxMessage(8002, "fine &amp; valid", digest_key="y", seq=0)])
+    await bs.enqueue(
+        [
+            NewOutboxMessage(8001, "<b>unclosed", digest_key="x", seq=0),
+            NewOutboxMessage(8002, "fine &amp; valid", digest_key="y", seq=0),
+        ]
+    )
     with caplog.at_level(logging.ERROR, logger="newsbrief.delivery"):
         async with bot_running(fake, filled) as app:
             report = await app.bot_data["nb"].delivery.flush_outbox()
     assert report.sent == 1 and report.failed == 1
     assert fake.calls["sendMessage"] == 2
-    assert any("bad_request" in r.getMessage() and "8001" in r.getMessage()
-               for r in caplog.records)
+    assert any("bad_request" in r.getMessage() and "8001" in r.getMessage() for r in caplog.records)
     assert [m.plain for m in fake.sent] == ["fine & valid"]
 
 
@@ -202,9 +214,13 @@ async def test_crash_mid_digest_then_restart_finishes_the_job(
         await add_subscriber(bs, chat)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, database_url, fake.base_url, fake.token],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(REPO), os.environ.get("PYTHONPATH", "")])},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=REPO,
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         deadline = time.monotonic() + 30
@@ -229,3 +245,19 @@ async def test_crash_mid_digest_then_restart_finishes_the_job(
     repeats = sum(n - 1 for n in per_chat.values())
     assert repeats <= 3, per_chat  # only messages in flight at the kill may repeat
     assert (await outbox_statuses(bs)) == Counter(sent=len(chats))
+
+
+async def test_one_chat_is_paced_other_chats_are_not_held_up(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    async with bot_running(fake, filled, per_chat_interval=0.3) as app:
+        delivery = app.bot_data["nb"].delivery
+        await asyncio.gather(
+            *(delivery.send(chat, f"message {i}") for i in range(3) for chat in (11, 12))
+        )
+    for chat in (11, 12):
+        times = [m.at for m in fake.messages_to(chat)]
+        assert len(times) == 3
+        assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    first_11, first_12 = fake.messages_to(11)[0].at, fake.messages_to(12)[0].at
+    assert abs(first_11 - first_12) < 0.2

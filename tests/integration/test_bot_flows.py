@@ -44,8 +44,9 @@ async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
         yield BotStore(filled.engine)
 
 
-async def one(fake: FakeBotAPI, text: str, *, chat: int = USER,
-              reply_to: SentMessage | None = None) -> SentMessage:
+async def one(
+    fake: FakeBotAPI, text: str, *, chat: int = USER, reply_to: SentMessage | None = None
+) -> SentMessage:
     return (await fake.ask(chat, text, reply_to=reply_to))[0]
 
 
@@ -57,8 +58,15 @@ async def test_start_help_and_command_menu(fake: FakeBotAPI, bot: BotStore) -> N
     assert {c["command"] for c in fake.commands} >= {"start", "brief", "subscribe", "help"}
     assert fake.calls["setMyCommands"] == 1
     helptext = await one(fake, "/help")
-    for command in ("/brief Iran 3d", "/subscribe Iran, Russia", "/settings time 07:30",
-                    "/settings tz Europe/Berlin", "/stop", "/digest", "/unsubscribe"):
+    for command in (
+        "/brief Iran 3d",
+        "/subscribe Iran, Russia",
+        "/settings time 07:30",
+        "/settings tz Europe/Berlin",
+        "/stop",
+        "/digest",
+        "/unsubscribe",
+    ):
         assert command in helptext.plain
     # pressing a country button on the welcome subscribes
     answer = (await fake.press(USER, welcome, "sub:IR"))[0]
@@ -154,8 +162,7 @@ async def test_follow_up_questions_are_answered_from_the_articles(
     assert "February" in when.plain
 
 
-async def test_question_without_a_brief_uses_the_last_day(fake: FakeBotAPI, bot: BotStore
-                                                          ) -> None:
+async def test_question_without_a_brief_uses_the_last_day(fake: FakeBotAPI, bot: BotStore) -> None:
     answer = await one(fake, "What did Shoigu say about sanctions?", chat=5005)
     assert "From the last day's stories" in answer.plain
     assert "sanctions" in answer.plain
@@ -249,3 +256,14 @@ async def test_admin_commands(fake: FakeBotAPI, bot: BotStore) -> None:
     assert "Feeds: 1 enabled, 0 failing" in stats.plain
     feeds = await one(fake, "/feeds", chat=ADMIN)
     assert "Test Wire: ok" in feeds.plain
+
+
+async def test_buttons_and_replies_work_after_a_restart(fake: FakeBotAPI, filled: Store) -> None:
+    async with bot_running(fake, filled):
+        brief = await one(fake, "/brief Iran")
+    # a new Application on the same database: nothing of the first one's memory survives
+    async with bot_running(fake, filled):
+        more = (await fake.press(USER, brief, brief.button("More quotes")["callback_data"]))[0]
+        assert "Quotes:" in more.plain and "—" in more.plain
+        answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=brief)
+        assert "Sergey Shoigu" in answer.plain

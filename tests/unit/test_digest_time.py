@@ -99,8 +99,16 @@ def test_parse_timezone_rejects(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("07:30", time(7, 30)), ("7:30", time(7, 30)), ("0730", time(7, 30)), ("7", time(7)),
-     ("7am", time(7)), ("7.30 pm", time(19, 30)), ("12am", time(0)), ("23:59", time(23, 59))],
+    [
+        ("07:30", time(7, 30)),
+        ("7:30", time(7, 30)),
+        ("0730", time(7, 30)),
+        ("7", time(7)),
+        ("7am", time(7)),
+        ("7.30 pm", time(19, 30)),
+        ("12am", time(0)),
+        ("23:59", time(23, 59)),
+    ],
 )
 def test_parse_time(text: str, expected: time) -> None:
     assert parse_time(text) == expected

@@ -33,11 +33,11 @@ ASHTIANI = Quote(
 
 def story(i: int = 1, *, points: int = 3, point_len: int = 120, quotes: int = 2) -> StoryBrief:
     brief = Brief(
-        headline=f"Story {i}: <Iran> & Russia sign \"defense\" memo",
+        headline=f'Story {i}: <Iran> & Russia sign "defense" memo',
         key_points=[f"Point {j} of story {i} " + "x" * point_len for j in range(points)],
         quotes=[ASHTIANI] * quotes + [Quote("unattributed words", 0, 0, None)],
     )
-    return StoryBrief(i, brief, [Source(f"https://news.example/a?id={i}&x=\"1\"", "Example")])
+    return StoryBrief(i, brief, [Source(f'https://news.example/a?id={i}&x="1"', "Example")])
 
 
 def test_story_is_valid_telegram_html_with_everything_escaped() -> None:
