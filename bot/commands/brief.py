@@ -31,8 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def to_terminal(text: str) -> str:
-    """Telegram HTML as plain text: links as ``label <url>``, tags dropped."""
-    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} <{m.group(1)}>", text)
+    """Telegram HTML as plain text: links as ``label (url)``, tags dropped."""
+    text = re.sub(r'<a href="([^"]*)">(.*?)</a>', lambda m: f"{m.group(2)} ({m.group(1)})", text)
     return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 

@@ -47,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         if action == "export":
             return asyncio.run(export_opml(settings, args.file))
         return asyncio.run(show(settings))
+    except BrokenPipeError:
+        raise
     except OSError as exc:
         return _fail(str(exc))
 

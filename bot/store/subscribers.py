@@ -193,6 +193,14 @@ class BotStore:
     def is_postgres(self) -> bool:
         return self.engine.dialect.name == "postgresql"
 
+    def _insert_new(self, table: Any) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING: two taps on a button must not collide."""
+        if self.is_postgres:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        return dialect_insert(table).on_conflict_do_nothing()
+
     # -- subscribers -------------------------------------------------------------------
 
     async def ensure_subscriber(
@@ -210,7 +218,7 @@ class BotStore:
             row = (await conn.execute(select(S).where(S.c.chat_id == chat_id))).first()
             if row is None:
                 await conn.execute(
-                    insert(S).values(
+                    self._insert_new(S).values(
                         chat_id=chat_id,
                         first_name=first_name,
                         language_code=language_code,
@@ -279,7 +287,8 @@ class BotStore:
             if new:
                 now = utcnow()
                 await conn.execute(
-                    insert(SUB), [{"chat_id": chat_id, "code": c, "created_at": now} for c in new]
+                    self._insert_new(SUB),
+                    [{"chat_id": chat_id, "code": c, "created_at": now} for c in new],
                 )
         return new
 
@@ -415,7 +424,7 @@ class BotStore:
             )
         if delivered:
             await conn.execute(
-                insert(DELIV),
+                self._insert_new(DELIV),
                 [{"chat_id": c, "story_id": s, "delivered_at": now} for c, s in delivered],
             )
         for chat_id, next_at, last_at in schedule:

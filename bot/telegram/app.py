@@ -126,10 +126,14 @@ def add_handlers(app: Application) -> None:
 
 
 async def on_error(update: object, context: Any) -> None:
+    """Log a handler's failure once, with the chat; tell the user, without details."""
     chat = getattr(getattr(update, "effective_chat", None), "id", None)
     log.error(
         "event=handler_error chat_id=%s error=%r", chat, str(context.error), exc_info=context.error
     )
+    nb: h.BotContext = context.application.bot_data["nb"]
+    if chat is not None and nb.delivery is not None:
+        await nb.delivery.send(chat, "Sorry, something went wrong there. Please try again.")
 
 
 async def setup(app: Application) -> None:

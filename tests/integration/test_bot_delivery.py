@@ -8,6 +8,7 @@ against the fake Bot API and the store filled by the real ingestion.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import signal
@@ -258,6 +259,44 @@ async def test_one_chat_is_paced_other_chats_are_not_held_up(
     for chat in (11, 12):
         times = [m.at for m in fake.messages_to(chat)]
         assert len(times) == 3
-        assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+        assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
     first_11, first_12 = fake.messages_to(11)[0].at, fake.messages_to(12)[0].at
     assert abs(first_11 - first_12) < 0.2
+
+
+@pytest.mark.postgres
+async def test_two_dispatchers_on_postgres_share_the_work_without_repeats(
+    fake: FakeBotAPI, postgres_url: str
+) -> None:
+    first, second = Store.from_url(postgres_url), Store.from_url(postgres_url)
+    try:
+        async with first.engine.begin() as conn:  # start from empty tables
+            from sqlalchemy import text
+
+            tables = (
+                await conn.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                        " AND tablename <> 'alembic_version'"
+                    )
+                )
+            ).scalars()
+            await conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        await fill_store(first)
+        bs = BotStore(first.engine)
+        chats = list(range(12001, 12061))
+        for chat in chats:
+            await add_subscriber(bs, chat)
+        async with bot_running(fake, first) as app1, bot_running(fake, second) as app2:
+            nb1, nb2 = app1.bot_data["nb"], app2.bot_data["nb"]
+            r1, r2 = await asyncio.gather(
+                dispatch_digests(nb1.bot_store, nb1.digests, nb1.delivery, batch=7),
+                dispatch_digests(nb2.bot_store, nb2.digests, nb2.delivery, batch=7),
+            )
+        assert r1.subscribers + r2.subscribers == len(chats)
+        assert r1.subscribers > 0 and r2.subscribers > 0  # both took a share
+        assert sorted(m.chat_id for m in fake.sent) == chats  # each exactly once
+        assert (await outbox_statuses(bs)) == Counter(sent=len(chats))
+    finally:
+        await first.close()
+        await second.close()

@@ -101,6 +101,12 @@ async def test_subscribe_accepts_names_codes_demonyms_and_forgives_typos(
     assert datas[0].startswith("sub:") and any(d.startswith("subp:") for d in datas)
     # countries with news today come first
     assert {"sub:IR", "sub:RU"} & set(datas[:6])
+    await fake.press(3003, listing, "subp:1", count=0)
+    await fake_wait_edit(fake, "Choose a country")
+    page2 = [
+        b["callback_data"] for row in fake.edits[-1].reply_markup["inline_keyboard"] for b in row
+    ]
+    assert "subp:0" in page2 and not set(page2) & set(datas[:12])
 
 
 async def test_subscriptions_and_unsubscribe(fake: FakeBotAPI, bot: BotStore) -> None:
@@ -267,3 +273,13 @@ async def test_buttons_and_replies_work_after_a_restart(fake: FakeBotAPI, filled
         assert "Quotes:" in more.plain and "—" in more.plain
         answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=brief)
         assert "Sergey Shoigu" in answer.plain
+
+
+async def test_stale_or_forged_buttons_get_a_clear_answer(fake: FakeBotAPI, bot: BotStore) -> None:
+    brief = await one(fake, "/brief Iran")
+    gone = (await fake.press(USER, brief, "mq:999999"))[0]
+    assert gone.plain == "That story is no longer available."
+    forged = (await fake.press(USER, brief, "zz:1"))[0]
+    assert forged.plain == "That button is no longer valid."
+    bad = (await fake.press(USER, brief, "mq:abc"))[0]
+    assert bad.plain == "That button is no longer valid."

@@ -230,7 +230,7 @@ def test_brief_in_the_terminal_polls_once_when_the_store_is_empty(
     out = result.stdout
     assert out.startswith("Iran · last 24 hours")
     assert "” — Mohammad-Reza Ashtiani, Iranian Defense Minister" in out
-    assert "<b>" not in out and "Test Wire <http://127.0.0.1:" in out
+    assert "<b>" not in out and "Test Wire (http://127.0.0.1:" in out
     unknown = subprocess.run(
         [sys.executable, "-m", "bot.cli", "brief", "Irna"],
         env=env,

@@ -7,7 +7,6 @@ full name with apposition, title before the name, surname, "he", "the Iranian mi
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,30 +14,11 @@ import pytest
 from summarizer.brief import Person, Quote
 from summarizer.quotes import find_quotes_and_people
 
-_ROOT = Path(__file__).resolve().parents[2]
-# The test fixture copy; else the shared original beside the repository.
-SEED = Path(
-    os.environ.get(
-        "NEWSBRIEF_SEED_ARTICLE",
-        next(
-            (
-                p
-                for p in (
-                    _ROOT / "tests" / "data" / "seed-article.txt",
-                    _ROOT / ".." / "shared" / "seed-article.txt",
-                )
-                if p.exists()
-            ),
-            _ROOT / "tests" / "data" / "seed-article.txt",
-        ),
-    )
-)
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed-article.txt"
 
 
 @pytest.fixture(scope="module")
 def seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"seed article not found at {SEED}")
     return SEED.read_text(encoding="utf-8")
 
 

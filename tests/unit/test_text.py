@@ -9,7 +9,7 @@ import pytest
 
 from summarizer.text import SentenceTokenizer, clean_text, split_sentences, words
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed-article.txt"
+SEED = Path(__file__).resolve().parents[1] / "data" / "seed-article.txt"
 
 
 def texts(text: str) -> list[str]:
