@@ -137,18 +137,7 @@ class Store:
             for config in configs:
                 feed = known.get(config.url)
                 if feed is None:
-                    feed = Feed(
-                        url=config.url,
-                        name=config.name,
-                        html_url=config.html_url,
-                        language=config.language,
-                        country=config.country,
-                        enabled=config.enabled,
-                        interval_seconds=config.interval_seconds,
-                        consecutive_failures=0,
-                        items_seen=0,
-                        gone=False,
-                    )
+                    feed = _new_feed(config)
                     session.add(feed)
                     known[config.url] = feed
                     result.added.append(config.url)
@@ -177,20 +166,7 @@ class Store:
                 if config.url in known:
                     continue
                 known.add(config.url)
-                session.add(
-                    Feed(
-                        url=config.url,
-                        name=config.name,
-                        html_url=config.html_url,
-                        language=config.language,
-                        country=config.country,
-                        enabled=config.enabled,
-                        interval_seconds=config.interval_seconds,
-                        consecutive_failures=0,
-                        items_seen=0,
-                        gone=False,
-                    )
-                )
+                session.add(_new_feed(config))
                 added.append(config.url)
         return added
 
@@ -833,3 +809,19 @@ def feed_status(feed: Feed) -> str:
     if feed.last_success_at is None:
         return "never polled"
     return "ok"
+
+
+def _new_feed(config: FeedConfig) -> Feed:
+    """A feed row as configured, with its polling state at zero."""
+    return Feed(
+        url=config.url,
+        name=config.name,
+        html_url=config.html_url,
+        language=config.language,
+        country=config.country,
+        enabled=config.enabled,
+        interval_seconds=config.interval_seconds,
+        consecutive_failures=0,
+        items_seen=0,
+        gone=False,
+    )
