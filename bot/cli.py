@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "bot.commands.feeds",
     "bot.commands.run",
     "bot.commands.brief",
+    "bot.commands.digest",
 ]
 
 

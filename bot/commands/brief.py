@@ -12,6 +12,10 @@ import html
 import re
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_run(args, settings))
 
 
-async def _run(args: argparse.Namespace, settings) -> int:
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ingest import run_cycle
     from bot.settings import load_feeds
     from bot.store import Store, utcnow

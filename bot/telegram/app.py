@@ -63,7 +63,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .job_queue(None)
-        .concurrent_updates(64)
+        .concurrent_updates(256)
         .request(AiohttpRequest(connection_pool_size=pool_size))
         .get_updates_request(AiohttpRequest(connection_pool_size=2, read_timeout=15.0))
     )
@@ -93,7 +93,9 @@ def build_application(
     )
     app.bot_data["options"] = {
         "per_chat_interval": per_chat_interval,
-        "delivery": delivery_options or {},
+        # With the limiter on, a few digest sends in flight keep up with 30/s, and a
+        # reader's /brief waits behind at most those few; without it, many more in flight.
+        "delivery": {"concurrency": 16 if rate_limit else 100, **(delivery_options or {})},
         "scheduler": scheduler,
         "poll_feeds": poll_feeds,
         "migrate": migrate,
@@ -173,6 +175,9 @@ async def setup(app: Application) -> None:
 
 
 async def teardown(app: Application) -> None:
+    nb: h.BotContext = app.bot_data["nb"]
+    for task in list(nb.tasks):
+        task.cancel()
     scheduler = app.bot_data.pop("scheduler", None)
     if scheduler is not None:
         scheduler.shutdown(wait=False)

@@ -7,10 +7,13 @@ one place. Everything a user typed is escaped before it is echoed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
@@ -99,6 +102,13 @@ class BotContext:
     briefs: Briefs
     digests: DigestBuilder
     delivery: Delivery | None = None
+    tasks: set[asyncio.Task] = field(default_factory=set)
+
+    def background(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run ``coro`` after the handler returns (kept referenced until done)."""
+        task = asyncio.create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     @property
     def out(self) -> Delivery:
@@ -316,17 +326,31 @@ async def send_brief(nb: BotContext, chat_id: int, codes: list[str], hours: floa
         await _nothing(nb, chat_id, codes, hours)
         return
     header = f"<b>{esc(label)}</b> · last {window_label(hours)}"
+    messages = []
     for i, story in enumerate(stories):
         text = render_story(story)
         if i == 0 and len(header) + 2 + len(text) <= 4096:
             text = f"{header}\n\n{text}"
+        messages.append((text, story.story_id))
+
+    async def send(text: str, story_id: int) -> None:
         await nb.out.send(
             chat_id,
             text,
-            reply_markup=kb.story_keyboard(story.story_id),
-            story_ids=[story.story_id],
+            reply_markup=kb.story_keyboard(story_id),
+            story_ids=[story_id],
             kind="brief",
         )
+
+    async def send_rest() -> None:
+        for text, story_id in messages[1:]:
+            await send(text, story_id)
+
+    await send(*messages[0])
+    if len(messages) > 1:
+        # The others go out paced (one a second per chat) without holding this handler's
+        # slot among the application's concurrent updates.
+        nb.background(send_rest())
 
 
 async def _nothing(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:

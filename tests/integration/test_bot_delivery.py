@@ -300,3 +300,28 @@ async def test_two_dispatchers_on_postgres_share_the_work_without_repeats(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_reader_is_answered_quickly_during_a_digest_fan_out(
+    fake: FakeBotAPI, filled: Store
+) -> None:
+    bs = BotStore(filled.engine)
+    for chat in range(13001, 13061):
+        await add_subscriber(bs, chat)
+    async with bot_running(fake, filled, rate_limit=30.0) as app:
+        fan_out = asyncio.create_task(dispatch(app))
+        await until_sent(fake, 15)
+        t0 = time.time()
+        reply = (await fake.ask(13500, "/help"))[0]
+        waited = reply.at - t0
+        assert not fan_out.done()  # the digests were still going out
+        await fan_out
+    assert waited < 1.0, f"/help waited {waited:.2f} s behind the digests"
+    assert len(fake.sent) == 61
+
+
+async def until_sent(fake: FakeBotAPI, count: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while fake.accepted < count:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)

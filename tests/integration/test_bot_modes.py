@@ -240,3 +240,62 @@ def test_brief_in_the_terminal_polls_once_when_the_store_is_empty(
         timeout=60,
     )
     assert unknown.returncode == 2 and "did you mean Iran?" in unknown.stderr
+
+
+async def test_digest_command_prints_and_sends_due_digests(tmp_path: Path, feeds: Path) -> None:
+    from bot.store import Store
+    from bot.store.subscribers import BotStore
+
+    env = env_for(tmp_path, feeds)
+    filled = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot.cli", "brief", "Iran"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert filled.returncode == 0, filled.stderr[-2000:]
+    printed = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "bot.cli", "digest", "Iran", "Germany"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert printed.returncode == 0, printed.stderr[-2000:]
+    assert printed.stdout.startswith("Digest · Iran and Germany")
+    assert "Mohammad-Reza Ashtiani" in printed.stdout and "budget" in printed.stdout
+
+    store = Store.from_url(env["DATABASE_URL"])
+    try:
+        bs = BotStore(store.engine)
+        await bs.ensure_subscriber(
+            99, digest_time="08:00", timezone="UTC", next_digest_at=datetime.now(UTC)
+        )
+        await bs.subscribe(99, ["IR"])
+    finally:
+        await store.close()
+    async with FakeBotAPI() as fake:
+        env["TELEGRAM_BOT_TOKEN"] = fake.token
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "digest",
+            "--send-due",
+            "--api-base-url",
+            fake.base_url,
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "1 due, 1 messages queued, 1 sent" in out.decode()
+    assert fake.messages_to(99)[0].plain.startswith("Your digest · Iran")
+    assert fake.token not in (out + err).decode()

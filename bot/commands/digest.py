@@ -1,0 +1,106 @@
+"""``newsbrief digest``: see a digest in the terminal, or send the due digests once.
+
+``newsbrief digest Iran Russia`` prints what a subscriber to those countries would get
+now (no Telegram). ``newsbrief digest --send-due`` runs one pass of the scheduler's
+dispatcher (claim due subscribers, queue, send) and exits: for cron-style hosting or to
+catch up by hand; it needs TELEGRAM_BOT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "digest",
+        help="print a digest for countries, or send the due digests once",
+        description="Print a digest for countries (no Telegram), or --send-due.",
+    )
+    parser.add_argument("countries", nargs="*", help="countries: Iran 'South Korea' RU")
+    parser.add_argument("--hours", type=float, default=24.0, help="window (default 24)")
+    parser.add_argument(
+        "--send-due",
+        action="store_true",
+        help="send the digests that are due now through Telegram, then exit",
+    )
+    parser.add_argument("--api-base-url", default=None, help=argparse.SUPPRESS)
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_logging
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(args.log_level or ("INFO" if args.send_due else "WARNING"))
+    if args.send_due:
+        if not settings.bot_token:
+            print("newsbrief digest: TELEGRAM_BOT_TOKEN is not set", file=sys.stderr)
+            return 2
+        return asyncio.run(_send_due(settings, args.api_base_url))
+    if not args.countries:
+        print(
+            "newsbrief digest: name countries (newsbrief digest Iran Russia) or --send-due",
+            file=sys.stderr,
+        )
+        return 2
+    return asyncio.run(_print(settings, args))
+
+
+async def _send_due(settings: Settings, base_url: str | None) -> int:
+    from bot.jobs import dispatch_digests
+    from bot.store import Store
+    from bot.telegram.app import build_application, setup
+
+    store = await Store.open(settings)
+    app = build_application(settings, store, base_url=base_url, scheduler=False)
+    await app.initialize()
+    try:
+        await setup(app)
+        nb = app.bot_data["nb"]
+        report = await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+    finally:
+        await app.shutdown()
+        await store.close()
+    sent = report.delivery.sent if report.delivery else 0
+    print(
+        f"{report.subscribers} due, {report.messages} messages queued, {sent} sent, "
+        f"{report.skipped_stale} skipped as stale"
+    )
+    return 0
+
+
+async def _print(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.commands.brief import to_terminal
+    from bot.jobs import names
+    from bot.store import Store, utcnow
+    from bot.telegram.briefs import Briefs
+    from bot.telegram.render import render_digest
+    from summarizer.gazetteer import parse_country_list
+
+    codes, unknown = parse_country_list(", ".join(args.countries))
+    if unknown or not codes:
+        print(f"newsbrief digest: unknown countries: {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    store = await Store.open(settings)
+    try:
+        stories = await Briefs(store).for_countries(
+            codes, utcnow() - timedelta(hours=args.hours), limit=8
+        )
+    finally:
+        await store.close()
+    if not stories:
+        print(f"Nothing new on {names(codes)} in the last {args.hours:g} hours.")
+        return 0
+    for text, _ids in render_digest(stories, heading=f"Digest · {names(codes)}"):
+        print(to_terminal(text))
+        print()
+    return 0
