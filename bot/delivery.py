@@ -9,16 +9,28 @@ Telegram allows about 30 messages a second overall (``AIORateLimiter`` on the
 - ``Forbidden`` (blocked, account deleted): deactivate the subscriber, never retry;
 - ``BadRequest``: a bug or a vanished chat: log it with the chat id, never retry.
 
-Digests go through the outbox (:meth:`Delivery.flush_outbox`): each message is in the
-store before it is sent and is marked once Telegram accepted it, so after a crash the
-next run sends exactly what was not yet accepted. Marks are written as a group commit
-(each write takes every mark that arrived during the previous one), so a crash can
-repeat only the messages whose acceptance was not yet written: those in flight.
+Digests (scheduled, and ``/digest``) go through the outbox (:meth:`Delivery.flush_outbox`,
+:meth:`Delivery.flush_chat`): each message is in the store before it is sent and is
+marked once Telegram accepted it, so after a crash the next run sends exactly what was
+not yet accepted. Marks are written as a group commit (each write takes every mark that
+arrived during the previous one), so a crash can repeat only the messages whose
+acceptance was not yet written: those in flight.
+
+Claims on outbox rows are short leases that a running flush renews (a heartbeat every
+third of the lease): a live sender keeps its rows however long it takes, and the rows
+of a dead one (kill -9, lost machine) are free for another process, or for the same one
+restarted, within one lease rather than minutes later.
+
+An outbox message whose send failed for a passing reason (network errors or rate limits
+beyond the bounded retries) stays in the outbox and is tried again by a later flush,
+``retry_delay`` later, at most ``max_attempts`` times; the chat's later messages wait
+with it, so a digest never arrives out of order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -33,6 +45,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.store.subscribers import BotStore, OutboxRow
+from bot.store.types import utcnow
 
 log = logging.getLogger("newsbrief.delivery")
 
@@ -64,11 +77,14 @@ class DeliveryReport:
 
 
 class SendFailed(Exception):
-    """A message was not delivered and will not be retried (reason in ``args[0]``)."""
+    """A message was not delivered now (reason in ``args[0]``); ``transient`` if it may
+    be tried again later (outbox messages are)."""
 
-    def __init__(self, reason: str, *, blocked: bool = False) -> None:
+    def __init__(self, reason: str, *, blocked: bool = False, transient: bool = False) -> None:
         super().__init__(reason)
         self.blocked = blocked
+        #: the failure may pass (network, rate limit): an outbox row is tried again later
+        self.transient = transient
 
 
 class Delivery:
@@ -86,7 +102,9 @@ class Delivery:
         max_backoff: float = 8.0,
         concurrency: int = 100,
         batch_size: int = 500,
-        lease: timedelta = timedelta(minutes=2),
+        lease: timedelta = timedelta(seconds=30),
+        retry_delay: timedelta = timedelta(seconds=60),
+        max_attempts: int = 5,
     ) -> None:
         self.bot = bot
         self.store = store
@@ -98,6 +116,8 @@ class Delivery:
         self.concurrency = concurrency
         self.batch_size = batch_size
         self.lease = lease
+        self.retry_delay = retry_delay
+        self.max_attempts = max_attempts
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_last: dict[int, float] = {}
         self._flush_lock = asyncio.Lock()
@@ -213,7 +233,7 @@ class Delivery:
                     wait = retry_after_seconds(exc)
                     if rate_limited > self.max_retry_after:
                         log.error("event=send_gave_up reason=retry_after chat_id=%s", chat_id)
-                        raise SendFailed("rate limited too many times") from exc
+                        raise SendFailed("rate limited too many times", transient=True) from exc
                     log.warning(
                         "event=retry_after chat_id=%s wait=%.1f attempt=%d",
                         chat_id,
@@ -236,7 +256,7 @@ class Delivery:
                             chat_id,
                             str(exc),
                         )
-                        raise SendFailed(f"network: {exc}") from exc
+                        raise SendFailed(f"network: {exc}", transient=True) from exc
                     delay = min(self.max_backoff, self.backoff * 2 ** (network_failures - 1))
                     delay *= 0.5 + random.random() / 2
                     log.warning(
@@ -260,14 +280,23 @@ class Delivery:
         through the store's leases.
         """
         async with self._flush_lock:
-            return await self._flush(max_messages)
+            return await self._flush(max_messages, None)
 
-    async def _flush(self, max_messages: int | None) -> DeliveryReport:
+    async def flush_chat(self, chat_id: int) -> DeliveryReport:
+        """Send one chat's pending outbox messages now (``/digest``), in order.
+
+        It does not wait for a running :meth:`flush_outbox`: the two claim different rows,
+        and the per-chat lock keeps the chat paced.
+        """
+        return await self._flush(None, chat_id)
+
+    async def _flush(self, max_messages: int | None, chat_id: int | None) -> DeliveryReport:
         report = DeliveryReport()
         started = time.monotonic()
         marks: list[tuple[int, int, int, Sequence[int]]] = []
         done = asyncio.Event()
         wake = asyncio.Event()
+        waiting: set[int] = set()  # chats with a message put off to a later flush
 
         async def marker() -> None:
             # Group commit: write every mark that arrived while the previous write ran.
@@ -282,11 +311,54 @@ class Delivery:
                 del marks[: len(batch)]
                 await self.store.mark_sent(batch)
 
+        async def heartbeat() -> None:
+            # Keep this process's claims alive while it sends; a dead process stops renewing.
+            interval = max(self.lease.total_seconds() / 3, 0.05)
+            while not done.is_set():
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(done.wait(), interval)
+                if not done.is_set():
+                    try:
+                        await self.store.renew_claims(self.lease)
+                    except Exception as exc:  # the next beat tries again; sending goes on
+                        log.warning("event=lease_renewal_failed error=%r", str(exc))
+
+        async def put_off(row: OutboxRow, rest: list[OutboxRow], error: str) -> None:
+            waiting.add(row.chat_id)
+            until = utcnow() + self.retry_delay
+            retry = await self.store.retry_later(
+                row.id, error, until, held=[r.id for r in rest], max_attempts=self.max_attempts
+            )
+            if retry:
+                report.retried += 1
+                log.warning(
+                    "event=outbox_retry_later chat_id=%s outbox_id=%s until=%s error=%r",
+                    row.chat_id,
+                    row.id,
+                    until.isoformat(),
+                    error,
+                )
+            else:
+                report.failed += 1
+                log.error(
+                    "event=outbox_gave_up chat_id=%s outbox_id=%s error=%r",
+                    row.chat_id,
+                    row.id,
+                    error,
+                )
+
         async def send_chat(rows: list[OutboxRow]) -> None:
-            for row in rows:
+            for i, row in enumerate(rows):
+                if row.chat_id in waiting:
+                    # An earlier message of this chat waits for a later flush: so do these.
+                    await self.store.hold([r.id for r in rows[i:]], utcnow() + self.retry_delay)
+                    return
                 try:
                     message = await self._send(row.chat_id, row.text, row.reply_markup, None)
                 except SendFailed as exc:
+                    if exc.transient:
+                        await put_off(row, rows[i + 1 :], str(exc))
+                        return
                     await self.store.mark_failed(row.id, str(exc))
                     if exc.blocked:
                         report.blocked += 1
@@ -299,6 +371,7 @@ class Delivery:
                 report.chats.add(row.chat_id)
 
         mark_task = asyncio.create_task(marker())
+        beat_task = asyncio.create_task(heartbeat())
         sem = asyncio.Semaphore(self.concurrency)
 
         async def guarded(rows: list[OutboxRow]) -> None:
@@ -311,7 +384,7 @@ class Delivery:
                 size = self.batch_size
                 if max_messages is not None:
                     size = min(size, max_messages - total)
-                rows = await self.store.claim_outbox(size, self.lease)
+                rows = await self.store.claim_outbox(size, self.lease, chat_id=chat_id)
                 if not rows:
                     break
                 total += len(rows)
@@ -325,16 +398,19 @@ class Delivery:
             done.set()
             wake.set()
             await mark_task
+            await beat_task
             if marks:
                 await self.store.mark_sent(marks[:])
                 marks.clear()
         report.seconds = time.monotonic() - started
-        if report.sent or report.failed or report.blocked:
+        if report.sent or report.failed or report.blocked or report.retried:
             log.info(
-                "event=outbox_flushed sent=%d failed=%d blocked=%d seconds=%.2f rate=%.1f",
+                "event=outbox_flushed sent=%d failed=%d blocked=%d retried=%d seconds=%.2f "
+                "rate=%.1f",
                 report.sent,
                 report.failed,
                 report.blocked,
+                report.retried,
                 report.seconds,
                 report.rate,
             )

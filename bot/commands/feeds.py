@@ -106,7 +106,7 @@ def render_table(rows: list[FeedHealth], now: datetime) -> str:
             error = f"({row.consecutive_failures}x) {error}"
         lines.append(
             (
-                _short(row.name, 34),
+                _short(row.name, 34) + (" (moved)" if row.moved else ""),
                 row.country or "-",
                 row.status,
                 _ago(row.last_success_at, now) if row.last_success_at else "never",
@@ -126,6 +126,15 @@ def render_table(rows: list[FeedHealth], now: datetime) -> str:
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     text.append("")
     text.append(f"{len(rows)} feeds: {summary}" if rows else "no feeds")
+    moved = [row for row in rows if row.moved]
+    if moved:
+        text.append("")
+        text.append(
+            f"{len(moved)} moved permanently, polled at the new URL (update the feeds file):"
+        )
+        for row in moved:
+            since = f" ({_ago(row.moved_at, now)})" if row.moved_at else ""
+            text.append(f"  {row.name}: {row.url} -> {row.effective_url}{since}")
     return "\n".join(text)
 
 

@@ -87,8 +87,10 @@ async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
 
 def _note(feed: FeedReport) -> str:
     notes = [feed.error or ""]
-    if feed.moved_to:
-        notes.append(f"moved permanently to {feed.moved_to}: update the feeds file")
+    if feed.moved:
+        notes.append(f"moved permanently to {feed.moved_to}: polled there from now on")
+    elif feed.moved_to:
+        notes.append(f"redirects permanently to {feed.moved_to} (moves if it does again)")
     return "; ".join(n for n in notes if n)
 
 

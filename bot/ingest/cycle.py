@@ -61,6 +61,7 @@ class FeedReport:
     page_failures: int = 0
     feed_text_used: int = 0
     moved_to: str | None = None  # the feed redirected permanently here
+    moved: bool = False  # ...on two polls in a row: it is polled there from now on
     polled_at: datetime | None = None
     next_poll_at: datetime | None = None
     seconds: float = 0.0
@@ -231,7 +232,7 @@ class _Cycle:
         polled = rep.polled_at = self.clock()  # the next poll counts from this request
         try:
             result = await self.fetcher.fetch(
-                feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
+                feed.poll_url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
             )
         except FetchError as exc:
             rep.status, rep.error, rep.http_status = "failed", str(exc), exc.status
@@ -241,6 +242,7 @@ class _Cycle:
             return
         max_age = schedule.parse_max_age(result.headers.get("cache-control"))
         if result.not_modified:
+            await self._redirects(feed, result.permanent_url, rep)
             rep.status, rep.http_status = "not_modified", 304
             delay = schedule.success_delay(interval, floor=self.floor, max_age=max_age)
             rep.next_poll_at = schedule.next_time(polled, delay)
@@ -254,22 +256,13 @@ class _Cycle:
             log.info("event=feed_not_modified feed_id=%s", feed.id)
             return
         rep.http_status = result.status
-        if result.permanent_url and result.permanent_url != feed.url:
-            # shown to the operator, who updates feeds.toml: the configured URL stays the
-            # key of the feed (sync_feeds would otherwise add the old one back)
-            rep.moved_to = result.permanent_url
-            log.warning(
-                "event=feed_moved feed_id=%s url=%s new_url=%s",
-                feed.id,
-                feed.url,
-                result.permanent_url,
-            )
         try:
             parsed = parse_feed(result.body, result.url, result.headers.get("content-type"))
         except FeedParseError as exc:
             rep.status, rep.error = "failed", str(exc)
             await self._record_failure(feed, rep, None)
             return
+        await self._redirects(feed, result.permanent_url, rep)  # only once it parsed
         if parsed.bozo:  # readable despite errors: take what it has, say so in the report
             rep.error = f"recovered from: {parsed.bozo[:200]}"
             log.info("event=feed_bozo feed_id=%s error=%r", feed.id, parsed.bozo[:200])
@@ -295,6 +288,30 @@ class _Cycle:
             rep.new_articles,
             rep.duplicates,
         )
+
+    async def _redirects(self, feed: Any, permanent_url: str | None, rep: FeedReport) -> None:
+        """Follow a feed that moved: confirmed on two polls in a row, then polled there.
+
+        Why not at once: one 301 can be a mistake (a misconfigured server, a domain that
+        changed hands, a CDN migration rolled back), and moving is sticky; a move that
+        lasts a poll interval is a move. Until then the redirect is followed each time,
+        at the cost of one hop. Only a poll that answered a feed (parsed, or 304) counts;
+        a failed poll neither confirms nor forgets.
+        """
+        target = permanent_url if permanent_url != feed.poll_url else None
+        if target is None and not feed.moved_candidate:
+            return
+        rep.moved_to = target
+        rep.moved = await self.store.record_feed_redirect(feed.id, target, at=rep.polled_at)
+        if target is not None:
+            log.warning(
+                "event=%s feed_id=%s url=%s polled=%s new_url=%s",
+                "feed_moved" if rep.moved else "feed_redirected_permanently",
+                feed.id,
+                feed.url,
+                feed.poll_url,
+                target,
+            )
 
     async def _record_failure(self, feed: Any, rep: FeedReport, retry_after: float | None) -> None:
         interval = float(feed.interval_seconds or self.interval)
@@ -330,7 +347,7 @@ class _Cycle:
         todo = [e for e in fresh if e.key in unseen]
         rep.new_entries = len(todo)
         # one query for the feed: entries whose URL is already stored (another feed had it)
-        known = await _known_canonicals(self.store, [self._canonical(feed, e) for e in todo])
+        known = await self.store.known_canonical_urls(self._canonical(feed, e) for e in todo)
         repeated = [e.key for e in todo if self._canonical(feed, e) in known]
         rep.duplicates += len(repeated)
         todo = [e for e in todo if self._canonical(feed, e) not in known]
@@ -578,26 +595,6 @@ class _Cycle:
             if row is not None and row.analysis:
                 analyses.append(Analysis.from_dict(row.analysis, text=row.text, title=row.title))
         return analyses
-
-
-async def _known_canonicals(store: Any, urls: list[str]) -> set[str]:
-    """Which of these canonical URLs are stored already: one query, not one per entry."""
-    from sqlalchemy import select
-
-    from bot.store.models import Article
-    from bot.store.records import url_hash
-
-    by_hash = {url_hash(u): u for u in urls}
-    found: set[str] = set()
-    hashes = list(by_hash)
-    async with store.session() as session:
-        for start in range(0, len(hashes), 500):
-            chunk = hashes[start : start + 500]
-            rows = await session.scalars(
-                select(Article.canonical_hash).where(Article.canonical_hash.in_(chunk))
-            )
-            found.update(by_hash[h] for h in rows.all())
-    return found
 
 
 def _profile_of_row(article: Any) -> Profile:

@@ -4,7 +4,9 @@ Everything that comes from the network is hostile until proven otherwise, so eve
 request here has a connect and a read timeout and a total deadline, a cap on the bytes
 received *and* on the bytes once decompressed (gzip bombs), a cap on redirects with
 each hop checked again, and only http(s) to public addresses (unless the settings allow
-private ones, as the tests do). Concurrency is limited overall and per host, so one
+private ones, as the tests do): the address check is made by the network layer on the
+address actually connected to (:mod:`bot.ingest.guard`), so DNS rebinding cannot slip
+between a check and the connection. Concurrency is limited overall and per host, so one
 slow site cannot hold up the others and no site is hammered.
 
 Failures are raised as :class:`FetchError` with a short ``kind`` the caller records
@@ -15,18 +17,24 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import ipaddress
 import logging
-import socket
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+
+from bot.ingest.guard import (
+    DestinationError,
+    Resolver,
+    guarded_client_transports,
+    is_public_address,
+    system_resolver,
+)
 
 try:  # brotli is an httpx extra we depend on; tolerate its absence anyway
     import brotli
@@ -169,56 +177,18 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     return max(0.0, when.timestamp() - now_ts)
 
 
-def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (not private, loopback, link-local...)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
-
-
-async def check_destination(url: str, *, allow_private: bool) -> None:
-    """Refuse anything but http(s) to public addresses (every address the name resolves to)."""
+def check_url(url: str) -> None:
+    """Refuse anything but http(s) URLs with a host; where they may connect is the
+    network layer's check (:mod:`bot.ingest.guard`), made on the address it connects to."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise FetchError("bad_scheme", f"scheme {parts.scheme!r} not allowed", url=url)
-    host = parts.hostname
-    if not host:
+    if not parts.hostname:
         raise FetchError("bad_url", "no host", url=url)
-    if allow_private:
-        return
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        parts.port  # noqa: B018 - raises on a bad port
     except ValueError as exc:
         raise FetchError("bad_url", str(exc), url=url) from None
-    try:
-        ipaddress.ip_address(host)
-        addresses = [host]
-    except ValueError:
-        loop = asyncio.get_running_loop()
-        try:
-            infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:
-            raise FetchError("dns", f"cannot resolve {host}: {exc}", url=url) from None
-        addresses = [info[4][0] for info in infos]
-    blocked = [a for a in addresses if not is_public_address(a)]
-    if blocked or not addresses:
-        raise FetchError(
-            "blocked_address",
-            f"{host} resolves to a non-public address ({', '.join(blocked) or 'none'})",
-            url=url,
-        )
 
 
 class _BoundedDecoder:
@@ -285,9 +255,27 @@ class Fetcher:
         limits: FetchLimits | None = None,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
+        resolver: Resolver = system_resolver,
+        address_allowed: Callable[[str], bool] = is_public_address,
     ) -> None:
+        """``transport`` replaces the guarded one (and the proxies from the environment);
+        ``resolver`` and ``address_allowed`` replace the guard's DNS look-up and its
+        address policy (public addresses only; all when private hosts are allowed)."""
         self.limits = limits or FetchLimits()
         lim = self.limits
+        pool = httpx.Limits(
+            max_connections=lim.max_connections,
+            max_keepalive_connections=lim.max_connections,
+        )
+        mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
+        if transport is None:
+            transport, mounts = guarded_client_transports(
+                allow_private=lim.allow_private_hosts,
+                http2=lim.http2,
+                limits=pool,
+                resolver=resolver,
+                allowed=address_allowed,
+            )
         self._client = httpx.AsyncClient(
             http2=lim.http2,
             follow_redirects=False,  # we follow ourselves, checking every hop
@@ -297,12 +285,10 @@ class Fetcher:
                 write=lim.read_timeout,
                 pool=lim.total_timeout,
             ),
-            limits=httpx.Limits(
-                max_connections=lim.max_connections,
-                max_keepalive_connections=lim.max_connections,
-            ),
+            limits=pool,
             headers={"User-Agent": lim.user_agent, "Accept-Encoding": self._accept_encoding()},
             transport=transport,
+            mounts=mounts,
         )
         self._overall = asyncio.Semaphore(lim.max_connections)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -363,7 +349,7 @@ class Fetcher:
                     "too_many_redirects", f"more than {self.limits.max_redirects}", url=url
                 )
             seen.append(current)
-            await check_destination(current, allow_private=self.limits.allow_private_hosts)
+            check_url(current)
             headers = {"Accept": accept}
             if etag:
                 headers["If-None-Match"] = etag
@@ -435,6 +421,8 @@ class Fetcher:
                     )
                 body = await self._read_body(response, url)
                 return FetchResult(url=url, status=status, headers=response.headers, body=body)
+        except DestinationError as exc:  # refused by the guard before connecting
+            raise FetchError(exc.kind, exc.message, url=url) from None
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", type(exc).__name__, url=url) from None
         except httpx.TransportError as exc:

@@ -88,7 +88,8 @@ class _Collector:
 
 def to_opml(feeds: Iterable[Any], title: str = "newsbrief feeds") -> str:
     """An OPML 2.0 document of ``feeds`` (anything with url, name, and optionally
-    html_url, language, country: FeedConfig or the store's Feed rows)."""
+    html_url, language, country: FeedConfig or the store's Feed rows). A feed that moved
+    is exported at its new address, the one that works."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = title
@@ -96,7 +97,8 @@ def to_opml(feeds: Iterable[Any], title: str = "newsbrief feeds") -> str:
     ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
     for feed in feeds:
-        attrs = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
+        url = getattr(feed, "effective_url", None) or feed.url
+        attrs = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": url}
         for attr, key in (
             ("htmlUrl", "html_url"),
             ("language", "language"),

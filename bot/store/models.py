@@ -69,8 +69,18 @@ class Feed(Base):
     last_error_at: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
-    gone: Mapped[bool] = mapped_column(Boolean, default=False)  # HTTP 410, or moved for good
+    gone: Mapped[bool] = mapped_column(Boolean, default=False)  # HTTP 410
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # a permanent redirect (301/308) seen on two polls in a row moves the feed: it is
+    # polled at effective_url from then on, while url stays its identity (feeds.toml)
+    effective_url: Mapped[str | None] = mapped_column(Text)
+    moved_candidate: Mapped[str | None] = mapped_column(Text)  # seen once, to confirm
+    moved_at: Mapped[datetime | None]
+
+    @property
+    def poll_url(self) -> str:
+        """Where the feed is fetched: its new address once it moved, else its own."""
+        return self.effective_url or self.url
 
     def __repr__(self) -> str:
         return f"Feed(id={self.id!r}, url={self.url!r})"

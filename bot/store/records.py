@@ -51,6 +51,12 @@ class FeedHealth:
     items_seen: int
     next_poll_at: datetime | None
     articles: int
+    effective_url: str | None = None  # polled here since it moved permanently
+    moved_at: datetime | None = None
+
+    @property
+    def moved(self) -> bool:
+        return self.effective_url is not None
 
 
 @dataclass(frozen=True, slots=True)

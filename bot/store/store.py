@@ -128,14 +128,30 @@ class Store:
     async def sync_feeds(self, feeds: Iterable[FeedConfig]) -> SyncResult:
         """Add new feeds and update the name/country/... of known ones; polling state is kept.
 
-        Feeds in the database but not in ``feeds`` are left alone (they may come from OPML).
+        A feed is known by its configured URL. A URL that is the new address of a feed
+        that moved (its ``effective_url``) is that feed, when the old URL is no longer
+        configured: the operator updated the feed list as the move asked, so the row takes
+        the new URL as its own and keeps its history. Feeds in the database but not in
+        ``feeds`` are left alone (they may come from OPML).
         """
         result = SyncResult()
         configs = list(feeds)
+        configured = {config.url for config in configs}
         async with self.transaction() as session:
-            known = {feed.url: feed for feed in (await session.scalars(select(Feed))).all()}
+            rows = (await session.scalars(select(Feed))).all()
+            known = {feed.url: feed for feed in rows}
+            moved = {
+                feed.effective_url: feed
+                for feed in rows
+                if feed.effective_url and feed.url not in configured
+            }
             for config in configs:
                 feed = known.get(config.url)
+                if feed is None and (feed := moved.pop(config.url, None)) is not None:
+                    del known[feed.url]
+                    feed.url, feed.effective_url, feed.moved_candidate = config.url, None, None
+                    known[config.url] = feed
+                    result.updated.append(config.url)
                 if feed is None:
                     feed = _new_feed(config)
                     session.add(feed)
@@ -153,14 +169,20 @@ class Store:
                 changed = {k: v for k, v in wanted.items() if getattr(feed, k) != v}
                 for key, value in changed.items():
                     setattr(feed, key, value)
+                if config.url in result.updated:
+                    continue
                 (result.updated if changed else result.unchanged).append(config.url)
         return result
 
     async def add_feeds(self, feeds: Iterable[FeedConfig]) -> list[str]:
-        """Add the feeds whose URL is new, leave known ones untouched; returns the added URLs."""
+        """Add the feeds whose URL is new, leave known ones untouched; returns the added URLs.
+
+        The new address of a feed that moved counts as known: that feed is polled there.
+        """
         configs = list(feeds)
         async with self.transaction() as session:
-            known = set((await session.scalars(select(Feed.url))).all())
+            rows = (await session.execute(select(Feed.url, Feed.effective_url))).all()
+            known = {url for url, _ in rows} | {moved for _, moved in rows if moved}
             added: list[str] = []
             for config in configs:
                 if config.url in known:
@@ -230,6 +252,34 @@ class Store:
                 )
             )
 
+    async def record_feed_redirect(
+        self, feed_id: int, target: str | None, *, at: datetime | None = None
+    ) -> bool:
+        """Note where a poll was permanently redirected (None: it was not); True when moved.
+
+        A feed moves when two polls in a row end at the same target through permanent
+        redirects only: from then on it is polled there (``effective_url``), and its
+        configured URL stays its identity. A poll without a permanent redirect forgets
+        a move that was waiting for confirmation. A target equal to the configured URL
+        (the feed moved back) clears the move.
+        """
+        at = as_utc(at) if at else utcnow()
+        async with self.transaction() as session:
+            feed = await session.get(Feed, feed_id, with_for_update=True)
+            if feed is None:
+                return False
+            if target is None or target == feed.poll_url:
+                feed.moved_candidate = None
+                return False
+            if feed.moved_candidate != target:
+                feed.moved_candidate = target  # first sighting: confirm on the next poll
+                return False
+            feed.effective_url = None if target == feed.url else target
+            feed.moved_candidate = None
+            feed.moved_at = at
+            # the validators belong to the URL that answered: they stay valid there
+            return True
+
     async def record_feed_failure(
         self,
         feed_id: int,
@@ -290,6 +340,8 @@ class Store:
                 items_seen=feed.items_seen,
                 next_poll_at=feed.next_poll_at,
                 articles=int(n),
+                effective_url=feed.effective_url,
+                moved_at=feed.moved_at if feed.effective_url else None,
             )
             for feed, n in rows
         ]
@@ -339,6 +391,22 @@ class Store:
                 select(Article.id).where(Article.canonical_hash == url_hash(canonical_url))
             )
         return found is not None
+
+    async def known_canonical_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these canonical URLs are stored already, in one query per 500 URLs.
+
+        What an ingestion cycle asks for every entry of a feed before fetching its page;
+        one :meth:`article_exists` per entry would be one round trip each.
+        """
+        by_hash = {url_hash(url): url for url in dict.fromkeys(urls)}
+        found: set[str] = set()
+        async with self.session() as session:
+            for chunk in _chunks(list(by_hash)):
+                rows = await session.scalars(
+                    select(Article.canonical_hash).where(Article.canonical_hash.in_(chunk))
+                )
+                found.update(by_hash[h] for h in rows.all())
+        return found
 
     async def find_article_by_content_hash(self, content_hash: str) -> int | None:
         """The id of an article with exactly this text, if any (cheap exact-duplicate check)."""

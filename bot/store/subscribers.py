@@ -379,6 +379,22 @@ class BotStore:
             codes.setdefault(chat_id, []).append(code)
         return [_info(r, codes.get(r.chat_id, ())) for r in rows]
 
+    async def lock_subscriber(self, conn: AsyncConnection, chat_id: int) -> SubscriberInfo | None:
+        """The chat's row, read after taking its write lock for the caller's transaction.
+
+        Two ``/digest`` at once (a double tap) then run one after the other, and the
+        second sees the stories the first recorded. The first statement is a write, so
+        SQLite takes its write lock before reading too.
+        """
+        await conn.execute(
+            update(S).where(S.c.chat_id == chat_id).values(last_digest_at=S.c.last_digest_at)
+        )
+        row = (await conn.execute(select(S).where(S.c.chat_id == chat_id))).first()
+        if row is None:
+            return None
+        codes = (await conn.execute(select(SUB.c.code).where(SUB.c.chat_id == chat_id))).scalars()
+        return _info(row, codes)
+
     async def delivered_story_ids(
         self, conn: AsyncConnection, chat_ids: Sequence[int], story_ids: Sequence[int]
     ) -> set[tuple[int, int]]:
@@ -450,10 +466,14 @@ class BotStore:
             )
             return result.rowcount or 0
 
-    async def claim_outbox(self, limit: int, lease: timedelta) -> list[OutboxRow]:
-        """Pending messages for this process to send, leased for ``lease``.
+    async def claim_outbox(
+        self, limit: int, lease: timedelta, *, chat_id: int | None = None
+    ) -> list[OutboxRow]:
+        """Pending messages for this process to send, leased for ``lease`` (one chat's only
+        when ``chat_id`` is given).
 
-        A lease that runs out (the process died) makes its rows pending for others.
+        The sender renews its leases while it works (:meth:`renew_claims`), so a lease
+        can be short: when it runs out (the process died), its rows are pending for others.
         """
         now = utcnow()
         until = now + lease
@@ -467,6 +487,8 @@ class BotStore:
                 .order_by(OUT.c.id)
                 .limit(limit)
             )
+            if chat_id is not None:
+                pick = pick.where(OUT.c.chat_id == chat_id)
             if self.is_postgres:
                 pick = pick.with_for_update(skip_locked=True)
             ids = list((await conn.execute(pick)).scalars())
@@ -493,6 +515,61 @@ class BotStore:
             )
             for r in rows
         ]
+
+    async def renew_claims(self, lease: timedelta) -> int:
+        """Extend this process's claims on pending rows: the heartbeat of a running flush."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(OUT)
+                .where(OUT.c.status == "pending", OUT.c.claimed_by == self.owner)
+                .values(claimed_until=utcnow() + lease)
+            )
+            return result.rowcount or 0
+
+    async def retry_later(
+        self,
+        outbox_id: int,
+        error: str,
+        until: datetime,
+        *,
+        held: Sequence[int] = (),
+        max_attempts: int = 5,
+    ) -> bool:
+        """A send that failed for a passing reason (network, rate limit): try again after
+        ``until``, or give up once it has failed ``max_attempts`` times (returns False).
+
+        ``held`` are the chat's later rows: they wait as long, so the chat stays in order.
+        """
+        async with self.engine.begin() as conn:
+            attempts = (
+                await conn.execute(select(OUT.c.attempts).where(OUT.c.id == outbox_id))
+            ).scalar_one_or_none()
+            retry = attempts is not None and attempts + 1 < max_attempts
+            values: dict[str, Any] = {
+                "attempts": OUT.c.attempts + 1,
+                "error": error[:500],
+                "claimed_by": None,
+                "claimed_until": until,
+            }
+            if not retry:
+                values["status"] = "failed"
+            await conn.execute(update(OUT).where(OUT.c.id == outbox_id).values(**values))
+            await self._hold(conn, held, until)
+        return retry
+
+    async def hold(self, outbox_ids: Sequence[int], until: datetime) -> None:
+        """Give rows back unsent, not to be claimed before ``until`` (a chat kept in order)."""
+        async with self.engine.begin() as conn:
+            await self._hold(conn, outbox_ids, until)
+
+    @staticmethod
+    async def _hold(conn: AsyncConnection, outbox_ids: Sequence[int], until: datetime) -> None:
+        if outbox_ids:
+            await conn.execute(
+                update(OUT)
+                .where(OUT.c.id.in_(list(outbox_ids)), OUT.c.status == "pending")
+                .values(claimed_by=None, claimed_until=until)
+            )
 
     async def mark_sent(self, results: Sequence[tuple[int, int, int, Sequence[int]]]) -> None:
         """Rows Telegram accepted: ``(outbox_id, chat_id, message_id, story_ids)``."""

@@ -39,11 +39,12 @@ from bot.telegram.render import (
     link,
     outlet_name,
     render_more_quotes,
+    render_quote,
     render_source_list,
     render_story,
-    speaker_line,
 )
 from summarizer.answer import Answer
+from summarizer.brief import Quote
 from summarizer.gazetteer import (
     all_countries,
     country_name,
@@ -145,8 +146,22 @@ async def ensure(nb: BotContext, update: Update) -> SubscriberInfo:
     )
 
 
+_FLAGS_RE = re.compile("(?:[\U0001f1e6-\U0001f1ff]{2})+")
+
+
+def flags_to_codes(text: str) -> str:
+    """Flag emoji as the ISO codes they spell: ``🇮🇷`` → ``IR``, ``🇮🇷🇷🇺`` → ``IR, RU``."""
+
+    def codes(m: re.Match[str]) -> str:
+        letters = "".join(chr(ord(c) - 0x1F1E6 + ord("A")) for c in m.group(0))
+        return " " + ", ".join(letters[k : k + 2] for k in range(0, len(letters), 2)) + " "
+
+    return " ".join(_FLAGS_RE.sub(codes, text).split())
+
+
 def arg_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or []).strip()
+    """The command's arguments as one string, flag emoji read as country codes."""
+    return flags_to_codes(" ".join(context.args or []).strip())
 
 
 # -- /start, /help -------------------------------------------------------------------
@@ -211,6 +226,13 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     codes, unknown = parse_country_list(text)
+    if not codes and not unknown:  # only separators or symbols: never answer with silence
+        await nb.out.send(
+            chat_id,
+            f"I found no country in “{esc(clip(text, 60))}”. Try /subscribe Iran, Russia, "
+            "or /subscribe alone for a list.",
+        )
+        return
     if codes:
         await _do_subscribe(nb, chat_id, codes)
     for term in unknown:
@@ -247,6 +269,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _list_subscriptions(nb, chat_id, sub)
         return
     codes, unknown = parse_country_list(text)
+    if not codes and not unknown:
+        await _list_subscriptions(nb, chat_id, sub)
+        return
     gone = await nb.bot_store.unsubscribe(chat_id, codes) if codes and sub else []
     not_there = [c for c in codes if c not in gone]
     parts = []
@@ -293,10 +318,11 @@ def parse_window(text: str) -> tuple[str, float | None]:
 
 
 def window_label(hours: float) -> str:
+    """``24 hours``, ``3 days``, ``1 hour``: the window as a reader says it."""
     if hours % 24 == 0:
         days = int(hours // 24)
         return "24 hours" if days == 1 else f"{days} days"
-    return f"{int(hours)} hours"
+    return "1 hour" if int(hours) == 1 else f"{int(hours)} hours"
 
 
 async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -312,7 +338,12 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     code = lookup_country(query)
     if code is None:
-        await _suggest(nb, chat_id, query, "brief")
+        # "Iran, Russia" (or two flags): a brief on each of them, if every one is known.
+        codes, unknown = parse_country_list(query)
+        if codes and not unknown:
+            await send_brief(nb, chat_id, codes, hours or DEFAULT_WINDOW_HOURS)
+            return
+        await _suggest(nb, chat_id, unknown[0] if unknown else query, "brief")
         return
     await send_brief(nb, chat_id, [code], hours or DEFAULT_WINDOW_HOURS)
 
@@ -419,6 +450,13 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         )
         return
     what, rest = args[0].lower(), " ".join(args[1:]).strip()
+    if what in ("time", "tz", "timezone", "zone") and not rest:
+        example = "time 07:30" if what == "time" else "tz Europe/Berlin"
+        await nb.out.send(
+            chat_id,
+            f"Which {'time' if what == 'time' else 'time zone'}? For example: /settings {example}.",
+        )
+        return
     if what == "time":
         try:
             at = parse_time(rest)
@@ -484,16 +522,20 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if not sub.codes:
         await nb.out.send(chat_id, "You follow no countries yet. Try /subscribe Iran.")
         return
-    now = utcnow()
+    # Like a scheduled digest: the messages go into the outbox in the same transaction
+    # that records their stories as delivered, then out through it, marked as Telegram
+    # accepts each one. A failure or a crash half-way leaves the rest in the outbox for
+    # the dispatcher to send (once), instead of stories recorded but never shown.
     async with nb.bot_store.engine.begin() as conn:
-        plan = await nb.digests.plan(conn, [sub], now, scheduled=False)
-        await nb.bot_store.record_digest(conn, (), plan.delivered, plan.schedule)
+        sub = await nb.bot_store.lock_subscriber(conn, chat_id) or sub
+        plan = await nb.digests.plan(conn, [sub], utcnow(), scheduled=False)
+        await nb.bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
     if not plan.messages:
         await nb.out.send(
             chat_id, f"Nothing new on {esc(names(list(sub.codes)))} since your last digest."
         )
-    for m in plan.messages:
-        await nb.out.send(chat_id, m.text, story_ids=list(m.story_ids), kind="digest")
+        return
+    await nb.out.flush_chat(chat_id)
 
 
 # -- /stop ---------------------------------------------------------------------------
@@ -561,6 +603,11 @@ async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def render_answer(answer: Answer, *, from_recent: bool = False) -> str:
     if not answer.found:
+        if from_recent:  # the reader saw no articles: say which were searched, and what next
+            return (
+                "I couldn't find that in the last day's stories. "
+                "/brief Iran shows the news on a country; /help lists what I can do."
+            )
         return "I couldn't find that in these articles."
     parts = []
     if from_recent:
@@ -570,11 +617,9 @@ def render_answer(answer: Answer, *, from_recent: bool = False) -> str:
         parts.append(f"<b>{esc(name)}</b>: {esc(title)}.")
     for item in answer.items:
         if item.is_quote and item.speaker:
-            from summarizer.brief import Quote
-
+            # Shown like the quotes of a brief: marks and trailing commas trimmed.
             q = Quote(item.text, 0, 0, item.speaker, item.speaker_title)
-            words = clip(item.text.strip(QUOTE_MARKS), 500)
-            body = f"<i>“{esc(words)}”</i> — {speaker_line(q)}"
+            body = render_quote(q, 500)
         else:
             body = esc(clip(item.text, 500))
         if item.url:

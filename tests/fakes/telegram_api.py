@@ -124,11 +124,12 @@ def parse_telegram_html(text: str) -> str:
 class Fault:
     """A failure to inject into the next matching requests."""
 
-    kind: str  # "429" | "403" | "drop" | "400"
+    kind: str  # "429" | "403" | "drop" | "400" | "500"
     method: str | None = None  # None: any send/edit method
     chat_id: int | None = None
     count: int = 1
     retry_after: int = 1
+    skip: int = 0  # let this many matching requests through first
 
 
 @dataclass
@@ -278,9 +279,11 @@ class FakeBotAPI:
         method: str | None = None,
         chat_id: int | None = None,
         retry_after: int = 1,
+        skip: int = 0,
     ) -> None:
-        """Fail the next ``count`` matching send requests with ``kind`` (429, 403, 400, drop)."""
-        self.faults.append(Fault(kind, method, chat_id, count, retry_after))
+        """Fail ``count`` matching send requests with ``kind`` (429, 403, 400, 500, drop),
+        after letting the first ``skip`` of them through (e.g. a digest's second message)."""
+        self.faults.append(Fault(kind, method, chat_id, count, retry_after, skip))
 
     def messages_to(self, chat_id: int) -> list[SentMessage]:
         return [m for m in self.sent if m.chat_id == chat_id]
@@ -377,6 +380,9 @@ class FakeBotAPI:
                 continue
             if fault.chat_id is not None and fault.chat_id != chat_id:
                 continue
+            if fault.skip > 0:
+                fault.skip -= 1
+                return None
             fault.count -= 1
             if fault.count <= 0:
                 self.faults.remove(fault)
@@ -516,6 +522,8 @@ class FakeBotAPI:
                 )
             if fault.kind == "403":
                 return self._err(403, "Forbidden: bot was blocked by the user")
+            if fault.kind == "500":
+                return self._err(500, "Internal Server Error")
             return self._err(400, "Bad Request: chat not found")
         if chat_id in self.blocked:
             self.errors["403"] += 1

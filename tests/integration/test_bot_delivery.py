@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -27,7 +28,7 @@ from bot.digest import next_digest_at
 from bot.jobs import dispatch_digests, parse_hhmm
 from bot.store import Store
 from bot.store.subscribers import OUT, BotStore, NewOutboxMessage
-from tests.fakes.bot_harness import REPO, bot_running, fill_store
+from tests.fakes.bot_harness import REPO, bot_running, bulk_fill, fill_store
 from tests.fakes.telegram_api import FakeBotAPI
 
 
@@ -325,3 +326,83 @@ async def until_sent(fake: FakeBotAPI, count: int, timeout: float = 20) -> None:
     while fake.accepted < count:
         assert time.monotonic() < deadline
         await asyncio.sleep(0.01)
+
+
+async def until(condition: Any, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not await condition():
+        assert time.monotonic() < deadline, "condition never came true"
+        await asyncio.sleep(0.02)
+
+
+async def test_digest_now_goes_through_the_outbox_a_failed_send_arrives_later_once(
+    fake: FakeBotAPI, store: Store
+) -> None:
+    await bulk_fill(store, 40, countries=("IR",), days=0.5)  # 10 stories: a digest of pages
+    bs = BotStore(store.engine)
+    chat = 14001
+    await add_subscriber(bs, chat, due=datetime.now(UTC) + timedelta(hours=12))
+    # The digest's second message fails past the bounded retries: two dropped connections,
+    # then two 500s (the first fault lets the first message through; the second has no
+    # skip because the first fault already answered for that message).
+    fake.inject("drop", count=2, chat_id=chat, skip=1)
+    fake.inject("500", count=2, chat_id=chat)
+    options = {"backoff": 0.01, "retry_delay": timedelta(seconds=0.3)}
+    async with bot_running(fake, store, delivery_options=options) as app:
+        first = (await fake.ask(chat, "/digest"))[0]
+        assert first.plain.startswith("Your digest · Iran")
+
+        async def put_off() -> bool:
+            async with bs.engine.connect() as conn:
+                rows = (
+                    await conn.execute(select(OUT.c.status, OUT.c.attempts).order_by(OUT.c.id))
+                ).all()
+            return len(rows) >= 2 and rows[1] == ("pending", 1)
+
+        await until(put_off)  # the handler gave the second message back to the outbox
+        assert fake.errors["drop"] == 2 and fake.errors["500"] == 2
+        assert len(fake.messages_to(chat)) == 1  # nothing after it went out of order
+        await asyncio.sleep(0.35)
+        report = await dispatch(app)  # the scheduler's next run sends the rest
+        assert report.subscribers == 0 and report.delivery.sent >= 1
+        again = (await fake.ask(chat, "/digest"))[0]
+        assert again.plain == "Nothing new on Iran since your last digest."
+    messages = fake.messages_to(chat)[:-1]
+    pages = [m.plain for m in messages]
+    assert len(pages) >= 2
+    numbers = [int(n) for n in re.findall(r"^(\d+)\. ", "\n".join(pages), re.MULTILINE)]
+    assert numbers == list(range(1, 9))  # every story of the digest, once, in order
+    shown = [i for m in messages for i in await bs.stories_of_message(chat, m.message_id)]
+    assert len(shown) == len(set(shown)) == 8  # and replies to each page know its stories
+    assert (await outbox_statuses(bs)) == Counter(sent=len(pages) + 1)  # and "Nothing new"
+
+
+async def test_a_live_sender_keeps_its_claims_a_dead_one_loses_them_within_a_lease(
+    fake: FakeBotAPI, store: Store
+) -> None:
+    lease = timedelta(seconds=0.6)
+    mine, other = BotStore(store.engine), BotStore(store.engine)  # two processes' claims
+    chat = 15001
+    await mine.enqueue(
+        [NewOutboxMessage(chat, f"part {i}", digest_key="k", seq=i) for i in range(4)]
+    )
+    async with bot_running(
+        fake, store, per_chat_interval=0.4, delivery_options={"lease": lease}
+    ) as app:
+        flush = asyncio.create_task(app.bot_data["nb"].delivery.flush_outbox())
+        await until_sent(fake, 1)  # the sender has claimed the chat's rows
+        stolen = []
+        while not flush.done():  # about 1.2 s of sending: twice the lease
+            stolen += await other.claim_outbox(10, lease)
+            await asyncio.sleep(0.05)
+        report = await flush
+    assert stolen == []  # the heartbeat kept the sender's claims
+    assert report.sent == 4
+    assert [m.plain for m in fake.sent] == [f"part {i}" for i in range(4)]
+
+    # A sender that claims and dies renews nothing: its rows are free after one lease.
+    await mine.enqueue([NewOutboxMessage(chat, "late", digest_key="k2")])
+    assert len(await mine.claim_outbox(10, lease)) == 1
+    assert await other.claim_outbox(10, lease) == []
+    await asyncio.sleep(0.65)
+    assert [r.text for r in await other.claim_outbox(10, lease)] == ["late"]

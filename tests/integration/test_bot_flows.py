@@ -152,6 +152,8 @@ async def test_follow_up_questions_are_answered_from_the_articles(
     assert "sanctions" in answer.plain
     assert "Sergey Shoigu" in answer.plain
     assert "pressure of sanctions on Russia and Iran is proving to be futile" in answer.plain
+    # shown like a brief's quotes: no comma left dangling before the closing mark
+    assert "new highs” — Sergey Shoigu, Russian Defense Minister" in answer.plain
     assert '<a href="http://127.0.0.1:' in answer.text
     assert answer.reply_to_message_id is not None
 
@@ -283,3 +285,35 @@ async def test_stale_or_forged_buttons_get_a_clear_answer(fake: FakeBotAPI, bot:
     assert forged.plain == "That button is no longer valid."
     bad = (await fake.press(USER, brief, "mq:abc"))[0]
     assert bad.plain == "That button is no longer valid."
+
+
+async def test_odd_input_always_gets_a_useful_answer(fake: FakeBotAPI, bot: BotStore) -> None:
+    nothing = await one(fake, "/subscribe ,,")  # used to get no answer at all
+    assert nothing.plain.startswith("I found no country in “,,”")
+    assert "Subscribed to Iran." in (await one(fake, "/subscribe 🇮🇷")).plain  # a flag
+    assert (await bot.get_subscriber(USER)).codes == ("IR",)
+    flag = await one(fake, "/brief 🇮🇷 3d")
+    assert flag.plain.startswith("Iran · last 3 days")
+    two = await fake.ask(USER, "/brief Iran, Germany", count=2)  # one message per story
+    assert two[0].plain.startswith("Iran and Germany · last 24 hours")
+    assert {"Mohammad-Reza Ashtiani", "Friedrich Merz"} <= {
+        name
+        for m in two
+        for name in ("Mohammad-Reza Ashtiani", "Friedrich Merz")
+        if name in m.plain
+    }
+    assert (await one(fake, "/brief Iran 1h")).plain.startswith("Iran · last 1 hour\n")
+    assert (await one(fake, "/settings time")).plain == (
+        "Which time? For example: /settings time 07:30."
+    )
+    assert (await one(fake, "/settings tz")).plain == (
+        "Which time zone? For example: /settings tz Europe/Berlin."
+    )
+    listing = await one(fake, "/unsubscribe ,,")
+    assert listing.plain.startswith("You follow: Iran.")
+    # a newcomer's greeting: not "these articles" (they saw none), but what to do
+    hello = await one(fake, "hello", chat=6006)
+    assert hello.plain.startswith("I couldn't find that in the last day's stories.")
+    assert "/brief Iran" in hello.plain
+    html_question = await one(fake, "<b>hi</b>? & <i>", chat=6006)
+    assert "couldn't find" in html_question.plain  # accepted by the fake: nothing unescaped

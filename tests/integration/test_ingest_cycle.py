@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.commands.feeds import render_table
 from bot.ingest.cycle import run_cycle
 from bot.settings import FeedConfig, make_settings
 from bot.store import Store
@@ -503,3 +504,55 @@ async def test_feed_moved_permanently_is_followed_and_reported(db, server):
     (feed,) = report.feeds
     assert feed.status == "ok" and feed.new_articles == 1
     assert feed.moved_to == server.url("/new.xml")
+
+
+async def test_a_feed_that_moved_for_good_is_polled_at_its_new_url(store, server):
+    """Two polls ending at the same target through 301/308 move the feed; a 302 never."""
+    serve_articles(server, "quake", "budget")
+    server.add("/new.xml", rss([item(server, "quake")]), content_type="application/rss+xml")
+    server.add("/old.xml", status=301, headers={"Location": "/hop.xml"})
+    server.add("/hop.xml", status=308, headers={"Location": "/new.xml"})
+    server.add("/temp.xml", status=302, headers={"Location": "/budget.xml"})
+    server.add("/budget.xml", rss([item(server, "budget")]), content_type="application/rss+xml")
+    ids = await add_feeds(store, server, "/old.xml", "/temp.xml")
+    s = settings("x")
+    first = await run_cycle(store, s, now=T0)
+    moved = {f.url.rsplit("/", 1)[-1]: f for f in first.feeds}
+    assert moved["old.xml"].moved_to == server.url("/new.xml") and not moved["old.xml"].moved
+    assert moved["temp.xml"].moved_to is None and first.new_articles == 2
+    second = await run_cycle(store, s, now=T0 + timedelta(minutes=16))
+    moved = {f.url.rsplit("/", 1)[-1]: f for f in second.feeds}
+    assert moved["old.xml"].moved and not moved["temp.xml"].moved
+    feed = await store.get_feed(ids["old.xml"])
+    assert (feed.url, feed.poll_url) == (server.url("/old.xml"), server.url("/new.xml"))
+    assert (await store.get_feed(ids["temp.xml"])).effective_url is None
+    # from now on the new URL is asked directly, and the feed list does not undo it
+    sync = await store.sync_feeds(
+        [FeedConfig(url=server.url(p), name=f"Outlet {p}") for p in ("/old.xml", "/temp.xml")]
+    )
+    assert sync.added == []
+    third = await run_cycle(store, s, now=T0 + timedelta(minutes=32))
+    assert [f.status for f in third.feeds] == ["ok", "ok"] and third.new_articles == 0
+    assert (server.count("/old.xml"), server.count("/hop.xml"), server.count("/new.xml")) == (
+        2,
+        2,
+        3,
+    )
+    assert server.count("/temp.xml") == 3
+    table = render_table(await store.feed_health(), now=T0 + timedelta(minutes=33))
+    assert "Outlet /old.xml (moved)" in table
+    assert f"Outlet /old.xml: {server.url('/old.xml')} -> {server.url('/new.xml')}" in table
+    assert "Outlet /temp.xml (moved)" not in table
+
+
+async def test_a_permanent_redirect_to_a_page_that_is_no_feed_does_not_move(db, server):
+    serve_articles(server, "quake")
+    server.add("/old.xml", status=301, headers={"Location": "/parked"})
+    server.add("/parked", "<html><body><p>This domain is for sale.</p></body></html>")
+    ids = await add_feeds(db, server, "/old.xml")
+    for minutes in (0, 16, 32):
+        report = await run_cycle(db, settings("x"), now=T0 + timedelta(minutes=minutes * 10))
+        assert report.feeds[0].status == "failed"
+    feed = await db.get_feed(ids["old.xml"])
+    assert (feed.effective_url, feed.moved_candidate) == (None, None)
+    assert server.count("/old.xml") == 3

@@ -242,3 +242,114 @@ async def test_host_that_keeps_timing_out_rests_and_others_do_not(server, fetche
     other_host = server.url("/fine").replace("127.0.0.1", "localhost")
     assert (await fetcher.fetch(other_host)).body == b"ok"
     assert server.count("/hang") == 3
+
+
+# -- the address guard: checked on the address connected to, not on an earlier look-up --
+
+STRICT = FetchLimits(connect_timeout=0.5, read_timeout=0.5, total_timeout=1.5)
+
+
+def only_ipv4_loopback(address: str) -> bool:
+    """A test policy: 127.0.0.1 stands in for a public address, everything else private."""
+    return address == "127.0.0.1"
+
+
+class ScriptedResolver:
+    """DNS answers given in turn, recording every look-up (a rebinding name server)."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.asked: list[str] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append(host)
+        return self.answers[min(len(self.asked), len(self.answers)) - 1]
+
+
+async def test_name_resolving_to_loopback_is_refused_unless_allowed(server):
+    url = server.add("/page", "secret").replace("127.0.0.1", "localhost")
+    async with Fetcher(STRICT) as strict:
+        with pytest.raises(FetchError) as info:
+            await strict.fetch(url)
+    assert info.value.kind == "blocked_address" and "localhost" in info.value.message
+    assert server.count("/page") == 0
+    async with Fetcher(FAST) as loose:  # ALLOW_PRIVATE_HOSTS
+        assert (await loose.fetch(url)).body == b"secret"
+    assert server.requests_for("/page")[0].headers["host"].startswith("localhost:")
+
+
+@pytest.mark.parametrize("host", ["[::1]", "[::ffff:127.0.0.1]", "[::ffff:7f00:1]", "0.0.0.0"])
+async def test_ipv6_loopback_and_ipv4_mapped_loopback_are_refused(server, host):
+    url = server.add("/page", "secret").replace("127.0.0.1", host)
+    async with Fetcher(STRICT) as strict:
+        with pytest.raises(FetchError) as info:
+            await strict.fetch(url)
+    assert info.value.kind == "blocked_address"
+    assert server.count("/page") == 0
+
+
+async def test_redirect_to_a_private_address_is_refused_at_the_hop(server):
+    port = server.url("/").split(":")[2].split("/")[0]
+    server.add("/page", "secret")
+    server.add("/to-v6", status=302, headers={"Location": f"http://[::1]:{port}/page"})
+    server.add("/to-metadata", status=301, headers={"Location": "http://169.254.169.254/"})
+    server.add("/to-name", status=302, headers={"Location": f"http://intranet.test:{port}/page"})
+    resolver = ScriptedResolver(["10.1.2.3"])  # intranet.test is a private host
+    async with Fetcher(STRICT, address_allowed=only_ipv4_loopback, resolver=resolver) as f:
+        for path in ("/to-v6", "/to-metadata", "/to-name"):
+            with pytest.raises(FetchError) as info:
+                await f.fetch(server.url(path))
+            assert info.value.kind == "blocked_address", path
+            assert server.count(path) == 1  # the first hop was fetched, the next refused
+    assert resolver.asked == ["intranet.test"]
+    assert server.count("/page") == 0
+
+
+async def test_the_address_checked_is_the_address_connected_to(server):
+    """One look-up per connection: a name server that rebinds between a check and the
+    connection has no second question to answer differently."""
+    url = server.add("/page", "public").replace("127.0.0.1", "news.test")
+    resolver = ScriptedResolver(["127.0.0.1"], ["10.0.0.7"])  # then rebinds to private
+    async with Fetcher(STRICT, address_allowed=only_ipv4_loopback, resolver=resolver) as f:
+        result = await f.fetch(url)
+    assert result.body == b"public" and resolver.asked == ["news.test"]
+    # the socket went to the checked address; the name stayed in the Host header
+    assert server.requests_for("/page")[0].headers["host"].startswith("news.test:")
+    rebound = ScriptedResolver(["10.0.0.7"], ["127.0.0.1"])
+    async with Fetcher(STRICT, address_allowed=only_ipv4_loopback, resolver=rebound) as f:
+        with pytest.raises(FetchError) as info:
+            await f.fetch(url)
+    assert info.value.kind == "blocked_address" and rebound.asked == ["news.test"]
+    assert server.count("/page") == 1
+
+
+async def test_a_name_that_does_not_resolve_is_a_dns_error():
+    async def nowhere(host: str, port: int) -> list[str]:
+        raise OSError(-2, "Name or service not known")
+
+    async with Fetcher(STRICT, resolver=nowhere) as f:
+        with pytest.raises(FetchError) as info:
+            await f.fetch("http://no-such-host.test/feed.xml")
+    assert info.value.kind == "dns"
+
+
+async def test_proxies_from_the_environment_are_used(server, monkeypatch):
+    """HTTP_PROXY is honoured (the proxy, not the guard, resolves the name); NO_PROXY too."""
+    server.add("http://news.test/feed.xml", "via the proxy")  # the absolute form a proxy gets
+    direct = server.add("/direct", "direct")
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", server.url(""))
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    async with Fetcher(FAST) as f:
+        assert (await f.fetch("http://news.test/feed.xml")).body == b"via the proxy"
+        assert (await f.fetch(direct)).body == b"direct"
+    assert server.count("/direct") == 1
+    # not allowed private hosts: the proxied name is checked before asking the proxy
+    resolver = ScriptedResolver(["10.0.0.7"])
+    async with Fetcher(STRICT, resolver=resolver) as f:
+        with pytest.raises(FetchError) as info:
+            await f.fetch("http://news.test/feed.xml")
+    assert info.value.kind == "blocked_address" and resolver.asked == ["news.test"]
+    assert server.count("http://news.test/feed.xml") == 1

@@ -161,3 +161,67 @@ async def test_filter_unseen_handles_more_keys_than_one_query_holds(store: Store
     await store.mark_seen(bbc.id, keys[::2])
     unseen = await store.filter_unseen(bbc.id, keys)
     assert unseen == keys[1::2]
+
+
+NEW_BBC = "https://feeds.bbc.com/news/world/rss.xml"
+
+
+async def test_a_permanent_redirect_moves_the_feed_once_confirmed(store: Store) -> None:
+    await store.sync_feeds([BBC, DW])
+    feeds = {f.url: f for f in await store.list_feeds()}
+    bbc = feeds[BBC.url]
+    assert await store.record_feed_redirect(bbc.id, NEW_BBC, at=T0) is False  # seen once
+    feed = await store.get_feed(bbc.id)
+    assert (feed.poll_url, feed.moved_candidate) == (BBC.url, NEW_BBC)
+    # another target, then no redirect at all: the pending move is forgotten each time
+    assert await store.record_feed_redirect(bbc.id, NEW_BBC + "?v=2", at=T0) is False
+    assert await store.record_feed_redirect(bbc.id, None, at=T0) is False
+    assert (await store.get_feed(bbc.id)).moved_candidate is None
+    # two polls in a row: moved; the configured URL stays the feed's identity
+    assert await store.record_feed_redirect(bbc.id, NEW_BBC, at=T0) is False
+    assert await store.record_feed_redirect(bbc.id, NEW_BBC, at=T0 + timedelta(minutes=15))
+    feed = await store.get_feed(bbc.id)
+    assert (feed.url, feed.poll_url, feed.moved_candidate) == (BBC.url, NEW_BBC, None)
+    assert feed.moved_at == T0 + timedelta(minutes=15)
+    health = {h.url: h for h in await store.feed_health()}
+    assert health[BBC.url].moved and health[BBC.url].effective_url == NEW_BBC
+    assert not health[DW.url].moved
+    # the feed list still naming the old URL does not bring it back as a new feed
+    result = await store.sync_feeds([BBC, DW])
+    assert result.added == [] and sorted(result.unchanged) == sorted([BBC.url, DW.url])
+    assert len(await store.list_feeds()) == 2
+    assert (await store.get_feed(bbc.id)).poll_url == NEW_BBC
+    # nor does importing the new URL (OPML) add a second feed for it
+    assert await store.add_feeds([FeedConfig(url=NEW_BBC, name="BBC again")]) == []
+    # moving back to the configured URL clears the move
+    await store.record_feed_redirect(bbc.id, BBC.url)
+    assert await store.record_feed_redirect(bbc.id, BBC.url)
+    feed = await store.get_feed(bbc.id)
+    assert (feed.effective_url, feed.poll_url) == (None, BBC.url)
+
+
+async def test_the_feed_list_updated_to_the_new_url_keeps_the_feed(store: Store) -> None:
+    await store.sync_feeds([BBC])
+    (bbc,) = await store.list_feeds()
+    await store.mark_seen(bbc.id, ["guid-1"])
+    for minutes in (0, 15):
+        await store.record_feed_redirect(bbc.id, NEW_BBC, at=T0 + timedelta(minutes=minutes))
+    # the operator replaced the old URL by the new one in feeds.toml
+    result = await store.sync_feeds([FeedConfig(url=NEW_BBC, name="BBC World", country="GB")])
+    assert (result.added, result.updated) == ([], [NEW_BBC])
+    (feed,) = await store.list_feeds()
+    assert (feed.id, feed.url, feed.effective_url, feed.name) == (
+        bbc.id,
+        NEW_BBC,
+        None,
+        "BBC World",
+    )
+    assert await store.filter_unseen(feed.id, ["guid-1", "guid-2"]) == ["guid-2"]
+    # with both URLs configured, the old one keeps its row and the new one is a feed too
+    await store.record_feed_redirect(bbc.id, "https://bbc.example/rss")
+    await store.record_feed_redirect(bbc.id, "https://bbc.example/rss")
+    both = [
+        FeedConfig(url=NEW_BBC, name="BBC"),
+        FeedConfig(url="https://bbc.example/rss", name="B"),
+    ]
+    assert (await store.sync_feeds(both)).added == ["https://bbc.example/rss"]

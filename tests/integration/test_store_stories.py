@@ -241,3 +241,16 @@ async def test_stats_count_what_is_stored(store: Store) -> None:
     assert (stats.feeds, stats.feeds_enabled, stats.feeds_failing, stats.feeds_gone) == (3, 3, 1, 1)
     assert (stats.articles, stats.articles_24h, stats.stories, stats.stories_24h) == (2, 1, 1, 1)
     assert stats.last_article_at == NOW
+
+
+async def test_known_canonical_urls_in_batches(store: Store) -> None:
+    stored = [f"https://example.org/news/{i}" for i in range(3)]
+    for url in stored:
+        assert await store.add_article(
+            url=url + "?utm_source=x", canonical_url=url, title="t", text="x"
+        )
+    asked = [f"https://example.org/news/{i}" for i in range(1200)]  # more than one IN (...)
+    asked += [stored[0], "https://example.org/news/0?utm_source=x"]
+    assert await store.known_canonical_urls(asked) == set(stored)
+    assert await store.known_canonical_urls([]) == set()
+    assert await store.known_canonical_urls(u + "/other" for u in stored) == set()

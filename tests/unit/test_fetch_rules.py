@@ -15,9 +15,9 @@ from bot.ingest.fetch import (
     FetchError,
     FetchLimits,
     _BoundedDecoder,
-    is_public_address,
     parse_retry_after,
 )
+from bot.ingest.guard import environment_proxies, is_public_address
 from bot.settings import make_settings
 
 
@@ -132,3 +132,23 @@ def test_parse_max_age_and_due():
     now = datetime(2026, 3, 2, tzinfo=UTC)
     assert schedule.is_due(None, now) and schedule.is_due(now, now)
     assert not schedule.is_due(now + timedelta(seconds=1), now)
+
+
+def test_environment_proxies_read_like_httpx(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "proxy.internal:3128")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost, .example.org,10.0.0.1,::1,example.net")
+    assert environment_proxies() == {
+        "http://": "http://proxy.internal:3128",
+        "https://": "http://proxy.internal:3128",
+        "all://localhost": None,
+        "all://*.example.org": None,
+        "all://10.0.0.1": None,
+        "all://[::1]": None,
+        "all://*example.net": None,
+    }
+    monkeypatch.setenv("NO_PROXY", "*")
+    assert environment_proxies() == {}

@@ -103,3 +103,14 @@ def test_other_documents_are_refused(document: str, message: str) -> None:
 
 def test_an_empty_opml_has_no_feeds() -> None:
     assert parse_opml('<opml version="2.0"><head/><body/></opml>') == []
+
+
+def test_a_feed_that_moved_is_exported_at_its_new_url() -> None:
+    from bot.store.models import Feed
+
+    moved = Feed(
+        url="http://old.example/rss", name="Moved", effective_url="https://new.example/rss"
+    )
+    stayed = Feed(url="https://here.example/rss", name="Stayed")
+    urls = [f.url for f in parse_opml(to_opml([moved, stayed]).encode())]
+    assert urls == ["https://new.example/rss", "https://here.example/rss"]
