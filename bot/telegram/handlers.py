@@ -56,6 +56,7 @@ from summarizer.gazetteer import (
 log = logging.getLogger("newsbrief.telegram")
 
 BRIEF_STORIES = 3
+MAX_SUGGESTED = 3  # unknown country names answered with their own suggestions
 DEFAULT_WINDOW_HOURS = 24
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 QUOTE_MARKS = "“”\"' "
@@ -204,6 +205,21 @@ async def _suggest(nb: BotContext, chat_id: int, term: str, action: str) -> None
         )
 
 
+async def _suggest_each(nb: BotContext, chat_id: int, terms: list[str], action: str) -> None:
+    """Suggestions for a few unknown names, one message each; a long list in one line.
+
+    "/subscribe a, b, c, …" with hundreds of unknown names must not become hundreds of
+    messages (paced at one a second, that would be minutes of spam).
+    """
+    for term in terms[:MAX_SUGGESTED]:
+        await _suggest(nb, chat_id, term, action)
+    rest = terms[MAX_SUGGESTED:]
+    if rest:
+        shown = ", ".join(f"“{esc(clip(t, 30))}”" for t in rest[:5])
+        more = f" and {len(rest) - 5} more" if len(rest) > 5 else ""
+        await nb.out.send(chat_id, f"I don't know these either: {shown}{more}.")
+
+
 async def _country_list(nb: BotContext) -> list[tuple[str, str]]:
     """Every country, those with news in the last day first."""
     with_news = await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24), limit=24)
@@ -235,8 +251,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if codes:
         await _do_subscribe(nb, chat_id, codes)
-    for term in unknown:
-        await _suggest(nb, chat_id, term, "sub")
+    await _suggest_each(nb, chat_id, unknown, "sub")
 
 
 async def _do_subscribe(nb: BotContext, chat_id: int, codes: list[str]) -> None:
@@ -281,8 +296,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         parts.append(f"You were not following {esc(names(not_there))}.")
     if parts:
         await nb.out.send(chat_id, " ".join(parts))
-    for term in unknown:
-        await _suggest(nb, chat_id, term, "unsub")
+    await _suggest_each(nb, chat_id, unknown, "unsub")
 
 
 async def _list_subscriptions(nb: BotContext, chat_id: int, sub: SubscriberInfo | None) -> None:

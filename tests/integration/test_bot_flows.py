@@ -8,6 +8,7 @@ like Telegram does, so every message asserted on here was also accepted as valid
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -317,3 +318,18 @@ async def test_odd_input_always_gets_a_useful_answer(fake: FakeBotAPI, bot: BotS
     assert "/brief Iran" in hello.plain
     html_question = await one(fake, "<b>hi</b>? & <i>", chat=6006)
     assert "couldn't find" in html_question.plain  # accepted by the fake: nothing unescaped
+
+
+async def test_a_long_list_of_unknown_names_is_answered_in_a_few_messages(
+    fake: FakeBotAPI, bot: BotStore
+) -> None:
+    junk = ", ".join(f"zzq{i}" for i in range(400))  # used to be 400 messages
+    answers = await fake.ask(USER, f"/subscribe Iran, {junk}", count=5)
+    await asyncio.sleep(0.3)  # nothing more follows
+    answers = fake.messages_to(USER)
+    assert len(answers) == 5
+    assert answers[0].plain.startswith("Subscribed to Iran.")
+    assert all("I don't know" in a.plain for a in answers[1:4])
+    assert answers[4].plain == (
+        "I don't know these either: “zzq3”, “zzq4”, “zzq5”, “zzq6”, “zzq7” and 392 more."
+    )
