@@ -12,7 +12,7 @@ down) is skipped to the next day rather than sent late.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -47,6 +47,11 @@ def names(codes: Sequence[str]) -> str:
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def by_name(codes: Iterable[str]) -> list[str]:
+    """Country codes in the order of their names, as a reader scans a list."""
+    return sorted(codes, key=country_name)
 
 
 @dataclass

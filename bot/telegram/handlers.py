@@ -27,7 +27,7 @@ from bot.digest import (
     parse_time,
     parse_timezone,
 )
-from bot.jobs import DigestBuilder, names, parse_hhmm
+from bot.jobs import DigestBuilder, by_name, names, parse_hhmm
 from bot.settings import Settings
 from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore, SubscriberInfo
@@ -306,7 +306,7 @@ async def _list_subscriptions(nb: BotContext, chat_id: int, sub: SubscriberInfo 
     listed = [(c, country_name(c)) for c in sub.codes]
     await nb.out.send(
         chat_id,
-        f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
+        f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
         reply_markup=kb.remove_keyboard(listed),
     )
 
@@ -430,7 +430,7 @@ def settings_text(sub: SubscriberInfo) -> str:
     lines = [
         "<b>Your settings</b>",
         f"Digest: {state}, daily at {esc(sub.digest_time)} ({esc(sub.timezone)})",
-        f"Countries: {esc(names(list(sub.codes))) or 'none yet (/subscribe Iran)'}",
+        f"Countries: {esc(names(by_name(sub.codes))) or 'none yet (/subscribe Iran)'}",
         f"Note on quiet days: {'on' if sub.quiet_notice else 'off'}",
     ]
     if sub.next_digest_at and not sub.paused:
@@ -546,7 +546,7 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await nb.bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
     if not plan.messages:
         await nb.out.send(
-            chat_id, f"Nothing new on {esc(names(list(sub.codes)))} since your last digest."
+            chat_id, f"Nothing new on {esc(names(by_name(sub.codes)))} since your last digest."
         )
         return
     await nb.out.flush_chat(chat_id)
@@ -712,7 +712,7 @@ async def _button(
             await nb.out.edit(
                 chat_id,
                 message_id,
-                f"You follow: {esc(names(list(sub.codes)))}. Tap one to remove it.",
+                f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
                 reply_markup=kb.remove_keyboard(listed),
             )
         await nb.out.send(chat_id, text)

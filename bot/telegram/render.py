@@ -10,6 +10,7 @@ stories is preferred to one inside a story.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -127,6 +128,25 @@ def pick_quotes(quotes: Sequence[Quote], limit: int) -> list[Quote]:
     return [quotes[i] for i in sorted(picked)]
 
 
+def shown_points(story: StoryBrief, limit: int) -> list[str]:
+    """The key points a brief shows."""
+    return [p for p in story.brief.key_points if p.strip()][:limit]
+
+
+def shown_quotes(story: StoryBrief, points: Sequence[str], limit: int) -> list[Quote]:
+    """The quotes a brief shows: none that a shown key point already carries in full."""
+    read = [_words(p) for p in points]
+    fresh = [
+        q for q in story.brief.official_quotes if not any(_words(q.display_text) in r for r in read)
+    ]
+    return pick_quotes(fresh, limit)
+
+
+def _words(text: str) -> str:
+    """Text reduced to its words (space-framed), to find a quote in a sentence, marks aside."""
+    return " " + " ".join(re.findall(r"\w+", text.lower())) + " "
+
+
 def story_blocks(
     story: StoryBrief,
     *,
@@ -138,10 +158,10 @@ def story_blocks(
     brief = story.brief
     number = f"{index}. " if index is not None else ""
     blocks = [f"<b>{number}{esc(clip(brief.headline, 200))}</b>"]
-    points = [p for p in brief.key_points if p.strip()][:max_points]
+    points = shown_points(story, max_points)
     if points:
         blocks.append("\n".join(f"• {esc(clip(p, POINT_CHARS))}" for p in points))
-    for q in pick_quotes(brief.official_quotes, max_quotes):
+    for q in shown_quotes(story, points, max_quotes):
         blocks.append(render_quote(q))
     if story.sources:
         blocks.append(f"Sources: {render_sources(story.sources)}")
@@ -155,7 +175,7 @@ def render_story(story: StoryBrief, **kwargs: int) -> str:
 
 def render_more_quotes(story: StoryBrief, skip: int = MAX_QUOTES) -> str:
     quotes = story.brief.official_quotes
-    shown = {id(q) for q in pick_quotes(quotes, skip)}  # same objects as in ``quotes``
+    shown = {id(q) for q in shown_quotes(story, shown_points(story, MAX_KEY_POINTS), skip)}
     rest = [q for q in quotes if id(q) not in shown] or quotes
     if not rest:
         return f"No quotes from officials in <b>{esc(clip(story.brief.headline, 200))}</b>."

@@ -136,3 +136,28 @@ def test_callback_data_is_under_64_bytes() -> None:
     with pytest.raises(ValueError):
         kb.data("x" * 70)
     assert kb.parse("mq:12") == ("mq", ["12"])
+
+
+def test_a_quote_a_key_point_already_carries_is_not_repeated() -> None:
+    shoigu = Quote(
+        "The pressure of sanctions on Russia and Iran is proving to be futile,",
+        0,
+        0,
+        "Sergey Shoigu",
+        "Russian Defense Minister",
+        "said",
+    )
+    brief = Brief(
+        headline="Russia and Iran deepen defence ties",
+        key_points=[
+            "Shoigu said “the pressure of sanctions on Russia and Iran is proving to be "
+            "futile” as the two signed a memorandum.",
+        ],
+        quotes=[shoigu, ASHTIANI],
+    )
+    story_brief = StoryBrief(7, brief, [])
+    plain = parse_telegram_html(render_story(story_brief))
+    assert plain.count("proving to be futile") == 1  # in the key point, not again as a quote
+    assert "” — Mohammad-Reza Ashtiani" in plain
+    more = parse_telegram_html(render_more_quotes(story_brief))
+    assert "proving to be futile" in more  # still there for "More quotes"
