@@ -22,7 +22,7 @@ from summarizer.brief import Brief, Quote
 LIMIT = 4096
 MAX_KEY_POINTS = 4
 MAX_QUOTES = 3
-QUOTE_CHARS = 320
+QUOTE_CHARS = 220  # a brief shows a quote's opening; "More quotes" shows it whole
 POINT_CHARS = 300
 
 
@@ -87,9 +87,20 @@ def speaker_line(quote: Quote) -> str:
     return who
 
 
+def clip_sentences(text: str, limit: int) -> str:
+    """``text`` cut after its last whole sentence within ``limit``, else at a word."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in re.finditer(r"[.!?](?=\s)", text[:limit])]
+    if ends and ends[-1] > limit // 3:
+        return text[: ends[-1]] + " …"
+    return clip(text, limit)
+
+
 def render_quote(quote: Quote, limit: int = QUOTE_CHARS) -> str:
     """``“…” — Name, Title``: quote in italics, speaker after an em dash."""
-    text = clip(quote.text.strip().strip("“”\"'‘’ ").rstrip(",;: "), limit)
+    text = clip_sentences(quote.text.strip().strip("“”\"'‘’ ").rstrip(",;: "), limit)
     return f"<i>“{esc(text)}”</i> — {speaker_line(quote)}"
 
 

@@ -161,3 +161,21 @@ def test_a_quote_a_key_point_already_carries_is_not_repeated() -> None:
     assert "” — Mohammad-Reza Ashtiani" in plain
     more = parse_telegram_html(render_more_quotes(story_brief))
     assert "proving to be futile" in more  # still there for "More quotes"
+
+
+def test_a_long_quote_is_cut_after_a_whole_sentence() -> None:
+    quote = Quote(
+        "We are determined to implement the entire set of our planned activities despite "
+        "opposition from the US and its Western allies. The pressure of sanctions on Russia "
+        "and Iran is proving to be futile, while Russia-Iran cooperation is reaching new highs,",
+        0,
+        0,
+        "Sergey Shoigu",
+        "Russian Defense Minister",
+        "said",
+    )
+    plain = parse_telegram_html(render_quote(quote))
+    assert plain.startswith("“We are determined")
+    assert "Western allies. …”" in plain and "futile" not in plain
+    whole = parse_telegram_html(render_quote(quote, 600))
+    assert "reaching new highs”" in whole
