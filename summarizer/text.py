@@ -331,8 +331,8 @@ def words(text: str) -> list[str]:
 class SentenceTokenizer:
     """The tokenizer sumy is given: our sentences and words, so sumy needs no NLTK data.
 
-    sumy's own ``Tokenizer`` loads NLTK's Punkt tables from disk (downloaded with
-    ``nltk.download``), which a locked-down server does not have.
+    sumy's own ``Tokenizer`` loads NLTK's Punkt tables from disk, data that NLTK's
+    downloader fetches at run time and that a locked-down server does not have.
     """
 
     def __init__(self, language: str = "english") -> None:
