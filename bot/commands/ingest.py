@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from datetime import timedelta
 from typing import Any, TextIO
@@ -39,12 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.logging_setup import configure_logging
     from bot.settings import get_settings
 
     settings = get_settings()
-    level = getattr(args, "log_level", None) or settings.log_level
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(getattr(args, "log_level", None) or settings.log_level)
     try:
         return asyncio.run(_main(args, settings))
     except OSError as exc:
