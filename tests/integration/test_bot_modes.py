@@ -79,6 +79,20 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen
     )
 
 
+def run_to_end(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``newsbrief ARGS`` run to completion, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def stop(proc: subprocess.Popen) -> tuple[str, str]:
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -90,14 +104,7 @@ def stop(proc: subprocess.Popen) -> tuple[str, str]:
 
 
 def test_run_without_token_fails_with_one_clear_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "run"],
-        env=env_for(tmp_path, None),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_to_end(["run"], env_for(tmp_path, None), tmp_path, timeout=60)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "TELEGRAM_BOT_TOKEN is not set" in lines[0]
@@ -217,28 +224,14 @@ def test_brief_in_the_terminal_polls_once_when_the_store_is_empty(
     tmp_path: Path, feeds: Path
 ) -> None:
     env = env_for(tmp_path, feeds)
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "brief", "Iran"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_to_end(["brief", "Iran"], env, tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "polling the feeds once" in result.stderr
     out = result.stdout
     assert out.startswith("Iran · last 24 hours")
     assert "” — Mohammad-Reza Ashtiani, Iranian Defense Minister" in out
     assert "<b>" not in out and "Test Wire (http://127.0.0.1:" in out
-    unknown = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "brief", "Irna"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    unknown = run_to_end(["brief", "Irna"], env, tmp_path, timeout=60)
     assert unknown.returncode == 2 and "did you mean Iran?" in unknown.stderr
 
 
@@ -247,25 +240,9 @@ async def test_digest_command_prints_and_sends_due_digests(tmp_path: Path, feeds
     from bot.store.subscribers import BotStore
 
     env = env_for(tmp_path, feeds)
-    filled = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot.cli", "brief", "Iran"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    filled = await asyncio.to_thread(run_to_end, ["brief", "Iran"], env, tmp_path, 120)
     assert filled.returncode == 0, filled.stderr[-2000:]
-    printed = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot.cli", "digest", "Iran", "Germany"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    printed = await asyncio.to_thread(run_to_end, ["digest", "Iran", "Germany"], env, tmp_path, 60)
     assert printed.returncode == 0, printed.stderr[-2000:]
     assert printed.stdout.startswith("Digest · Iran and Germany")
     assert "Mohammad-Reza Ashtiani" in printed.stdout and "budget" in printed.stdout
