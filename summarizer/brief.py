@@ -99,6 +99,9 @@ class Analysis:
     people: list[Person] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     key_points: list[KeyPoint] = field(default_factory=list)
+    # True when the text was longer than analyse() reads (summarizer.MAX_ANALYSED_CHARS):
+    # only its beginning was analysed.
+    truncated: bool = False
 
     @property
     def is_english(self) -> bool:
@@ -129,6 +132,7 @@ class Analysis:
             "key_points": [
                 {"text": k.text, "start": k.start, "end": k.end} for k in self.key_points
             ],
+            "truncated": self.truncated,
         }
 
     @classmethod
@@ -149,6 +153,7 @@ class Analysis:
             ],
             quotes=[Quote(**q) for q in data.get("quotes", [])],
             key_points=[KeyPoint(**k) for k in data.get("key_points", [])],
+            truncated=bool(data.get("truncated", False)),
         )
 
 
