@@ -1,0 +1,464 @@
+"""Stage 2b: the constructions that tie a quote to a speaker mention.
+
+'"Q," X said' / 'X said: "Q"' / 'X said that "Q"' / '"Q," said X' / 'according to X' /
+'... and added that "Q"' / a quote-only paragraph after a speaker. Each construction looks
+only at a bounded window around the quote, so the whole stage is linear in the article.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.people import PeopleIndex
+from summarizer.quotes.cues import (
+    _AFTER_NP,
+    _BARE_SPEAKERS,
+    _CAP,
+    _CLAUSE_STOP,
+    _CONJ_BEFORE,
+    _CUE_WORDS,
+    _DASH_NAME,
+    _DESCRIPTION_NP,
+    _FUNCTION,
+    _NP_DET,
+    _OPENING_NP,
+    _PRONOUNS,
+    _SP,
+    _SPEAKER_HEADS,
+    _TITLED_NAME,
+    _Cue,
+    _cue_at,
+    _cues,
+    _first_cue,
+    _head_ok,
+    _is_adverb,
+    _Paragraphs,
+    _sentence_start,
+)
+from summarizer.quotes.marks import _Raw
+from summarizer.titles import (
+    capital_country,
+    country_names,
+    not_name_words,
+    organisation_words,
+    title_nouns,
+)
+
+
+class _Attributor:
+    """Attributes paired quotes and resolves speakers to entities of the people index."""
+
+    def __init__(self, text: str, people: PeopleIndex) -> None:
+        self.text = text
+        self.people = people
+        self._made: dict[str, int] = {}
+
+    # -- noun phrases to entities ---------------------------------------------------------------
+    def entity_for(self, start: int, end: int) -> int | None:
+        """The entity a speaker noun phrase text[start:end] names."""
+        text = self.text
+        np = text[start:end].strip()
+        if not np:
+            return None
+        words = np.split()
+        low0 = words[0].lower()
+        if len(words) == 1 and low0 in _PRONOUNS:
+            if low0 in ("he", "she"):
+                eid = self.people.last_subject(start)
+            elif low0 in ("they", "we", "it"):
+                eid = self.people.last_subject(start, ("organisation", "government", "person"))
+            else:
+                return None
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+            return eid
+        eid = self.people.mention_in(start, end)
+        if eid is not None:
+            return eid
+        # "the Iranian minister", "the Russian defense minister"
+        if low0 in ("the", "a", "an") and words[-1].lower().strip(".") in title_nouns():
+            eid = self.people.resolve_description(words[1:], start)
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+                return eid
+        bare = np[4:] if low0 == "the" and words[-1][:1].isupper() else np
+        bare = bare.rstrip(",.")
+        if not bare.strip():
+            return None
+        if len(words) == 1 or words[-1][:1].isupper():
+            last = bare.split()[-1]
+            sid = self.people.by_surname(last)
+            if sid is not None:
+                self.people.add_speaker_mention(sid, start, end)
+                return sid
+        country = capital_country(bare) or country_names().get(bare)
+        if country:
+            return self._make(bare, f"Government of {country}", "government", start, end)
+        lows = {w.lower().strip(".,’'") for w in bare.split()}
+        described = (low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()) or (
+            len(words) == 1 and low0 in _BARE_SPEAKERS
+        )
+        if not described and all(w.lower().strip(".,’'") in not_name_words() for w in words):
+            return None  # "Sunday", "The", "Monday’s": not a speaker
+        if bare[:1].isupper() and not described:
+            kind = "organisation" if lows & organisation_words() else "person"
+            return self._make(bare, None, kind, start, end)
+        # "a campaign spokesman", "sources": kept as written, not a name
+        if described and words[0][:1].isupper():
+            np = words[0].lower() + np[len(words[0]) :]
+        return self._make(np, None, "person", start, end, named=False)
+
+    def _make(
+        self, name: str, title: str | None, kind: str, start: int, end: int, named: bool = True
+    ) -> int:
+        key = f"{kind}:{name.lower()}"
+        eid = self._made.get(key)
+        if eid is None:
+            eid = self.people.new_entity(name, kind=kind, named=named)
+            if title:
+                self.people.entities[eid].add_title(title)
+            self._made[key] = eid
+        self.people.add_speaker_mention(eid, start, end)
+        return eid
+
+    # -- constructions --------------------------------------------------------------------------
+    def after(self, q: _Raw, para_end: int) -> bool:
+        """'"Q," X said' and '"Q," said X' right after the closing mark."""
+        text = self.text
+        inner = text[q.pieces[-1][0] : q.pieces[-1][1]].rstrip(" ’'‘\u00a0")
+        pos = q.after
+        limit = min(para_end, pos + 220)
+        window = text[pos:limit]
+        lead = len(window) - len(window.lstrip(" ,\u00a0—–-"))
+        ends_open = inner.endswith((",", "!", "?", "—", "–", "-", "…")) or window[:1] == ","
+        w0 = pos + lead
+        # "Q." ― Sonya Herridge (a name after a dash, ending the line)
+        dm = _DASH_NAME.match(text, pos, para_end + 1)
+        if dm:
+            eid = self.entity_for(dm.start(1), dm.end(1))
+            if eid is not None:
+                q.speaker, q.via = eid, "dash"
+                return True
+        # cue then speaker: "said Caddell", "added the Russian minister"
+        m = _cue_at(text, w0, limit)
+        if m and not m.group().lower().startswith("according") and not m.group().endswith("ing"):
+            np = self._np_after(m.end(), limit)
+            if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
+                s, e = self._trim_np(np.start("np"), np.end("np"))
+                eid = self.entity_for(s, e)
+                if eid is None:
+                    # "said GOP strategist Keith Nahigian": the name after a title
+                    titled = _TITLED_NAME.match(text, e, limit)
+                    if titled and any(w.lower() in title_nouns() for w in titled.group(1).split()):
+                        eid = self.entity_for(titled.start(2), titled.end(2))
+                if eid is not None:
+                    q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
+                    return True
+        if not ends_open and not inner.endswith("."):
+            return False
+        # speaker then cue: "Ashtiani said", "the Iranian minister emphasized"
+        m = _first_cue(text, w0, min(limit, w0 + 160))
+        if m and re.match(r"[ \u00a0]*:", text[m.end() : m.end() + 3]):
+            return False  # 'X said:' introduces the next quote, not this one
+        if m and not m.group().lower().startswith("according") and m.start() > w0:
+            span = self._subject_before(w0, m.start())
+            gap = text[w0 : span[0]] if span is not None else ""
+            if span is not None and (
+                not gap.strip(" ,")
+                or (
+                    re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
+                    and not any(w in _CUE_WORDS for w in gap.split())
+                )
+                or (
+                    # "the presumptive GOP nominee, Donald Trump, tweeted"
+                    gap.endswith(", ")
+                    and len(gap.split()) <= 8
+                    and not any(w.lower() in _CUE_WORDS for w in gap.split())
+                )
+            ):
+                if not ends_open and not self._short_clause(m.end(), limit):
+                    return False
+                eid = self.entity_for(*span)
+                if eid is not None:
+                    q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
+                    return True
+        return False
+
+    def sentence_end(self, q: _Raw, para_end: int) -> bool:
+        """'... "velvet gloves" in its dealings, said Nargis Kassenova.' at the sentence end."""
+        text = self.text
+        pos = q.after
+        limit = min(para_end, pos + 300)
+        stop = _CLAUSE_STOP.search(text, pos, limit)
+        if stop is None or text[stop.start()] not in ".!?":
+            return False
+        end = stop.start()
+        comma = text.find(",", pos, end)
+        tries = 0
+        while comma >= 0 and tries < 4:
+            tries += 1
+            cs = comma + 1
+            if len(text[cs:end].split()) <= 16:
+                found = self._clause_speaker(cs, end)
+                if found is not None:
+                    q.speaker, q.cue, q.cue_span = found[0], found[1].group(), found[1].span()
+                    q.via = "end"
+                    return True
+            comma = text.find(",", cs, end)
+        return False
+
+    def _clause_speaker(self, cs: int, end: int) -> tuple[int, _Cue] | None:
+        """The speaker of a trailing clause: "said X", "X said", "according to X"."""
+        text = self.text
+        found = _cues(text, cs, end)
+        if not found:
+            return None
+        cue = found[0]
+        lead = text[cs : cue.start()]
+        if not lead.strip():
+            np = self._np_after(cue.end(), end)
+            if np is None or not self._np_ok(np.group("np")):
+                return None
+            s, e = self._trim_np(np.start("np"), np.end("np"))
+            if text[s:e].lower() in _PRONOUNS and not cue.group().lower().startswith("according"):
+                return None  # "..., said he" is rare; "..., he said" is handled below
+        else:
+            if len(lead.split()) > 8:
+                return None
+            span = self._subject_before(cs, cue.start())
+            if span is None or text[cs : span[0]].strip():
+                return None
+            s, e = span
+        eid = self.entity_for(s, e)
+        return (eid, cue) if eid is not None else None
+
+    def _short_clause(self, pos: int, limit: int) -> bool:
+        """After '."' only a short attribution sentence counts: 'Q.' he said."""
+        stop = re.search(r"[.!?]", self.text[pos:limit])
+        return stop is not None and len(self.text[pos : pos + stop.start()].split()) <= 8
+
+    def _np_after(self, pos: int, limit: int) -> re.Match[str] | None:
+        """The noun phrase after a verb: "said a WeWork spokesperson", "said Victor Cha"."""
+        m = _DESCRIPTION_NP.match(self.text, pos, limit)
+        if m and _head_ok(m.group("np").split()[-1]):
+            return m
+        return _AFTER_NP.match(self.text, pos, limit)
+
+    def _np_ok(self, np: str) -> bool:
+        words = np.split()
+        return bool(words) and not any(w.lower() in _CUE_WORDS for w in words)
+
+    def _trim_np(self, s: int, e: int) -> tuple[int, int]:
+        np = self.text[s:e]
+        stripped = np.rstrip(" ,")
+        s2 = s + (len(np) - len(np.lstrip()))
+        return s2, s + len(stripped)
+
+    def before(self, q: _Raw, floor: int, earlier: list[_Raw]) -> bool:
+        """'X said: "Q"', 'X said that "Q"', 'according to X, "Q"', '... and added that "Q"'."""
+        text = self.text
+        inside = [(r.open_mark, r.after) for r in earlier]
+        start = _sentence_start(text, q.open_mark, floor, inside)
+        prev = earlier[-1] if earlier and earlier[-1].after > start else None
+        cues = [
+            c
+            for c in _cues(text, start, q.open_mark)
+            if not any(a <= c.start() < b for a, b in inside)
+        ]
+        for k, m in enumerate(reversed(cues)):
+            if m.group().lower().startswith("according"):
+                np = self._np_after(m.end(), q.open_mark)
+                if np:
+                    s, e = self._trim_np(np.start("np"), np.end("np"))
+                    eid = self.entity_for(s, e)
+                    if eid is not None:
+                        q.speaker, q.cue, q.via, q.cue_span = (
+                            eid,
+                            "according to",
+                            "before",
+                            m.span(),
+                        )
+                        return True
+                continue
+            if k == 0:
+                # "..., explained Rosenberg, “Q": the speaker follows the verb
+                np = self._np_after(m.end(), q.open_mark)
+                gap = text[np.end("np") : q.open_mark] if np else "x"
+                inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
+                if inverted and re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
+                    s, e = self._trim_np(np.start("np"), np.end("np"))
+                    if text[s:e].lower() not in _PRONOUNS:
+                        eid = self.entity_for(s, e)
+                        if eid is not None:
+                            q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                            return True
+            adv = self._skip_adverbs(start, m.start())
+            lead = text[max(start, adv - 6) : adv]
+            if m.group().endswith("ing") or _CONJ_BEFORE.search(lead):
+                # "..., saying "Q"" / "... and added that "Q"": the clause's subject
+                if k > 0:
+                    continue
+                if prev is not None and prev.speaker is not None and prev.after <= m.start():
+                    q.speaker, q.cue, q.via, q.cue_span = prev.speaker, m.group(), "carry", m.span()
+                    return True
+                eid = self._sentence_subject(start, m.start(), inside)
+                if eid is not None:
+                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                    return True
+                continue
+            span = self._subject_before(start, m.start())
+            if span is not None:
+                eid = self.entity_for(*span)
+                if eid is not None:
+                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
+                    return True
+        if not cues and prev is not None and prev.speaker is not None:
+            # a second quoted phrase of the same clause: 'a "nasty guy," an "anchor baby"'
+            q.speaker, q.cue, q.via, q.cue_span = prev.speaker, prev.cue, "same", prev.cue_span
+            return True
+        if text[start : q.open_mark].rstrip().endswith(":"):
+            # "Trump issued the following statement:" then the quote
+            eid = self.people.first_subject_in(start, q.open_mark, inside)
+            if eid is not None:
+                q.speaker, q.via = eid, "colon"
+                return True
+        return False
+
+    def _sentence_subject(self, start: int, end: int, inside: list[tuple[int, int]]) -> int | None:
+        """The subject opening the sentence ("Hayek confirmed ... and said"), else its first
+        subject mention."""
+        m = _OPENING_NP.match(self.text, start, end)
+        if m and not any(a <= m.start(1) < b for a, b in inside):
+            first = m.group(1).split()[0].lower()
+            if first not in not_name_words() or first == "the":
+                eid = self.entity_for(m.start(1), m.end(1))
+                if eid is not None:
+                    return eid
+        return self.people.first_subject_in(start, end, inside)
+
+    def _skip_adverbs(self, floor: int, pos: int) -> int:
+        """Move back over adverbs and auxiliaries: "Ashtiani further added", "he has said"."""
+        for _ in range(4):
+            m = re.search(r"([A-Za-z][\w’'\-]*)\s+$", self.text[max(floor, pos - 30) : pos])
+            if m and _is_adverb(m.group(1)):
+                pos = max(floor, pos - 30) + m.start()
+            else:
+                break
+        return pos
+
+    def _subject_before(self, floor: int, cue_start: int) -> tuple[int, int] | None:
+        """The subject noun phrase ending just before a speech verb."""
+        text = self.text
+        pos = self._skip_adverbs(floor, cue_start)
+        left = text[floor:pos].rstrip()
+        # a party label after a name: "Sen. Marco Rubio (R-Fla.) said"
+        paren = re.search(r"\s*\([^()]{1,24}\)$", left)
+        if paren:
+            left = left[: paren.start()]
+        if not left:
+            return None
+        end = floor + len(left)
+        # an apposition between commas: "Baqeri, the Chief of Staff ..., mentioned"
+        if left.endswith(","):
+            comma = left.rfind(",", 0, len(left) - 1)
+            if comma > 0:
+                seg = left[comma + 1 : -1].strip()
+                segw = seg.split()
+                before_comma = left[:comma].split()
+                if (
+                    re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
+                    and before_comma
+                    and before_comma[-1].lower().strip(".’'") in title_nouns()
+                ):
+                    # "Sanders's campaign manager, Jeff Weaver, said": the name is the subject
+                    s0 = floor + left.index(seg, comma)
+                    return s0, s0 + len(seg)
+                if segw and (
+                    segw[0].lower() in ("the", "a", "an", "who", "former", "which")
+                    or any(w.lower().strip(".’'") in title_nouns() for w in segw)
+                    or seg[:1].isdigit()
+                    or (len(segw) <= 12 and re.search(r"[A-Z][\w’'.\-]*$", left[:comma]))
+                ):
+                    left = left[:comma].rstrip()
+                    end = floor + len(left)
+                else:
+                    return None
+            else:
+                return None
+        m = re.search(r"(?<![\w’'])([A-Za-z]+)$", left)
+        if m and m.group(1).lower() == "who":
+            # "Mike Pence, who called their son ..."
+            rest = left[: m.start(1)].rstrip()
+            if rest.endswith(","):
+                return self._subject_before(floor, floor + len(rest) - 1)
+            return None
+        if m and m.group(1).lower() in _PRONOUNS:
+            return floor + m.start(1), end
+        # a capitalised noun phrase: "Russian Defense Minister Sergey Shoigu", "Tehran"
+        cm = re.search(
+            rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$",
+            left[-160:],
+        )
+        if cm:
+            s = end - (len(left[-160:]) - cm.start())
+            return s, end
+        # a lowercase description: "a campaign spokesman", "the source", "sources"
+        words = list(re.finditer(r"[\w’'\-]+", left[-80:]))
+        if not words:
+            return None
+        base = end - len(left[-80:])
+        last = words[-1]
+        head = last.group().lower()
+        if base + last.end() != end or not (
+            head in _SPEAKER_HEADS or head in _BARE_SPEAKERS or head in title_nouns()
+        ):
+            return None
+        if last.group().lower() in _BARE_SPEAKERS and (
+            len(words) == 1 or words[-2].group().lower() not in _NP_DET
+        ):
+            return base + last.start(), end
+        for k in range(len(words) - 1, max(-1, len(words) - 6), -1):
+            w = words[k].group()
+            between = left[-80:][words[k].end() : last.start()]
+            if re.search(r"[,;:()\"“”«»]", between):
+                return None
+            if w.lower() in _FUNCTION:
+                return None
+            if w.lower() in _NP_DET:
+                if k == len(words) - 1:
+                    return None
+                if any(x.group().lower() in _CUE_WORDS for x in words[k + 1 :]):
+                    return None
+                return base + words[k].start(), end
+        return None
+
+
+def _continue_previous(
+    text: str,
+    q: _Raw,
+    p_start: int,
+    prev: _Raw | None,
+    last: tuple[int, int] | None,
+    att: _Attributor,
+    paragraphs: _Paragraphs,
+) -> None:
+    """A paragraph that is only a quote continues the speaker of the paragraph before."""
+    if q.open_mark - p_start > 8 or text[p_start : q.open_mark].strip():
+        return
+    # "X said:" ending the previous paragraph introduces this one.
+    prev_end = p_start - 1
+    while prev_end > max(0, p_start - 40) and text[prev_end - 1] in "\n \t\r":
+        prev_end -= 1
+    if prev_end > 0 and text[prev_end - 1] == ":":
+        ps, _ = paragraphs.bounds(prev_end - 1)
+        probe = _Raw(open_mark=prev_end, after=prev_end)
+        probe.pieces = [(prev_end - 1, prev_end - 1)]
+        if att.before(probe, ps, []):
+            q.speaker, q.cue, q.via = probe.speaker, probe.cue, "colon"
+            return
+    if last is None or prev is None:
+        return
+    para_end, eid = last
+    gap = text[para_end:p_start] if 0 <= p_start - para_end <= 40 else "x"
+    if gap.count("\n") <= 3 and not gap.strip():
+        q.speaker, q.via = eid, "continued"
