@@ -47,7 +47,8 @@ TARGETS = {
     "role": 0.90,
 }
 STOP = frozenset(
-    "the a an of his her their its and to in for on at by mr mrs ms dr 's s sir dame lord lady".split()
+    "the a an of his her their its and to in for on at by mr mrs ms dr 's s".split()
+    + "sir dame lord lady".split()
 )
 _WORD = re.compile(r"[\w'-]+")
 
