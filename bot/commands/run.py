@@ -83,7 +83,10 @@ def run(args: argparse.Namespace) -> int:
         if not secret:
             return _fail("--webhook needs WEBHOOK_SECRET (checked on every request)")
         path = urlsplit(settings.webhook_url).path.lstrip("/")
-        app.run_webhook(
+        from bot.telegram.webhook import run_webhook  # 400 for malformed bodies, not 500
+
+        run_webhook(
+            app,
             listen=args.listen,
             port=args.port,
             url_path=path,

@@ -15,6 +15,8 @@ Queries live in :class:`BotStore`, which works on the same engine as the rest of
 
 from __future__ import annotations
 
+import hmac
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,8 +44,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.store import subscriber_check
 from bot.store.models import Base
 from bot.store.types import utcnow
+
+log = logging.getLogger("newsbrief.store")
 
 
 class Subscriber(Base):
@@ -125,6 +130,9 @@ class DeliveredStory(Base):
     delivered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+#: ``sent_messages.kind`` of a question waiting for its answer (no stories behind it).
+CONFIRM_KIND = "confirm"
+
 S = Subscriber.__table__
 SUB = Subscription.__table__
 OUT = OutboxMessage.__table__
@@ -143,6 +151,8 @@ class SubscriberInfo:
     next_digest_at: datetime | None
     last_digest_at: datetime | None
     codes: tuple[str, ...]
+    #: Stored values the bot cannot use, left out of the fields above (``country='ZZ'``).
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,16 +179,25 @@ class NewOutboxMessage:
 
 
 def _info(row: Any, codes: Iterable[str]) -> SubscriberInfo:
+    """The row as the bot may use it: unusable stored values left out, and logged."""
+    good, zone, at, problems = subscriber_check.check(codes, row.timezone, row.digest_time)
+    if problems:
+        log.warning(
+            "event=subscriber_row_invalid chat_id=%s problems=%s",
+            row.chat_id,
+            ",".join(problems)[:300],
+        )
     return SubscriberInfo(
         chat_id=row.chat_id,
         active=row.active,
         paused=row.paused,
         quiet_notice=row.quiet_notice,
-        digest_time=row.digest_time,
-        timezone=row.timezone,
+        digest_time=at,
+        timezone=zone,
         next_digest_at=row.next_digest_at,
         last_digest_at=row.last_digest_at,
-        codes=tuple(sorted(codes)),
+        codes=good,
+        problems=problems,
     )
 
 
@@ -344,6 +363,72 @@ class BotStore:
             "failed_24h": failed,
             "pending": pending,
         }
+
+    async def unusable_subscribers(self, sample: int = 5) -> tuple[int, list[int]]:
+        """How many subscriber rows hold a value the bot cannot use, and a few of their ids.
+
+        Reads the distinct stored values (a few hundred at most), checks them in Python,
+        then counts the rows holding a bad one: for /stats, never on a hot path.
+        """
+        async with self.engine.connect() as conn:
+            codes = (await conn.execute(select(SUB.c.code).distinct())).scalars()
+            zones = (await conn.execute(select(S.c.timezone).distinct())).scalars()
+            times = (await conn.execute(select(S.c.digest_time).distinct())).scalars()
+            bad_codes = [c for c in codes if not subscriber_check.usable_code(c)]
+            bad_zones = [z for z in zones if not subscriber_check.usable_timezone(z)]
+            bad_times = [t for t in times if not subscriber_check.usable_digest_time(t)]
+            if not (bad_codes or bad_zones or bad_times):
+                return 0, []
+            cond = or_(
+                S.c.chat_id.in_(select(SUB.c.chat_id).where(SUB.c.code.in_(bad_codes))),
+                S.c.timezone.in_(bad_zones),
+                S.c.digest_time.in_(bad_times),
+            )
+            total = (
+                await conn.execute(select(func.count()).select_from(S).where(cond))
+            ).scalar_one()
+            ids = (
+                await conn.execute(
+                    select(S.c.chat_id).where(cond).order_by(S.c.chat_id).limit(sample)
+                )
+            ).scalars()
+            return total, list(ids)
+
+    # -- confirmations -----------------------------------------------------------------
+
+    async def remember_confirmation(self, chat_id: int, message_id: int, token: str) -> None:
+        """The token of the question shown as ``message_id`` (the /stop confirmation)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(SENT).values(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    kind=CONFIRM_KIND,
+                    story_ids={"ids": [], "token": token},
+                    created_at=utcnow(),
+                )
+            )
+
+    async def take_confirmation(
+        self, chat_id: int, message_id: int, token: str, since: datetime
+    ) -> bool:
+        """Whether ``token`` is the one shown as ``message_id`` since ``since``; used up.
+
+        A forged answer on another message, an old one, or a second tap finds no row.
+        """
+        where = and_(
+            SENT.c.chat_id == chat_id,
+            SENT.c.message_id == message_id,
+            SENT.c.kind == CONFIRM_KIND,
+            SENT.c.created_at >= since,
+        )
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(select(SENT.c.story_ids).where(where))).first()
+            stored = str((row[0] or {}).get("token", "")) if row else ""
+            if not stored or not hmac.compare_digest(stored, token):
+                return False
+            result = await conn.execute(delete(SENT).where(where))
+            return (result.rowcount or 0) == 1
 
     # -- digests -----------------------------------------------------------------------
 
@@ -652,7 +737,11 @@ class BotStore:
             row = (
                 await conn.execute(
                     select(SENT.c.story_ids)
-                    .where(SENT.c.chat_id == chat_id, SENT.c.created_at >= since)
+                    .where(
+                        SENT.c.chat_id == chat_id,
+                        SENT.c.created_at >= since,
+                        SENT.c.kind != CONFIRM_KIND,
+                    )
                     .order_by(SENT.c.created_at.desc(), SENT.c.message_id.desc())
                     .limit(1)
                 )

@@ -18,9 +18,11 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import BaseRequest
@@ -30,9 +32,11 @@ from bot.jobs import DigestBuilder, build_scheduler
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.subscribers import BotStore
+from bot.telegram import admin, buttons, callbacks
 from bot.telegram import handlers as h
 from bot.telegram.briefs import Briefs
 from bot.telegram.request import AiohttpRequest
+from bot.telegram.updates import SeenUpdates
 
 log = logging.getLogger("newsbrief.app")
 
@@ -108,6 +112,9 @@ def build_application(
 
 
 def add_handlers(app: Application) -> None:
+    """Replays dropped first; commands; one handler per button action; questions."""
+    app.bot_data["seen_updates"] = SeenUpdates()
+    app.add_handler(TypeHandler(Update, drop_replayed), group=-1)
     commands = {
         "start": h.start,
         "help": h.help_command,
@@ -118,16 +125,26 @@ def add_handlers(app: Application) -> None:
         "settings": h.settings_command,
         "digest": h.digest_now,
         "stop": h.stop,
-        "stats": h.stats,
-        "feeds": h.feeds,
+        "stats": admin.stats,
+        "feeds": admin.feeds,
     }
     for name, callback in commands.items():
         app.add_handler(CommandHandler(name, callback))
-    app.add_handler(CallbackQueryHandler(h.button))
+    for action, on_press in buttons.HANDLERS.items():
+        app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.matcher(action)))
+    app.add_handler(CallbackQueryHandler(buttons.invalid))  # whatever no pattern accepted
     app.add_handler(
         MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.question)
     )
     app.add_error_handler(on_error)
+
+
+async def drop_replayed(update: Update, context: Any) -> None:
+    """Stop an update already handled (a webhook retry, a replay): each is acted on once."""
+    seen: SeenUpdates = context.application.bot_data["seen_updates"]
+    if seen.check_and_add(update.update_id):
+        log.warning("event=update_replayed update_id=%s", update.update_id)
+        raise ApplicationHandlerStop
 
 
 async def on_error(update: object, context: Any) -> None:

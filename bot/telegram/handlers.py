@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -38,9 +39,7 @@ from bot.telegram.render import (
     esc,
     link,
     outlet_name,
-    render_more_quotes,
     render_quote,
-    render_source_list,
     render_story,
 )
 from summarizer.answer import Answer
@@ -220,7 +219,7 @@ async def _suggest_each(nb: BotContext, chat_id: int, terms: list[str], action: 
         await nb.out.send(chat_id, f"I don't know these either: {shown}{more}.")
 
 
-async def _country_list(nb: BotContext) -> list[tuple[str, str]]:
+async def country_list(nb: BotContext) -> list[tuple[str, str]]:
     """Every country, those with news in the last day first."""
     with_news = await nb.briefs.countries_with_news(utcnow() - timedelta(hours=24), limit=24)
     first = [(c, country_name(c)) for c in with_news]
@@ -234,7 +233,7 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await ensure(nb, update)
     text = arg_text(context)
     if not text:
-        countries = await _country_list(nb)
+        countries = await country_list(nb)
         await nb.out.send(
             chat_id,
             "Choose a country for your daily digest (countries with news today first):",
@@ -250,11 +249,11 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     if codes:
-        await _do_subscribe(nb, chat_id, codes)
+        await do_subscribe(nb, chat_id, codes)
     await _suggest_each(nb, chat_id, unknown, "sub")
 
 
-async def _do_subscribe(nb: BotContext, chat_id: int, codes: list[str]) -> None:
+async def do_subscribe(nb: BotContext, chat_id: int, codes: list[str]) -> None:
     new = await nb.bot_store.subscribe(chat_id, codes)
     sub = await nb.bot_store.get_subscriber(chat_id)
     assert sub is not None
@@ -502,7 +501,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             f"Next digest: {esc(describe_local(sub.next_digest_at, zone))}.",
         )
     elif what in ("pause", "resume"):
-        await _pause(nb, chat_id, what == "pause")
+        await set_paused(nb, chat_id, what == "pause")
     elif what == "quiet" and rest.lower() in ("on", "off"):
         await nb.bot_store.update_subscriber(chat_id, quiet_notice=rest.lower() == "on")
         await nb.out.send(chat_id, f"Note on quiet days: {rest.lower()}.")
@@ -514,7 +513,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         )
 
 
-async def _pause(nb: BotContext, chat_id: int, pause: bool) -> None:
+async def set_paused(nb: BotContext, chat_id: int, pause: bool) -> None:
     if pause:
         await nb.bot_store.update_subscriber(chat_id, paused=True)
         await nb.out.send(chat_id, "Digests paused. /settings resume starts them again.")
@@ -556,60 +555,18 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 
 async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask first; the answer counts only on this message, with this message's token."""
     nb = ctx_of(context)
-    await nb.out.send(
-        chat_of(update),
+    chat_id = chat_of(update)
+    token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
+    message = await nb.out.send(
+        chat_id,
         "This unsubscribes you from everything and deletes what I keep about you "
         "(countries, settings, message history). Are you sure?",
-        reply_markup=kb.confirm_stop_keyboard(),
+        reply_markup=kb.confirm_stop_keyboard(token),
     )
-
-
-# -- admin ---------------------------------------------------------------------------
-
-
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    nb = ctx_of(context)
-    chat_id = chat_of(update)
-    if not nb.is_admin(update.effective_user.id if update.effective_user else None):
-        await nb.out.send(chat_id, "That command is for the bot's admins.")
-        return
-    counts = await nb.bot_store.counts()
-    st = await nb.store.stats()
-    text = "\n".join(
-        [
-            "<b>Stats</b>",
-            f"Subscribers: {counts['subscribers']} ({counts['active']} active, "
-            f"{counts['with_countries']} with countries)",
-            f"Stories: {st.stories_24h} in 24 h ({st.stories} kept); "
-            f"articles: {st.articles_24h} in 24 h",
-            f"Feeds: {st.feeds_enabled} enabled, {st.feeds_failing} failing, {st.feeds_gone} gone",
-            f"Messages (24 h): {counts['sent_24h']} sent, {counts['failed_24h']} failed, "
-            f"{counts['pending']} pending",
-        ]
-    )
-    await nb.out.send(chat_id, text)
-
-
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    nb = ctx_of(context)
-    chat_id = chat_of(update)
-    if not nb.is_admin(update.effective_user.id if update.effective_user else None):
-        await nb.out.send(chat_id, "That command is for the bot's admins.")
-        return
-    health = await nb.store.feed_health()
-    if not health:
-        await nb.out.send(chat_id, "No feeds configured.")
-        return
-    lines = ["<b>Feeds</b>"]
-    for f in health[:60]:
-        mark = {"ok": "✅", "failing": "⚠️", "gone": "⛔"}.get(f.status, "·")
-        err = f" — {esc(clip(f.last_error or '', 80))}" if f.status == "failing" else ""
-        lines.append(f"{mark} {esc(f.name)}: {esc(f.status)}, {f.articles} articles{err}")
-    from bot.telegram.render import pack
-
-    for page in pack([[line] for line in lines]):
-        await nb.out.send(chat_id, page)
+    if message is not None:
+        await nb.bot_store.remember_confirmation(chat_id, message.message_id, token)
 
 
 # -- follow-up questions -------------------------------------------------------------
@@ -670,103 +627,3 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await nb.out.send(
         chat_id, render_answer(answer, from_recent=from_recent), reply_to=message.message_id
     )
-
-
-# -- buttons -------------------------------------------------------------------------
-
-
-async def button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    nb = ctx_of(context)
-    query = update.callback_query
-    if query is None:
-        return
-    chat_id = chat_of(update)
-    action, args = kb.parse(query.data or "")
-    await query.answer()
-    try:
-        await _button(nb, update, chat_id, action, args)
-    except (ValueError, IndexError):
-        log.warning("event=bad_callback chat_id=%s data=%r", chat_id, query.data)
-        await nb.out.send(chat_id, "That button is no longer valid.")
-
-
-async def _button(
-    nb: BotContext, update: Update, chat_id: int, action: str, args: list[str]
-) -> None:
-    query = update.callback_query
-    assert query is not None
-    message_id = query.message.message_id if query.message else None
-    if action == "sub":
-        await ensure(nb, update)
-        await _do_subscribe(nb, chat_id, [args[0].upper()])
-    elif action == "unsub":
-        gone = await nb.bot_store.unsubscribe(chat_id, [args[0]])
-        sub = await nb.bot_store.get_subscriber(chat_id)
-        text = (
-            f"Unsubscribed from {esc(country_name(args[0]))}."
-            if gone
-            else f"You were not following {esc(country_name(args[0]))}."
-        )
-        if sub and sub.codes and message_id:
-            listed = [(c, country_name(c)) for c in sub.codes]
-            await nb.out.edit(
-                chat_id,
-                message_id,
-                f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
-                reply_markup=kb.remove_keyboard(listed),
-            )
-        await nb.out.send(chat_id, text)
-    elif action == "subp":
-        countries = await _country_list(nb)
-        if message_id:
-            await nb.out.edit(
-                chat_id,
-                message_id,
-                "Choose a country for your daily digest (countries with news today first):",
-                reply_markup=kb.paged_countries_keyboard(
-                    countries, "sub", int(args[0]), page_action="subp"
-                ),
-            )
-    elif action == "brief":
-        await send_brief(nb, chat_id, [args[0].upper()], DEFAULT_WINDOW_HOURS)
-    elif action == "win":
-        await send_brief(nb, chat_id, [args[0].upper()], float(int(args[1])))
-    elif action in ("mq", "src", "ask"):
-        story = await nb.briefs.story(int(args[0]))
-        if story is None:
-            await nb.out.send(chat_id, "That story is no longer available.")
-        elif action == "mq":
-            await nb.out.send(
-                chat_id, render_more_quotes(story), story_ids=[story.story_id], kind="quotes"
-            )
-        elif action == "src":
-            await nb.out.send(
-                chat_id, render_source_list(story), story_ids=[story.story_id], kind="sources"
-            )
-        else:
-            await nb.out.send(
-                chat_id,
-                f"Ask me about <b>{esc(clip(story.brief.headline, 120))}</b>: reply to this "
-                "message with your question, e.g. “Who said what about sanctions?”",
-                story_ids=[story.story_id],
-                kind="ask",
-            )
-    elif action == "stop":
-        if args[0] == "yes":
-            await nb.bot_store.delete_user_data(chat_id)
-            text = "Done: you are unsubscribed and your data is deleted. /start to come back."
-        else:
-            text = "Cancelled: nothing was changed."
-        if message_id:
-            await nb.out.edit(chat_id, message_id, text)
-        else:
-            await nb.out.send(chat_id, text)
-    elif action == "set":
-        await ensure(nb, update)
-        if args[0] in ("pause", "resume"):
-            await _pause(nb, chat_id, args[0] == "pause")
-        elif args[0] in ("quiet_on", "quiet_off"):
-            await nb.bot_store.update_subscriber(chat_id, quiet_notice=args[0] == "quiet_on")
-            await nb.out.send(chat_id, f"Note on quiet days: {args[0].split('_')[1]}.")
-    else:
-        raise ValueError(action)

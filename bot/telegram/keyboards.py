@@ -2,7 +2,8 @@
 
 Callback data carries ids only (a story id, a country code, a page number); whatever
 a button acts on is read from the store when it is pressed, so buttons keep working
-after a restart.
+after a restart. The data is built by :func:`bot.telegram.callbacks.encode`, which
+refuses anything the parser of presses would not accept.
 """
 
 from __future__ import annotations
@@ -11,22 +12,15 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-MAX_CALLBACK_BYTES = 64
+from bot.telegram.callbacks import encode
+
 POPULAR = ("US", "UA", "RU", "IR", "IL", "CN", "GB", "DE")
 PAGE_SIZE = 12
 
 
 def data(action: str, *args: object) -> str:
-    """``action:arg1:arg2``, checked against Telegram's 64-byte limit."""
-    value = ":".join([action, *(str(a) for a in args)])
-    if len(value.encode()) > MAX_CALLBACK_BYTES:
-        raise ValueError(f"callback data over {MAX_CALLBACK_BYTES} bytes: {value!r}")
-    return value
-
-
-def parse(value: str) -> tuple[str, list[str]]:
-    action, *args = (value or "").split(":")
-    return action, args
+    """``action:arg1:arg2``, valid by construction (and under Telegram's 64 bytes)."""
+    return encode(action, *args)
 
 
 def button(text: str, action: str, *args: object) -> InlineKeyboardButton:
@@ -75,9 +69,15 @@ def paged_countries_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def confirm_stop_keyboard() -> InlineKeyboardMarkup:
+def confirm_stop_keyboard(token: str) -> InlineKeyboardMarkup:
+    """Yes / Cancel, carrying the token stored with the message they are shown on."""
     return InlineKeyboardMarkup(
-        [[button("Yes, delete my data", "stop", "yes"), button("Cancel", "stop", "no")]]
+        [
+            [
+                button("Yes, delete my data", "stop", "yes", token),
+                button("Cancel", "stop", "no", token),
+            ]
+        ]
     )
 
 

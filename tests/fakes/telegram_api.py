@@ -343,6 +343,27 @@ class FakeBotAPI:
             return []
         return await self.wait_for(chat_id, count, after=before, timeout=timeout)
 
+    async def press_for_answer(
+        self, chat_id: int, message: SentMessage, data: str, *, timeout: float = 10.0
+    ) -> dict:
+        """Press a button and return the bot's ``answerCallbackQuery`` for that press."""
+        update = self.push_callback(chat_id, message, data)
+        query_id = update["callback_query"]["id"]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for answer in self.callback_answers:
+                if str(answer.get("callback_query_id")) == query_id:
+                    return answer
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"press {data!r} in chat {chat_id} was never answered")
+
+    def replay(self, update: dict, times: int = 1) -> None:
+        """Deliver an update already pushed again, with the same ``update_id``."""
+        for _ in range(times):
+            self._updates.append(update)
+        if self._new_update is not None and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._new_update.set)
+
     def pending_updates(self) -> int:
         return len(self._updates)
 

@@ -235,11 +235,11 @@ async def test_stop_asks_then_deletes_everything(fake: FakeBotAPI, bot: BotStore
     await one(fake, "/subscribe Iran")
     ask = await one(fake, "/stop")
     assert "Are you sure?" in ask.plain
-    await fake.press(USER, ask, "stop:no", count=0)
+    await fake.press(USER, ask, ask.button("Cancel")["callback_data"], count=0)
     await fake_wait_edit(fake, "Cancelled")
     assert await bot.get_subscriber(USER) is not None
     ask = await one(fake, "/stop")
-    await fake.press(USER, ask, "stop:yes", count=0)
+    await fake.press(USER, ask, ask.button("Yes")["callback_data"], count=0)
     await fake_wait_edit(fake, "your data is deleted")
     assert await bot.get_subscriber(USER) is None
     assert await bot.latest_stories(USER, __import__("datetime").datetime(2000, 1, 1)) is None
@@ -282,10 +282,11 @@ async def test_stale_or_forged_buttons_get_a_clear_answer(fake: FakeBotAPI, bot:
     brief = await one(fake, "/brief Iran")
     gone = (await fake.press(USER, brief, "mq:999999"))[0]
     assert gone.plain == "That story is no longer available."
-    forged = (await fake.press(USER, brief, "zz:1"))[0]
-    assert forged.plain == "That button is no longer valid."
-    bad = (await fake.press(USER, brief, "mq:abc"))[0]
-    assert bad.plain == "That button is no longer valid."
+    for forged in ("zz:1", "mq:abc", "mq:99999999999"):  # the last: past a 32-bit id
+        answer = await fake.press_for_answer(USER, brief, forged)
+        assert answer.get("text") == "That button is no longer valid."
+    await asyncio.sleep(0.2)
+    assert len(fake.messages_to(USER)) == 2  # the brief and "no longer available" only
 
 
 async def test_odd_input_always_gets_a_useful_answer(fake: FakeBotAPI, bot: BotStore) -> None:

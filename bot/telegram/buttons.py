@@ -1,0 +1,208 @@
+"""What each inline button does: one handler per action, registered with its pattern.
+
+Every handler receives a :class:`~bot.telegram.callbacks.Press` that
+:func:`~bot.telegram.callbacks.parse` already validated (``CallbackQueryHandler``'s
+pattern is :func:`~bot.telegram.callbacks.matcher`), so none reads raw callback data.
+Data no button of the bot carries (forged, or from an older version) reaches
+:func:`invalid` instead: the press is answered "That button is no longer valid" and
+nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.jobs import by_name, names
+from bot.store import utcnow
+from bot.telegram import callbacks
+from bot.telegram import keyboards as kb
+from bot.telegram.callbacks import Press
+from bot.telegram.handlers import (
+    DEFAULT_WINDOW_HOURS,
+    BotContext,
+    country_list,
+    ctx_of,
+    do_subscribe,
+    ensure,
+    send_brief,
+    set_paused,
+)
+from bot.telegram.render import clip, esc, render_more_quotes, render_source_list
+from summarizer.gazetteer import country_name
+
+log = logging.getLogger("newsbrief.telegram")
+
+NO_LONGER_VALID = "That button is no longer valid."
+#: How long a /stop confirmation can be answered.
+CONFIRM_FOR = timedelta(hours=1)
+
+Action = Callable[[BotContext, Update, Press, int, int | None], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+
+
+async def refuse(update: Update, why: str) -> None:
+    """Answer a press the bot will not act on, logged with its chat and (clipped) data."""
+    query = update.callback_query
+    chat = update.effective_chat.id if update.effective_chat else None
+    log.warning(
+        "event=bad_callback chat_id=%s reason=%s data=%r",
+        chat,
+        why,
+        (query.data or "")[:80] if query else None,
+    )
+    if query is not None:
+        await query.answer(NO_LONGER_VALID)
+
+
+async def invalid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any press no other handler's pattern accepted."""
+    await refuse(update, "unknown")
+
+
+def pressed(action: Action) -> Handler:
+    """The PTB callback for ``action``: the press parsed again, answered, then acted on."""
+
+    @wraps(action)
+    async def handler(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        press = callbacks.parse(query.data if query else None)
+        if query is None or press is None or update.effective_chat is None:
+            await refuse(update, "unparsed")
+            return
+        message_id = query.message.message_id if query.message else None
+        if press.action != "stop":  # stop answers once it knows whether the token holds
+            await query.answer()
+        await action(ctx_of(context), update, press, update.effective_chat.id, message_id)
+
+    return handler
+
+
+async def _subscribe(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    assert press.code is not None
+    await ensure(nb, update)
+    await do_subscribe(nb, chat_id, [press.code])
+
+
+async def _unsubscribe(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    assert press.code is not None
+    gone = await nb.bot_store.unsubscribe(chat_id, [press.code])
+    sub = await nb.bot_store.get_subscriber(chat_id)
+    name = esc(country_name(press.code))
+    text = f"Unsubscribed from {name}." if gone else f"You were not following {name}."
+    if sub and sub.codes and message_id:
+        listed = [(c, country_name(c)) for c in sub.codes]
+        await nb.out.edit(
+            chat_id,
+            message_id,
+            f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
+            reply_markup=kb.remove_keyboard(listed),
+        )
+    await nb.out.send(chat_id, text)
+
+
+async def _page(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    assert press.number is not None
+    if message_id:
+        countries = await country_list(nb)
+        await nb.out.edit(
+            chat_id,
+            message_id,
+            "Choose a country for your daily digest (countries with news today first):",
+            reply_markup=kb.paged_countries_keyboard(
+                countries, "sub", press.number, page_action="subp"
+            ),
+        )
+
+
+async def _brief(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    assert press.code is not None
+    hours = float(press.number) if press.action == "win" and press.number else None
+    await send_brief(nb, chat_id, [press.code], hours or DEFAULT_WINDOW_HOURS)
+
+
+async def _story(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    assert press.number is not None
+    story = await nb.briefs.story(press.number)
+    if story is None:
+        await nb.out.send(chat_id, "That story is no longer available.")
+    elif press.action == "mq":
+        await nb.out.send(
+            chat_id, render_more_quotes(story), story_ids=[story.story_id], kind="quotes"
+        )
+    elif press.action == "src":
+        await nb.out.send(
+            chat_id, render_source_list(story), story_ids=[story.story_id], kind="sources"
+        )
+    else:
+        await nb.out.send(
+            chat_id,
+            f"Ask me about <b>{esc(clip(story.brief.headline, 120))}</b>: reply to this "
+            "message with your question, e.g. “Who said what about sanctions?”",
+            story_ids=[story.story_id],
+            kind="ask",
+        )
+
+
+async def _stop(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    """Yes or Cancel under the /stop question: valid once, on that message, for an hour."""
+    assert press.token is not None and update.callback_query is not None
+    since = utcnow() - CONFIRM_FOR
+    if message_id is None or not await nb.bot_store.take_confirmation(
+        chat_id, message_id, press.token, since
+    ):
+        await refuse(update, "confirmation")
+        return
+    await update.callback_query.answer()
+    if press.choice == "yes":
+        await nb.bot_store.delete_user_data(chat_id)
+        text = "Done: you are unsubscribed and your data is deleted. /start to come back."
+    else:
+        text = "Cancelled: nothing was changed."
+    await nb.out.edit(chat_id, message_id, text)
+
+
+async def _settings(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    await ensure(nb, update)
+    if press.choice in ("pause", "resume"):
+        await set_paused(nb, chat_id, press.choice == "pause")
+    else:
+        await nb.bot_store.update_subscriber(chat_id, quiet_notice=press.choice == "quiet_on")
+        await nb.out.send(
+            chat_id, f"Note on quiet days: {'on' if press.choice == 'quiet_on' else 'off'}."
+        )
+
+
+#: One handler per action of :data:`bot.telegram.callbacks.ACTIONS`.
+HANDLERS: dict[str, Handler] = {
+    "sub": pressed(_subscribe),
+    "unsub": pressed(_unsubscribe),
+    "subp": pressed(_page),
+    "brief": pressed(_brief),
+    "win": pressed(_brief),
+    "mq": pressed(_story),
+    "src": pressed(_story),
+    "ask": pressed(_story),
+    "stop": pressed(_stop),
+    "set": pressed(_settings),
+}
+assert set(HANDLERS) == callbacks.ACTIONS
