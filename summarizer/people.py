@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from summarizer.brief import Person
@@ -21,6 +22,8 @@ from summarizer.titles import (
     capital_country,
     country_names,
     demonyms,
+    gender_of_name,
+    gender_of_words,
     not_name_words,
     organisation_words,
     title_modifiers,
@@ -70,6 +73,7 @@ class Entity:
     mentions: list[tuple[int, int]] = field(default_factory=list)
     named: bool = True  # a real name (not "a campaign spokesman")
     speaker: bool = False  # said something quoted: always listed
+    gender: str | None = None  # "m" | "f" | None (unknown: agrees with he and she)
 
     @property
     def title(self) -> str | None:
@@ -114,6 +118,8 @@ class PeopleIndex:
         self._mentions: list[_Mention] = []  # in text order
         self._ends: list[int] = []
         self._by_surname: dict[str, int] = {}
+        self._by_first: dict[str, int] = {}
+        self._speaker_spans: set[tuple[int, int]] = set()
 
     # -- building ---------------------------------------------------------------------------
     def _add_mention(self, eid: int, start: int, end: int, subject: bool) -> None:
@@ -128,13 +134,23 @@ class PeopleIndex:
         eid = len(self.entities) - 1
         if kind == "person" and named:
             self._by_surname[self.entities[eid].surname] = eid
+            first = name.split()[0].lower()
+            if len(name.split()) > 1:
+                # a first name alone ("Ken", "Liu") may stand for one person, never for two
+                self._by_first[first] = eid if first not in self._by_first else -1
+            self.entities[eid].gender = gender_of_name(first)
         return eid
 
     def add_speaker_mention(self, eid: int, start: int, end: int) -> None:
-        """Record a span the quote finder resolved (a pronoun or description as speaker)."""
+        """Record a span the quote finder resolved (a pronoun or description as speaker).
+
+        Kept on the entity only (for the public mentions), not in the positional index:
+        inserting there would cost a shift of the whole list for each quote.
+        """
         ent = self.entities[eid]
-        if (start, end) not in ent.mentions:
-            self._add_mention(eid, start, end, True)
+        if (start, end) not in self._speaker_spans:
+            self._speaker_spans.add((start, end))
+            ent.mentions.append((start, end))
 
     # -- lookups ----------------------------------------------------------------------------
     def mention_in(self, start: int, end: int) -> int | None:
@@ -150,14 +166,39 @@ class PeopleIndex:
     def by_surname(self, word: str) -> int | None:
         return self._by_surname.get(word.lower())
 
-    def last_subject(self, pos: int, kinds: tuple[str, ...] = ("person",)) -> int | None:
-        """The most recent entity named as a subject before ``pos`` (what "he" points to)."""
+    def by_first_name(self, word: str) -> int | None:
+        """The one person whose full name starts with ``word`` ("Ken" for "Ken Doctor")."""
+        eid = self._by_first.get(word.lower(), -1)
+        return eid if eid >= 0 else None
+
+    def by_name_words(self, words: list[str]) -> int | None:
+        """A known person whose full name ends with these words ("Eriksson Ek")."""
+        eid = self.by_surname(words[-1])
+        if eid is None:
+            return None
+        known = [w.lower() for w in self.entities[eid].name.split()]
+        want = [w.lower() for w in words]
+        return eid if known[-len(want) :] == want or known == want[-len(known) :] else None
+
+    def last_subject(
+        self, pos: int, kinds: tuple[str, ...] = ("person",), gender: str | None = None
+    ) -> int | None:
+        """The most recent entity named as a subject before ``pos`` (what "he" points to).
+
+        With ``gender``, a person of the other known gender is passed over ("she" is not
+        the Mr. Smith named last); a person of unknown gender agrees with both.
+        """
         i = bisect_left(self._ends, pos) - 1
         seen = 0
         while i >= 0 and seen < 200:
             m = self._mentions[i]
             ent = self.entities[m.entity]
-            if m.subject and ent.kind in kinds and ent.named:
+            if (
+                m.subject
+                and ent.kind in kinds
+                and ent.named
+                and (gender is None or ent.gender in (None, gender))
+            ):
                 return m.entity
             i -= 1
             seen += 1
@@ -183,23 +224,33 @@ class PeopleIndex:
         return best.entity if best is not None else None
 
     def resolve_description(self, words: list[str], pos: int) -> int | None:
-        """The latest person whose title holds every word of "the Iranian minister"."""
+        """The one recent person whose title holds every word of "the Iranian minister".
+
+        Two people who fit (two ministers) leave it unresolved: precision first.
+        """
         wanted = {w.lower().strip(".,’'") for w in words} - _DETERMINERS
         if not wanted:
             return None
+        gender = gender_of_words(" ".join(words))
         i = bisect_left(self._ends, pos) - 1
         seen = 0
         tried: set[int] = set()
+        fits: list[int] = []
         while i >= 0 and seen < 400:
             eid = self._mentions[i].entity
             if eid not in tried:
                 tried.add(eid)
                 ent = self.entities[eid]
-                if ent.kind == "person" and ent.named and wanted <= ent.title_words():
-                    return eid
+                if (
+                    ent.kind == "person"
+                    and ent.named
+                    and wanted <= ent.title_words()
+                    and ent.gender in (None, gender or ent.gender)
+                ):
+                    fits.append(eid)
             i -= 1
             seen += 1
-        return None
+        return fits[0] if len(fits) == 1 else None
 
     def people(self) -> list[Person]:
         """The public list: named people (with a full name or a title) and speakers."""
@@ -369,8 +420,13 @@ def _subject_position(text: str, start: int) -> bool:
     return True
 
 
-def find_people(text: str) -> PeopleIndex:
-    """Read the article once and return its people with every mention resolved."""
+def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleIndex:
+    """Read the article once and return its people with every mention resolved.
+
+    ``quoted`` holds the spans of the quotes, in text order: a name inside someone's quote
+    is not the subject a later "he said" points back to, and a pronoun inside a quote is
+    the speaker's own word, not a mention to resolve.
+    """
     index = PeopleIndex(text)
     events: list[tuple[int, int, str, object]] = []
     for seq in _sequences(text):
@@ -380,20 +436,31 @@ def find_people(text: str) -> PeopleIndex:
     for m in _description_re().finditer(text):
         events.append((m.start(), m.end(), "desc", m))
     events.sort(key=lambda ev: ev[0])
+    q = 0
     for start, end, kind, data in events:
+        while q < len(quoted) and quoted[q][1] <= start:
+            q += 1  # one pointer over the sorted quotes: linear
+        inside = q < len(quoted) and quoted[q][0] <= start
         if kind == "seq":
-            _read_sequence(index, text, data)  # type: ignore[arg-type]
-        elif kind == "pron":
-            eid = index.last_subject(start)
-            if eid is not None:
-                index._add_mention(eid, start, end, True)
-        else:
+            _read_sequence(index, text, data, inside)  # type: ignore[arg-type]
+        elif kind == "pron" and not inside:
+            _read_pronoun(index, text, start, end)
+        elif kind == "desc" and not inside:
             m = data  # type: ignore[assignment]
             words = m.group(0).split()[1:]  # type: ignore[union-attr]
             eid = index.resolve_description(words, start)
             if eid is not None:
                 index._add_mention(eid, start, end, _description_subject(index, text, eid, start))
     return index
+
+
+def _read_pronoun(index: PeopleIndex, text: str, start: int, end: int) -> None:
+    """he/she: the last person subject of that gender; it fixes an unknown gender."""
+    gender = "f" if text[start] in "Ss" else "m"
+    eid = index.last_subject(start, gender=gender)
+    if eid is not None:
+        index._add_mention(eid, start, end, True)
+        index.entities[eid].gender = gender  # "earlier pronouns" decide for later ones
 
 
 _DESCRIPTION: re.Pattern[str] | None = None
@@ -420,62 +487,111 @@ def _after_article(text: str, seq: list[tuple[int, int, str]], skipped: int) -> 
     return text[max(0, seq[0][0] - 4) : seq[0][0]].lower() == "the "
 
 
-def _read_sequence(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]]) -> None:
-    # Leading function words ("The", "In", "But") are not part of a name or title.
+_ROYAL = wordset("prince princess king queen duke duchess pope emperor empress sheikh")
+_CLAUSE_START = re.compile(r"(?:^|[.!?:;\n“”\"]\s*)$")
+
+
+def _leading_words(text: str, seq: list[tuple[int, int, str]]) -> int:
+    """How many leading words are not part of a name or title ("The", "In", "Hosting")."""
     i = 0
-    while (
-        i < len(seq)
-        and _norm_word(seq[i][2]) in not_name_words()
-        and _norm_word(seq[i][2]) not in title_nouns()
-    ):
-        i += 1
+    while i < len(seq):
+        w = seq[i][2]
+        low = _norm_word(w)
+        if low in not_name_words() and low not in title_nouns():
+            i += 1
+        elif (
+            i == 0
+            and low.endswith(("ing", "ed"))
+            and len(low) > 5
+            and _CLAUSE_START.search(text, max(0, seq[0][0] - 3), seq[0][0])
+        ):
+            i += 1  # a sentence opening with a participle: "Hosting Cook, Benioff said"
+        else:
+            break
+    return i
+
+
+def _name_span(
+    text: str, seq: list[tuple[int, int, str]]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]], int] | None:
+    """Split a capitalised run into (title tokens, name tokens, leading words skipped)."""
+    i = _leading_words(text, seq)
     tokens = seq[i:]
     while tokens and tokens[0][2] == "of":
         tokens = tokens[1:]
     while tokens and tokens[-1][2] == "of":
         tokens = tokens[:-1]
     if not tokens:
-        return
-    name_at, has_title = _split_title(tokens)
+        return None
+    name_at, _ = _split_title(tokens)
     name_tokens = tokens[name_at:]
-    if any(_norm_word(w) in organisation_words() for _, _, w in name_tokens):
-        return
-    if not name_tokens:
-        return
-    # The name ends at the first word that cannot be part of a name.
-    cut = 0
+    if not name_tokens or any(_norm_word(w) in organisation_words() for _, _, w in name_tokens):
+        return None
+    cut = 0  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):
         cut += 1
     name_tokens = name_tokens[:cut]
     if not name_tokens or len(name_tokens) > 4:
-        return
-    name = " ".join(w for _, _, w in name_tokens)
-    n_start, n_end = name_tokens[0][0], name_tokens[-1][1]
-    if not has_title and _after_article(text, seq, i):
-        return  # "the Davis Cup", "The Walt Disney Co": things, not people
-    title = " ".join(w for _, _, w in tokens[:name_at]) if has_title else None
-    subject = _subject_position(text, tokens[0][0])
-    if len(name_tokens) == 1:
+        return None
+    title_tokens = tokens[:name_at]
+    if len(title_tokens) == 1 and title_tokens[0][2].lower() in _ROYAL:
+        name_tokens, title_tokens = title_tokens + name_tokens, []  # "Prince Andrew" is a name
+    return title_tokens, name_tokens, i
+
+
+def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: bool) -> int | None:
+    """The entity a name in the text stands for: an earlier one it shortens, or a new one."""
+    words = [w for _, _, w in name_tokens]
+    name = " ".join(words)
+    if words[0].lower() in _ROYAL:
+        eid = index.by_surname(words[-1])
+        return eid if eid is not None else index.new_entity(name)
+    if len(words) == 1:
         eid = index.by_surname(name)
         if eid is None:
-            if not has_title and not _pre_title(text, tokens[0][0]):
-                return
+            eid = index.by_first_name(name)
+        if eid is None and (titled or _pre_title(text, name_tokens[0][0])):
             eid = index.new_entity(name)
-        index._add_mention(eid, n_start, n_end, subject)
-    else:
-        eid = index.by_surname(name_tokens[-1][2])
-        if eid is not None:
-            ent = index.entities[eid]
-            known = ent.name.split()
-            if len(known) == 1:
-                ent.name = name  # "President Obama" first, "Barack Obama" later
-            elif known[0].lower() != name_tokens[0][2].lower():
-                eid = None  # another person with the same surname
-        if eid is None:
-            eid = index.new_entity(name)
-        index._add_mention(eid, n_start, n_end, subject)
+        return eid
+    eid = index.by_name_words(words)
+    if eid is None and (sid := index.by_surname(words[-1])) is not None:
+        known = index.entities[sid].name.split()
+        if len(known) == 1:
+            index.entities[sid].name = name  # "President Obama" first, "Barack Obama" later
+            eid = sid
+        elif known[0].lower().rstrip(".") == words[0].lower().rstrip("."):
+            eid = sid  # "John M. Ford" and "John Ford"
+    if eid is not None and len(words) > len(index.entities[eid].name.split()):
+        index.entities[eid].name = name  # the fuller form wins ("Joel Eriksson Ek")
+    return eid if eid is not None else index.new_entity(name)
+
+
+def _read_sequence(
+    index: PeopleIndex, text: str, seq: list[tuple[int, int, str]], quoted: bool = False
+) -> None:
+    """One capitalised run: a person's name (with the title before it) or nothing."""
+    found = _name_span(text, seq)
+    if found is None:
+        return
+    title_tokens, name_tokens, skipped = found
+    if not title_tokens and _after_article(text, seq, skipped):
+        return  # "the Davis Cup", "The Walt Disney Co": things, not people
+    eid = _entity_for_name(index, text, name_tokens, bool(title_tokens))
+    if eid is None:
+        return
+    n_start, n_end = name_tokens[0][0], name_tokens[-1][1]
+    index._add_mention(eid, n_start, n_end, not quoted and _subject_position(text, seq[0][0]))
     ent = index.entities[eid]
-    pre = _pre_title(text, tokens[0][0])
+    title = " ".join(w for _, _, w in title_tokens) or None
+    _record_titles(ent, text, title_tokens[0][0] if title_tokens else n_start, title, n_end)
+    if ent.gender is None:
+        lead = " ".join(w for _, _, w in seq[:skipped]) + " " + (title or "")
+        ent.gender = gender_of_words(lead) or gender_of_words(ent.title or "")
+
+
+def _record_titles(ent: Entity, text: str, start: int, title: str | None, n_end: int) -> None:
+    """Titles before the name ("campaign spokesman", "Defense Minister") and after it."""
+    pre = _pre_title(text, start)
     if title:
         ent.add_title(
             f"{pre} {title}" if pre and pre.split()[-1].lower() not in title_nouns() else title

@@ -75,3 +75,47 @@ def country_names() -> dict[str, str]:
     """Country names and aliases as news writes them, to their display name ("UK")."""
     g = gazetteer()
     return {s.text: g.display[s.code] for s in g.surfaces if s.kind == NAME and s.code}
+
+
+@cache
+def _first_names() -> dict[str, str]:
+    """data/first_names.txt: given name -> "m" or "f"; a name listed under both is neither."""
+    raw = (_DATA / "first_names.txt").read_text(encoding="utf-8")
+    seen: dict[str, set[str]] = {}
+    current = ""
+    for line in raw.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line in ("[female]", "[male]"):
+            current = "f" if line == "[female]" else "m"
+        elif line and current:
+            for name in line.split():
+                seen.setdefault(name.lower(), set()).add(current)
+    return {name: next(iter(g)) for name, g in seen.items() if len(g) == 1}
+
+
+_FEMALE_WORDS = wordset(
+    """mrs mrs. ms ms. miss madam madame lady dame queen princess duchess countess
+    spokeswoman chairwoman congresswoman councilwoman businesswoman actress waitress
+    mother wife daughter sister aunt niece grandmother girlfriend widow woman girl
+    stepmother mom mum"""
+)
+_MALE_WORDS = wordset(
+    """mr mr. sir lord king prince duke count spokesman chairman congressman councilman
+    businessman actor waiter father husband son brother uncle nephew grandfather
+    boyfriend widower man boy stepfather dad"""
+)
+
+
+def gender_of_name(first: str) -> str | None:
+    """ "m", "f" or None (unknown or used for both) for a given name."""
+    return _first_names().get(first.lower().strip(".,’'"))
+
+
+def gender_of_words(words: str) -> str | None:
+    """The gender a title or honorific states ("Mrs.", "spokeswoman", "his aunt"), if any."""
+    found = {
+        "f" if w in _FEMALE_WORDS else "m"
+        for w in (x.lower().strip(",’'") for x in words.split())
+        if w in _FEMALE_WORDS or w in _MALE_WORDS
+    }
+    return found.pop() if len(found) == 1 else None

@@ -38,8 +38,8 @@ def find_quotes_and_people(
     """
     if not text:
         return [], []
-    people = find_people(text)
     raws = _pair_quotes(text)
+    people = find_people(text, [(q.open_mark, q.after) for q in raws])
     att = _Attributor(text, people)
     prev: _Raw | None = None
     last_para_speaker: tuple[int, int] | None = None  # (paragraph end, entity)

@@ -36,11 +36,9 @@ from summarizer.quotes.cues import (
     _sentence_start,
 )
 from summarizer.quotes.marks import _Raw
+from summarizer.quotes.resolve import Resolver
 from summarizer.titles import (
-    capital_country,
-    country_names,
     not_name_words,
-    organisation_words,
     title_nouns,
 )
 
@@ -51,75 +49,7 @@ class _Attributor:
     def __init__(self, text: str, people: PeopleIndex) -> None:
         self.text = text
         self.people = people
-        self._made: dict[str, int] = {}
-
-    # -- noun phrases to entities ---------------------------------------------------------------
-    def entity_for(self, start: int, end: int) -> int | None:
-        """The entity a speaker noun phrase text[start:end] names."""
-        text = self.text
-        np = text[start:end].strip()
-        if not np:
-            return None
-        words = np.split()
-        low0 = words[0].lower()
-        if len(words) == 1 and low0 in _PRONOUNS:
-            if low0 in ("he", "she"):
-                eid = self.people.last_subject(start)
-            elif low0 in ("they", "we", "it"):
-                eid = self.people.last_subject(start, ("organisation", "government", "person"))
-            else:
-                return None
-            if eid is not None:
-                self.people.add_speaker_mention(eid, start, end)
-            return eid
-        eid = self.people.mention_in(start, end)
-        if eid is not None:
-            return eid
-        # "the Iranian minister", "the Russian defense minister"
-        if low0 in ("the", "a", "an") and words[-1].lower().strip(".") in title_nouns():
-            eid = self.people.resolve_description(words[1:], start)
-            if eid is not None:
-                self.people.add_speaker_mention(eid, start, end)
-                return eid
-        bare = np[4:] if low0 == "the" and words[-1][:1].isupper() else np
-        bare = bare.rstrip(",.")
-        if not bare.strip():
-            return None
-        if len(words) == 1 or words[-1][:1].isupper():
-            last = bare.split()[-1]
-            sid = self.people.by_surname(last)
-            if sid is not None:
-                self.people.add_speaker_mention(sid, start, end)
-                return sid
-        country = capital_country(bare) or country_names().get(bare)
-        if country:
-            return self._make(bare, f"Government of {country}", "government", start, end)
-        lows = {w.lower().strip(".,’'") for w in bare.split()}
-        described = (low0 in _NP_DET and len(words) > 1 and not words[1][:1].isupper()) or (
-            len(words) == 1 and low0 in _BARE_SPEAKERS
-        )
-        if not described and all(w.lower().strip(".,’'") in not_name_words() for w in words):
-            return None  # "Sunday", "The", "Monday’s": not a speaker
-        if bare[:1].isupper() and not described:
-            kind = "organisation" if lows & organisation_words() else "person"
-            return self._make(bare, None, kind, start, end)
-        # "a campaign spokesman", "sources": kept as written, not a name
-        if described and words[0][:1].isupper():
-            np = words[0].lower() + np[len(words[0]) :]
-        return self._make(np, None, "person", start, end, named=False)
-
-    def _make(
-        self, name: str, title: str | None, kind: str, start: int, end: int, named: bool = True
-    ) -> int:
-        key = f"{kind}:{name.lower()}"
-        eid = self._made.get(key)
-        if eid is None:
-            eid = self.people.new_entity(name, kind=kind, named=named)
-            if title:
-                self.people.entities[eid].add_title(title)
-            self._made[key] = eid
-        self.people.add_speaker_mention(eid, start, end)
-        return eid
+        self.entity_for = Resolver(text, people).entity_for
 
     # -- constructions --------------------------------------------------------------------------
     def after(self, q: _Raw, para_end: int) -> bool:

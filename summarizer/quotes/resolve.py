@@ -1,0 +1,129 @@
+"""Stage 3: resolving a speaker mention to an entity of :mod:`summarizer.people`.
+
+A mention is what the text says next to the cue: a full name, a surname, "he", "it",
+"the Iranian minister", "Tehran", "a company spokesperson". The entity is who that is.
+Precision first: a pronoun needs an antecedent of the same gender (he/she) or kind
+(it/they: organisations and governments), a definite description needs exactly one person
+that fits it, and anything unresolved stays None rather than becoming a guess.
+"""
+
+from __future__ import annotations
+
+import re
+
+from summarizer.people import PeopleIndex
+from summarizer.quotes.cues import _BARE_SPEAKERS, _NP_DET
+from summarizer.titles import (
+    capital_country,
+    country_names,
+    not_name_words,
+    organisation_words,
+    title_nouns,
+    wordset,
+)
+
+_HONORIFICS = wordset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame")
+_INDEFINITE = wordset("a an one another some several two three many sources")
+_GROUP_PRONOUNS = wordset("it they")
+# Words before a place name that make it part of an address, not a speaker:
+# "the University of California, San Francisco", "in Munich, Germany".
+_ADDRESS_BEFORE = re.compile(r"(?:[A-Z][\w.’'\-]*,|\b(?:in|of|at|from|near))\s*$")
+
+
+class Resolver:
+    """Turns speaker mentions (spans of the text) into entity ids, or None."""
+
+    def __init__(self, text: str, people: PeopleIndex) -> None:
+        self.text = text
+        self.people = people
+        self._made: dict[str, int] = {}
+
+    def entity_for(self, start: int, end: int) -> int | None:
+        """The entity a speaker noun phrase text[start:end] names, or None when unclear."""
+        np = self.text[start:end].strip()
+        if not np:
+            return None
+        words = np.split()
+        low0 = words[0].lower()
+        if len(words) == 1 and low0 in ("he", "she", "it", "they", "we", "i", "you", "who"):
+            return self._pronoun(low0, start, end)
+        eid = self.people.mention_in(start, end)
+        if eid is not None:
+            return eid
+        if np[:1].islower() or low0 in _NP_DET or low0 in _BARE_SPEAKERS:
+            return self._description(np, words, start, end)
+        return self._proper(np, words, start, end)
+
+    def _pronoun(self, low: str, start: int, end: int) -> int | None:
+        """he/she: the last person subject of that gender; it/they: an organisation."""
+        if low in ("he", "she"):
+            eid = self.people.last_subject(start, gender="m" if low == "he" else "f")
+        elif low in _GROUP_PRONOUNS:
+            eid = self.people.last_subject(start, ("organisation", "government"))
+        else:
+            return None  # "I", "we", "you", "who": the quote's own words, no antecedent here
+        if eid is not None:
+            self.people.add_speaker_mention(eid, start, end)
+        return eid
+
+    def _description(self, np: str, words: list[str], start: int, end: int) -> int | None:
+        """ "the Iranian minister" (one person fits), "a WeWork spokesperson" (kept as is)."""
+        low0 = words[0].lower()
+        head = words[-1].lower().strip(".,’'")
+        if (len(words) > 1 and head in title_nouns()) or head in ("actress", "actor", "singer"):
+            eid = self.people.resolve_description(words[1:], start)
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+                return eid
+        if not (low0 in _INDEFINITE or (len(words) == 1 and low0 in _BARE_SPEAKERS)):
+            return None  # "the statement", "the group", "his aunt": someone named, not found
+        if any(w[:1].isupper() for w in words[1:]) and not _describes(words):
+            return None
+        np = words[0].lower() + np[len(words[0]) :] if words[0][:1].isupper() else np
+        return self._make(np, None, "person", start, end, named=False)
+
+    def _proper(self, np: str, words: list[str], start: int, end: int) -> int | None:
+        """A capitalised phrase: a known person, a capital or country, an organisation."""
+        bare = np[4:] if words[0] == "The" else np
+        bare = bare.rstrip(",.")
+        names = [w for w in bare.split() if w.lower() not in _HONORIFICS]
+        if not names:
+            return None
+        eid = self.people.by_name_words(names)
+        if eid is None and len(names) == 1:
+            eid = self.people.by_first_name(names[0])
+        if eid is not None:
+            self.people.add_speaker_mention(eid, start, end)
+            return eid
+        country = capital_country(bare) or country_names().get(bare)
+        if country:
+            if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
+                return None
+            return self._make(bare, f"Government of {country}", "government", start, end)
+        if all(w.lower().strip(".,’'") in not_name_words() for w in words):
+            return None  # "Sunday", "The", "Monday’s": not a speaker
+        if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
+            return None  # "..., San Francisco, said": the end of an address
+        lows = {w.lower().strip(".,’'") for w in bare.split()}
+        kind = "organisation" if lows & organisation_words() else "person"
+        if kind == "person" and (len(names) == 1 or bare.endswith(("’s", "'s"))):
+            return None  # a lone unknown word ("Senior", "China’s") is not a name
+        return self._make(" ".join(names) if kind == "person" else bare, None, kind, start, end)
+
+    def _make(
+        self, name: str, title: str | None, kind: str, start: int, end: int, named: bool = True
+    ) -> int:
+        key = f"{kind}:{name.lower()}"
+        eid = self._made.get(key)
+        if eid is None:
+            eid = self.people.new_entity(name, kind=kind, named=named)
+            if title:
+                self.people.entities[eid].add_title(title)
+            self._made[key] = eid
+        self.people.add_speaker_mention(eid, start, end)
+        return eid
+
+
+def _describes(words: list[str]) -> bool:
+    """ "a WeWork spokesperson": a capitalised organisation inside a description is fine."""
+    return words[-1][:1].islower()
