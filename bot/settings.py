@@ -10,31 +10,58 @@ in tests (no ``.env`` file, explicit overrides).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import time
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CONFIG_DIR = REPO_ROOT / "config"
-BUNDLED_FEEDS_FILE = CONFIG_DIR / "feeds.toml"
+#: Package data (feeds.toml, time zone tables): inside the installed package, so a wheel
+#: installed anywhere finds it. ``config/feeds.toml`` in the repository is the same file.
+DATA_DIR = Path(str(resources.files("bot").joinpath("data")))
+BUNDLED_FEEDS_FILE = DATA_DIR / "feeds.toml"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/newsbrief.db"
 DEFAULT_USER_AGENT = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief; news digest bot)"
+DATABASE_SCHEMES = ("sqlite", "sqlite+aiosqlite", "postgres", "postgresql", "postgresql+asyncpg")
+DATABASE_HINT = "sqlite+aiosqlite:///path/to/file.db or postgresql://user:password@host:5432/dbname"
+#: What Telegram accepts as a webhook secret token (1-256 characters).
+WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: A bot token as BotFather hands it out: the bot id, a colon, the secret part.
+BOT_TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{20,}")
+WEBHOOK_PORTS = (443, 80, 88, 8443)  # the only ports Telegram posts to
 
 
 def resolve_config_path(value: str | Path) -> Path:
-    """A path as given if absolute or present relative to the cwd, else under ``config/``."""
+    """A path as given if absolute or present relative to the cwd, else the bundled file
+    of that name (``FEEDS_FILE=feeds.toml`` is the bundled list)."""
     path = Path(value).expanduser()
     if path.is_absolute() or path.exists():
         return path
-    candidate = CONFIG_DIR / path
+    candidate = DATA_DIR / path
     return candidate if candidate.exists() else path
+
+
+def _http_url(value: str, *, https_only: bool = False) -> str:
+    """``value`` if it is an absolute http(s) URL with a host, else ValueError saying so."""
+    value = value.strip()
+    parts = urlsplit(value)
+    schemes = ("https",) if https_only else ("http", "https")
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in schemes or not parts.hostname or port == -1:
+        wanted = "an https:// URL" if https_only else "an http:// or https:// URL"
+        raise ValueError(f"{wanted} with a host, such as https://bot.example.org/telegram")
+    return value
 
 
 class Settings(BaseSettings):
@@ -49,9 +76,14 @@ class Settings(BaseSettings):
 
     # Telegram: optional so that `newsbrief analyse`, ingest and tests run without it.
     telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = None  # a self-hosted Bot API server
+    telegram_local_mode: bool = False  # that server runs with --local
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    startup_retry_seconds: float = Field(
+        default=60.0, ge=0, description="keep retrying Telegram and the database this long"
+    )
 
     # Storage
     database_url: str = DEFAULT_DATABASE_URL
@@ -87,13 +119,20 @@ class Settings(BaseSettings):
         default=48, gt=0, description="how far back an article may join an existing story"
     )
 
+    # Operations
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "0.0.0.0"
 
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            if not all(part.lstrip("-").isdigit() for part in parts if part):
+                raise ValueError("comma-separated Telegram user ids (numbers), such as 11,22")
+            return [int(part) for part in parts if part]
         if isinstance(value, int):
             return [value]
         return value
@@ -101,11 +140,70 @@ class Settings(BaseSettings):
     @field_validator("default_timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
+        from bot.timezones import BadTimezone, iana_timezone
+
         try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            return iana_timezone(value)
+        except BadTimezone as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("default_digest_time", mode="before")
+    @classmethod
+    def _time_of_day(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        from bot.timezones import BadTime, parse_time
+
+        try:
+            return parse_time(value)
+        except BadTime as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not BOT_TOKEN_RE.fullmatch(value.get_secret_value().strip()):
+            raise ValueError(
+                "not a bot token: BotFather's look like 123456789:AAE... (digits, ':')"
+            )
+        return SecretStr(value.get_secret_value().strip()) if value is not None else None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        return _http_url(value, https_only=True) if value else None
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _api_base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        value = _http_url(value).rstrip("/")
+        return value if value.endswith("/bot") or "{token}" in value else value + "/bot"
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_characters(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_RE.fullmatch(value.get_secret_value()):
+            raise ValueError("1 to 256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule)")
         return value
+
+    @field_validator("user_agent")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if not value.strip() or any(c in value for c in "\r\n"):
+            raise ValueError("one non-empty line of text")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _webhook_port(self) -> Settings:
+        if self.webhook_url and not self.telegram_api_base_url:
+            port = urlsplit(self.webhook_url).port
+            if port is not None and port not in WEBHOOK_PORTS:
+                raise ValueError(
+                    f"WEBHOOK_URL: Telegram only posts to ports 443, 80, 88 or 8443, not {port}"
+                )
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -118,12 +216,36 @@ class Settings(BaseSettings):
     @field_validator("feeds_file", mode="after")
     @classmethod
     def _resolve_feeds_file(cls, value: Path) -> Path:
-        return resolve_config_path(value)
+        path = resolve_config_path(value)
+        if not path.is_file():
+            raise ValueError(
+                f"no such file: {value} (a feeds.toml; leave FEEDS_FILE unset for the bundled list)"
+            )
+        return path
+
+    @field_validator("feeds_file", mode="before")
+    @classmethod
+    def _default_feeds_file(cls, value: Any) -> Any:
+        return BUNDLED_FEEDS_FILE if value in ("", None) else value
 
     @field_validator("database_url")
     @classmethod
-    def _strip_url(cls, value: str) -> str:
-        return value.strip()
+    def _database_url(cls, value: str) -> str:
+        value = value.strip()
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme.lower() not in DATABASE_SCHEMES:
+            raise ValueError(f"SQLite or PostgreSQL, such as {DATABASE_HINT}")
+        if scheme.lower().startswith("postgres"):
+            parts = urlsplit(value)
+            try:
+                parts.port  # noqa: B018 - parsing it is the check
+            except ValueError:
+                raise ValueError(f"a port that is a number, as in {DATABASE_HINT}") from None
+            if not parts.hostname and "host=" not in parts.query:
+                raise ValueError(f"a host to connect to, as in {DATABASE_HINT}")
+        elif rest and not rest.startswith("/"):
+            raise ValueError(f"three slashes and a path, as in {DATABASE_HINT}")
+        return value
 
     @property
     def bot_token(self) -> str | None:
@@ -151,6 +273,34 @@ def mask_url_password(url: str) -> str:
         return url
     user = creds.split(":", 1)[0]
     return f"{scheme}://{user}:***{at}{host}"
+
+
+#: Settings whose value is never repeated in an error message.
+_SECRET_FIELDS = {"telegram_bot_token", "webhook_secret"}
+
+
+def describe_errors(error: ValidationError) -> list[str]:
+    """One line per bad setting: the variable, what was wrong and what is allowed.
+
+    Secrets are never echoed; a database URL is shown with its password masked.
+    """
+    lines: list[str] = []
+    for item in error.errors(include_url=False):
+        loc = [str(part) for part in item.get("loc", ()) if isinstance(part, str)]
+        field = loc[0] if loc else ""
+        message = str(item.get("msg", "invalid"))
+        custom = message.startswith(("Value error, ", "Assertion failed, "))
+        message = message.split(", ", 1)[1] if custom else message
+        if not field:  # a check across settings: its message names them
+            lines.append(message)
+            continue
+        shown = ""
+        value = item.get("input")
+        if not custom and field not in _SECRET_FIELDS and isinstance(value, str | int | float):
+            text = mask_url_password(str(value)) if field == "database_url" else str(value)
+            shown = f" (got {text!r})"
+        lines.append(f"{field.upper()}: {message}{shown}")
+    return lines
 
 
 @lru_cache(maxsize=1)
