@@ -51,6 +51,8 @@ class Quote:
     speaker: str | None = None
     speaker_title: str | None = None
     cue: str | None = None
+    speaker_role: str | None = None  # "official" | "expert" | "other" | None (no speaker)
+    speaker_kind: str | None = None  # "person" | "organisation" | "government" | None
 
     @property
     def attributed(self) -> bool:
@@ -126,6 +128,8 @@ class Analysis:
                     "speaker": q.speaker,
                     "speaker_title": q.speaker_title,
                     "cue": q.cue,
+                    "speaker_role": q.speaker_role,
+                    "speaker_kind": q.speaker_kind,
                 }
                 for q in self.quotes
             ],
@@ -182,6 +186,8 @@ class Brief:
                     "speaker": q.speaker,
                     "speaker_title": q.speaker_title,
                     "cue": q.cue,
+                    "speaker_role": q.speaker_role,
+                    "speaker_kind": q.speaker_kind,
                 }
                 for q in self.quotes
             ],

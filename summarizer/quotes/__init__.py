@@ -23,6 +23,7 @@ from summarizer.quotes.marks import (
     _Raw,
     _worth_attributing,
 )
+from summarizer.quotes.roles import speaker_kind, speaker_role
 
 __all__ = ["find_quotes_and_people"]
 
@@ -123,10 +124,11 @@ def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
-    speaker = title = None
+    speaker = title = role = kind = None
     if q.speaker is not None:
         ent = people.entities[q.speaker]
         speaker, title = ent.name, ent.title
+        role, kind = speaker_role(ent), speaker_kind(ent)
     return Quote(
         text="".join(parts),
         start=start,
@@ -134,4 +136,6 @@ def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
         speaker=speaker,
         speaker_title=title,
         cue=q.cue,
+        speaker_role=role,
+        speaker_kind=kind,
     )
