@@ -20,6 +20,7 @@ Public API (``from bot.store import ...``)::
     # entries already handled (guid or link, per feed)
     await store.filter_unseen(feed_id, keys) -> [unseen keys, in order]
     await store.mark_seen(feed_id, keys)
+    await store.mark_entries(feed_id, [EntryMark(key, outcome, error)])
 
     # articles
     await store.article_exists(canonical_url) -> bool
@@ -28,6 +29,12 @@ Public API (``from bot.store import ...``)::
                             published_at=, fetched_at=, text_source='page'|'feed', language=,
                             analysis=Analysis.to_dict(), minhash=uint64s, content_hash=)
         -> id, or None if the canonical URL is already stored
+    await store.ingest_article(article_kwargs, StoryPlan(story_id | headline, countries),
+                               seen=EntryMark(key, "stored"), at=now)
+        -> IngestResult(article_id, story_id, created) | None: one transaction for all three
+    await store.place_article(article_id, StoryPlan(...)) -> IngestResult | None  # orphans
+    await store.orphan_articles(since, limit) -> [Article]    # in no story
+    await store.stories_needing_brief(limit) -> [(story id, updated_at)]
     await store.set_article_analysis(id, analysis, language=None, minhash=None)
     await store.get_articles(ids) -> [Article]
     await store.recent_minhashes(since) -> [MinhashRow(article_id, story_id, signature bytes)]
@@ -38,7 +45,7 @@ Public API (``from bot.store import ...``)::
     await store.create_story(headline, article_ids=(), brief=None, countries=(), at=None) -> id
     await store.attach_article(story_id, article_id) -> bool
     await store.update_story(story_id, brief=Brief.to_dict(), countries=[(code, score)],
-                             headline=None)
+                             headline=None, built_from=n_articles)  # clears needs_brief
     await store.stories_for_country(code, since, limit=5) -> [StorySummary]   # /brief
     await store.stories_since(codes, since, limit=None) -> [StorySummary]     # digests
     await store.get_story(id) -> StoryDetail (with its Article rows) | None
@@ -61,12 +68,15 @@ Ranking for /brief and digests: :func:`importance`.
 from bot.store.engine import make_engine, normalise_database_url
 from bot.store.models import Article, Base, Feed, SeenEntry, Story, StoryArticle, StoryCountry
 from bot.store.records import (
+    EntryMark,
     FeedHealth,
+    IngestResult,
     MinhashRow,
     PruneResult,
     StoreStats,
     StoryCandidate,
     StoryDetail,
+    StoryPlan,
     StorySummary,
     SyncResult,
     pack_signature,
@@ -74,13 +84,15 @@ from bot.store.records import (
     url_hash,
 )
 from bot.store.store import Store, feed_status, importance
-from bot.store.types import UTCDateTime, as_utc, utcnow
+from bot.store.types import UTCDateTime, as_utc, storable, utcnow
 
 __all__ = [
     "Article",
     "Base",
+    "EntryMark",
     "Feed",
     "FeedHealth",
+    "IngestResult",
     "MinhashRow",
     "PruneResult",
     "SeenEntry",
@@ -91,6 +103,7 @@ __all__ = [
     "StoryCandidate",
     "StoryCountry",
     "StoryDetail",
+    "StoryPlan",
     "StorySummary",
     "SyncResult",
     "UTCDateTime",
@@ -100,6 +113,7 @@ __all__ = [
     "make_engine",
     "normalise_database_url",
     "pack_signature",
+    "storable",
     "unpack_signature",
     "url_hash",
     "utcnow",

@@ -96,6 +96,9 @@ class SeenEntry(Base):
     feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
     key_hash: Mapped[str] = mapped_column(String(40))
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # what became of it: stored | duplicate | stale | no_text | failed (None: before 0004)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, or what went wrong
 
 
 class Article(Base):
@@ -139,6 +142,9 @@ class Story(Base):
     brief: Mapped[dict[str, Any] | None]
     article_count: Mapped[int] = mapped_column(Integer, default=0)
     source_count: Mapped[int] = mapped_column(Integer, default=0)
+    # set with every article that joins, cleared when a brief is built from them all:
+    # a brief lost to a crash between the two is rebuilt by the next cycle
+    needs_brief: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
 
 class StoryArticle(Base):

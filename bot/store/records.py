@@ -142,3 +142,30 @@ class StoreStats:
     stories: int
     stories_24h: int
     last_article_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryMark:
+    """A feed entry handled, and what became of it (stored, duplicate, failed...)."""
+
+    key: str
+    outcome: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoryPlan:
+    """Where an article goes: into story ``story_id``, or a new story with this headline."""
+
+    story_id: int | None = None
+    headline: str = ""
+    countries: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """An article stored with its story: which story, and whether it was started for it."""
+
+    article_id: int
+    story_id: int
+    created: bool

@@ -22,18 +22,21 @@ from bot.store import migrate as migrations
 from bot.store.engine import make_engine
 from bot.store.models import Article, Feed, SeenEntry, Story, StoryArticle, StoryCountry
 from bot.store.records import (
+    EntryMark,
     FeedHealth,
+    IngestResult,
     MinhashRow,
     PruneResult,
     StoreStats,
     StoryCandidate,
     StoryDetail,
+    StoryPlan,
     StorySummary,
     SyncResult,
     pack_signature,
     url_hash,
 )
-from bot.store.types import as_utc, utcnow
+from bot.store.types import as_utc, storable, storable_json, utcnow
 
 #: Hours for a story's weight in /brief and digests to halve.
 RECENCY_HALF_LIFE_HOURS = 12.0
@@ -299,7 +302,7 @@ class Store:
                 update(Feed)
                 .where(Feed.id == feed_id)
                 .values(
-                    last_error=error[:_ERROR_CHARS],
+                    last_error=storable(error)[:_ERROR_CHARS],
                     last_error_at=polled_at,
                     last_polled_at=polled_at,
                     next_poll_at=next_poll_at,
@@ -369,19 +372,42 @@ class Store:
         self, feed_id: int, keys: Iterable[str], *, seen_at: datetime | None = None
     ) -> None:
         """Remember entries as handled so the next poll skips them (idempotent)."""
-        at = seen_at or utcnow()
-        rows = [
-            {"feed_id": feed_id, "key_hash": h, "seen_at": at}
-            for h in dict.fromkeys(url_hash(k) for k in keys if k)
-        ]
+        await self.mark_entries(feed_id, [EntryMark(key) for key in keys], seen_at=seen_at)
+
+    async def mark_entries(
+        self, feed_id: int, marks: Iterable[EntryMark], *, seen_at: datetime | None = None
+    ) -> None:
+        """Remember entries as handled, with what became of each (idempotent: first wins)."""
+        rows = self._seen_rows(feed_id, marks, seen_at or utcnow())
         if not rows:
             return
         async with self.transaction() as session:
-            for chunk in _chunks(rows):
-                statement = self._insert(SeenEntry).on_conflict_do_nothing(
-                    index_elements=["feed_id", "key_hash"]
-                )
-                await session.execute(statement, list(chunk))
+            await self._insert_seen(session, rows)
+
+    @staticmethod
+    def _seen_rows(feed_id: int, marks: Iterable[EntryMark], at: datetime) -> list[dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for mark in marks:
+            if not mark.key:
+                continue
+            rows.setdefault(
+                url_hash(mark.key),
+                {
+                    "feed_id": feed_id,
+                    "key_hash": url_hash(mark.key),
+                    "seen_at": at,
+                    "outcome": mark.outcome,
+                    "error": storable(mark.error)[:_ERROR_CHARS] if mark.error else None,
+                },
+            )
+        return list(rows.values())
+
+    async def _insert_seen(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+        for chunk in _chunks(rows):
+            statement = self._insert(SeenEntry).on_conflict_do_nothing(
+                index_elements=["feed_id", "key_hash"]
+            )
+            await session.execute(statement, list(chunk))
 
     # ------------------------------------------------------------------ articles
 
@@ -438,34 +464,123 @@ class Store:
         ``analysis`` is ``Analysis.to_dict()``; ``minhash`` the signature's uint64s (or
         bytes from :func:`~bot.store.records.pack_signature`).
         """
-        if text_source not in ("page", "feed"):
-            raise ValueError(f"text_source must be 'page' or 'feed', not {text_source!r}")
-        canonical = canonical_url or url
-        values = {
-            "url": url,
-            "canonical_url": canonical,
-            "canonical_hash": url_hash(canonical),
-            "guid": guid,
-            "feed_id": feed_id,
-            "outlet": outlet,
-            "title": title,
-            "published_at": published_at,
-            "fetched_at": fetched_at or utcnow(),
-            "text": text,
-            "text_source": text_source,
-            "language": language,
-            "analysis": analysis,
-            "minhash": pack_signature(minhash) if minhash is not None else None,
-            "content_hash": content_hash,
-        }
+        values = _article_values(
+            url=url,
+            canonical_url=canonical_url,
+            title=title,
+            text=text,
+            feed_id=feed_id,
+            outlet=outlet,
+            guid=guid,
+            published_at=published_at,
+            fetched_at=fetched_at,
+            text_source=text_source,
+            language=language,
+            analysis=analysis,
+            minhash=minhash,
+            content_hash=content_hash,
+        )
+        async with self.transaction() as session:
+            return await self._insert_article(session, values)
+
+    async def _insert_article(self, session: AsyncSession, values: dict[str, Any]) -> int | None:
         statement = (
             self._insert(Article)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["canonical_hash"])
             .returning(Article.id)
         )
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def ingest_article(
+        self,
+        article: dict[str, Any],
+        story: StoryPlan,
+        *,
+        seen: EntryMark | None = None,
+        at: datetime | None = None,
+    ) -> IngestResult | None:
+        """Store an article, its story membership and its entry's seen mark: all or nothing.
+
+        ``article`` holds :meth:`add_article`'s keyword arguments; ``story`` says which
+        story it joins (one that no longer exists is replaced by a new one) or how to
+        start one; ``seen`` is the feed entry it came from (``feed_id`` is the article's).
+        Returns None when its canonical URL is stored already (the entry is still marked
+        seen). A process killed at any point leaves either all of it or none of it.
+        """
+        at = at or utcnow()
+        values = _article_values(**article)
         async with self.transaction() as session:
-            return (await session.execute(statement)).scalar_one_or_none()
+            article_id = await self._insert_article(session, values)
+            result = None
+            if article_id is not None:
+                result = await self._place(session, article_id, story, at)
+            if seen is not None and values["feed_id"] is not None:
+                await self._insert_seen(session, self._seen_rows(values["feed_id"], [seen], at))
+            return result
+
+    async def place_article(
+        self, article_id: int, story: StoryPlan, *, at: datetime | None = None
+    ) -> IngestResult | None:
+        """Put an article that is in no story into one (the repair of orphans); None if it
+        is in a story already or gone."""
+        at = at or utcnow()
+        async with self.transaction() as session:
+            member = await session.scalar(
+                select(StoryArticle.story_id).where(StoryArticle.article_id == article_id)
+            )
+            if member is not None or await session.get(Article, article_id) is None:
+                return None
+            return await self._place(session, article_id, story, at)
+
+    async def _place(
+        self, session: AsyncSession, article_id: int, story: StoryPlan, at: datetime
+    ) -> IngestResult:
+        story_id = story.story_id
+        if story_id is not None and await session.get(Story, story_id) is None:
+            story_id = None  # pruned meanwhile (another worker): start a story instead
+        if story_id is not None:
+            await self._attach(session, story_id, [article_id], at)
+            return IngestResult(article_id=article_id, story_id=story_id, created=False)
+        row = Story(
+            headline=storable(story.headline),
+            created_at=at,
+            updated_at=at,
+            article_count=0,
+            source_count=0,
+            needs_brief=True,
+        )
+        session.add(row)
+        await session.flush()
+        await self._attach(session, row.id, [article_id], at)
+        await self._set_countries(session, row.id, story.countries, at)
+        return IngestResult(article_id=article_id, story_id=row.id, created=True)
+
+    async def orphan_articles(self, since: datetime, limit: int = 200) -> list[Article]:
+        """Articles fetched since ``since`` that are in no story (left by a crash, or by an
+        older version that stored the article and its story in two transactions)."""
+        query = (
+            select(Article)
+            .where(
+                Article.fetched_at >= as_utc(since),
+                ~exists().where(StoryArticle.article_id == Article.id),
+            )
+            .order_by(Article.id)
+            .limit(limit)
+        )
+        async with self.session() as session:
+            return list((await session.scalars(query)).all())
+
+    async def stories_needing_brief(self, limit: int = 100) -> list[tuple[int, datetime]]:
+        """``(id, updated_at)`` of stories with articles their brief does not include yet."""
+        query = (
+            select(Story.id, Story.updated_at)
+            .where(Story.needs_brief.is_(True))
+            .order_by(Story.updated_at.desc(), Story.id)
+            .limit(limit)
+        )
+        async with self.session() as session:
+            return [(i, u) for i, u in (await session.execute(query)).all()]
 
     async def set_article_analysis(
         self,
@@ -536,7 +651,8 @@ class Store:
             )
             session.add(story)
             await session.flush()
-            await self._attach(session, story.id, list(article_ids), at)
+            if await self._attach(session, story.id, list(article_ids), at) and brief is not None:
+                story.needs_brief = False  # made with its brief: nothing is waiting
             await self._set_countries(session, story.id, countries, at)
             return story.id
 
@@ -559,14 +675,22 @@ class Store:
         countries: Iterable[tuple[str, float]] | None = None,
         headline: str | None = None,
         at: datetime | None = None,
+        built_from: int | None = None,
     ) -> None:
-        """Replace a story's brief (``Brief.to_dict()``), countries and headline as given."""
+        """Replace a story's brief (``Brief.to_dict()``), countries and headline as given.
+
+        ``built_from``: how many articles the story had when the brief was made; it
+        stays waiting for a brief (``needs_brief``) if more joined meanwhile.
+        """
         at = at or utcnow()
         values: dict[str, Any] = {"updated_at": at}
         if brief is not None:
-            values["brief"] = brief
+            values["brief"] = storable_json(brief)
+            values["needs_brief"] = (
+                False if built_from is None else Story.article_count > built_from
+            )
         if headline is not None:
-            values["headline"] = headline
+            values["headline"] = storable(headline)
         async with self.transaction() as session:
             await session.execute(update(Story).where(Story.id == story_id).values(values))
             if countries is not None:
@@ -584,6 +708,9 @@ class Store:
         result = await session.execute(statement.returning(StoryArticle.article_id), rows)
         added = len(result.all())
         if added:
+            await session.execute(
+                update(Story).where(Story.id == story_id).values(needs_brief=True)
+            )
             await self._refresh_counts(session, story_id, at)
             await self._touch_countries(session, story_id, at)
         return added
@@ -864,6 +991,46 @@ class Store:
             stories_24h=s_day,
             last_article_at=a_last,
         )
+
+
+def _article_values(
+    *,
+    url: str,
+    canonical_url: str | None = None,
+    title: str | None,
+    text: str,
+    feed_id: int | None = None,
+    outlet: str | None = None,
+    guid: str | None = None,
+    published_at: datetime | None = None,
+    fetched_at: datetime | None = None,
+    text_source: str = "page",
+    language: str | None = None,
+    analysis: dict[str, Any] | None = None,
+    minhash: bytes | Iterable[int] | None = None,
+    content_hash: str | None = None,
+) -> dict[str, Any]:
+    """An article row's values; text without NUL and lone surrogates (no database takes them)."""
+    if text_source not in ("page", "feed"):
+        raise ValueError(f"text_source must be 'page' or 'feed', not {text_source!r}")
+    canonical = canonical_url or url
+    return {
+        "url": storable(url),
+        "canonical_url": storable(canonical),
+        "canonical_hash": url_hash(canonical),
+        "guid": storable(guid) if guid is not None else None,
+        "feed_id": feed_id,
+        "outlet": storable(outlet) if outlet is not None else None,
+        "title": storable(title) if title is not None else None,
+        "published_at": published_at,
+        "fetched_at": fetched_at or utcnow(),
+        "text": storable(text),
+        "text_source": text_source,
+        "language": language,
+        "analysis": storable_json(analysis) if analysis is not None else None,
+        "minhash": pack_signature(minhash) if minhash is not None else None,
+        "content_hash": content_hash,
+    }
 
 
 def feed_status(feed: Feed) -> str:

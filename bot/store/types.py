@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -49,3 +50,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQLite text, e.g. from a func.max()
             value = datetime.fromisoformat(value)
         return as_utc(value)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: str) -> str:
+    """``value`` without NUL and lone surrogates: what no database column can hold.
+
+    PostgreSQL rejects NUL in text and JSON, and no UTF-8 encoder takes a surrogate; a
+    feed can carry both (``&#0;``, ``&#xD800;``). A surrogate pair split into two code
+    points is joined back into its character first; what is left alone is dropped.
+    """
+    if not _UNSTORABLE.search(value):
+        return value
+    if _SURROGATE.search(value):
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+        value = _SURROGATE.sub("", value)
+    return value.replace("\x00", "")
+
+
+def storable_json(value: Any) -> Any:
+    """:func:`storable` applied to every string (keys too) of a JSON-like value."""
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, dict):
+        return {storable_json(k): storable_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable_json(v) for v in value]
+    return value
