@@ -63,10 +63,32 @@ class DigestPlan:
     schedule: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
     skipped_stale: int = 0
     quiet: int = 0
+    failed: list[int] = field(default_factory=list)  # chat ids whose digest failed
+
+    def part(self, chat_id: int) -> DigestPlan:
+        """This plan's rows for one chat (to record them on their own)."""
+        return DigestPlan(
+            messages=[m for m in self.messages if m.chat_id == chat_id],
+            delivered=[d for d in self.delivered if d[0] == chat_id],
+            schedule=[s for s in self.schedule if s[0] == chat_id],
+        )
+
+
+def safe_next_due(sub: SubscriberInfo, now: datetime) -> datetime:
+    """The next due time; a day from now if the row cannot say (never today again)."""
+    try:
+        return next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
+    except Exception:  # a value the checks on read did not foresee: logged by the caller
+        return now + timedelta(days=1)
 
 
 class DigestBuilder:
-    """Builds digests; stories are read once per (countries, window) in a run."""
+    """Builds digests; stories are read once per (countries, window) in a run.
+
+    Each subscriber is planned on its own: a failure (a row or a story the code cannot
+    handle) is logged with the chat id, that digest is put off to its next day, and the
+    others go on. One bad row must never hold up everyone's digest.
+    """
 
     def __init__(self, briefs: Briefs, bot_store: BotStore, settings: Settings) -> None:
         self.briefs = briefs
@@ -103,6 +125,17 @@ class DigestBuilder:
             footer="Reply to this message to ask about these stories.",
         )
 
+    @staticmethod
+    def fail(
+        plan: DigestPlan, sub: SubscriberInfo, now: datetime, stage: str, scheduled: bool
+    ) -> None:
+        """Log this chat's failure (with the traceback); a scheduled digest is put off to
+        its next day (an on-demand one leaves the schedule alone)."""
+        log.exception("event=digest_failed chat_id=%s stage=%s", sub.chat_id, stage)
+        plan.failed.append(sub.chat_id)
+        if scheduled:
+            plan.schedule.append((sub.chat_id, safe_next_due(sub, now), None))
+
     async def plan(
         self, conn: Any, subs: Sequence[SubscriberInfo], now: datetime, *, scheduled: bool = True
     ) -> DigestPlan:
@@ -110,49 +143,99 @@ class DigestBuilder:
         plan = DigestPlan()
         cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]] = {}
         wanted: dict[int, list[StoryBrief]] = {}
+        todo: list[SubscriberInfo] = []
         for sub in subs:
-            if (
-                scheduled
-                and sub.next_digest_at is not None
-                and is_stale(sub.next_digest_at, now, self.settings.digest_staleness_hours)
-            ):
-                plan.skipped_stale += 1
-                nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
-                plan.schedule.append((sub.chat_id, nxt, None))
-                log.info(
-                    "event=digest_skipped_stale chat_id=%s due=%s next=%s",
-                    sub.chat_id,
-                    sub.next_digest_at.isoformat(),
-                    nxt.isoformat(),
-                )
-                continue
-            if sub.codes:
-                wanted[sub.chat_id] = await self.stories(
-                    sub.codes, self.window_start(sub, now), cache
-                )
+            try:
+                if scheduled and self._skip_stale(plan, sub, now):
+                    continue
+                if sub.codes:
+                    since = self.window_start(sub, now)
+                    wanted[sub.chat_id] = await self.stories(sub.codes, since, cache)
+                todo.append(sub)
+            except Exception:
+                self.fail(plan, sub, now, "stories", scheduled)
         all_story_ids = sorted({s.story_id for v in wanted.values() for s in v})
         seen = await self.bot_store.delivered_story_ids(conn, list(wanted), all_story_ids)
-        for sub in subs:
-            if sub.chat_id not in wanted:
-                if not any(c == sub.chat_id for c, _n, _l in plan.schedule):
-                    nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
-                    plan.schedule.append((sub.chat_id, nxt, None))
-                continue
-            fresh = [s for s in wanted[sub.chat_id] if (sub.chat_id, s.story_id) not in seen]
-            fresh = fresh[:DIGEST_STORIES]
-            pages = self.pages(sub, fresh, now)
-            if not fresh:
-                plan.quiet += 1
-            due = sub.next_digest_at or now
-            key = f"{sub.chat_id}:{due:%Y%m%dT%H%M}" if scheduled else None
-            for seq, (text, ids) in enumerate(pages):
-                plan.messages.append(
-                    NewOutboxMessage(sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids)
-                )
-            plan.delivered.extend((sub.chat_id, s.story_id) for s in fresh)
-            nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, max(now, due))
-            plan.schedule.append((sub.chat_id, nxt if scheduled else sub.next_digest_at, now))
+        for sub in todo:
+            try:
+                self._plan_one(plan, sub, wanted.get(sub.chat_id), seen, now, scheduled)
+            except Exception:
+                self.fail(plan, sub, now, "render", scheduled)
         return plan
+
+    def _skip_stale(self, plan: DigestPlan, sub: SubscriberInfo, now: datetime) -> bool:
+        """A digest due too long ago (the bot was down): moved to the next day, not sent."""
+        due = sub.next_digest_at
+        if due is None or not is_stale(due, now, self.settings.digest_staleness_hours):
+            return False
+        nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, now)
+        plan.skipped_stale += 1
+        plan.schedule.append((sub.chat_id, nxt, None))
+        log.info(
+            "event=digest_skipped_stale chat_id=%s due=%s next=%s",
+            sub.chat_id,
+            due.isoformat(),
+            nxt.isoformat(),
+        )
+        return True
+
+    def _plan_one(
+        self,
+        plan: DigestPlan,
+        sub: SubscriberInfo,
+        stories: list[StoryBrief] | None,
+        seen: set[tuple[int, int]],
+        now: datetime,
+        scheduled: bool,
+    ) -> None:
+        """One subscriber's messages, stories and next due time, added to ``plan`` at once
+        (nothing is added if any step fails)."""
+        if stories is None:  # no countries (or none usable): nothing to send, move on
+            plan.schedule.append((sub.chat_id, safe_next_due(sub, now), None))
+            return
+        fresh = [s for s in stories if (sub.chat_id, s.story_id) not in seen][:DIGEST_STORIES]
+        pages = self.pages(sub, fresh, now)
+        due = sub.next_digest_at or now
+        key = f"{sub.chat_id}:{due:%Y%m%dT%H%M}" if scheduled else None
+        nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, max(now, due))
+        plan.messages.extend(
+            NewOutboxMessage(sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids)
+            for seq, (text, ids) in enumerate(pages)
+        )
+        plan.delivered.extend((sub.chat_id, s.story_id) for s in fresh)
+        plan.schedule.append((sub.chat_id, nxt if scheduled else sub.next_digest_at, now))
+        if not fresh:
+            plan.quiet += 1
+
+
+async def record_plan(
+    bot_store: BotStore, conn: Any, plan: DigestPlan, subs: Sequence[SubscriberInfo]
+) -> None:
+    """Write the plan in one statement per table; if that fails, each chat on its own.
+
+    A row the database refuses (a clash with an old outbox row, a value it rejects)
+    then costs only its own chat's digest, which is put off a day and logged.
+    """
+    try:
+        async with conn.begin_nested():
+            await bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
+        return
+    except Exception:
+        log.exception("event=digest_batch_record_failed subscribers=%d", len(subs))
+    now = utcnow()
+    for sub in subs:
+        part = plan.part(sub.chat_id)
+        try:
+            async with conn.begin_nested():
+                await bot_store.record_digest(conn, part.messages, part.delivered, part.schedule)
+        except Exception:
+            log.exception("event=digest_failed chat_id=%s stage=record", sub.chat_id)
+            plan.failed.append(sub.chat_id)
+            plan.messages = [m for m in plan.messages if m.chat_id != sub.chat_id]
+            async with conn.begin_nested():
+                await bot_store.record_digest(
+                    conn, (), (), [(sub.chat_id, safe_next_due(sub, now), None)]
+                )
 
 
 @dataclass
@@ -161,6 +244,7 @@ class DispatchReport:
     messages: int = 0
     skipped_stale: int = 0
     quiet: int = 0
+    failed: int = 0
     delivery: DeliveryReport | None = None
 
 
@@ -175,24 +259,28 @@ async def dispatch_digests(
     """Queue the digests that are due (one transaction per batch), then send the outbox."""
     now = now or utcnow()
     report = DispatchReport()
+    done: set[int] = set()
     while True:
         async with bot_store.engine.begin() as conn:
             subs = await bot_store.claim_due(conn, now, batch)
-            if not subs:
-                break
+            if not subs or done.issuperset(s.chat_id for s in subs):
+                break  # nothing due, or only rows this run already handled: never spin
+            done.update(s.chat_id for s in subs)
             plan = await builder.plan(conn, subs, now)
-            await bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
+            await record_plan(bot_store, conn, plan, subs)
         report.subscribers += len(subs)
         report.messages += len(plan.messages)
         report.skipped_stale += plan.skipped_stale
         report.quiet += plan.quiet
+        report.failed += len(plan.failed)
     if report.subscribers:
         log.info(
-            "event=digests_queued subscribers=%d messages=%d skipped_stale=%d quiet=%d",
+            "event=digests_queued subscribers=%d messages=%d skipped_stale=%d quiet=%d failed=%d",
             report.subscribers,
             report.messages,
             report.skipped_stale,
             report.quiet,
+            report.failed,
         )
     if delivery is not None:
         report.delivery = await delivery.flush_outbox()

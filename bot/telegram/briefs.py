@@ -8,6 +8,7 @@ story is asked about by many readers.
 
 from __future__ import annotations
 
+import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -19,6 +20,8 @@ from bot.store import Article, Feed, Store, Story, StoryArticle, StorySummary, u
 from bot.telegram.render import Source, StoryBrief
 from summarizer.answer import Answer, Document, answer_question
 from summarizer.brief import Analysis, Brief, CountryScore, Person, Quote
+
+log = logging.getLogger("newsbrief.briefs")
 
 
 def brief_from_dict(data: dict[str, Any] | None, headline: str) -> Brief:
@@ -82,11 +85,18 @@ class Briefs:
         return out
 
     async def from_summaries(self, summaries: Sequence[StorySummary]) -> list[StoryBrief]:
+        """The stories as briefs; one whose stored brief cannot be read is left out (logged),
+        so it never takes down a /brief or a digest of other stories."""
         sources = await self.sources([s.id for s in summaries])
-        return [
-            StoryBrief(s.id, brief_from_dict(s.brief, s.headline), sources.get(s.id, []))
-            for s in summaries
-        ]
+        out = []
+        for s in summaries:
+            try:
+                brief = brief_from_dict(s.brief, s.headline)
+            except Exception:  # JSON from another version, or written by hand
+                log.exception("event=story_unreadable story_id=%s", s.id)
+                continue
+            out.append(StoryBrief(s.id, brief, sources.get(s.id, [])))
+        return out
 
     async def for_countries(
         self, codes: Iterable[str], since: datetime, limit: int | None = 3
@@ -95,13 +105,19 @@ class Briefs:
         return await self.from_summaries(summaries)
 
     async def story(self, story_id: int) -> StoryBrief | None:
+        """One story as a brief; ``None`` if it is gone or its stored brief is unreadable."""
         async with self.store.session() as session:
             row = await session.get(Story, story_id)
             if row is None:
                 return None
             headline, brief = row.headline, row.brief
+        try:
+            parsed = brief_from_dict(brief, headline)
+        except Exception:
+            log.exception("event=story_unreadable story_id=%s", story_id)
+            return None
         sources = await self.sources([story_id])
-        return StoryBrief(story_id, brief_from_dict(brief, headline), sources[story_id])
+        return StoryBrief(story_id, parsed, sources[story_id])
 
     async def recent_story_ids(self, hours: float = 24, limit: int = 30) -> list[int]:
         """The latest stories, whatever the country (questions with no brief before them)."""

@@ -29,6 +29,7 @@ from bot.digest import (
     parse_timezone,
 )
 from bot.jobs import DigestBuilder, by_name, names, parse_hhmm
+from bot.ops.metrics import timed_brief
 from bot.settings import Settings
 from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore, SubscriberInfo
@@ -361,6 +362,7 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_brief(nb, chat_id, [code], hours or DEFAULT_WINDOW_HOURS)
 
 
+@timed_brief
 async def send_brief(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
     """The top stories for the countries, one message per story with its buttons."""
     since = utcnow() - timedelta(hours=hours)
@@ -543,6 +545,9 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         sub = await nb.bot_store.lock_subscriber(conn, chat_id) or sub
         plan = await nb.digests.plan(conn, [sub], utcnow(), scheduled=False)
         await nb.bot_store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
+    if plan.failed:  # logged with the chat id by the planner
+        await nb.out.send(chat_id, "Sorry, your digest could not be made just now.")
+        return
     if not plan.messages:
         await nb.out.send(
             chat_id, f"Nothing new on {esc(names(by_name(sub.codes)))} since your last digest."
