@@ -59,6 +59,15 @@ _AMBIGUOUS_NOUNS = wordset(
 _DETERMINERS = wordset("the a an his her their its this that our my")
 
 
+_SUFFIXES = wordset("jr jr. sr sr. ii iii iv")
+
+
+def surname_of(name: str) -> str:
+    """The family name, without "Jr." or "III": "James P. Kennedy Jr." → "kennedy"."""
+    words = [w for w in name.lower().split() if w.rstrip(",") not in _SUFFIXES]
+    return (words or name.lower().split() or [""])[-1].rstrip(",")
+
+
 def _norm_word(word: str) -> str:
     return word.lower().rstrip(".") if word.lower() not in _ABBREVIATIONS else word.lower()
 
@@ -81,7 +90,7 @@ class Entity:
 
     @property
     def surname(self) -> str:
-        return self.name.split()[-1].lower()
+        return surname_of(self.name)
 
     def add_title(self, title: str) -> None:
         title = title.strip(" ,")
@@ -120,6 +129,7 @@ class PeopleIndex:
         self._by_surname: dict[str, int] = {}
         self._by_first: dict[str, int] = {}
         self._speaker_spans: set[tuple[int, int]] = set()
+        self._groups: list[tuple[int, int]] = []  # (end, entity), in text order
 
     # -- building ---------------------------------------------------------------------------
     def _add_mention(self, eid: int, start: int, end: int, subject: bool) -> None:
@@ -163,8 +173,21 @@ class PeopleIndex:
             i -= 1
         return None
 
+    def add_group_mention(self, eid: int, start: int, end: int) -> None:
+        """An organisation or government named as a speaker: what a later "it" may mean."""
+        self.add_speaker_mention(eid, start, end)
+        if not self._groups or self._groups[-1][0] <= end:
+            self._groups.append((end, eid))
+
+    def last_group(self, pos: int, within: int = 1500) -> int | None:
+        """The organisation or government last named as a speaker shortly before ``pos``."""
+        i = bisect_left(self._groups, (pos, -1)) - 1
+        if i >= 0 and pos - self._groups[i][0] <= within:
+            return self._groups[i][1]
+        return None
+
     def by_surname(self, word: str) -> int | None:
-        return self._by_surname.get(word.lower())
+        return self._by_surname.get(word.lower().rstrip(","))
 
     def by_first_name(self, word: str) -> int | None:
         """The one person whose full name starts with ``word`` ("Ken" for "Ken Doctor")."""
@@ -173,11 +196,11 @@ class PeopleIndex:
 
     def by_name_words(self, words: list[str]) -> int | None:
         """A known person whose full name ends with these words ("Eriksson Ek")."""
-        eid = self.by_surname(words[-1])
+        want = [w.lower() for w in words if w.lower() not in _SUFFIXES]
+        eid = self.by_surname(want[-1]) if want else None
         if eid is None:
             return None
-        known = [w.lower() for w in self.entities[eid].name.split()]
-        want = [w.lower() for w in words]
+        known = [w.lower() for w in self.entities[eid].name.split() if w.lower() not in _SUFFIXES]
         return eid if known[-len(want) :] == want or known == want[-len(known) :] else None
 
     def last_subject(
@@ -527,6 +550,7 @@ def _name_span(
     name_tokens = tokens[name_at:]
     if not name_tokens or any(_norm_word(w) in organisation_words() for _, _, w in name_tokens):
         return None
+    name_tokens = name_tokens[_name_start(name_tokens) :]
     cut = 0  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):
         cut += 1
@@ -537,6 +561,18 @@ def _name_span(
     if len(title_tokens) == 1 and title_tokens[0][2].lower() in _ROYAL:
         name_tokens, title_tokens = title_tokens + name_tokens, []  # "Prince Andrew" is a name
     return title_tokens, name_tokens, i
+
+
+def _name_start(tokens: list[tuple[int, int, str]]) -> int:
+    """Where a name starts inside a run: after places and organisations that lead it
+    ("Ukraine Kurt Volker", "Public Prosecution Eva-Marie Persson"), at a known first name."""
+    for i in range(2, len(tokens) - 1):  # "Owen John Dempsey" keeps its middle name
+        if gender_of_name(tokens[i][2].split("-")[0]):
+            return i
+    i = 0
+    while i < len(tokens) - 1 and not _name_like(tokens[i][2]):
+        i += 1
+    return i
 
 
 def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: bool) -> int | None:

@@ -16,12 +16,20 @@ from summarizer.quotes.cues import _BARE_SPEAKERS, _NP_DET
 from summarizer.titles import (
     capital_country,
     country_names,
+    demonyms,
     not_name_words,
     organisation_words,
+    title_modifiers,
     title_nouns,
     wordset,
 )
 
+_ACRONYM = re.compile(r"[A-Z]{2,6}")
+_GROUP_NOUNS = wordset(
+    """agency company group ministry department statement letter organisation organization
+    firm party government administration office authority commission council union
+    board committee council campaign network team club league"""
+)
 _HONORIFICS = wordset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame")
 _INDEFINITE = wordset("a an one another some several two three many sources")
 _GROUP_PRONOUNS = wordset("it they")
@@ -50,6 +58,9 @@ class Resolver:
         eid = self.people.mention_in(start, end)
         if eid is not None:
             return eid
+        capitalised = any(w[:1].isupper() for w in words[1:])
+        if low0 == "the" and capitalised:
+            return self._proper(np, words, start, end)  # "the Swedish Prosecution Authority"
         if np[:1].islower() or low0 in _NP_DET or low0 in _BARE_SPEAKERS:
             return self._description(np, words, start, end)
         return self._proper(np, words, start, end)
@@ -59,7 +70,7 @@ class Resolver:
         if low in ("he", "she"):
             eid = self.people.last_subject(start, gender="m" if low == "he" else "f")
         elif low in _GROUP_PRONOUNS:
-            eid = self.people.last_subject(start, ("organisation", "government"))
+            eid = self.people.last_group(start)
         else:
             return None  # "I", "we", "you", "who": the quote's own words, no antecedent here
         if eid is not None:
@@ -75,8 +86,13 @@ class Resolver:
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
                 return eid
+        if low0 == "the" and len(words) == 2 and head in _GROUP_NOUNS:
+            eid = self.people.last_group(start)  # "the agency said": the one just quoted
+            if eid is not None:
+                self.people.add_speaker_mention(eid, start, end)
+            return eid
         if not (low0 in _INDEFINITE or (len(words) == 1 and low0 in _BARE_SPEAKERS)):
-            return None  # "the statement", "the group", "his aunt": someone named, not found
+            return None  # "the doctors", "his aunt": someone named, not found
         if any(w[:1].isupper() for w in words[1:]) and not _describes(words):
             return None
         np = words[0].lower() + np[len(words[0]) :] if words[0][:1].isupper() else np
@@ -84,7 +100,8 @@ class Resolver:
 
     def _proper(self, np: str, words: list[str], start: int, end: int) -> int | None:
         """A capitalised phrase: a known person, a capital or country, an organisation."""
-        bare = np[4:] if words[0] == "The" else np
+        low0 = words[0].lower()
+        bare = np[4:] if low0 == "the" else np
         bare = bare.rstrip(",.")
         names = [w for w in bare.split() if w.lower() not in _HONORIFICS]
         if not names:
@@ -105,9 +122,10 @@ class Resolver:
         if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
             return None  # "..., San Francisco, said": the end of an address
         lows = {w.lower().strip(".,’'") for w in bare.split()}
-        kind = "organisation" if lows & organisation_words() else "person"
-        if kind == "person" and (len(names) == 1 or bare.endswith(("’s", "'s"))):
-            return None  # a lone unknown word ("Senior", "China’s") is not a name
+        org = lows & (organisation_words() | _GROUP_NOUNS) or _ACRONYM.fullmatch(bare)
+        kind = "organisation" if org else "person"
+        if kind == "person" and not _plausible_name(names, bare):
+            return None  # "Senior", "China’s", "London-based": not a name
         return self._make(" ".join(names) if kind == "person" else bare, None, kind, start, end)
 
     def _make(
@@ -120,8 +138,22 @@ class Resolver:
             if title:
                 self.people.entities[eid].add_title(title)
             self._made[key] = eid
-        self.people.add_speaker_mention(eid, start, end)
+        if kind == "person":
+            self.people.add_speaker_mention(eid, start, end)
+        else:
+            self.people.add_group_mention(eid, start, end)
         return eid
+
+
+def _plausible_name(names: list[str], bare: str) -> bool:
+    """Whether capitalised words not seen as a name elsewhere can still be one ("Vogel")."""
+    if bare.endswith(("’s", "'s")) or any(re.search(r"-[a-z]", w) for w in names):
+        return False
+    lows = [w.lower().strip(".,") for w in names]
+    return not any(
+        w in title_nouns() or w in title_modifiers() or w in demonyms() or w in not_name_words()
+        for w in lows
+    )
 
 
 def _describes(words: list[str]) -> bool:
