@@ -14,7 +14,10 @@ Digests (scheduled, and ``/digest``) go through the outbox (:meth:`Delivery.flus
 marked once Telegram accepted it, so after a crash the next run sends exactly what was
 not yet accepted. Marks are written as a group commit (each write takes every mark that
 arrived during the previous one), so a crash can repeat only the messages whose
-acceptance was not yet written: those in flight.
+acceptance was not yet written: those in flight. A mark is never dropped: when one cannot
+be written (the database is away), sending stops, the marks are retried with backoff and
+journalled to a local file, and no row is claimed again before they are written
+(:mod:`bot.outbox_marks`); a journal left by a dead process is replayed first.
 
 Claims on outbox rows are short leases that a running flush renews (a heartbeat every
 third of the lease): a live sender keeps its rows however long it takes, and the rows
@@ -38,12 +41,15 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
+from bot.ops.metrics import observe_send, record_flush, record_rate_limited
+from bot.outbox_marks import Mark, MarkJournal, MarkWriter
 from bot.store.subscribers import BotStore, OutboxRow
 from bot.store.types import utcnow
 
@@ -105,6 +111,9 @@ class Delivery:
         lease: timedelta = timedelta(seconds=30),
         retry_delay: timedelta = timedelta(seconds=60),
         max_attempts: int = 5,
+        journal: Path | str | None = None,
+        sole_sender: bool = False,
+        mark_retry_for: timedelta = timedelta(minutes=2),
     ) -> None:
         self.bot = bot
         self.store = store
@@ -118,6 +127,15 @@ class Delivery:
         self.lease = lease
         self.retry_delay = retry_delay
         self.max_attempts = max_attempts
+        #: marks not yet written survive the process here (replayed before any claim)
+        self.journal = MarkJournal(Path(journal)) if journal else None
+        #: the only process sending from this store (SQLite, lock held): at start it may
+        #: take back every claim, since whoever left them is dead
+        self.sole_sender = sole_sender
+        #: how long one flush keeps retrying marks before it ends (they are kept)
+        self.mark_retry_for = mark_retry_for
+        self._unwritten: list[Mark] = []
+        self._claims_reset = False
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_last: dict[int, float] = {}
         self._flush_lock = asyncio.Lock()
@@ -225,11 +243,12 @@ class Delivery:
             while True:
                 await self._pace(chat_id)
                 try:
-                    result = await call()
+                    result = await observe_send(call)
                     self._chat_last[chat_id] = time.monotonic()
                     return result
                 except RetryAfter as exc:
                     rate_limited += 1
+                    record_rate_limited()
                     wait = retry_after_seconds(exc)
                     if rate_limited > self.max_retry_after:
                         log.error("event=send_gave_up reason=retry_after chat_id=%s", chat_id)
@@ -291,127 +310,205 @@ class Delivery:
         return await self._flush(None, chat_id)
 
     async def _flush(self, max_messages: int | None, chat_id: int | None) -> DeliveryReport:
-        report = DeliveryReport()
-        started = time.monotonic()
-        marks: list[tuple[int, int, int, Sequence[int]]] = []
-        done = asyncio.Event()
-        wake = asyncio.Event()
-        waiting: set[int] = set()  # chats with a message put off to a later flush
+        await self.recover()
+        return await _Flush(self, max_messages, chat_id).run()
 
-        async def marker() -> None:
-            # Group commit: write every mark that arrived while the previous write ran.
-            while True:
-                if not marks:
-                    if done.is_set():
-                        return
-                    await wake.wait()
-                    wake.clear()
-                    continue
-                batch = marks[:]
-                del marks[: len(batch)]
-                await self.store.mark_sent(batch)
-
-        async def heartbeat() -> None:
-            # Keep this process's claims alive while it sends; a dead process stops renewing.
-            interval = max(self.lease.total_seconds() / 3, 0.05)
-            while not done.is_set():
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(done.wait(), interval)
-                if not done.is_set():
-                    try:
-                        await self.store.renew_claims(self.lease)
-                    except Exception as exc:  # the next beat tries again; sending goes on
-                        log.warning("event=lease_renewal_failed error=%r", str(exc))
-
-        async def put_off(row: OutboxRow, rest: list[OutboxRow], error: str) -> None:
-            waiting.add(row.chat_id)
-            until = utcnow() + self.retry_delay
-            retry = await self.store.retry_later(
-                row.id, error, until, held=[r.id for r in rest], max_attempts=self.max_attempts
-            )
-            if retry:
-                report.retried += 1
-                log.warning(
-                    "event=outbox_retry_later chat_id=%s outbox_id=%s until=%s error=%r",
-                    row.chat_id,
-                    row.id,
-                    until.isoformat(),
-                    error,
-                )
-            else:
-                report.failed += 1
-                log.error(
-                    "event=outbox_gave_up chat_id=%s outbox_id=%s error=%r",
-                    row.chat_id,
-                    row.id,
-                    error,
-                )
-
-        async def send_chat(rows: list[OutboxRow]) -> None:
-            for i, row in enumerate(rows):
-                if row.chat_id in waiting:
-                    # An earlier message of this chat waits for a later flush: so do these.
-                    await self.store.hold([r.id for r in rows[i:]], utcnow() + self.retry_delay)
-                    return
-                try:
-                    message = await self._send(row.chat_id, row.text, row.reply_markup, None)
-                except SendFailed as exc:
-                    if exc.transient:
-                        await put_off(row, rows[i + 1 :], str(exc))
-                        return
-                    await self.store.mark_failed(row.id, str(exc))
-                    if exc.blocked:
-                        report.blocked += 1
-                        return  # the rest of this chat's rows were failed by deactivate()
-                    report.failed += 1
-                    continue
-                marks.append((row.id, row.chat_id, message.message_id, row.story_ids))
-                wake.set()
-                report.sent += 1
-                report.chats.add(row.chat_id)
-
-        mark_task = asyncio.create_task(marker())
-        beat_task = asyncio.create_task(heartbeat())
-        sem = asyncio.Semaphore(self.concurrency)
-
-        async def guarded(rows: list[OutboxRow]) -> None:
-            async with sem:
-                await send_chat(rows)
-
+    async def recover(self) -> None:
+        """Before claiming anything: write the marks a failed flush kept and those of the
+        journal (a previous process's too); then, as the store's only sender (SQLite,
+        lock held), take back the claims a dead predecessor left. Raises while the store
+        is away, so nothing is claimed before every accepted message is marked."""
+        carried, self._unwritten = self._unwritten, []
         try:
-            total = 0
-            while max_messages is None or total < max_messages:
-                size = self.batch_size
-                if max_messages is not None:
-                    size = min(size, max_messages - total)
-                rows = await self.store.claim_outbox(size, self.lease, chat_id=chat_id)
-                if not rows:
-                    break
-                total += len(rows)
-                by_chat: dict[int, list[OutboxRow]] = {}
-                for row in rows:
-                    by_chat.setdefault(row.chat_id, []).append(row)
-                await asyncio.gather(
-                    *(guarded(sorted(r, key=lambda x: x.seq)) for r in by_chat.values())
-                )
+            await self.store.mark_sent(carried)
+        except Exception:
+            self._unwritten[:0] = carried
+            raise
+        if self.journal is not None:
+            await self.journal.replay(self.store.mark_sent)
+        if self.sole_sender and not self._claims_reset:
+            released = await self.store.release_claims(everyone=True)
+            self._claims_reset = True
+            if released:
+                log.info("event=outbox_claims_released count=%d", released)
+
+    def keep_unwritten(self, marks: Sequence[Mark]) -> None:
+        """Marks a flush could not write: the next flush writes them before claiming."""
+        self._unwritten.extend(marks)
+
+
+class _Flush:
+    """One pass over the outbox: claim a batch, send its chats in parallel (each in order),
+    mark what Telegram accepted, and again until nothing is pending.
+
+    When a mark cannot be written (the database is away) sending stops at once: the
+    messages already in flight finish, every mark is kept (retried, journalled), and only
+    once they are written are the unsent rows given back and claimed again. So a database
+    outage repeats nothing; only a crash can, and only the messages in flight.
+    """
+
+    def __init__(self, delivery: Delivery, max_messages: int | None, chat_id: int | None):
+        self.d = delivery
+        self.store = delivery.store
+        self.max_messages = max_messages
+        self.chat_id = chat_id
+        self.report = DeliveryReport()
+        self.marks = MarkWriter(
+            self.store.mark_sent,
+            delivery.journal,
+            give_up_after=delivery.mark_retry_for.total_seconds(),
+        )
+        self.done = asyncio.Event()
+        self.waiting: set[int] = set()  # chats with a message put off to a later flush
+        self.unsent: list[int] = []  # claimed rows left unsent when sending stopped
+        self.store_error: Exception | None = None
+        self.sem = asyncio.Semaphore(delivery.concurrency)
+
+    @property
+    def stopped(self) -> bool:
+        return self.marks.stopped or self.store_error is not None
+
+    async def run(self) -> DeliveryReport:
+        started = time.monotonic()
+        mark_task = asyncio.create_task(self.marks.run(self.done))
+        beat_task = asyncio.create_task(self._heartbeat())
+        try:
+            await self._claim_and_send()
         finally:
-            done.set()
-            wake.set()
-            await mark_task
+            self.done.set()
+            self.marks.wake()
             await beat_task
-            if marks:
-                await self.store.mark_sent(marks[:])
-                marks.clear()
-        report.seconds = time.monotonic() - started
-        if report.sent or report.failed or report.blocked or report.retried:
+            try:
+                await mark_task
+            except asyncio.CancelledError:
+                mark_task.cancel()  # shutting down: the journal holds what is unwritten
+                raise
+            finally:
+                self.d.keep_unwritten(self.marks.queue)
+        self.report.seconds = time.monotonic() - started
+        self._log()
+        record_flush(self.report)
+        return self.report
+
+    async def _claim_and_send(self) -> None:
+        total = 0
+        while self.max_messages is None or total < self.max_messages:
+            if not await self._resume():
+                return
+            size = self.d.batch_size
+            if self.max_messages is not None:
+                size = min(size, self.max_messages - total)
+            rows = await self.store.claim_outbox(size, self.d.lease, chat_id=self.chat_id)
+            if not rows:
+                break
+            total += len(rows)
+            by_chat: dict[int, list[OutboxRow]] = {}
+            for row in rows:
+                by_chat.setdefault(row.chat_id, []).append(row)
+            await asyncio.gather(
+                *(self._guarded(sorted(r, key=lambda x: x.seq)) for r in by_chat.values())
+            )
+        await self._resume()
+
+    async def _resume(self) -> bool:
+        """After sending stopped: wait until the marks are written, give the unsent rows
+        back, and say whether to go on (False: marks unwritten, or another store error)."""
+        if not self.stopped:
+            return True
+        written = await self.marks.settled()
+        if written and self.unsent:
+            await self.store.hold(self.unsent, utcnow())
+            log.info("event=outbox_resumed released=%d", len(self.unsent))
+            self.unsent.clear()
+        if self.store_error is not None:
+            raise self.store_error
+        return written
+
+    async def _guarded(self, rows: list[OutboxRow]) -> None:
+        async with self.sem:
+            await self._send_chat(rows)
+
+    async def _send_chat(self, rows: list[OutboxRow]) -> None:
+        for i, row in enumerate(rows):
+            if self.stopped:
+                self.unsent.extend(r.id for r in rows[i:])
+                return
+            try:
+                if not await self._send_row(row, rows[i + 1 :]):
+                    return
+            except Exception as exc:  # the store failed (not Telegram): stop sending
+                if self.store_error is None:
+                    self.store_error = exc
+                    log.error("event=outbox_store_error chat_id=%s error=%r", row.chat_id, exc)
+                self.unsent.extend(r.id for r in rows[i:])
+                return
+
+    async def _send_row(self, row: OutboxRow, rest: list[OutboxRow]) -> bool:
+        """Send one row; False when the chat's later rows must not go now."""
+        if row.chat_id in self.waiting:
+            # An earlier message of this chat waits for a later flush: so do these.
+            await self.store.hold([row.id] + [r.id for r in rest], utcnow() + self.d.retry_delay)
+            return False
+        try:
+            message = await self.d._send(row.chat_id, row.text, row.reply_markup, None)
+        except SendFailed as exc:
+            if exc.transient:
+                await self._put_off(row, rest, str(exc))
+                return False
+            await self.store.mark_failed(row.id, str(exc))
+            if exc.blocked:
+                self.report.blocked += 1
+                return False  # the rest of this chat's rows were failed by deactivate()
+            self.report.failed += 1
+            return True
+        self.marks.add((row.id, row.chat_id, message.message_id, row.story_ids))
+        self.report.sent += 1
+        self.report.chats.add(row.chat_id)
+        return True
+
+    async def _put_off(self, row: OutboxRow, rest: list[OutboxRow], error: str) -> None:
+        self.waiting.add(row.chat_id)
+        until = utcnow() + self.d.retry_delay
+        retry = await self.store.retry_later(
+            row.id, error, until, held=[r.id for r in rest], max_attempts=self.d.max_attempts
+        )
+        if retry:
+            self.report.retried += 1
+            log.warning(
+                "event=outbox_retry_later chat_id=%s outbox_id=%s until=%s error=%r",
+                row.chat_id,
+                row.id,
+                until.isoformat(),
+                error,
+            )
+        else:
+            self.report.failed += 1
+            log.error(
+                "event=outbox_gave_up chat_id=%s outbox_id=%s error=%r", row.chat_id, row.id, error
+            )
+
+    async def _heartbeat(self) -> None:
+        """Keep this process's claims alive while it sends; a dead process stops renewing."""
+        interval = max(self.d.lease.total_seconds() / 3, 0.05)
+        while not self.done.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.done.wait(), interval)
+            if not self.done.is_set():
+                try:
+                    await self.store.renew_claims(self.d.lease)
+                except Exception as exc:  # the next beat tries again
+                    log.warning("event=lease_renewal_failed error=%r", str(exc))
+
+    def _log(self) -> None:
+        r = self.report
+        if r.sent or r.failed or r.blocked or r.retried:
             log.info(
                 "event=outbox_flushed sent=%d failed=%d blocked=%d retried=%d seconds=%.2f "
                 "rate=%.1f",
-                report.sent,
-                report.failed,
-                report.blocked,
-                report.retried,
-                report.seconds,
-                report.rate,
+                r.sent,
+                r.failed,
+                r.blocked,
+                r.retried,
+                r.seconds,
+                r.rate,
             )
-        return report

@@ -3,7 +3,9 @@
 ``newsbrief digest Iran Russia`` prints what a subscriber to those countries would get
 now (no Telegram). ``newsbrief digest --send-due`` runs one pass of the scheduler's
 dispatcher (claim due subscribers, queue, send) and exits: for cron-style hosting or to
-catch up by hand; it needs TELEGRAM_BOT_TOKEN.
+catch up by hand; it needs TELEGRAM_BOT_TOKEN. On SQLite it takes the store's sender lock
+(:mod:`bot.store.lock`): while ``newsbrief run`` or another ``--send-due`` sends from the
+same file it stops with one line (exit 2) rather than send anything twice.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.settings import Settings
+    from bot.store.lock import SenderLock
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +48,19 @@ def run(args: argparse.Namespace) -> int:
         if not settings.bot_token:
             print("newsbrief digest: TELEGRAM_BOT_TOKEN is not set", file=sys.stderr)
             return 2
-        return asyncio.run(_send_due(settings, args.api_base_url))
+        from bot.commands.sending import take_sender_lock
+        from bot.store.lock import StoreBusy
+
+        try:
+            lock = take_sender_lock(settings.database_url)  # held while this pass sends
+        except StoreBusy as exc:
+            print(f"newsbrief digest: {exc}", file=sys.stderr)
+            return 2
+        try:
+            return asyncio.run(_send_due(settings, args.api_base_url, lock))
+        finally:
+            if lock is not None:
+                lock.release()
     if not args.countries:
         print(
             "newsbrief digest: name countries (newsbrief digest Iran Russia) or --send-due",
@@ -55,13 +70,20 @@ def run(args: argparse.Namespace) -> int:
     return asyncio.run(_print(settings, args))
 
 
-async def _send_due(settings: Settings, base_url: str | None) -> int:
+async def _send_due(settings: Settings, base_url: str | None, lock: SenderLock | None) -> int:
+    from bot.commands.sending import delivery_options
     from bot.jobs import dispatch_digests
     from bot.store import Store
     from bot.telegram.app import build_application, setup
 
     store = await Store.open(settings)
-    app = build_application(settings, store, base_url=base_url, scheduler=False)
+    app = build_application(
+        settings,
+        store,
+        base_url=base_url,
+        scheduler=False,
+        delivery_options=delivery_options(settings.database_url, lock),
+    )
     await app.initialize()
     try:
         await setup(app)

@@ -10,9 +10,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Update
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -66,7 +70,26 @@ def run(args: argparse.Namespace) -> int:
     if args.webhook and not settings.webhook_url:
         return _fail("--webhook needs WEBHOOK_URL (the public https URL Telegram posts to)")
     configure_logging(args.log_level or settings.log_level)
+    if args.webhook and not (
+        settings.webhook_secret and settings.webhook_secret.get_secret_value()
+    ):
+        return _fail("--webhook needs WEBHOOK_SECRET (checked on every request)")
 
+    from bot.commands.sending import delivery_options, take_sender_lock
+    from bot.store.lock import StoreBusy
+
+    try:
+        lock = take_sender_lock(settings.database_url)  # held until this process ends
+    except StoreBusy as exc:
+        return _fail(str(exc))
+    try:
+        return _serve(args, settings, delivery_options(settings.database_url, lock))
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _serve(args: argparse.Namespace, settings: Settings, delivery: dict) -> int:
     from bot.store import Store
     from bot.telegram.app import build_application
 
@@ -77,11 +100,11 @@ def run(args: argparse.Namespace) -> int:
         base_url=args.api_base_url,
         poll_feeds=not args.no_poll,
         migrate=True,
+        delivery_options=delivery,
     )
     if args.webhook:
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
-        if not secret:
-            return _fail("--webhook needs WEBHOOK_SECRET (checked on every request)")
+        assert settings.webhook_secret is not None
+        secret = settings.webhook_secret.get_secret_value()
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         from bot.telegram.webhook import run_webhook  # 400 for malformed bodies, not 500
 

@@ -541,7 +541,8 @@ class BotStore:
             await self.record_digest(conn, messages, (), ())
 
     async def release_claims(self, *, everyone: bool = False) -> int:
-        """Give back rows claimed by this process (or by anyone: single-process SQLite start)."""
+        """Give back rows claimed by this process; ``everyone`` only for the store's sole
+        sender (SQLite, its lock held: see :mod:`bot.store.lock`), whose predecessors are dead."""
         async with self.engine.begin() as conn:
             cond = OUT.c.status == "pending"
             if not everyone:
@@ -643,28 +644,40 @@ class BotStore:
         return retry
 
     async def hold(self, outbox_ids: Sequence[int], until: datetime) -> None:
-        """Give rows back unsent, not to be claimed before ``until`` (a chat kept in order)."""
+        """Give rows back unsent, not to be claimed before ``until`` (a chat kept in order,
+        or sending stopped). Only rows this process still holds: after a long outage
+        another process may have claimed them since."""
         async with self.engine.begin() as conn:
             await self._hold(conn, outbox_ids, until)
 
-    @staticmethod
-    async def _hold(conn: AsyncConnection, outbox_ids: Sequence[int], until: datetime) -> None:
+    async def _hold(
+        self, conn: AsyncConnection, outbox_ids: Sequence[int], until: datetime
+    ) -> None:
         if outbox_ids:
             await conn.execute(
                 update(OUT)
-                .where(OUT.c.id.in_(list(outbox_ids)), OUT.c.status == "pending")
+                .where(
+                    OUT.c.id.in_(list(outbox_ids)),
+                    OUT.c.status == "pending",
+                    OUT.c.claimed_by == self.owner,
+                )
                 .values(claimed_by=None, claimed_until=until)
             )
 
     async def mark_sent(self, results: Sequence[tuple[int, int, int, Sequence[int]]]) -> None:
-        """Rows Telegram accepted: ``(outbox_id, chat_id, message_id, story_ids)``."""
+        """Rows Telegram accepted: ``(outbox_id, chat_id, message_id, story_ids)``.
+
+        Idempotent: marks are retried and replayed from a journal after a failure whose
+        commit may in fact have gone through, so a row already sent and a message already
+        linked are left as they are.
+        """
         if not results:
             return
         now = utcnow()
         async with self.engine.begin() as conn:
             await conn.execute(
                 update(OUT)
-                .where(OUT.c.id == bindparam("b_id"))
+                .where(OUT.c.id == bindparam("b_id"), OUT.c.status != "sent")
                 .values(
                     status="sent",
                     sent_at=now,
@@ -686,7 +699,7 @@ class BotStore:
                 if stories
             ]
             if links:
-                await conn.execute(insert(SENT), links)
+                await conn.execute(self._insert_new(SENT), links)
 
     async def mark_failed(self, outbox_id: int, error: str) -> None:
         async with self.engine.begin() as conn:
@@ -703,6 +716,12 @@ class BotStore:
                     select(func.count()).select_from(OUT).where(OUT.c.status == "pending")
                 )
             ).scalar_one()
+
+    async def oldest_pending_at(self) -> datetime | None:
+        """When the oldest message still waiting in the outbox was queued (for /metrics)."""
+        query = select(OUT.c.created_at).where(OUT.c.status == "pending").order_by(OUT.c.id)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query.limit(1))).scalar_one_or_none()
 
     # -- message -> stories ------------------------------------------------------------
 

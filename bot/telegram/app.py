@@ -173,9 +173,8 @@ async def setup(app: Application) -> None:
         per_chat_interval=options["per_chat_interval"],
         **options["delivery"],
     )
-    # SQLite means one process: claims left by a killed predecessor are void now.
-    if nb.store.dialect == "sqlite":
-        await nb.bot_store.release_claims(everyone=True)
+    # Claims a killed predecessor left are taken back by the first flush, and only by the
+    # store's sole sender (its SQLite lock held: Delivery(sole_sender=True)).
     try:
         await app.bot.set_my_commands([BotCommand(c, d) for c, d in h.COMMANDS])
     except Exception as exc:  # the menu is a nicety; never fail start-up on it
