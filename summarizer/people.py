@@ -432,14 +432,36 @@ def _description_subject(index: PeopleIndex, text: str, eid: int, start: int) ->
     return _subject_position(text, start)
 
 
-def _subject_position(text: str, start: int) -> bool:
-    """False when a preposition governs the phrase: "with his Russian counterpart X"."""
-    words = text[max(0, start - 60) : start].split()[-5:]
+_CLAUSE_WORDS = wordset(
+    """and but or nor while when because as that after before if so then though although
+    whereas where since until unless once who which says said adds added continued
+    continues explained explains noted notes recalled recalls wrote writes replied
+    responded insisted argued warned stressed concluded agreed admitted acknowledged"""
+)
+_OBJECT_VERBS = wordset("told tell tells telling asked asks asking thanked thanks")
+
+
+def _subject_position(text: str, start: int, end: int | None = None) -> bool:
+    """Whether a name stands where a clause's subject stands: what "he" may point back to.
+
+    Not after a preposition ("with his Russian counterpart X"), not as the object of a
+    verb ("Cook told Benioff", "met Smith"), not as a possessive ("Epstein’s accusers");
+    titles before the name ("former special envoy X") are looked through.
+    """
+    if end is not None and text[end : end + 2] in ("’s", "'s"):
+        return False
+    words = text[max(0, start - 80) : start].split()[-6:]
     for w in reversed(words):
-        if w.lower() in _PREPOSITION_WORDS:
+        low = w.lower().strip("“”\"(")
+        if w[-1] in ',.;:!?"“”()—':
+            return not (w[-1] == "," and low.rstrip(",") in _OBJECT_VERBS)
+        if low in _PREPOSITION_WORDS or low in _OBJECT_VERBS:
             return False
-        if w[-1] in ',.;:!?"“”()':
+        if low in _CLAUSE_WORDS or low in _DETERMINERS:
             return True
+        if w[:1].isupper() or _is_title_word(_norm_word(low)) or low in ("former", "then"):
+            continue  # a title or organisation before the name
+        return False  # another word: the name is a verb's object ("met Smith")
     return True
 
 
@@ -616,7 +638,8 @@ def _read_sequence(
     if eid is None:
         return
     n_start, n_end = name_tokens[0][0], name_tokens[-1][1]
-    index._add_mention(eid, n_start, n_end, not quoted and _subject_position(text, seq[0][0]))
+    subject = not quoted and _subject_position(text, seq[0][0], n_end)
+    index._add_mention(eid, n_start, n_end, subject)
     ent = index.entities[eid]
     title = " ".join(w for _, _, w in title_tokens) or None
     _record_titles(ent, text, title_tokens[0][0] if title_tokens else n_start, title, n_end)

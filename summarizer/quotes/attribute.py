@@ -75,12 +75,12 @@ class _Attributor:
             np = self._np_after(m.end(), limit)
             if np and self._np_ok(np.group("np")) and text[np.end("np") : np.end("np") + 1] != ":":
                 s, e = self._trim_np(np.start("np"), np.end("np"))
+                # "said GOP strategist Keith Nahigian", "responded NASA administrator Jim
+                # Bridenstine": the person after a title wrapped round the organisation
+                titled = _TITLED_NAME.match(text, e, limit)
+                if titled and any(w.lower() in title_nouns() for w in titled.group(1).split()):
+                    s, e = titled.start(2), titled.end(2)
                 eid = self.entity_for(s, e)
-                if eid is None:
-                    # "said GOP strategist Keith Nahigian": the name after a title
-                    titled = _TITLED_NAME.match(text, e, limit)
-                    if titled and any(w.lower() in title_nouns() for w in titled.group(1).split()):
-                        eid = self.entity_for(titled.start(2), titled.end(2))
                 if eid is not None:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
                     return True
@@ -99,6 +99,7 @@ class _Attributor:
                     re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
                     and not any(w in _CUE_WORDS for w in gap.split())
                 )
+                or _title_gap(gap)
                 or (
                     # "the presumptive GOP nominee, Donald Trump, tweeted"
                     gap.endswith(", ")
@@ -215,6 +216,7 @@ class _Attributor:
                 np = self._np_after(m.end(), q.open_mark)
                 gap = text[np.end("np") : q.open_mark] if np else "x"
                 inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
+                inverted = inverted and m.group().lower() not in _OBJECT_CUES
                 if inverted and re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
                     s, e = self._trim_np(np.start("np"), np.end("np"))
                     if text[s:e].lower() not in _PRONOUNS:
@@ -392,3 +394,17 @@ def _continue_previous(
     gap = text[para_end:p_start] if 0 <= p_start - para_end <= 40 else "x"
     if gap.count("\n") <= 3 and not gap.strip():
         q.speaker, q.via = eid, "continued"
+
+
+_OBJECT_CUES = frozenset("told tell tells asked asks thanked".split())
+
+
+def _title_gap(gap: str) -> bool:
+    """"Commerzbank analyst " before "Carsten Fritsch said": a title wrapped round a name."""
+    words = gap.split()
+    return (
+        0 < len(words) <= 6
+        and words[-1].lower().strip(",") in title_nouns()
+        and not gap.rstrip().endswith(",")
+        and not any(w.lower() in _CUE_WORDS for w in words)
+    )

@@ -30,6 +30,11 @@ _GROUP_NOUNS = wordset(
     firm party government administration office authority commission council union
     board committee council campaign network team club league"""
 )
+_NOT_PEOPLE = wordset(
+    """report reports survey study studies statement letter memo document documents release
+    filing poll website site article editorial complaint lawsuit book memoir biography post
+    tweet message note email emails headline ad ads advertisement"""
+)
 _HONORIFICS = wordset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame")
 _INDEFINITE = wordset("a an one another some several two three many sources")
 _GROUP_PRONOUNS = wordset("it they")
@@ -91,6 +96,8 @@ class Resolver:
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
             return eid
+        if head in _NOT_PEOPLE:
+            return None  # "a report", "a 2018 survey": a document, whose author is elsewhere
         if not (low0 in _INDEFINITE or (len(words) == 1 and low0 in _BARE_SPEAKERS)):
             return None  # "the doctors", "his aunt": someone named, not found
         if any(w[:1].isupper() for w in words[1:]) and not _describes(words):
@@ -150,6 +157,8 @@ def _plausible_name(names: list[str], bare: str) -> bool:
     if bare.endswith(("’s", "'s")) or any(re.search(r"-[a-z]", w) for w in names):
         return False
     lows = [w.lower().strip(".,") for w in names]
+    if len(lows) == 1 and lows[0].endswith("s") and lows[0][:-1] in title_nouns():
+        return False  # "Teachers chanted": a group, not a name
     return not any(
         w in title_nouns() or w in title_modifiers() or w in demonyms() or w in not_name_words()
         for w in lows
