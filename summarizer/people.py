@@ -83,6 +83,15 @@ class Entity:
     named: bool = True  # a real name (not "a campaign spokesman")
     speaker: bool = False  # said something quoted: always listed
     gender: str | None = None  # "m" | "f" | None (unknown: agrees with he and she)
+    quoted: bool = False  # named as the speaker of a quote: surely a person or a group
+
+    @property
+    def personal(self) -> bool:
+        """Evidence that this is a person (what "he" or "she" may mean), not "Go-Kart Track".
+
+        A known first name or honorific, a title, or being quoted by name.
+        """
+        return self.gender is not None or bool(self.titles) or self.quoted
 
     @property
     def title(self) -> str | None:
@@ -209,22 +218,22 @@ class PeopleIndex:
         """The most recent entity named as a subject before ``pos`` (what "he" points to).
 
         With ``gender``, a person of the other known gender is passed over ("she" is not
-        the Mr. Smith named last); a person of unknown gender agrees with both.
+        the Mr. Smith named last). A nearer subject with no sign of being a person at all
+        ("Go-Kart Track") makes the pronoun unclear: None, never a jump further back.
         """
         i = bisect_left(self._ends, pos) - 1
         seen = 0
         while i >= 0 and seen < 200:
             m = self._mentions[i]
             ent = self.entities[m.entity]
-            if (
-                m.subject
-                and ent.kind in kinds
-                and ent.named
-                and (gender is None or ent.gender in (None, gender))
-            ):
-                return m.entity
             i -= 1
             seen += 1
+            if not (m.subject and ent.kind in kinds and ent.named):
+                continue
+            if gender is None or ent.gender == gender:
+                return m.entity
+            if ent.gender is None:
+                return m.entity if ent.personal else None
         return None
 
     def first_subject_in(

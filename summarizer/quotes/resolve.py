@@ -62,6 +62,7 @@ class Resolver:
             return self._pronoun(low0, start, end)
         eid = self.people.mention_in(start, end)
         if eid is not None:
+            self.people.entities[eid].quoted = True
             return eid
         capitalised = any(w[:1].isupper() for w in words[1:])
         if low0 == "the" and capitalised:
@@ -118,6 +119,7 @@ class Resolver:
             eid = self.people.by_first_name(names[0])
         if eid is not None:
             self.people.add_speaker_mention(eid, start, end)
+            self.people.entities[eid].quoted = True
             return eid
         country = capital_country(bare) or country_names().get(bare)
         if country:
@@ -142,6 +144,7 @@ class Resolver:
         eid = self._made.get(key)
         if eid is None:
             eid = self.people.new_entity(name, kind=kind, named=named)
+            self.people.entities[eid].quoted = True
             if title:
                 self.people.entities[eid].add_title(title)
             self._made[key] = eid
