@@ -21,6 +21,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.delivery import Delivery, DeliveryReport
 from bot.digest import describe_local, is_stale, next_digest_at
+from bot.ops.metrics import record_cycle
 from bot.settings import Settings
 from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore, NewOutboxMessage, SubscriberInfo
@@ -291,7 +292,7 @@ async def poll_feeds(store: Store, settings: Settings) -> Any:
     """One ingestion cycle over the due feeds (bot.ingest.run_cycle)."""
     from bot.ingest import run_cycle
 
-    return await run_cycle(store, settings)
+    return record_cycle(await run_cycle(store, settings))  # counted for /metrics
 
 
 async def cleanup(store: Store, bot_store: BotStore, settings: Settings) -> dict[str, int]:
