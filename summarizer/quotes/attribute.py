@@ -85,7 +85,11 @@ class _Attributor:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
                     return True
         if not ends_open and not inner.endswith("."):
-            return False
+            if not self._short_clause(w0, limit):
+                return False
+            ends_open = True  # '"... continue to see" Mayer said.': no comma, a short clause
+        if self._name_then_apposition(q, w0, limit):
+            return True
         # speaker then cue: "Ashtiani said", "the Iranian minister emphasized"
         m = _first_cue(text, w0, min(limit, w0 + 160))
         if m and re.match(r"[ \u00a0]*:", text[m.end() : m.end() + 3]):
@@ -113,6 +117,26 @@ class _Attributor:
                 if eid is not None:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
                     return True
+        return False
+
+    def _name_then_apposition(self, q: _Raw, w0: int, limit: int) -> bool:
+        """'"Q," Dylan Nelson, a fellow at the Institute in Munich, Germany, said.'"""
+        text = self.text
+        m = _NAME_COMMA.match(text, w0, limit)
+        if m is None:
+            return False
+        stop = _CLAUSE_STOP.search(text, m.end(), limit)
+        end = stop.start() if stop else limit
+        for cue in _cues(text, m.end(), min(end, m.end() + 260)):
+            if not text[m.end() : cue.start()].rstrip().endswith(","):
+                continue
+            if cue.group().lower().startswith("according") or cue.group().endswith("ing"):
+                return False
+            eid = self.entity_for(m.start(1), m.end(1))
+            if eid is None or self.people.entities[eid].kind != "person":
+                return False
+            q.speaker, q.cue, q.cue_span, q.via = eid, cue.group(), cue.span(), "after"
+            return True
         return False
 
     def sentence_end(self, q: _Raw, para_end: int) -> bool:
@@ -396,6 +420,9 @@ def _continue_previous(
         q.speaker, q.via = eid, "continued"
 
 
+_NAME_COMMA = re.compile(
+    r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
+)
 _OBJECT_CUES = frozenset("told tell tells asked asks thanked".split())
 
 

@@ -224,6 +224,10 @@ def _cue_at(text: str, pos: int, end: int) -> _Cue | None:
     for cue in _cues(text, pos, min(end, pos + 40))[:1]:
         if cue.start() == pos:
             return cue
+    # '"Q," comments Johnston': a word that is more often a noun is a verb right after a quote
+    m = _WORD_TOKEN.match(text, pos, end)
+    if m and m.group().lower() in _AMBIGUOUS and re.match(r"[ \u00a0]+[A-Z]", text[m.end() :]):
+        return _Cue(text, m.start(), m.end())
     return None
 
 
