@@ -49,18 +49,16 @@ def resolve_config_path(value: str | Path) -> Path:
     return candidate if candidate.exists() else path
 
 
-def _http_url(value: str, *, https_only: bool = False) -> str:
+def _http_url(value: str) -> str:
     """``value`` if it is an absolute http(s) URL with a host, else ValueError saying so."""
     value = value.strip()
     parts = urlsplit(value)
-    schemes = ("https",) if https_only else ("http", "https")
     try:
         port = parts.port
     except ValueError:
         port = -1
-    if parts.scheme not in schemes or not parts.hostname or port == -1:
-        wanted = "an https:// URL" if https_only else "an http:// or https:// URL"
-        raise ValueError(f"{wanted} with a host, such as https://bot.example.org/telegram")
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        raise ValueError("an http:// or https:// URL with a host, such as https://example.org/x")
     return value
 
 
@@ -112,9 +110,18 @@ class Settings(BaseSettings):
         default=None, gt=0, description="deadline per request; default connect + 2 x read"
     )
     http_max_decoded_bytes: int | None = Field(
-        default=None, gt=0, description="cap after decompression; default 4 x the body cap"
+        default=None, gt=0, description="cap after decompression; default 2 x the body cap"
     )
     ingest_concurrency: int = Field(default=12, ge=1, description="pages fetched at once")
+    ingest_workers: int = Field(
+        default=2, ge=1, description="processes extracting and analysing pages"
+    )
+    ingest_page_budget: float = Field(
+        default=20.0, gt=0, description="seconds one page may take to extract and analyse"
+    )
+    http_max_page_bytes: int = Field(
+        default=4_000_000, gt=0, description="cap on an article page once decompressed"
+    )
     story_window_hours: float = Field(
         default=48, gt=0, description="how far back an article may join an existing story"
     )
@@ -170,8 +177,8 @@ class Settings(BaseSettings):
 
     @field_validator("webhook_url")
     @classmethod
-    def _webhook_https(cls, value: str | None) -> str | None:
-        return _http_url(value, https_only=True) if value else None
+    def _webhook_url(cls, value: str | None) -> str | None:
+        return _http_url(value) if value else None
 
     @field_validator("telegram_api_base_url")
     @classmethod
@@ -196,13 +203,21 @@ class Settings(BaseSettings):
         return value.strip()
 
     @model_validator(mode="after")
-    def _webhook_port(self) -> Settings:
-        if self.webhook_url and not self.telegram_api_base_url:
-            port = urlsplit(self.webhook_url).port
-            if port is not None and port not in WEBHOOK_PORTS:
-                raise ValueError(
-                    f"WEBHOOK_URL: Telegram only posts to ports 443, 80, 88 or 8443, not {port}"
-                )
+    def _webhook_for_telegram(self) -> Settings:
+        """Telegram's own servers post only to HTTPS on four ports; a self-hosted Bot API
+        server (TELEGRAM_API_BASE_URL) also to plain HTTP and any port."""
+        if not self.webhook_url or self.telegram_api_base_url:
+            return self
+        parts = urlsplit(self.webhook_url)
+        if parts.scheme != "https":
+            raise ValueError(
+                "WEBHOOK_URL: an https:// URL (Telegram posts only to HTTPS; plain http only "
+                "with a self-hosted Bot API server in TELEGRAM_API_BASE_URL)"
+            )
+        if parts.port is not None and parts.port not in WEBHOOK_PORTS:
+            raise ValueError(
+                f"WEBHOOK_URL: Telegram only posts to ports 443, 80, 88 or 8443, not {parts.port}"
+            )
         return self
 
     @field_validator("log_level")

@@ -69,20 +69,21 @@ def failure_reason(error: str | None) -> str:
     return head if _REASON.fullmatch(head) else "other"
 
 
-def record_cycle(report: Any) -> None:
-    """Count one ingestion cycle (a :class:`bot.ingest.cycle.CycleReport`)."""
+def record_cycle(report: T) -> T:
+    """Count one ingestion cycle (a :class:`bot.ingest.cycle.CycleReport`); return it."""
     succeeded = False
-    for feed in report.feeds:
+    for feed in report.feeds:  # type: ignore[attr-defined]
         FEED_POLLS.labels(feed.status).inc()
         if feed.status in ("failed", "gone"):
             FEED_FAILURES.labels(failure_reason(feed.error)).inc()
         else:
             succeeded = True
         ARTICLES.inc(feed.new_articles)
-    STORIES.labels("created").inc(report.stories_created)
-    STORIES.labels("updated").inc(report.stories_updated)
+    STORIES.labels("created").inc(report.stories_created)  # type: ignore[attr-defined]
+    STORIES.labels("updated").inc(report.stories_updated)  # type: ignore[attr-defined]
     if succeeded:
         LAST_POLL.set(time.time())
+    return report
 
 
 def record_flush(report: Any) -> None:
