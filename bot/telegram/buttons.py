@@ -11,9 +11,10 @@ nothing changes.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from functools import wraps
+from typing import Any
 
 from telegram import Update
 from telegram.ext import ContextTypes
@@ -43,7 +44,7 @@ NO_LONGER_VALID = "That button is no longer valid."
 CONFIRM_FOR = timedelta(hours=1)
 
 Action = Callable[[BotContext, Update, Press, int, int | None], Awaitable[None]]
-Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+Handler = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 async def refuse(update: Update, why: str) -> None:
