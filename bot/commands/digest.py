@@ -34,7 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="send the digests that are due now through Telegram, then exit",
     )
-    parser.add_argument("--api-base-url", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--api-base-url",
+        default=None,
+        help="a self-hosted Bot API server (default: TELEGRAM_API_BASE_URL, else Telegram's)",
+    )
     parser.set_defaults(handler=run)
 
 

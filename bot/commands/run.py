@@ -42,7 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-poll", action="store_true", help="do not poll feeds (another process ingests)"
     )
     # Tests and self-hosted Bot API servers: where the Bot API lives (default: Telegram's).
-    parser.add_argument("--api-base-url", default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--api-base-url",
+        default=None,
+        help="a self-hosted Bot API server, as http://localhost:8081/bot "
+        "(default: TELEGRAM_API_BASE_URL, else Telegram's)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -102,6 +107,9 @@ def _serve(args: argparse.Namespace, settings: Settings, delivery: dict) -> int:
         migrate=True,
         delivery_options=delivery,
     )
+    from bot.ops.health import attach  # /healthz and /metrics on METRICS_PORT
+
+    attach(app, settings)
     if args.webhook:
         assert settings.webhook_secret is not None
         secret = settings.webhook_secret.get_secret_value()

@@ -64,6 +64,7 @@ def build_application(
     the aiohttp transport (benchmarks compare it with PTB's own httpx transport).
     """
     token = token or settings.bot_token
+    base_url = base_url or settings.telegram_api_base_url  # a self-hosted Bot API server
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     builder = (
@@ -76,6 +77,8 @@ def build_application(
     )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_file_url or base_url)
+    if settings.telegram_local_mode:  # that server runs with --local
+        builder = builder.local_mode(True)
     if rate_limit:
         builder = builder.rate_limiter(
             # One message per 1/rate seconds rather than `rate` at once each second: the

@@ -153,6 +153,7 @@ async def test_run_webhook_checks_the_secret_token(tmp_path: Path) -> None:
             None,
             TELEGRAM_BOT_TOKEN=fake.token,
             WEBHOOK_URL=f"http://127.0.0.1:{port}/tg/hook",
+            TELEGRAM_API_BASE_URL=fake.base_url,  # self-hosted: plain http webhooks allowed
             WEBHOOK_SECRET=secret,
         )
         feeds_file = tmp_path / "feeds.toml"
