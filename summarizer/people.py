@@ -45,6 +45,7 @@ _PREPOSITIONS = (
 )
 _PREPOSITION_WORDS = frozenset(_PREPOSITIONS.replace("\\", "").split("|"))
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+_NAME_AFTER = re.compile(r" [A-Z][a-z]")
 _APPOSITION_END = re.compile(r"[,;:\n()“”\"«»]|(?<![A-Z])\.(?=\s|$)")
 _APPOSITION_LEAD = re.compile(r",\s+(?:who is\s+|who was\s+)?(?:(the|a|an)\s+)?")
 _APPOSITION_VERBS = wordset(
@@ -173,14 +174,17 @@ class PeopleIndex:
 
     # -- lookups ----------------------------------------------------------------------------
     def mention_in(self, start: int, end: int) -> int | None:
-        """The entity of the last mention lying inside [start, end), if any."""
+        """The entity a phrase text[start:end] names: its first subject mention (the head of
+        "Rosaly Lopes of NASA's Jet Propulsion Laboratory"), else its last mention."""
         i = bisect_right(self._ends, end) - 1
+        last = first_subject = None
         while i >= 0 and self._ends[i] > start:
             m = self._mentions[i]
             if m.start >= start:
-                return m.entity
+                last = m.entity if last is None else last
+                first_subject = m.entity if m.subject else first_subject
             i -= 1
-        return None
+        return first_subject if first_subject is not None else last
 
     def add_group_mention(self, eid: int, start: int, end: int) -> None:
         """An organisation or government named as a speaker: what a later "it" may mean."""
@@ -447,6 +451,10 @@ _CLAUSE_WORDS = wordset(
     continues explained explains noted notes recalled recalls wrote writes replied
     responded insisted argued warned stressed concluded agreed admitted acknowledged"""
 )
+_VERB_AFTER = re.compile(
+    r" (?:[a-z]+ed|is|was|has|had|will|would|could|can|did|does|says|said|tells|told|added"
+    r"|went|made|took|gave|thinks|thought|wants|wanted|got|came|became|began|knew|wrote)\b"
+)
 _OBJECT_VERBS = wordset("told tell tells telling asked asks asking thanked thanks")
 
 
@@ -459,6 +467,8 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
     """
     if end is not None and text[end : end + 2] in ("’s", "'s"):
         return False
+    if end is not None and _VERB_AFTER.match(text, end):
+        return True  # "By the time Buckley learned": a verb follows, so a subject
     words = text[max(0, start - 80) : start].split()[-6:]
     for w in reversed(words):
         low = w.lower().strip("“”\"(")
@@ -486,7 +496,8 @@ def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleInde
     for seq in _sequences(text):
         events.append((seq[0][0], seq[-1][1], "seq", seq))
     for m in _PRONOUN.finditer(text):
-        events.append((m.start(), m.end(), "pron", None))
+        if not _NAME_AFTER.match(text, m.end()):  # "He Jianxiong" is a name
+            events.append((m.start(), m.end(), "pron", None))
     for m in _description_re().finditer(text):
         events.append((m.start(), m.end(), "desc", m))
     events.sort(key=lambda ev: ev[0])

@@ -52,9 +52,9 @@ def find_quotes_and_people(
         p_start, p_end = paragraphs.bounds(q.open_mark)
         # earlier quotes of this paragraph near enough to share a sentence with this one
         in_para = [r for r in in_para[-8:] if r.after > max(p_start, q.open_mark - 600)]
-        if not att.after(q, p_end) and not att.before(q, p_start, in_para):
+        if not att.after(q, p_end) and not att.before(q, p_start, in_para) and not q.contested:
             att.sentence_end(q, p_end)
-        if q.speaker is None:
+        if q.speaker is None and not q.contested:
             _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)
         if q.speaker is not None:
             last_para_speaker = (paragraphs.bounds(max(0, q.after - 1))[1], q.speaker)

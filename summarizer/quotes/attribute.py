@@ -221,53 +221,16 @@ class _Attributor:
             if not any(a <= c.start() < b for a, b in inside)
         ]
         for k, m in enumerate(reversed(cues)):
-            if m.group().lower().startswith("according"):
-                np = self._np_after(m.end(), q.open_mark)
-                if np:
-                    s, e = self._trim_np(np.start("np"), np.end("np"))
-                    eid = self.entity_for(s, e)
-                    if eid is not None:
-                        q.speaker, q.cue, q.via, q.cue_span = (
-                            eid,
-                            "according to",
-                            "before",
-                            m.span(),
-                        )
-                        return True
+            found = self._cue_speaker(q, m, k, start, prev, inside)
+            if found is None:
                 continue
-            if k == 0:
-                # "..., explained Rosenberg, “Q": the speaker follows the verb
-                np = self._np_after(m.end(), q.open_mark)
-                gap = text[np.end("np") : q.open_mark] if np else "x"
-                inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
-                inverted = inverted and m.group().lower() not in _OBJECT_CUES
-                if inverted and re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
-                    s, e = self._trim_np(np.start("np"), np.end("np"))
-                    if text[s:e].lower() not in _PRONOUNS:
-                        eid = self.entity_for(s, e)
-                        if eid is not None:
-                            q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
-                            return True
-            adv = self._skip_adverbs(start, m.start())
-            lead = text[max(start, adv - 6) : adv]
-            if m.group().endswith("ing") or _CONJ_BEFORE.search(lead):
-                # "..., saying "Q"" / "... and added that "Q"": the clause's subject
-                if k > 0:
-                    continue
-                if prev is not None and prev.speaker is not None and prev.after <= m.start():
-                    q.speaker, q.cue, q.via, q.cue_span = prev.speaker, m.group(), "carry", m.span()
-                    return True
-                eid = self._sentence_subject(start, m.start(), inside)
-                if eid is not None:
-                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
-                    return True
-                continue
-            span = self._subject_before(start, m.start())
-            if span is not None:
-                eid = self.entity_for(*span)
-                if eid is not None:
-                    q.speaker, q.cue, q.via, q.cue_span = eid, m.group(), "before", m.span()
-                    return True
+            eid, via = found
+            if via == "before" and self._contested(start, cues[: len(cues) - 1 - k], eid):
+                q.contested = True  # "X said that Y had concluded “Q”": two candidates
+                return False
+            q.speaker, q.via, q.cue_span = eid, via, m.span()
+            q.cue = "according to" if m.group().lower().startswith("according") else m.group()
+            return True
         if not cues and prev is not None and prev.speaker is not None:
             # a second quoted phrase of the same clause: 'a "nasty guy," an "anchor baby"'
             q.speaker, q.cue, q.via, q.cue_span = prev.speaker, prev.cue, "same", prev.cue_span
@@ -277,6 +240,63 @@ class _Attributor:
             eid = self.people.first_subject_in(start, q.open_mark, inside)
             if eid is not None:
                 q.speaker, q.via = eid, "colon"
+                return True
+        return False
+
+    def _cue_speaker(
+        self,
+        q: _Raw,
+        m: _Cue,
+        k: int,
+        start: int,
+        prev: _Raw | None,
+        inside: list[tuple[int, int]],
+    ) -> tuple[int, str] | None:
+        """The speaker one cue before the quote gives it, and how ("before" or "carry")."""
+        text = self.text
+        if m.group().lower().startswith("according"):
+            np = self._np_after(m.end(), q.open_mark)
+            if np:
+                eid = self.entity_for(*self._trim_np(np.start("np"), np.end("np")))
+                return (eid, "before") if eid is not None else None
+            return None
+        if k == 0 and (eid := self._inverted(q, m, start)) is not None:
+            return eid, "before"
+        adv = self._skip_adverbs(start, m.start())
+        lead = text[max(start, adv - 6) : adv]
+        if m.group().endswith("ing") or _CONJ_BEFORE.search(lead):
+            # "..., saying "Q"" / "... and added that "Q"": the clause's subject
+            if k > 0:
+                return None
+            if prev is not None and prev.speaker is not None and prev.after <= m.start():
+                return prev.speaker, "carry"
+            eid = self._sentence_subject(start, m.start(), inside)
+            return (eid, "subject") if eid is not None else None
+        span = self._subject_before(start, m.start())
+        eid = self.entity_for(*span) if span is not None else None
+        return (eid, "before") if eid is not None else None
+
+    def _inverted(self, q: _Raw, m: _Cue, start: int) -> int | None:
+        """'..., explained Rosenberg, “Q”': the speaker follows the verb."""
+        text = self.text
+        np = self._np_after(m.end(), q.open_mark)
+        gap = text[np.end("np") : q.open_mark] if np else "x"
+        inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
+        if not inverted or m.group().lower() in _OBJECT_CUES:
+            return None
+        if not re.fullmatch(r"[ \u00a0]*[,:][ \u00a0]*", gap):
+            return None
+        s, e = self._trim_np(np.start("np"), np.end("np"))
+        return None if text[s:e].lower() in _PRONOUNS else self.entity_for(s, e)
+
+    def _contested(self, start: int, earlier: list[_Cue], eid: int) -> bool:
+        """Whether an earlier speech verb of the sentence has another named subject."""
+        for c in earlier[:2]:
+            if c.group().lower().startswith("according") or c.group().endswith("ing"):
+                continue
+            span = self._subject_before(start, c.start())
+            other = self.people.mention_in(*span) if span is not None else None
+            if other is not None and other != eid and self.people.entities[other].named:
                 return True
         return False
 
@@ -357,6 +377,8 @@ class _Attributor:
         )
         if cm:
             s = end - (len(left[-160:]) - cm.start())
+            if _PREPOSITION_BEFORE.search(text, max(floor, s - 8), s):
+                return None  # "a spokesperson for the Foreign Office said": not the office
             return s, end
         # a lowercase description: "a campaign spokesman", "the source", "sources"
         words = list(re.finditer(r"[\w’'\-]+", left[-80:]))
@@ -423,7 +445,8 @@ def _continue_previous(
 _NAME_COMMA = re.compile(
     r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
 )
-_OBJECT_CUES = frozenset("told tell tells asked asks thanked".split())
+_PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|at|to|from|with|by|in|on)[ \u00a0]+$")
+_OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".split())
 
 
 def _title_gap(gap: str) -> bool:

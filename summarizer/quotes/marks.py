@@ -26,6 +26,7 @@ class _Raw:
     cue_span: tuple[int, int] | None = None
     via: str = ""  # which construction attributed it
     seps: dict[int, str] = field(default_factory=dict)  # piece index -> joiner before it
+    contested: bool = False  # two candidates compete: the speaker stays unknown
 
 
 _CLOSER = {"“": "”", "„": "“", '"': '"', "«": "»", "”": "”"}

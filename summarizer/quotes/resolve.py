@@ -131,7 +131,8 @@ class Resolver:
         if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
             return None  # "..., San Francisco, said": the end of an address
         lows = {w.lower().strip(".,’'") for w in bare.split()}
-        org = lows & (organisation_words() | _GROUP_NOUNS) or _ACRONYM.fullmatch(bare)
+        acronym = _ACRONYM.fullmatch(bare) and bare.lower() not in title_nouns()  # not "CEO"
+        org = lows & (organisation_words() | _GROUP_NOUNS) or acronym
         kind = "organisation" if org else "person"
         if kind == "person" and not _plausible_name(names, bare):
             return None  # "Senior", "China’s", "London-based": not a name
