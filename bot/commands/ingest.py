@@ -1,9 +1,11 @@
 """``newsbrief ingest``: poll the feeds of FEEDS_FILE into the store, once or on a loop.
 
 ``--once`` runs one cycle and prints what it did: feeds polled, not modified, new
-articles, duplicates, and each failure with its reason. It never stops at a bad feed
-(offline, every feed fails and is reported). Without ``--once`` it keeps polling, each
-feed when it is due, until interrupted; the service's scheduler does the same job.
+articles, duplicates, and each failure with its reason (a feed's, an item's, a page's).
+It never stops at a bad feed; it exits 1, saying so in one line, when feeds were due
+and not one could be polled (offline, or every feed failing). Without ``--once`` it
+keeps polling, each feed when it is due, until interrupted; the service's scheduler
+does the same job.
 """
 
 from __future__ import annotations
@@ -66,10 +68,22 @@ async def _main(args: argparse.Namespace, settings: Any) -> int:
                 report = await run_cycle(store, settings, fetcher=fetcher)
                 print_report(report, sys.stdout, verbose=not args.quiet)
                 if args.once:
-                    return 0
+                    return _exit_code(report)
                 await asyncio.sleep(await _seconds_to_next_poll(store, settings))
     finally:
         await store.close()
+
+
+def _exit_code(report: CycleReport) -> int:
+    """1 when feeds were due and none could be polled: cron and CI should hear of it."""
+    if report.feeds_polled and not report.feeds_answered:
+        print(
+            f"newsbrief ingest: no feed could be polled ({report.feeds_failed} of "
+            f"{report.feeds_polled} failed; see the table above)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
 
 
 async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
@@ -85,6 +99,10 @@ async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
 
 def _note(feed: FeedReport) -> str:
     notes = [feed.error or ""]
+    if feed.skipped:
+        notes.append(f"{len(feed.skipped)} bad items skipped ({feed.skipped[0]})")
+    if feed.entry_failures:
+        notes.append(f"{len(feed.entry_failures)} entries failed ({feed.entry_failures[0]})")
     if feed.moved:
         notes.append(f"moved permanently to {feed.moved_to}: polled there from now on")
     elif feed.moved_to:

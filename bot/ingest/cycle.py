@@ -3,43 +3,57 @@
 :func:`run_cycle` is what the scheduler's job (and ``newsbrief ingest --once``) calls.
 Every feed is polled concurrently, within the fetcher's per-host and overall limits,
 and each feed's failure is caught, recorded on the feed (error, backoff, or gone) and
-reported, so one bad feed never holds up or breaks the others. An entry is new when
-neither its key (GUID, else link) in its feed nor its canonical URL has been seen; an
-entry is marked seen only once it has been handled, so a crash mid-way is retried.
+reported, so one bad feed never holds up or breaks the others; a bad item in a feed is
+skipped with its reason and the rest of the feed is stored. An entry is new when
+neither its key (GUID, else link) in its feed nor its canonical URL has been seen.
 
 Per entry: fetch the page (HTML only), extract its main text (or use the feed's text
 when the page fails or says too little), analyse it, then, under one lock so two copies
 arriving at once cannot both start a story: drop it if its canonical URL is stored,
 attach it to the story of a near-duplicate (MinHash), else to the best matching recent
-story (people, countries, wording), else start a story. Briefs of the stories touched
-are rebuilt once at the end of the cycle with ``summarize_story``.
+story (people, countries, wording), else start a story. The article, its story
+membership and its entry's seen mark are written in one transaction: a process killed
+at any point leaves all of it or none of it (then the entry is simply new again).
+
+Extraction and analysis run in worker processes (:mod:`bot.ingest.workers`), each step
+of a page within INGEST_PAGE_BUDGET seconds: a hostile page costs its budget, its
+worker is killed and replaced, and the entry is stored from what is left (the feed's
+text, no analysis) with the reason on its seen mark. Briefs of the stories touched are
+rebuilt once at the end of the cycle, each on its own; a cycle first repairs what a
+crash may have left: articles in no story, and stories whose brief misses articles.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
-from bot.ingest import dedupe, schedule
+from bot.ingest import dedupe, schedule, worker_tasks
 from bot.ingest.canonical import canonicalize_url, resolve_canonical
-from bot.ingest.extract import Extracted, choose_text, extract_page, is_html
+from bot.ingest.extract import Extracted, choose_text, is_html
 from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchError, FetchLimits
 from bot.ingest.stories import Profile, StoryIndex
+from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
+from bot.store.records import EntryMark, StoryPlan
+from bot.store.types import storable
 
 log = logging.getLogger(__name__)
 
 MAX_BRIEF_ARTICLES = 12  # a story's brief is made of its most recent articles
 FUTURE_SLACK = timedelta(hours=1)  # feeds dated in the future are clamped to now
+REPAIR_LIMIT = 200  # orphans and stories without their brief repaired per cycle
+#: Exceptions from these modules (and OSError) are the database or the network failing
+#: for now: the entry is tried again next poll. Any other is the entry's own fault.
+_TRANSIENT_MODULES = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
 
 
 @dataclass(slots=True)
@@ -65,6 +79,13 @@ class FeedReport:
     polled_at: datetime | None = None
     next_poll_at: datetime | None = None
     seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # bad items left out, with why
+    entry_failures: list[str] = field(default_factory=list)  # "key: why", stored or not
+
+    @property
+    def answered(self) -> bool:
+        """The feed could be polled (a feed, or 304), whatever became of its entries."""
+        return self.status in ("ok", "not_modified")
 
 
 @dataclass(slots=True)
@@ -77,8 +98,12 @@ class CycleReport:
     stories_created: int = 0
     stories_updated: int = 0
     briefs_built: int = 0
+    briefs_failed: int = 0
     analysis_errors: int = 0
     pruned_articles: int = 0
+    orphans_repaired: int = 0
+    briefs_repaired: int = 0
+    worker_timeouts: int = 0
 
     def _sum(self, name: str) -> int:
         return sum(getattr(f, name) for f in self.feeds)
@@ -86,6 +111,10 @@ class CycleReport:
     @property
     def feeds_polled(self) -> int:
         return len(self.feeds)
+
+    @property
+    def feeds_answered(self) -> int:
+        return sum(1 for f in self.feeds if f.answered)
 
     @property
     def feeds_not_modified(self) -> int:
@@ -127,6 +156,10 @@ class CycleReport:
     def feed_text_used(self) -> int:
         return self._sum("feed_text_used")
 
+    @property
+    def items_skipped(self) -> int:
+        return sum(len(f.skipped) for f in self.feeds)
+
     def summary(self) -> str:
         return (
             f"feeds polled {self.feeds_polled}, not modified {self.feeds_not_modified}, "
@@ -134,8 +167,14 @@ class CycleReport:
             f"duplicates {self.duplicates} (near {self.near_duplicates}); "
             f"stories new {self.stories_created}, updated {self.stories_updated}; "
             f"pages {self.pages_fetched} (failed {self.page_failures}, "
-            f"feed text {self.feed_text_used}); {self.seconds:.2f} s"
+            f"feed text {self.feed_text_used}); items skipped {self.items_skipped}; "
+            f"repaired {self.orphans_repaired} orphans, {self.briefs_repaired} briefs; "
+            f"{self.seconds:.2f} s"
         )
+
+
+#: What a story's brief is made of, per article: (analysis JSON, text, title).
+BriefInput = tuple[dict[str, Any], str, str | None]
 
 
 @dataclass(slots=True)
@@ -152,16 +191,9 @@ class _Item:
     published: datetime | None = None
     content_hash: str = ""
     signature: Any = None  # datasketch MinHash of the text
-    analysis: Any = None
-
-
-def _summarizer() -> tuple[Callable[..., Any] | None, Callable[..., Any] | None]:
-    try:
-        from summarizer import analyse, summarize_story
-    except Exception as exc:  # a broken summarizer must not stop articles being collected
-        log.error("event=summarizer_unavailable error=%r", exc)
-        return None, None
-    return analyse, summarize_story
+    analysis: dict[str, Any] | None = None  # Analysis.to_dict()
+    people: list[str] = field(default_factory=list)  # persons named (story matching)
+    errors: list[str] = field(default_factory=list)  # what failed on the way, and why
 
 
 def _setting(settings: Any, name: str, default: Any) -> Any:
@@ -174,11 +206,20 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
+def _transient(exc: BaseException) -> bool:
+    """The database or the network failing for now (try the entry again next poll)."""
+    module = type(exc).__module__ or ""
+    return isinstance(exc, OSError | TimeoutError) or module.startswith(_TRANSIENT_MODULES)
+
+
 class _Cycle:
-    def __init__(self, store: Any, settings: Any, fetcher: Fetcher, now: datetime) -> None:
+    def __init__(
+        self, store: Any, settings: Any, fetcher: Fetcher, pool: WorkerPool, now: datetime
+    ) -> None:
         self.store = store
         self.settings = settings
         self.fetcher = fetcher
+        self.pool = pool
         self.now = now
         self.started = time.monotonic()
         self.report = CycleReport(started_at=now)
@@ -187,28 +228,30 @@ class _Cycle:
         self.window = timedelta(hours=float(_setting(settings, "story_window_hours", 48)))
         retention = float(_setting(settings, "retention_days", 30))
         self.oldest = now - timedelta(days=retention)
-        self.analyse, self.summarize_story = _summarizer()
+        self.budget = float(_setting(settings, "ingest_page_budget", 20.0))
+        self.page_cap = _setting(settings, "http_max_page_bytes", None)
         self.lock = asyncio.Lock()
         self.recent_lock = asyncio.Lock()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-cpu")
         # entries in flight at once: bounds memory (bodies waiting for extraction)
         self.in_flight = asyncio.Semaphore(int(_setting(settings, "ingest_concurrency", 12)))
         self.index: dedupe.NearDuplicateIndex | None = None
         self.article_story: dict[int, int | None] = {}
         self.stories = StoryIndex(self.window)
-        self.touched: dict[int, list[Any]] = {}  # story id -> analyses added this cycle
+        self.touched: dict[int, list[tuple[int, BriefInput | None]]] = {}
+        self.repair_at: dict[int, datetime] = {}  # stories rebuilt without news: keep date
         self.created: set[int] = set()
         self.canonicals: set[str] = set()  # stored this cycle
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
         self.analyses: dict[str, asyncio.Future[Any]] = {}
 
-    async def _cpu(self, work: Callable[[], Any]) -> Any:
-        """Run CPU-bound work (extraction, analysis) off the event loop, one at a time.
-
-        One worker thread: the GIL would serialise more threads anyway, and one thread
-        bounds memory (one parse tree, one analysis) and loads the summarizer's data once.
-        """
-        return await asyncio.get_running_loop().run_in_executor(self.executor, work)
+    async def _work(self, step: str, function: Any, *args: Any) -> Any:
+        """One step in a worker process, within the page budget; TaskFailed says why not."""
+        try:
+            return await self.pool.run(function, *args, budget=self.budget)
+        except TaskFailed as exc:
+            if "timeout" in exc.reason:
+                self.report.worker_timeouts += 1
+            raise TaskFailed(f"{step}: {exc.reason}") from None
 
     # ---------------------------------------------------------------- feeds
     async def poll(self, feed: Any) -> FeedReport:
@@ -219,7 +262,10 @@ class _Cycle:
         except Exception as exc:  # the last line of defence: one feed, one error
             log.exception("event=feed_crashed feed_id=%s url=%s", feed.id, feed.url)
             rep.status, rep.error = "failed", f"internal: {type(exc).__name__}: {exc}"
-            await self._record_failure(feed, rep, None)
+            try:
+                await self._record_failure(feed, rep, None)
+            except Exception:  # the database too: the report still says what happened
+                log.exception("event=feed_failure_not_recorded feed_id=%s", feed.id)
         rep.seconds = time.monotonic() - started
         return rep
 
@@ -266,6 +312,9 @@ class _Cycle:
         if parsed.bozo:  # readable despite errors: take what it has, say so in the report
             rep.error = f"recovered from: {parsed.bozo[:200]}"
             log.info("event=feed_bozo feed_id=%s error=%r", feed.id, parsed.bozo[:200])
+        for reason in parsed.skipped:
+            log.warning("event=entry_skipped feed_id=%s reason=%r", feed.id, reason)
+        rep.skipped = list(parsed.skipped)
         rep.entries = len(parsed.entries)
         handled = await self._entries(feed, parsed.entries, rep)
         delay = schedule.success_delay(
@@ -281,12 +330,13 @@ class _Cycle:
             polled_at=polled,
         )
         log.info(
-            "event=feed_polled feed_id=%s entries=%d new=%d articles=%d dups=%d",
+            "event=feed_polled feed_id=%s entries=%d new=%d articles=%d dups=%d skipped=%d",
             feed.id,
             rep.entries,
             rep.new_entries,
             rep.new_articles,
             rep.duplicates,
+            len(rep.skipped),
         )
 
     async def _redirects(self, feed: Any, permanent_url: str | None, rep: FeedReport) -> None:
@@ -354,21 +404,37 @@ class _Cycle:
         outcomes = await asyncio.gather(
             *(self._bounded_entry(feed, e, rep) for e in todo), return_exceptions=True
         )
-        done = stale + repeated
+        marks = [EntryMark(k, "stale") for k in stale]
+        marks += [EntryMark(k, "duplicate") for k in repeated]
+        handled = len(repeated)
         for entry, outcome in zip(todo, outcomes, strict=True):
             if isinstance(outcome, BaseException):
+                if not isinstance(outcome, Exception) or _transient(outcome):
+                    log.error(
+                        "event=entry_failed feed_id=%s key=%s error=%r retry=next_poll",
+                        feed.id,
+                        entry.key,
+                        outcome,
+                    )
+                    continue  # not marked seen: tried again next poll
+                reason = f"{type(outcome).__name__}: {outcome}"[:300]
                 log.error(
-                    "event=entry_failed feed_id=%s key=%s error=%r", feed.id, entry.key, outcome
+                    "event=entry_failed feed_id=%s key=%s error=%r", feed.id, entry.key, reason
                 )
-                continue  # not marked seen: tried again next poll
-            done.append(entry.key)
-        if done:
-            await self.store.mark_seen(feed.id, done, seen_at=self.now)
-        return len(done) - len(stale)
+                rep.entry_failures.append(f"{entry.key}: {reason}")
+                outcome = EntryMark(entry.key, "failed", reason)
+            handled += 1
+            if outcome is not None:  # else marked with its article, in one transaction
+                marks.append(outcome)
+        if marks:
+            await self.store.mark_entries(feed.id, marks, seen_at=self.now)
+        return handled
 
-    async def _bounded_entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
+    async def _bounded_entry(
+        self, feed: Any, entry: FeedEntry, rep: FeedReport
+    ) -> EntryMark | None:
         async with self.in_flight:
-            await self._entry(feed, entry, rep)
+            return await self._entry(feed, entry, rep)
 
     @staticmethod
     def _canonical(feed: Any, entry: FeedEntry) -> str:
@@ -377,12 +443,13 @@ class _Cycle:
         # no link: the feed's text is the article; a key of its own keeps it unique
         return f"urn:newsbrief:entry:{hashlib.sha1(entry.key.encode()).hexdigest()}"
 
-    async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> None:
+    async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> EntryMark | None:
+        """One new entry; returns its seen mark, or None when stored with its article."""
         url = entry.link or feed.html_url or feed.url
         canonical = self._canonical(feed, entry)
         if canonical in self.claimed:  # another feed of this cycle has the same article
             rep.duplicates += 1
-            return
+            return EntryMark(entry.key, "duplicate")
         self.claimed.add(canonical)
         item = _Item(entry=entry, url=url, canonical=canonical, title=entry.title or None)
         page = await self._page(item, rep) if entry.link else None
@@ -392,56 +459,76 @@ class _Cycle:
             and (item.canonical in self.claimed or await self.store.article_exists(item.canonical))
         ):
             rep.duplicates += 1
-            return
+            return EntryMark(entry.key, "duplicate")
         self.claimed.add(item.canonical)
-        item.text, item.text_source = choose_text(page, entry.feed_html)
+        text, item.text_source = choose_text(page, entry.feed_html)
+        item.text = storable(text)
         if not item.text.strip():
             log.info("event=entry_without_text feed_id=%s key=%s", feed.id, entry.key)
-            return
+            return EntryMark(entry.key, "no_text", "; ".join(item.errors) or None)
         if item.text_source == "feed":
             rep.feed_text_used += 1
         if page is not None:
             item.title = item.title or page.title
             item.author = page.author
-        item.author = item.author or entry.author
+        item.title = storable(item.title) if item.title else None
+        item.author = storable(item.author or entry.author or "") or None
         published = entry.published or (page.published if page else None) or self.now
         item.published = min(published, self.now + FUTURE_SLACK)
         item.content_hash = content_hash(item.text)
-        item.signature = await self._cpu(partial(dedupe.signature, item.text))
+        await self._signature(item)
         await self._ensure_recent()
-        item.analysis = await self._analysis(item)
+        await self._analysis(item)
         async with self.lock:
-            await self._store(feed, item, rep)
+            return await self._store(feed, item, rep)
 
     async def _page(self, item: _Item, rep: FeedReport) -> Extracted | None:
-        """Fetch and extract the entry's page; None when it fails or is not HTML."""
+        """Fetch and extract the entry's page; None when it fails or is not HTML.
+
+        Any failure, permanent (an invalid URL, a refused scheme or address) or not,
+        leaves the feed's own text to be stored at once, the reason on the seen mark.
+        """
         try:
-            result = await self.fetcher.fetch(item.url, accept=PAGE_ACCEPT)
+            result = await self.fetcher.fetch(item.url, accept=PAGE_ACCEPT, max_bytes=self.page_cap)
         except FetchError as exc:
             rep.page_failures += 1
-            log.info("event=page_failed url=%s error=%s", item.url, exc)
+            item.errors.append(f"page: {exc}"[:300])
+            log.info("event=page_failed url=%s kind=%s error=%s", item.url, exc.kind, exc)
             return None
         rep.pages_fetched += 1
         if not is_html(result.content_type):
             log.info("event=page_skipped url=%s type=%s", item.url, result.content_type)
             return None
         need_metadata = not (item.entry.title and item.entry.published)
-        page = await self._cpu(
-            partial(
-                extract_page,
-                result.body,
-                result.url,
-                result.charset,
-                metadata=need_metadata,
-            )
-        )
-        item.canonical = resolve_canonical(result.url, page.canonical_href)
+        try:
+            page: Extracted = await self._work(
+                "extract", worker_tasks.extract, result.body, result.url, result.charset,
+                need_metadata,
+            )  # fmt: skip
+        except TaskFailed as exc:
+            rep.page_failures += 1
+            item.errors.append(exc.reason)
+            log.warning("event=page_failed url=%s error=%r", item.url, exc.reason)
+            return None
+        with contextlib.suppress(ValueError):  # a rel=canonical that is no URL: ours stands
+            item.canonical = resolve_canonical(result.url, page.canonical_href)
         return page
 
-    async def _analysis(self, item: _Item) -> Any:
-        """Analyse once per distinct text (mirrors and exact copies share one analysis)."""
-        if self.analyse is None:
-            return None
+    async def _signature(self, item: _Item) -> None:
+        try:
+            raw = await self._work("signature", worker_tasks.signature, item.text)
+        except TaskFailed as exc:
+            item.errors.append(exc.reason)
+            log.warning("event=signature_failed url=%s error=%r", item.url, exc.reason)
+            return
+        item.signature = dedupe.from_bytes(raw) if raw is not None else None
+
+    async def _analysis(self, item: _Item) -> None:
+        """Analyse once per distinct text (mirrors and exact copies share one analysis).
+
+        The summarizer is imported by the workers only: a broken one fails each analysis
+        (the article is stored without), never the collection of articles.
+        """
         future = self.analyses.get(item.content_hash)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -449,15 +536,20 @@ class _Cycle:
             try:
                 result = await self._stored_analysis(item)
                 if result is None:
-                    result = await self._cpu(partial(self.analyse, item.text, item.title))
-            except Exception as exc:
-                log.error("event=analysis_failed url=%s error=%r", item.url, exc)
+                    result = await self._work(
+                        "analysis", worker_tasks.analyse, item.text, item.title
+                    )
+            except TaskFailed as exc:
+                log.error("event=analysis_failed url=%s error=%r", item.url, exc.reason)
                 self.report.analysis_errors += 1
+                item.errors.append(exc.reason)
                 result = None
             future.set_result(result)
-        return await future
+        result = await future
+        if result is not None:
+            item.analysis, item.people = result
 
-    async def _stored_analysis(self, item: _Item) -> Any:
+    async def _stored_analysis(self, item: _Item) -> tuple[dict[str, Any], list[str]] | None:
         """An exact copy of a stored article (a syndicated text) reuses its analysis."""
         if item.signature is None or self.index is None:
             return None
@@ -467,9 +559,7 @@ class _Cycle:
         rows = await self.store.get_articles([int(near[0])])  # type: ignore[call-overload]
         if not rows or not rows[0].analysis or rows[0].text != item.text:
             return None  # offsets index the text: only a byte-identical text may share them
-        from summarizer import Analysis
-
-        return Analysis.from_dict(rows[0].analysis, text=item.text, title=item.title)
+        return rows[0].analysis, _people_of(rows[0].analysis)
 
     # ---------------------------------------------------------------- articles and stories
     async def _ensure_recent(self) -> None:
@@ -488,96 +578,177 @@ class _Cycle:
             self.stories.add(self.article_story[article.id], _profile_of_row(article))
         self.index = index
 
-    async def _store(self, feed: Any, item: _Item, rep: FeedReport) -> None:
-        if item.canonical in self.canonicals:
-            rep.duplicates += 1
-            return
-        await self._ensure_recent()
+    def _place(
+        self, signature: Any, profile: Profile, exclude: int | None = None
+    ) -> tuple[int | None, bool]:
+        """The story an article joins (a near-duplicate's, else the best match; None: a
+        new one), and whether a near-duplicate was found."""
         assert self.index is not None
-        signature = item.signature
         near = self.index.best_match(signature) if signature is not None else None
-        analysis = item.analysis
-        article_id = await self.store.add_article(
-            url=item.url,
-            canonical_url=item.canonical,
-            title=item.title,
-            text=item.text,
-            feed_id=feed.id,
-            outlet=feed.name,
-            guid=item.entry.guid,
-            published_at=item.published,
-            fetched_at=self.now,
-            text_source=item.text_source,
-            language=getattr(analysis, "language", None),
-            analysis=analysis.to_dict() if analysis is not None else None,
-            minhash=dedupe.to_bytes(signature) if signature is not None else None,
-            content_hash=item.content_hash,
-        )
-        self.canonicals.add(item.canonical)
-        if article_id is None:  # stored meanwhile under the same canonical URL
-            rep.duplicates += 1
-            return
-        rep.new_articles += 1
-        profile = (
-            Profile.of_analysis(analysis, published=item.published)
-            if analysis is not None
-            else Profile.of_article(title=item.title, text=item.text, published=item.published)
-        )
-        story_id: int | None = None
-        if near is not None:
-            story_id = self.article_story.get(near[0])  # type: ignore[arg-type]
-            rep.near_duplicates += 1
+        if near is not None and near[0] == exclude:
+            near = None
+        story_id = self.article_story.get(near[0]) if near is not None else None  # type: ignore[arg-type]
         if story_id is None:
             match = self.stories.best(profile)
             story_id = match.story_id if match is not None else None
-        if story_id is None:
-            story_id = await self.store.create_story(
-                item.title or _headline(item.text),
-                article_ids=[article_id],
-                countries=_countries(analysis),
-                at=self.now,
-            )
+        return story_id, near is not None
+
+    def _remember(
+        self,
+        article_id: int,
+        story_id: int,
+        created: bool,
+        profile: Profile,
+        signature: Any,
+        brief_input: BriefInput | None,
+    ) -> None:
+        """What this cycle knows once an article is in a story (after the commit only)."""
+        if created:
             self.created.add(story_id)
-        else:
-            await self.store.attach_article(story_id, article_id, at=self.now)
         self.stories.add(story_id, profile)
-        self.touched.setdefault(story_id, []).append((article_id, _light(analysis)))
-        self.analyses.pop(item.content_hash, None)  # later copies find it in the index
+        self.touched.setdefault(story_id, []).append((article_id, brief_input))
+        self.repair_at.pop(story_id, None)  # news after all: the brief is dated now
         self.article_story[article_id] = story_id
-        if signature is not None:
+        if signature is not None and self.index is not None:
             self.index.add(article_id, signature)
 
+    async def _store(self, feed: Any, item: _Item, rep: FeedReport) -> EntryMark | None:
+        if item.canonical in self.canonicals:
+            rep.duplicates += 1
+            return EntryMark(item.entry.key, "duplicate")
+        await self._ensure_recent()
+        analysis = item.analysis
+        profile = Profile.of_article(
+            title=item.title,
+            text=item.text,
+            people=item.people,
+            countries=[c for c, score in _countries(analysis) if score >= 0.25][:4],
+            published=item.published,
+        )
+        story_id, near = self._place(item.signature, profile)
+        plan = StoryPlan(
+            story_id=story_id,
+            headline=item.title or _headline(item.text),
+            countries=tuple(_countries(analysis)),
+        )
+        article = {
+            "url": item.url,
+            "canonical_url": item.canonical,
+            "title": item.title,
+            "text": item.text,
+            "feed_id": feed.id,
+            "outlet": feed.name,
+            "guid": item.entry.guid,
+            "published_at": item.published,
+            "fetched_at": self.now,
+            "text_source": item.text_source,
+            "language": (analysis or {}).get("language"),
+            "analysis": analysis,
+            "minhash": dedupe.to_bytes(item.signature) if item.signature is not None else None,
+            "content_hash": item.content_hash,
+        }
+        errors = "; ".join(item.errors) or None
+        seen = EntryMark(item.entry.key, "stored", errors)
+        result = await self.store.ingest_article(article, plan, seen=seen, at=self.now)
+        self.canonicals.add(item.canonical)
+        if result is None:  # stored meanwhile under the same canonical URL
+            rep.duplicates += 1
+            return None
+        rep.new_articles += 1
+        if errors:
+            rep.entry_failures.append(f"{item.entry.key}: {errors}")
+        if near:
+            rep.near_duplicates += 1
+        brief_input = (analysis, item.text, item.title) if analysis is not None else None
+        self._remember(
+            result.article_id, result.story_id, result.created, profile, item.signature,
+            brief_input,
+        )  # fmt: skip
+        self.analyses.pop(item.content_hash, None)  # later copies find it in the index
+        return None
+
+    # ---------------------------------------------------------------- repairs
+    async def repair(self) -> None:
+        """Put articles that are in no story into one; queue briefs that miss articles.
+
+        Neither happens with this version's transactions; both are what a crash of an
+        older one (or a brief lost between two commits) leaves behind. Bounded per cycle.
+        """
+        try:
+            await self._ensure_recent()
+            for row in await self.store.orphan_articles(self.now - self.window, REPAIR_LIMIT):
+                try:
+                    await self._repair_orphan(row)
+                except Exception:
+                    log.exception("event=orphan_repair_failed article_id=%s", row.id)
+            for story_id, updated_at in await self.store.stories_needing_brief(REPAIR_LIMIT):
+                if story_id not in self.touched:
+                    self.touched[story_id] = []
+                    self.repair_at[story_id] = updated_at
+                    self.report.briefs_repaired += 1
+        except Exception:  # a repair that fails must not stop the cycle's real work
+            log.exception("event=repair_failed")
+
+    async def _repair_orphan(self, row: Any) -> None:
+        profile = _profile_of_row(row)
+        signature = dedupe.from_bytes(row.minhash) if row.minhash else None
+        story_id, _ = self._place(signature, profile, exclude=row.id)
+        analysis = row.analysis or None
+        plan = StoryPlan(
+            story_id=story_id,
+            headline=row.title or _headline(row.text or row.url),
+            countries=tuple(_countries(analysis)),
+        )
+        async with self.lock:
+            result = await self.store.place_article(row.id, plan, at=self.now)
+        if result is None:
+            return
+        log.warning(
+            "event=orphan_repaired article_id=%s story_id=%s", result.article_id, result.story_id
+        )
+        self.report.orphans_repaired += 1
+        brief_input = (analysis, row.text or "", row.title) if analysis is not None else None
+        self._remember(
+            result.article_id, result.story_id, result.created, profile, signature, brief_input
+        )
+
+    # ---------------------------------------------------------------- briefs
     async def refresh_briefs(self) -> None:
-        """Rebuild the brief, headline and countries of every story touched this cycle."""
+        """Rebuild the brief, headline and countries of every story touched this cycle.
+
+        Each story on its own: one that fails (its stored analyses unreadable, its
+        brief over budget, its row refused) is logged with its id and the rest go on.
+        """
         for story_id, fresh in self.touched.items():
-            if story_id not in self.created:
+            if story_id not in self.created and story_id not in self.repair_at:
                 self.report.stories_updated += 1
-            if self.summarize_story is None:
-                continue
             try:
-                analyses = await self._story_analyses(story_id, dict(fresh))
-                if not analyses:
-                    continue
-                brief = await self._cpu(partial(self.summarize_story, analyses))
+                await self._refresh(story_id, dict(fresh))
             except Exception as exc:
                 log.error("event=brief_failed story_id=%s error=%r", story_id, exc)
-                self.report.analysis_errors += 1
-                continue
-            countries = [(c.code, c.score) for c in brief.countries]
-            await self.store.update_story(
-                story_id,
-                brief=brief.to_dict(),
-                countries=countries or None,
-                headline=brief.headline or None,
-                at=self.now,
-            )
-            self.report.briefs_built += 1
+                self.report.briefs_failed += 1
         self.report.stories_created = len(self.created)
 
-    async def _story_analyses(self, story_id: int, fresh: dict[int, Any]) -> list[Any]:
-        """Analyses of the story's latest articles, this cycle's in full, older from JSON."""
-        from summarizer import Analysis
+    async def _refresh(self, story_id: int, fresh: dict[int, BriefInput | None]) -> None:
+        inputs, count = await self._brief_inputs(story_id, fresh)
+        if not inputs:
+            return
+        brief, countries, headline = await self._work("brief", worker_tasks.summarize, inputs)
+        await self.store.update_story(
+            story_id,
+            brief=brief,
+            countries=countries or None,
+            headline=headline or None,
+            at=self.repair_at.get(story_id, self.now),
+            built_from=count,
+        )
+        self.report.briefs_built += 1
 
+    async def _brief_inputs(
+        self, story_id: int, fresh: dict[int, BriefInput | None]
+    ) -> tuple[list[BriefInput], int]:
+        """The latest articles' (analysis, text, title), this cycle's from memory, older
+        from the store; and how many articles the story had when they were read."""
         if story_id in self.created:  # all its articles arrived in this cycle
             ids: list[int] = list(fresh)
             older: list[Any] = []
@@ -586,54 +757,45 @@ class _Cycle:
             older = list(detail.articles) if detail is not None else []
             ids = [a.id for a in older]
         by_id = {a.id: a for a in older}
-        analyses = []
+        inputs: list[BriefInput] = []
         for article_id in ids[-MAX_BRIEF_ARTICLES:]:
-            if fresh.get(article_id) is not None:
-                analyses.append(fresh[article_id])
+            known = fresh.get(article_id)
+            if known is not None:
+                inputs.append(known)
                 continue
             row = by_id.get(article_id)
             if row is not None and row.analysis:
-                analyses.append(Analysis.from_dict(row.analysis, text=row.text, title=row.title))
-        return analyses
+                inputs.append((row.analysis, row.text or "", row.title))
+        return inputs, len(ids)
+
+
+def _people_of(analysis: dict[str, Any]) -> list[str]:
+    return [p.get("name", "") for p in analysis.get("people", []) if p.get("name")]
 
 
 def _profile_of_row(article: Any) -> Profile:
     data = article.analysis or {}
-    people = [p.get("name", "") for p in data.get("people", []) if p.get("name")]
     countries = [c["code"] for c in data.get("countries", []) if c.get("score", 0) >= 0.25][:4]
     return Profile.of_article(
         title=article.title,
         text=article.text or "",
-        people=people,
+        people=_people_of(data),
         countries=countries,
         published=article.published_at or article.fetched_at,
     )
 
 
-def _light(analysis: Any) -> Any:
-    """What a story's brief needs of an analysis, without its sentences and mentions.
-
-    A cycle keeps the analyses of every article it stored until the briefs are built;
-    the full ones (every sentence as an object) would make that the cycle's peak memory.
-    """
-    if analysis is None:
-        return None
-    from summarizer import Analysis
-
-    return Analysis.from_dict(analysis.to_dict(), text=analysis.text, title=analysis.title)
-
-
-def _countries(analysis: Any) -> list[tuple[str, float]]:
-    if analysis is None:
+def _countries(analysis: dict[str, Any] | None) -> list[tuple[str, float]]:
+    if not analysis:
         return []
-    return [(c.code, c.score) for c in analysis.countries]
+    return [(c["code"], float(c.get("score", 0))) for c in analysis.get("countries", [])]
 
 
 _FIRST_SENTENCE = re.compile(r"(.{20,200}?[.!?])(\s|$)", re.DOTALL)
 
 
 def _headline(text: str) -> str:
-    match = _FIRST_SENTENCE.match(text.strip())
+    match = _FIRST_SENTENCE.match(text.strip()[:400])
     return (match.group(1) if match else text.strip()[:120]).strip()
 
 
@@ -645,13 +807,16 @@ async def run_cycle(
     now: datetime | None = None,
     feed_ids: Iterable[int] | None = None,
     prune: bool = True,
+    pool: WorkerPool | None = None,
 ) -> CycleReport:
     """Poll every due feed once, store what is new, refresh the stories it joined.
 
     ``fetcher`` may be shared between cycles (the scheduler keeps one); otherwise one is
-    made from ``settings`` and closed. ``feed_ids`` limits the cycle to those feeds (still
-    only when due). Old articles are pruned after RETENTION_DAYS unless ``prune`` is False.
-    Never raises for a feed's failure: it is in the report and on the feed's row.
+    made from ``settings`` and closed. ``pool`` runs extraction and analysis; by default
+    the process's shared one (INGEST_WORKERS processes). ``feed_ids`` limits the cycle
+    to those feeds (still only when due). Old articles are pruned after RETENTION_DAYS
+    unless ``prune`` is False. Never raises for a feed's or a story's failure: it is in
+    the report and on the feed's row.
     """
     from bot.store.types import utcnow
 
@@ -659,8 +824,14 @@ async def run_cycle(
     started = time.monotonic()
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(FetchLimits.from_settings(settings))
-    cycle = _Cycle(store, settings, fetcher, now)
+    if pool is None:
+        pool = shared_pool(
+            int(_setting(settings, "ingest_workers", 2)),
+            float(_setting(settings, "ingest_page_budget", 20.0)),
+        )
+    cycle = _Cycle(store, settings, fetcher, pool, now)
     try:
+        await cycle.repair()
         feeds = await store.due_feeds(now)
         if feed_ids is not None:
             wanted = set(feed_ids)
@@ -671,7 +842,6 @@ async def run_cycle(
             pruned = await store.prune(cycle.oldest)
             cycle.report.pruned_articles = pruned.articles
     finally:
-        cycle.executor.shutdown(wait=False, cancel_futures=True)
         if own_fetcher:
             await fetcher.aclose()
     cycle.report.seconds = time.monotonic() - started

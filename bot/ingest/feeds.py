@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from bot.ingest.canonical import canonicalize_url
+from bot.store.types import storable
 
 
 class FeedParseError(Exception):
@@ -63,9 +64,33 @@ class ParsedFeed:
     entries: list[FeedEntry] = field(default_factory=list)
     bozo: str | None = None  # feedparser's complaint, when it parsed anyway
     encoding: str | None = None
+    skipped: list[str] = field(default_factory=list)  # "item N: why", one per bad item
 
 
 _FEED_MARKERS = re.compile(rb"<(rss|feed|rdf:RDF|channel)\b", re.IGNORECASE)
+# a character reference to what XML forbids: NUL and other C0 controls, surrogates,
+# U+FFFE/U+FFFF, past U+10FFFF. feedparser's fallback parser dies on a surrogate
+# (UnicodeEncodeError); PostgreSQL refuses NUL. They are dropped before parsing.
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+
+
+def _xml_char(code: int) -> bool:
+    if code in (0x9, 0xA, 0xD):
+        return True
+    return 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+def _drop_bad_charref(match: re.Match[bytes]) -> bytes:
+    hexa, decimal = match.group(1), match.group(2)
+    code = int(hexa, 16) if hexa is not None else int(decimal)
+    return match.group(0) if _xml_char(code) else b""
+
+
+def strip_bad_charrefs(body: bytes) -> bytes:
+    """``body`` without character references to characters XML forbids."""
+    if b"&#" not in body:
+        return body
+    return _CHARREF.sub(_drop_bad_charref, body)
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
@@ -77,8 +102,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     headers: dict[str, str] = {}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
-    bozo = str(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
+    try:
+        parsed = feedparser.parse(
+            strip_bad_charrefs(body), response_headers=headers, sanitize_html=True
+        )
+    except Exception as exc:  # feedparser's fallback parser on hostile input
+        raise FeedParseError("malformed", f"parser failed: {type(exc).__name__}: {exc}") from None
+    bozo = _text(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         if not _FEED_MARKERS.search(body[:4096]):
             raise FeedParseError("not_a_feed", f"no RSS or Atom document ({content_type})")
@@ -87,20 +117,26 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         raise FeedParseError("malformed", bozo)
     info = parsed.feed
     entries: list[FeedEntry] = []
+    skipped: list[str] = []
     seen: set[str] = set()
-    for raw in parsed.entries:
-        entry = _entry(raw, url)
+    for number, raw in enumerate(parsed.entries, start=1):
+        try:
+            entry = _entry(raw, url)
+        except Exception as exc:  # one bad item must not take the feed down with it
+            skipped.append(f"item {number}: {type(exc).__name__}: {_text(exc)}"[:300])
+            continue
         if entry is None or entry.key in seen:
             continue  # a feed repeating one GUID: the first item wins
         seen.add(entry.key)
         entries.append(entry)
     return ParsedFeed(
-        title=str(info.get("title") or "").strip(),
-        link=_http_url(info.get("link"), url),
+        title=_clean(_text(info.get("title") or "")),
+        link=_safe_http_url(info.get("link"), url),
         ttl_minutes=_int(info.get("ttl")),
         entries=entries,
         bozo=bozo,
         encoding=parsed.get("encoding"),
+        skipped=skipped,
     )
 
 
@@ -112,14 +148,14 @@ def _entry(raw: Any, feed_url: str) -> FeedEntry | None:
         for alt in links:
             if link is None and alt.get("rel", "alternate") == "alternate":
                 link = _http_url(alt.get("href"), feed_url)
-    guid = str(raw.get("id") or "").strip() or None
+    guid = _text(raw.get("id") or "").strip() or None
     if link is None and guid and raw.get("guidislink", False):
         link = _http_url(guid, None)  # a GUID is a link only if it is an absolute URL
-    title = _clean(str(raw.get("title") or ""))
-    summary = str(raw.get("summary") or "")
+    title = _clean(_text(raw.get("title") or ""))
+    summary = _text(raw.get("summary") or "")
     content = ""
     for part in raw.get("content") or []:
-        value = str(part.get("value") or "")
+        value = _text(part.get("value") or "")
         if len(value) > len(content):
             content = value
     canonical = canonicalize_url(link) if link else None
@@ -132,7 +168,7 @@ def _entry(raw: Any, feed_url: str) -> FeedEntry | None:
         key = f"hash:{digest}"
     else:
         return None  # nothing to show and nothing to identify it by
-    author = _clean(str(raw.get("author") or "")) or None
+    author = _clean(_text(raw.get("author") or "")) or None
     return FeedEntry(
         key=key,
         guid=guid,
@@ -159,10 +195,18 @@ def _date(raw: Any) -> datetime | None:
     return None
 
 
+def _safe_http_url(value: Any, base: str | None) -> str | None:
+    try:
+        return _http_url(value, base)
+    except ValueError:  # the feed's own link is only informative
+        return None
+
+
 def _http_url(value: Any, base: str | None) -> str | None:
+    """An absolute http(s) URL, or None; raises ValueError on one that cannot be parsed."""
     if not value:
         return None
-    url = str(value).strip()
+    url = _text(value).strip()
     if base:
         url = urljoin(base, url)
     parts = urlsplit(url)
@@ -184,3 +228,8 @@ _SPACE = re.compile(r"\s+")
 
 def _clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
+
+
+def _text(value: Any) -> str:
+    """A feed's string without NUL and lone surrogates (raw bytes can carry them too)."""
+    return storable(str(value))

@@ -62,6 +62,9 @@ class FetchLimits:
     total_timeout: float = 45.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_decoded_bytes: int = 20 * 1024 * 1024
+    # an article page once decompressed: real news pages are under 1.5 MB, and what
+    # extraction costs grows with the size (a 38 KB gzip page can decode to 20 MB)
+    max_page_bytes: int = 4_000_000
     max_redirects: int = 5
     max_connections: int = 20
     max_per_host: int = 2
@@ -82,6 +85,7 @@ class FetchLimits:
             "total_timeout": "http_total_timeout",
             "max_body_bytes": "http_max_body_bytes",
             "max_decoded_bytes": "http_max_decoded_bytes",
+            "max_page_bytes": "http_max_page_bytes",
             "max_redirects": "http_max_redirects",
             "max_connections": "http_max_concurrency",
             "max_per_host": "http_per_host_concurrency",
@@ -99,7 +103,7 @@ class FetchLimits:
             total = limits.connect_timeout + 2 * limits.read_timeout
             limits = replace(limits, total_timeout=total)
         if "max_decoded_bytes" not in values:
-            limits = replace(limits, max_decoded_bytes=max(4 * limits.max_body_bytes, 1 << 20))
+            limits = replace(limits, max_decoded_bytes=max(2 * limits.max_body_bytes, 1 << 20))
         return limits
 
 
@@ -180,15 +184,23 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
 def check_url(url: str) -> None:
     """Refuse anything but http(s) URLs with a host; where they may connect is the
     network layer's check (:mod:`bot.ingest.guard`), made on the address it connects to."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise FetchError("bad_url", str(exc)[:200], url=url) from None
     if parts.scheme not in ("http", "https"):
         raise FetchError("bad_scheme", f"scheme {parts.scheme!r} not allowed", url=url)
-    if not parts.hostname:
-        raise FetchError("bad_url", "no host", url=url)
     try:
+        if not parts.hostname:
+            raise FetchError("bad_url", "no host", url=url)
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError as exc:
-        raise FetchError("bad_url", str(exc), url=url) from None
+        httpx.URL(url)  # what httpx will refuse (127.000.000.001, a bad IPv6 literal...)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise FetchError("bad_url", str(exc)[:200], url=url) from None
+
+
+#: Failures that asking again cannot fix: the entry is stored from the feed's text.
+PERMANENT_KINDS = frozenset({"bad_url", "bad_scheme", "bad_redirect", "blocked_address"})
 
 
 class _BoundedDecoder:
@@ -322,11 +334,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         accept: str = PAGE_ACCEPT,
+        max_bytes: int | None = None,
     ) -> FetchResult:
-        """GET ``url`` following redirects; raise :class:`FetchError` unless 2xx or 304."""
+        """GET ``url`` following redirects; raise :class:`FetchError` unless 2xx or 304.
+
+        ``max_bytes`` lowers the cap on the decoded body for this request (pages).
+        """
         started = time.monotonic()
         budget = [self.limits.total_timeout]  # seconds left, spent only while connected
-        result = await self._follow(url, etag, last_modified, accept, budget)
+        cap = min(max_bytes or self.limits.max_decoded_bytes, self.limits.max_decoded_bytes)
+        result = await self._follow(url, etag, last_modified, accept, budget, cap)
         result.elapsed = time.monotonic() - started
         return result
 
@@ -337,6 +354,7 @@ class Fetcher:
         last_modified: str | None,
         accept: str,
         budget: list[float],
+        cap: int,
     ) -> FetchResult:
         seen: list[str] = []
         all_permanent = True
@@ -355,7 +373,7 @@ class Fetcher:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            result = await self._one(current, headers, budget)
+            result = await self._one(current, headers, budget, cap)
             if result.status in REDIRECT_STATUSES:
                 location = result.headers.get("location")
                 if not location:
@@ -363,14 +381,21 @@ class Fetcher:
                         "http_status", "redirect without Location", url=url, status=result.status
                     )
                 all_permanent = all_permanent and result.status in PERMANENT_REDIRECTS
-                current = urljoin(current, location.strip())
+                try:
+                    current = urljoin(current, location.strip())
+                except ValueError as exc:
+                    raise FetchError(
+                        "bad_redirect", f"to {location[:100]!r}: {exc}", url=url
+                    ) from None
                 continue
             result.redirects = seen[1:]
             if seen[1:] and all_permanent:
                 result.permanent_url = result.url
             return result
 
-    async def _one(self, url: str, headers: Mapping[str, str], budget: list[float]) -> FetchResult:
+    async def _one(
+        self, url: str, headers: Mapping[str, str], budget: list[float], cap: int
+    ) -> FetchResult:
         # The total deadline runs only once we hold a connection slot: waiting our turn
         # behind other pages of the same host is politeness, not the server's slowness.
         host = (urlsplit(url).hostname or "").lower()
@@ -384,7 +409,7 @@ class Fetcher:
                 )
             try:
                 async with asyncio.timeout(max(budget[0], 0.001)):
-                    result = await self._request(url, headers)
+                    result = await self._request(url, headers, cap)
             except TimeoutError:
                 self._host_failed(host)
                 raise FetchError(
@@ -405,7 +430,7 @@ class Fetcher:
             self._down_until[host] = time.monotonic() + self.limits.host_cooldown
             log.warning("event=host_resting host=%s failures=%d", host, count)
 
-    async def _request(self, url: str, headers: Mapping[str, str]) -> FetchResult:
+    async def _request(self, url: str, headers: Mapping[str, str], cap: int) -> FetchResult:
         try:
             async with self._client.stream("GET", url, headers=headers) as response:
                 status = response.status_code
@@ -419,22 +444,26 @@ class Fetcher:
                         status=status,
                         retry_after=parse_retry_after(response.headers.get("retry-after")),
                     )
-                body = await self._read_body(response, url)
+                body = await self._read_body(response, url, cap)
                 return FetchResult(url=url, status=status, headers=response.headers, body=body)
         except DestinationError as exc:  # refused by the guard before connecting
             raise FetchError(exc.kind, exc.message, url=url) from None
+        except (httpx.InvalidURL, ValueError) as exc:
+            # httpx builds the next request of every redirect even when not following
+            # it: a Location it cannot parse (javascript:..., a bad IPv6 literal) raises
+            raise FetchError("bad_redirect", str(exc)[:200], url=url) from None
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", type(exc).__name__, url=url) from None
         except httpx.TransportError as exc:
             raise FetchError("connect", f"{type(exc).__name__}: {exc}", url=url) from None
 
-    async def _read_body(self, response: httpx.Response, url: str) -> bytes:
+    async def _read_body(self, response: httpx.Response, url: str, cap: int) -> bytes:
         lim = self.limits
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > lim.max_body_bytes:
             raise FetchError("too_large", f"Content-Length {declared} over the cap", url=url)
         encodings = response.headers.get("content-encoding", "").split(",")
-        decoder = _BoundedDecoder(encodings, lim.max_decoded_bytes, url)
+        decoder = _BoundedDecoder(encodings, cap, url)
         received = 0
         chunks: list[bytes] = []
         async for raw in response.aiter_raw():
@@ -442,8 +471,8 @@ class Fetcher:
             if received > lim.max_body_bytes:
                 raise FetchError("too_large", f"body over {lim.max_body_bytes} bytes", url=url)
             chunks.append(decoder.feed(raw) if decoder.steps else raw)
-        if not decoder.steps and received > lim.max_decoded_bytes:
-            raise FetchError("too_large", "body over the cap", url=url)
+        if not decoder.steps and received > cap:
+            raise FetchError("too_large", f"body over {cap} bytes", url=url)
         return b"".join(chunks)
 
 

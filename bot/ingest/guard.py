@@ -47,14 +47,34 @@ class DestinationError(Exception):
         self.message = message
 
 
-def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address (not private, loopback, link-local...)."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries, for the forms that route to it.
+
+    IPv4-mapped (``::ffff:a.b.c.d``), IPv4-translated (``::ffff:0:a.b.c.d``),
+    IPv4-compatible (``::a.b.c.d``), 6to4 (``2002:AABB:CCDD::/48``), NAT64
+    (``64:ff9b::/96`` and the local-use ``64:ff9b:1::/48``: the last 32 bits) and Teredo
+    (``2001::/32``: the client is the bitwise NOT of the last 32 bits).
+    """
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # (server, client): the client is where packets go
+    last32 = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if any(ip in net for net in _NAT64) or ip in _IPV4_TRANSLATED:
+        return last32
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # "::" and "::1" are IPv6's own
+        return last32
+    return None
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return not (
         ip.is_private
         or ip.is_loopback
@@ -64,6 +84,25 @@ def is_public_address(address: str) -> bool:
         or ip.is_unspecified
         or not ip.is_global
     )
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address (not private, loopback, link-local...).
+
+    An IPv6 address that embeds an IPv4 one (6to4, NAT64, Teredo, mapped, compatible)
+    is public only if both are: ``2002:7f00:1::`` reaches 127.0.0.1 through a 6to4 relay.
+    """
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = embedded_ipv4(ip)
+        if inner is not None and not _public(inner):
+            return False
+        if ip.ipv4_mapped is not None:
+            return True  # the mapped form is the IPv4 address itself
+    return _public(ip)
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -310,6 +349,7 @@ __all__ = [
     "GuardedTransport",
     "ProxiedGuard",
     "Resolver",
+    "embedded_ipv4",
     "environment_proxies",
     "guarded_client_transports",
     "is_public_address",

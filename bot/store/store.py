@@ -516,6 +516,8 @@ class Store:
             if article_id is not None:
                 result = await self._place(session, article_id, story, at)
             if seen is not None and values["feed_id"] is not None:
+                if article_id is None:
+                    seen = EntryMark(seen.key, "duplicate", seen.error)
                 await self._insert_seen(session, self._seen_rows(values["feed_id"], [seen], at))
             return result
 

@@ -72,6 +72,8 @@ class FeedServer:
         if isinstance(body, str):
             body = body.encode("utf-8")
         self.routes[path] = Route(body=body, **kw)
+        if kw.get("behaviour") == GZIP_BOMB:
+            _bomb(self.routes[path].size)  # compressed now, not while a client's clock runs
         return self.url(path)
 
     def url(self, path: str) -> str:

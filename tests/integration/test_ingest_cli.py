@@ -80,8 +80,9 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_ingest_once_with_the_bundled_feeds_and_no_network_fails_gracefully(tmp_path):
-    """Default feed list, no way out (a dead proxy on loopback): each feed fails alone."""
+def test_ingest_once_with_no_network_reports_each_feed_and_exits_1(tmp_path):
+    """Default feed list, no way out (a dead proxy on loopback): each feed fails alone,
+    and the command exits 1 saying so in one line (cron must hear of it; issue 7, #10)."""
     dead = f"http://127.0.0.1:{closed_port()}"
     env = {k: v for k, v in os.environ.items() if k.upper() not in ("FEEDS_FILE", "NO_PROXY")}
     env.update(
@@ -103,7 +104,9 @@ def test_ingest_once_with_the_bundled_feeds_and_no_network_fails_gracefully(tmp_
         check=False,
         env=env,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
+    said = [line for line in result.stderr.splitlines() if line.startswith("newsbrief ingest:")]
+    assert len(said) == 1 and "no feed could be polled" in said[0]
     last = result.stdout.strip().splitlines()[-1]
     assert last.startswith("feeds polled: ") and "new articles: 0" in last
     polled = int(last.split("feeds polled: ")[1].split(",")[0])

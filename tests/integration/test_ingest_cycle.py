@@ -82,8 +82,9 @@ def item(server: FeedServer, key: str, path: str | None = None, **extra) -> dict
 
 
 def settings(url: str, **kw):
+    """Cycle settings; ``url`` "x" when the cycle is given its store (the URL is unused)."""
     base = {
-        "database_url": url,
+        "database_url": "sqlite+aiosqlite:///:memory:" if url == "x" else url,
         "allow_private_hosts": True,
         "poll_interval": 900,
         "poll_floor": 60,

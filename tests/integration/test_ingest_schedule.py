@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import func, select
 
 from bot.ingest.cycle import run_cycle
+from bot.ingest.workers import shared_pool
 from bot.settings import FeedConfig, make_settings
 from bot.store import Store
 from bot.store.models import Article
@@ -39,6 +40,9 @@ async def test_scheduler_polls_each_feed_on_its_interval_not_more(sqlite_url):
             http_read_timeout=0.5,
         )
         await store.sync_feeds([FeedConfig(url=server.url("/feed.xml"), name="Port News")])
+        # the service's workers are up before its first tick; here too
+        pool = shared_pool(settings.ingest_workers, settings.ingest_page_budget)
+        await asyncio.get_running_loop().run_in_executor(None, pool.warm)
         scheduler = AsyncIOScheduler(timezone="UTC")
         # the job wakes up 5 times a second; the feed's own interval (1 s) decides polls
         scheduler.add_job(
