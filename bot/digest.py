@@ -12,81 +12,23 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
-_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
-_TIME_RE = re.compile(r"^(\d{1,2})(?::|h|\.)?(\d{2})?\s*(am|pm)?$", re.IGNORECASE)
-
-
-class BadTimezone(ValueError):
-    """Input that names no time zone we know."""
-
-
-class BadTime(ValueError):
-    """Input that is not a time of day."""
+from bot import timezones
+from bot.timezones import AmbiguousTimezone as AmbiguousTimezone  # re-exported
+from bot.timezones import BadTime as BadTime
+from bot.timezones import BadTimezone as BadTimezone
 
 
 def parse_time(text: str) -> time:
-    """``07:30``, ``7:30``, ``0730``, ``7``, ``7am``, ``7.30 pm`` → a time of day."""
-    raw = text.strip().replace(" ", "")
-    if re.fullmatch(r"\d{3,4}", raw):
-        raw = f"{raw[:-2]}:{raw[-2:]}"
-    m = _TIME_RE.match(raw)
-    if not m:
-        raise BadTime(f"not a time of day: {text!r}")
-    hour, minute = int(m.group(1)), int(m.group(2) or 0)
-    meridiem = (m.group(3) or "").lower()
-    if meridiem:
-        if not 1 <= hour <= 12:
-            raise BadTime(f"not a time of day: {text!r}")
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    if not (0 <= hour <= 23 and 0 <= minute <= 59):
-        raise BadTime(f"not a time of day: {text!r}")
-    return time(hour, minute)
-
-
-@lru_cache(maxsize=1)
-def _city_index() -> dict[str, str]:
-    index: dict[str, str] = {}
-    for name in sorted(available_timezones()):
-        if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/")):
-            continue
-        city = name.rsplit("/", 1)[1].replace("_", " ").lower()
-        index.setdefault(city, name)
-    return index
+    """``07:30``, ``7pm``, ``noon``, ``half past seven`` → a time of day (bot.timezones)."""
+    return timezones.parse_time(text)
 
 
 def parse_timezone(text: str) -> str:
-    """An IANA name, a UTC offset (``UTC+2``, ``+05:30``) or a city → a zone name we store.
-
-    Offsets are kept as ``UTC+05:30`` (fixed, no DST); everything else as the IANA name.
-    """
-    raw = text.strip()
-    if not raw:
-        raise BadTimezone("empty time zone")
-    if raw.upper() in ("UTC", "GMT", "Z"):
-        return "UTC"
-    m = _OFFSET_RE.match(raw.replace(" ", ""))
-    if m:
-        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
-        if hours > 14 or minutes >= 60:
-            raise BadTimezone(f"offset out of range: {text!r}")
-        return f"UTC{sign}{hours:02d}:{minutes:02d}"
-    candidate = raw.replace(" ", "_")
-    for name in (candidate, candidate.title()):
-        try:
-            ZoneInfo(name)
-            return name
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    lowered = {n.lower(): n for n in available_timezones()}
-    if candidate.lower() in lowered:
-        return lowered[candidate.lower()]
-    city = _city_index().get(raw.lower().replace("_", " "))
-    if city:
-        return city
-    raise BadTimezone(f"unknown time zone: {text!r}")
+    """An IANA name, an abbreviation (EST), a city, a country or a UTC offset → a zone name
+    we store; a country with several zones raises AmbiguousTimezone (bot.timezones)."""
+    return timezones.parse_timezone(text)
 
 
 def get_zone(name: str) -> tzinfo:

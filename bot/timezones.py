@@ -38,7 +38,9 @@ class AmbiguousTimezone(BadTimezone):
         self.place = place
         self.candidates = candidates
         names = ", ".join(zone_label(zone) for zone in candidates)
-        super().__init__(f"{place} has several time zones: {names}; send the one you want")
+        super().__init__(
+            f"{place} has several time zones: {names}; name one, such as {candidates[0]}"
+        )
 
 
 class BadTime(ValueError):
@@ -143,9 +145,10 @@ def country_zones() -> dict[str, list[str]]:
 @lru_cache(maxsize=1)
 def _zone_index() -> dict[str, str]:
     """Lower-cased IANA names and their last part ("new york") -> the IANA name."""
-    index: dict[str, str] = {}
+    index: dict[str, str] = {"utc": "UTC"}
     for name in sorted(available_timezones()):
-        index.setdefault(name.lower(), name)
+        if "/" in name:  # not the legacy links "Iran", "Japan", "EST" (a fixed UTC-5)
+            index.setdefault(name.lower(), name)
     for name in sorted(available_timezones()):
         if "/" not in name or name.startswith(("Etc/", "SystemV/", "US/")):
             continue

@@ -21,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot.delivery import Delivery
 from bot.digest import (
+    AmbiguousTimezone,
     BadTime,
     BadTimezone,
     describe_local,
@@ -489,6 +490,9 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     elif what in ("tz", "timezone", "zone"):
         try:
             zone = parse_timezone(rest)
+        except AmbiguousTimezone as exc:  # a country with several zones: it lists them
+            await nb.out.send(chat_id, esc(f"{exc}: /settings tz {exc.candidates[0]}."))
+            return
         except BadTimezone:
             await nb.out.send(
                 chat_id,

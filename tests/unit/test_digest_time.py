@@ -114,7 +114,7 @@ def test_parse_time(text: str, expected: time) -> None:
     assert parse_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["25:00", "7:75", "noon", "13pm", ""])
+@pytest.mark.parametrize("text", ["25:00", "7:75", "13pm", ""])  # "noon" works now
 def test_parse_time_rejects(text: str) -> None:
     with pytest.raises(BadTime):
         parse_time(text)
