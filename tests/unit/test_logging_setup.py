@@ -63,3 +63,50 @@ def test_configuring_twice_keeps_one_handler(output: io.StringIO) -> None:
         assert output.getvalue() == ""  # the first handler was replaced
     finally:
         logging.getLogger().removeHandler(handler)
+
+
+def test_event_fields_are_real_fields_in_key_value(output: io.StringIO) -> None:
+    logging.getLogger("newsbrief.delivery").warning(
+        "event=retry_after chat_id=%s wait=%.1f error=%r", 77, 1.5, "slow down, please"
+    )
+    line = output.getvalue().strip()
+    assert " msg=" not in line  # the event is the message
+    assert "event=retry_after chat_id=77 wait=1.5" in line
+    assert 'error="slow down, please"' in line
+
+
+def test_json_lines_carry_the_fields_and_never_the_token() -> None:
+    import json
+
+    stream = io.StringIO()
+    handler = configure_logging("INFO", stream=stream, fmt="json")
+    try:
+        log = logging.getLogger("newsbrief.app")
+        log.info("event=bot_ready username=%s", "newsbrief_bot")
+        log.info("feed polled", extra={"feed": "BBC", "status": "ok", "items": 12})
+        try:
+            raise RuntimeError(f"The token `{TOKEN}` was rejected")
+        except RuntimeError:
+            log.exception("event=start_failed chat_id=%s", 5)
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = stream.getvalue()
+    records = [json.loads(line) for line in text.splitlines()]
+    assert len(records) == 3
+    assert records[0]["event"] == "bot_ready" and records[0]["username"] == "newsbrief_bot"
+    assert records[0]["level"] == "INFO" and records[0]["ts"].endswith("Z")
+    assert records[1]["msg"] == "feed polled"
+    assert (records[1]["feed"], records[1]["status"], records[1]["items"]) == ("BBC", "ok", 12)
+    assert records[2]["chat_id"] == 5 and "RuntimeError" in records[2]["exc"]
+    assert TOKEN not in text and TOKEN.split(":")[1] not in text and REDACTED in text
+
+
+def test_registered_secrets_are_redacted_whatever_their_shape(output: io.StringIO) -> None:
+    from bot.logging_setup import redact, register_secret
+
+    register_secret("42:short-secret-abc")
+    assert redact("token 42:short-secret-abc and short-secret-abc") == (
+        f"token {REDACTED} and {REDACTED}"
+    )
+    logging.getLogger("x").info("url %s", "http://h/bot42:short-secret-abc/getMe")
+    assert "short-secret-abc" not in output.getvalue()

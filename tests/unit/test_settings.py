@@ -155,3 +155,70 @@ def test_load_feeds_rejects_duplicates_and_missing_urls(tmp_path: Path) -> None:
         False,
         None,
     )
+
+
+def test_the_bundled_feed_list_ships_inside_the_package() -> None:
+    """config/feeds.toml is the documented list; bot/data/feeds.toml its packaged copy."""
+    from importlib import resources
+
+    packaged = resources.files("bot").joinpath("data", "feeds.toml").read_bytes()
+    documented = Path(__file__).resolve().parents[2] / "config" / "feeds.toml"
+    assert packaged == documented.read_bytes(), "copy config/feeds.toml to bot/data/"
+    assert BUNDLED_FEEDS_FILE.read_bytes() == packaged
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("webhook_url", "ftp://bot.example.org/hook", "http:// or https://"),
+        ("webhook_url", "http://bot.example.org/hook", "https://"),
+        ("webhook_url", "https://bot.example.org:9000/hook", "443, 80, 88 or 8443"),
+        ("webhook_secret", "with space", "A-Z, a-z, 0-9, _ and -"),
+        ("webhook_secret", "x" * 257, "1 to 256"),
+        ("telegram_api_base_url", "localhost:8081", "http:// or https://"),
+        ("telegram_bot_token", "12345", "123456789:AAE"),
+        ("database_url", "mysql://u:p@h/db", "postgresql://"),
+        ("database_url", "sqlite+aiosqlite:/relative.db", "sqlite+aiosqlite:///"),
+        ("database_url", "postgresql://user@:5432/db", "a host"),
+        ("default_timezone", "Mars/Base", "Europe/Berlin"),
+        ("default_timezone", "UTC+3", "fixed offset"),
+        ("default_digest_time", "25:61", "half past seven"),
+        ("metrics_port", 0, "greater than or equal to 1"),
+        ("log_format", "xml", "'text' or 'json'"),
+        ("user_agent", "two\nlines", "one non-empty line"),
+    ],
+)
+def test_each_bad_setting_says_what_is_allowed(field: str, value: object, allowed: str) -> None:
+    from bot.settings import describe_errors
+
+    with pytest.raises(ValidationError) as caught:
+        make_settings(**{field: value})
+    [line] = describe_errors(caught.value)
+    assert line.startswith(f"{field.upper()}: "), line
+    assert allowed in line
+
+
+def test_errors_never_echo_secrets() -> None:
+    from bot.settings import describe_errors
+
+    with pytest.raises(ValidationError) as caught:
+        make_settings(telegram_bot_token="secret value", database_url="mysql://u:hunter2@h/d")
+    text = "\n".join(describe_errors(caught.value))
+    assert "secret value" not in text and "hunter2" not in text
+    assert text.count("\n") == 1  # one line per bad setting
+
+
+def test_values_people_type_are_normalised() -> None:
+    settings = make_settings(
+        default_timezone="EST",
+        default_digest_time="7pm",
+        telegram_api_base_url="http://localhost:8081/",
+        webhook_url="http://127.0.0.1:9000/hook",  # allowed: a self-hosted Bot API server
+        telegram_bot_token=f" {TOKEN} ",
+    )
+    assert settings.default_timezone == "America/New_York"
+    assert settings.default_digest_time == time(19, 0)
+    assert settings.telegram_api_base_url == "http://localhost:8081/bot"
+    assert settings.bot_token == TOKEN
+    assert make_settings(feeds_file="").feeds_file == BUNDLED_FEEDS_FILE
+    assert make_settings(database_url="postgres://u:p@db.internal/news?sslmode=require")
