@@ -110,22 +110,22 @@ async def test_a_postgres_outage_mid_digest_loses_nothing_and_repeats_nothing(
     # the next flush sends them again.
     options = {"lease": timedelta(seconds=2), "journal": journal}
     try:
-        async with FakeBotAPI() as fake:
-            async with bot_running(fake, store, rate_limit=50, delivery_options=options) as app:
-                nb = app.bot_data["nb"]
-                fan_out = asyncio.create_task(
-                    dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
-                )
-                await wait_until(lambda: fake.accepted >= 100, 60, "the fan-out to start")
-                await asyncio.to_thread(cluster.stop)
-                at_stop = fake.accepted
-                await asyncio.sleep(OUTAGE_SECONDS)
-                in_flight = fake.accepted - at_stop  # sends that ended after the stop
-                assert journal.exists()  # the marks held at the failure are on disk
-                await asyncio.to_thread(cluster.start)
-                report = await asyncio.wait_for(fan_out, 120)  # the same flush goes on
-                assert report.delivery is not None
-                leftover = await nb.delivery.flush_outbox()  # nothing left for a later run
+        async with (
+            FakeBotAPI() as fake,
+            bot_running(fake, store, rate_limit=50, delivery_options=options) as app,
+        ):
+            nb = app.bot_data["nb"]
+            fan_out = asyncio.create_task(dispatch_digests(nb.bot_store, nb.digests, nb.delivery))
+            await wait_until(lambda: fake.accepted >= 100, 60, "the fan-out to start")
+            await asyncio.to_thread(cluster.stop)
+            at_stop = fake.accepted
+            await asyncio.sleep(OUTAGE_SECONDS)
+            in_flight = fake.accepted - at_stop  # sends that ended after the stop
+            assert journal.exists()  # the marks held at the failure are on disk
+            await asyncio.to_thread(cluster.start)
+            report = await asyncio.wait_for(fan_out, 120)  # the same flush goes on
+            assert report.delivery is not None
+            leftover = await nb.delivery.flush_outbox()  # nothing left for a later run
         lost, duplicated = tally(fake)
         print(
             f"outage {OUTAGE_SECONDS:g} s: stopped at {at_stop} accepted, in flight "
