@@ -222,3 +222,22 @@ def test_values_people_type_are_normalised() -> None:
     assert settings.bot_token == TOKEN
     assert make_settings(feeds_file="").feeds_file == BUNDLED_FEEDS_FILE
     assert make_settings(database_url="postgres://u:p@db.internal/news?sslmode=require")
+
+
+def test_env_example_lists_every_setting_with_its_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example = Path(__file__).resolve().parents[2] / ".env.example"
+    listed: dict[str, str] = {}
+    for line in example.read_text(encoding="utf-8").splitlines():
+        text = line.removeprefix("# ").strip()
+        name, sep, value = text.partition("=")
+        if sep and name.isupper() and name.replace("_", "").isalnum():
+            listed[name] = value
+    assert set(listed) == {name.upper() for name in Settings.model_fields}
+    # the defaults it shows are the defaults: as a .env file, they change nothing
+    (tmp_path / ".env").write_text(
+        "\n".join(f"{name}={value}" for name, value in listed.items() if value) + "\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert Settings().model_dump() == make_settings().model_dump()
