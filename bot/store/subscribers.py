@@ -453,7 +453,10 @@ class BotStore:
         )
         if self.is_postgres:
             query = query.with_for_update(skip_locked=True)
-        rows = (await conn.execute(query)).all()
+        try:
+            rows = list((await conn.execute(query)).all())
+        except ValueError:  # SQLite keeps any text in a date column: read row by row
+            rows = await self._readable_rows(conn, query, now)
         if not rows:
             return []
         ids = [r.chat_id for r in rows]
@@ -463,6 +466,24 @@ class BotStore:
         ).all():
             codes.setdefault(chat_id, []).append(code)
         return [_info(r, codes.get(r.chat_id, ())) for r in rows]
+
+    async def _readable_rows(self, conn: AsyncConnection, query: Any, now: datetime) -> list[Any]:
+        """The rows of ``query`` that can be read. One that cannot (a date column holding
+        text that is no date) is logged, its dates reset and its digest put off a day, so
+        it is neither claimed again at once nor able to fail everyone else's digest."""
+        ids = list((await conn.execute(query.with_only_columns(S.c.chat_id))).scalars())
+        rows = []
+        for chat_id in ids:
+            try:
+                rows.append((await conn.execute(select(S).where(S.c.chat_id == chat_id))).one())
+            except ValueError:
+                log.warning("event=subscriber_row_unreadable chat_id=%s", chat_id)
+                await conn.execute(
+                    update(S)
+                    .where(S.c.chat_id == chat_id)
+                    .values(next_digest_at=now + timedelta(days=1), last_digest_at=None)
+                )
+        return rows
 
     async def lock_subscriber(self, conn: AsyncConnection, chat_id: int) -> SubscriberInfo | None:
         """The chat's row, read after taking its write lock for the caller's transaction.
