@@ -215,11 +215,12 @@ class _Attributor:
         inside = [(r.open_mark, r.after) for r in earlier]
         start = _sentence_start(text, q.open_mark, floor, inside)
         prev = earlier[-1] if earlier and earlier[-1].after > start else None
-        cues = [
-            c
-            for c in _cues(text, start, q.open_mark)
-            if not any(a <= c.start() < b for a, b in inside)
-        ]
+        cues: list[_Cue] = []
+        for c in reversed(_cues(text, start, q.open_mark)):
+            if len(cues) == _MAX_CUES:
+                break  # a sentence has a few speech verbs; bounds the work on any input
+            if not any(a <= c.start() < b for a, b in inside):
+                cues.insert(0, c)
         for k, m in enumerate(reversed(cues)):
             found = self._cue_speaker(q, m, k, start, prev, inside)
             if found is None:
@@ -445,6 +446,7 @@ def _continue_previous(
 _NAME_COMMA = re.compile(
     r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
 )
+_MAX_CUES = 4
 _PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|at|to|from|with|by|in|on)[ \u00a0]+$")
 _OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".split())
 

@@ -196,14 +196,14 @@ class _Cue:
         return self._start, self._end
 
 
-def _cues(text: str, start: int, end: int) -> list[_Cue]:
-    """Speech verbs in text[start:end], by set lookup word by word (cheap, linear).
+def _scan_cues(text: str) -> list[_Cue]:
+    """Every speech verb of the text, by set lookup word by word: one linear pass.
 
     "according to" is one cue; "claims", "notes" and other words that are more often
     nouns count only before "that" or a colon; "expressed hope" is one cue of two words.
     """
     found: list[_Cue] = []
-    for m in _WORD_TOKEN.finditer(text, start, end):
+    for m in _WORD_TOKEN.finditer(text):
         low = m.group().lower()
         cue_end = m.end()
         if low in _CUE_WORDS or (low in _AMBIGUOUS and _THAT_OR_COLON.match(text, m.end())):
@@ -217,6 +217,25 @@ def _cues(text: str, start: int, end: int) -> list[_Cue]:
         else:
             found.append(_Cue(text, m.start(), cue_end))
     return found
+
+
+_LAST_SCAN: tuple[str, list[int], list[_Cue]] = ("", [], [])
+
+
+def _cues(text: str, start: int, end: int) -> list[_Cue]:
+    """The speech verbs starting in text[start:end].
+
+    The text is scanned once (the scan of the last text is kept), then each window is two
+    bisections: looking at many windows of one article never rescans it.
+    """
+    global _LAST_SCAN
+    scan = _LAST_SCAN
+    if scan[0] is not text:
+        found = _scan_cues(text)
+        scan = (text, [c.start() for c in found], found)
+        _LAST_SCAN = scan
+    _, starts, found = scan
+    return found[bisect_left(starts, start) : bisect_left(starts, end)]
 
 
 def _cue_at(text: str, pos: int, end: int) -> _Cue | None:

@@ -40,7 +40,7 @@ _INDEFINITE = wordset("a an one another some several two three many sources")
 _GROUP_PRONOUNS = wordset("it they")
 # Words before a place name that make it part of an address, not a speaker:
 # "the University of California, San Francisco", "in Munich, Germany".
-_ADDRESS_BEFORE = re.compile(r"(?:[A-Z][\w.’'\-]*,|\b(?:in|of|at|from|near))\s*$")
+_ADDRESS_BEFORE = re.compile(r"(?:(?P<place>[A-Z][\w.’'\-]*),|\b(?:in|of|at|from|near))\s*$")
 
 
 class Resolver:
@@ -123,12 +123,12 @@ class Resolver:
             return eid
         country = capital_country(bare) or country_names().get(bare)
         if country:
-            if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
+            if self._in_address(start):
                 return None
             return self._make(bare, f"Government of {country}", "government", start, end)
         if all(w.lower().strip(".,’'") in not_name_words() for w in words):
             return None  # "Sunday", "The", "Monday’s": not a speaker
-        if _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start):
+        if self._in_address(start):
             return None  # "..., San Francisco, said": the end of an address
         lows = {w.lower().strip(".,’'") for w in bare.split()}
         acronym = _ACRONYM.fullmatch(bare) and bare.lower() not in title_nouns()  # not "CEO"
@@ -137,6 +137,11 @@ class Resolver:
         if kind == "person" and not _plausible_name(names, bare):
             return None  # "Senior", "China’s", "London-based": not a name
         return self._make(" ".join(names) if kind == "person" else bare, None, kind, start, end)
+
+    def _in_address(self, start: int) -> bool:
+        """"in Munich, Germany": a place after a preposition or after another place."""
+        m = _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start)
+        return m is not None and (m["place"] or "").lower() not in not_name_words()
 
     def _make(
         self, name: str, title: str | None, kind: str, start: int, end: int, named: bool = True
