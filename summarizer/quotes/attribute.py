@@ -170,6 +170,8 @@ class _Attributor:
             return None
         cue = found[0]
         lead = text[cs : cue.start()]
+        if not lead.strip() and cue.group().lower() in _OBJECT_CUES:
+            return None  # "..., told the BBC.": the BBC heard it
         if not lead.strip():
             np = self._np_after(cue.end(), end)
             if np is None or not self._np_ok(np.group("np")):

@@ -70,8 +70,8 @@ class _Pairer:
         else:
             self.emit(pos, pos, False)
 
-    def mark(self, pos: int, c: str) -> None:
-        """One quote mark (a ’’ or '' closer arrives as ”)."""
+    def mark(self, pos: int, c: str, width: int = 1) -> None:
+        """One quote mark (a ’’ or '' closer arrives as ”, ``width`` 2)."""
         if self.open_at < 0:
             if c in "”»" and not _opens_here(self.text, pos):
                 return  # a stray closer; ”Mr. Trump embodies...” opens with one
@@ -87,7 +87,7 @@ class _Pairer:
         if c == closer or (
             self.opener in '“"”' and c in '”"' and not _opens_here(self.text, pos)
         ):
-            self.emit(pos, pos + 1, True)
+            self.emit(pos, pos + width, True)
         elif c != self.opener and c in '“"«':
             self.nested = c
         else:
@@ -110,7 +110,7 @@ def _pair_quotes(text: str) -> list[_Raw]:
             if state.open_at >= 0:
                 state.newline(pos)
         elif pos != state.skip_open:
-            state.mark(pos, "”" if len(c) == 2 else c)
+            state.mark(pos, "”" if len(c) == 2 else c, len(c))
     if state.open_at >= 0:
         state.emit(len(text), len(text), False)
     return state.quotes
