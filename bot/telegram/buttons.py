@@ -16,7 +16,8 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.jobs import by_name, names
@@ -58,7 +59,15 @@ async def refuse(update: Update, why: str) -> None:
         (query.data or "")[:80] if query else None,
     )
     if query is not None:
-        await query.answer(NO_LONGER_VALID)
+        await answer(query, NO_LONGER_VALID)
+
+
+async def answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a press; one Telegram no longer takes (too old) is not worth an error."""
+    try:
+        await query.answer(text)
+    except BadRequest as exc:
+        log.info("event=callback_answer_refused error=%r", str(exc)[:200])
 
 
 async def invalid(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -78,7 +87,7 @@ def pressed(action: Action) -> Handler:
             return
         message_id = query.message.message_id if query.message else None
         if press.action != "stop":  # stop answers once it knows whether the token holds
-            await query.answer()
+            await answer(query)
         await action(ctx_of(context), update, press, update.effective_chat.id, message_id)
 
     return handler
@@ -171,7 +180,7 @@ async def _stop(
     ):
         await refuse(update, "confirmation")
         return
-    await update.callback_query.answer()
+    await answer(update.callback_query)
     if press.choice == "yes":
         await nb.bot_store.delete_user_data(chat_id)
         text = "Done: you are unsubscribed and your data is deleted. /start to come back."
@@ -206,4 +215,3 @@ HANDLERS: dict[str, Handler] = {
     "stop": pressed(_stop),
     "set": pressed(_settings),
 }
-assert set(HANDLERS) == callbacks.ACTIONS

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.store.subscriber_check import check, usable_timezone
-from bot.telegram import callbacks
+from bot.telegram import buttons, callbacks
 from bot.telegram import keyboards as kb
 from bot.telegram.callbacks import ACTIONS, MAX_STORY_ID, Press, encode, matcher, parse
 from bot.telegram.updates import SeenUpdates
@@ -134,6 +134,7 @@ def test_every_button_the_bot_draws_parses() -> None:
         kb.story_keyboard(MAX_STORY_ID + 1)
     with pytest.raises(ValueError):
         callbacks.encode("sub", "ZZ")
+    assert set(buttons.HANDLERS) == ACTIONS  # one handler per action, none without one
 
 
 def test_seen_updates_drop_a_replay_within_the_window_and_stay_bounded() -> None:
