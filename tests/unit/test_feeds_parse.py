@@ -136,3 +136,46 @@ def test_real_feeds(name, at_least):
     assert len(keys) == len(set(keys))
     for entry in feed.entries:
         assert entry.link is None or entry.link.startswith(("http://", "https://"))
+
+
+def _rss_with(*items: str) -> bytes:
+    body = "".join(f"<item>{item}</item>" for item in items)
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        f"<link>https://news.example.com/</link>{body}</channel></rss>"
+    ).encode()
+
+
+GOOD = "<title>Good item</title><link>https://news.example.com/good</link><guid>g</guid>"
+
+
+def test_a_surrogate_character_reference_does_not_take_the_feed_down():
+    """``&#xD800;`` made feedparser raise UnicodeEncodeError for the whole feed (issue 7)."""
+    body = _rss_with("<title>&#xD800;Split&#55296;</title><guid>s</guid>", GOOD)
+    feed = parse_feed(body, URL)
+    assert [e.title for e in feed.entries] == ["Split", "Good item"]
+
+
+def test_nul_and_other_forbidden_references_are_dropped():
+    body = _rss_with(
+        "<title>Quake&#0; in &#x0;Peru&#x1;</title><guid>n</guid>"
+        "<description>Text&#0; here &#xFFFE;&#x110000;and &#233;t&#xE9;</description>",
+    )
+    (entry,) = parse_feed(body, URL).entries
+    assert entry.title == "Quake in Peru"
+    assert "\x00" not in entry.summary_html and "été" in entry.summary_html
+
+
+def test_a_malformed_item_is_skipped_with_its_reason_and_the_rest_kept():
+    """``<link>http://[::1</link>`` raised ValueError for the whole feed (issue 7, #7)."""
+    body = _rss_with("<title>Bad link</title><link>http://[::1</link><guid>b</guid>", GOOD)
+    feed = parse_feed(body, URL)
+    assert [e.title for e in feed.entries] == ["Good item"]
+    assert len(feed.skipped) == 1
+    assert feed.skipped[0].startswith("item 1: ValueError")
+
+
+def test_a_feed_whose_own_link_is_malformed_still_parses():
+    body = _rss_with(GOOD).replace(b"https://news.example.com/</link>", b"http://[::1</link>")
+    feed = parse_feed(body, URL)
+    assert feed.link is None and [e.title for e in feed.entries] == ["Good item"]

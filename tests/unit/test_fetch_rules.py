@@ -15,9 +15,10 @@ from bot.ingest.fetch import (
     FetchError,
     FetchLimits,
     _BoundedDecoder,
+    check_url,
     parse_retry_after,
 )
-from bot.ingest.guard import environment_proxies, is_public_address
+from bot.ingest.guard import embedded_ipv4, environment_proxies, is_public_address
 from bot.settings import make_settings
 
 
@@ -51,6 +52,52 @@ def test_parse_retry_after():
 )
 def test_is_public_address(address, public):
     assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    ("address", "inner", "public"),
+    [
+        ("2002:7f00:1::", "127.0.0.1", False),  # 6to4 of loopback (issue 7, #9)
+        ("2002:a9fe:a9fe::1", "169.254.169.254", False),  # 6to4 of cloud metadata
+        ("2002:808:808::", "8.8.8.8", True),  # 6to4 of a public address
+        ("64:ff9b::7f00:1", "127.0.0.1", False),  # NAT64 well-known prefix
+        ("64:ff9b::a00:1", "10.0.0.1", False),
+        ("64:ff9b:1::c0a8:101", "192.168.1.1", False),  # NAT64 local-use prefix
+        # Teredo: the client is the bitwise NOT of the last 32 bits (80ff:fffe -> 127.0.0.1)
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", "127.0.0.1", False),
+        ("::ffff:127.0.0.1", "127.0.0.1", False),  # IPv4-mapped
+        ("::ffff:8.8.8.8", "8.8.8.8", True),
+        ("::ffff:0:7f00:1", "127.0.0.1", False),  # IPv4-translated
+        ("::127.0.0.1", "127.0.0.1", False),  # IPv4-compatible (deprecated)
+        ("::a9fe:a9fe", "169.254.169.254", False),
+        ("2606:4700:4700::1111", None, True),  # no IPv4 inside
+    ],
+)
+def test_ipv6_forms_embedding_ipv4_are_judged_by_the_embedded_address(address, inner, public):
+    import ipaddress
+
+    found = embedded_ipv4(ipaddress.IPv6Address(address))
+    assert (str(found) if found else None) == inner
+    assert is_public_address(address) is public
+
+
+@pytest.mark.parametrize(
+    ("url", "kind"),
+    [
+        ("http://127.000.000.001/x", "bad_url"),  # httpx: invalid IPv4 (issue 7, #7)
+        ("http://[::1/x", "bad_url"),  # unclosed IPv6 literal
+        ("http://example.org:99999/", "bad_url"),
+        ("javascript:alert(1)", "bad_scheme"),
+        ("ftp://example.org/feed", "bad_scheme"),
+        ("http:///no-host", "bad_url"),
+    ],
+)
+def test_urls_httpx_would_refuse_are_fetch_errors_of_a_permanent_kind(url, kind):
+    from bot.ingest.fetch import PERMANENT_KINDS
+
+    with pytest.raises(FetchError) as info:
+        check_url(url)
+    assert info.value.kind == kind and kind in PERMANENT_KINDS
 
 
 def test_bounded_gzip_decoder_stops_a_bomb_early():
@@ -102,7 +149,7 @@ def test_limits_from_settings():
         )
     )
     assert (limits.connect_timeout, limits.read_timeout, limits.total_timeout) == (1, 2, 5)
-    assert limits.max_body_bytes == 1000 and limits.max_decoded_bytes >= 4000
+    assert limits.max_body_bytes == 1000 and limits.max_decoded_bytes >= 2000
     assert limits.max_per_host == 3 and limits.max_connections == 7
     assert limits.allow_private_hosts and limits.user_agent.startswith("newsbrief/")
 
@@ -152,3 +199,10 @@ def test_environment_proxies_read_like_httpx(monkeypatch):
     }
     monkeypatch.setenv("NO_PROXY", "*")
     assert environment_proxies() == {}
+
+
+def test_decoded_bodies_are_capped_well_below_a_gzip_page_of_20_mb():
+    """A 38 KB gzip page decoded to 19.6 MB (issue 7, #2): the default caps refuse it."""
+    limits = FetchLimits.from_settings(make_settings())
+    assert limits.max_decoded_bytes < 19_600_000
+    assert limits.max_page_bytes < 19_600_000 and limits.max_page_bytes >= 1_500_000
