@@ -437,6 +437,14 @@ def settings_text(sub: SubscriberInfo) -> str:
     ]
     if sub.next_digest_at and not sub.paused:
         lines.append(f"Next digest: {esc(describe_local(sub.next_digest_at, sub.timezone))}")
+    unreadable = [
+        f for f in ("timezone", "digest_time") if any(p.startswith(f) for p in sub.problems)
+    ]
+    if unreadable:  # a stored value the bot cannot use: say what stands in for it
+        what = " and ".join("time zone" if f == "timezone" else "digest time" for f in unreadable)
+        lines.append(
+            f"Your saved {what} could not be read, so the default is used until you set it."
+        )
     lines.append("Change: /settings time 07:30 · /settings tz Europe/Berlin · /settings pause")
     return "\n".join(lines)
 

@@ -238,6 +238,7 @@ async def test_a_poisoned_row_still_lets_its_owner_use_the_bot_and_shows_in_stat
         assert (await one(fake, "/brief")).plain.startswith("Iran · last 24 hours")
         settings = (await one(fake, "/settings")).plain
         assert "Countries: Iran" in settings and "(UTC)" in settings
+        assert "Your saved time zone could not be read" in settings
         listing = await one(fake, "/subscriptions")
         assert listing.plain.startswith("You follow: Iran.")
         assert [b["callback_data"] for b in listing.buttons()] == ["unsub:IR"]
