@@ -46,8 +46,11 @@ _PREPOSITIONS = (
 _PREPOSITION_WORDS = frozenset(_PREPOSITIONS.replace("\\", "").split("|"))
 _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _NAME_AFTER = re.compile(r" [A-Z][a-z]")
-_APPOSITION_END = re.compile(r"[,;:\n()“”\"«»]|(?<![A-Z])\.(?=\s|$)")
-_APPOSITION_LEAD = re.compile(r",\s+(?:who is\s+|who was\s+)?(?:(the|a|an)\s+)?")
+_APPOSITION_END = re.compile(r"[,;:\n()“”\"«»—–]|(?<![A-Z])\.(?=\s|$)")
+_APPOSITION_LEAD = re.compile(
+    r"(?:,\s+(?:who is\s+|who was\s+)?|\s+[—–]\s+|(?P<copula>\s+(?:is|was)\s+))"
+    r"(?:(?P<det>the|a|an)\s+)?"
+)
 _APPOSITION_VERBS = wordset(
     "said says told added is was has had wrote writes argued claimed announced noted stated "
     "asked warned called described urged insisted are were will would"
@@ -381,59 +384,70 @@ def _name_like(word: str) -> bool:
 
 
 def _apposition(text: str, end: int) -> str | None:
-    """The title in "Name, the Iranian Defense Minister," right after a name."""
+    """The title in "Name, the Iranian Defense Minister," right after a name.
+
+    Also "Name — a young British filmmaker —", "Name, founding director of the Center...",
+    and "Name is the CEO of DH": a noun phrase with a title noun near its start.
+    """
     lead = _APPOSITION_LEAD.match(text, end)
     if not lead:
         return None
-    stop = _APPOSITION_END.search(text, lead.end(), min(len(text), lead.end() + 160))
+    stop = _APPOSITION_END.search(text, lead.end(), min(len(text), lead.end() + 240))
     if not stop:
         return None
     phrase = text[lead.end() : stop.start()].strip()
     words = phrase.split()
-    if not words or len(words) > 14:
+    if not words or len(words) > 25:
         return None
     lows = [w.lower().strip("’'") for w in words]
     # a title noun heads the phrase ("head of the Tax Policy Center") or is unambiguous
     # ("the Iranian Defense Minister"); "almost all major publications" is no title
-    if not any(
-        _norm_word(w) in title_nouns() and (i == 0 or lead.group(1) or w not in _AMBIGUOUS_NOUNS)
+    heads = [
+        i
         for i, w in enumerate(lows)
-    ):
+        if _norm_word(w) in title_nouns() and (i == 0 or lead["det"] or w not in _AMBIGUOUS_NOUNS)
+    ]
+    if not heads or heads[0] > 4:
         return None
-    first = lows[0]
-    if not (
-        lead.group(1)
-        or words[0][:1].isupper()
-        or _is_title_word(_norm_word(first))
-        or first in ("former", "then", "now", "longtime", "acting", "interim", "also")
-    ):
-        return None
-    # An apposition is a noun phrase: no finite verb of speech inside it.
-    if any(w in _APPOSITION_VERBS for w in lows):
-        return None
+    if any(w in _APPOSITION_VERBS for w in lows[: heads[0] + 1]):
+        return None  # an apposition is a noun phrase: no verb before its title noun
+    if lead["copula"] and not lead["det"]:
+        return None  # "Smith is head of..." without an article is too often a clause
     return phrase
 
 
+_PRE_LINKS = wordset("and to of for at")
+_PRE_EXTRA = wordset("presidential campaign former veteran longtime top then acting interim")
+
+
 def _pre_title(text: str, start: int) -> str | None:
-    """A lowercase title just before a name: "campaign spokesman Jason Miller"."""
-    chunk = text[max(0, start - 80) : start]
+    """A title just before a name: "campaign spokesman Jason Miller", "Commerzbank analyst
+    Carsten Fritsch", "Salesforce founder and co-CEO Marc Benioff", "China’s ambassador to
+    Britain Liu Xiaming"."""
+    chunk = text[max(0, start - 120) : start]
     if not chunk.endswith(" "):
         return None
-    words = chunk[:-1].split(" ")[-5:]
     picked: list[str] = []
-    for w in reversed(words):
-        low = w.lower().strip(",")
-        if not w or "\n" in w or w.endswith(",") or low in _DETERMINERS:
+    for w in reversed(chunk[:-1].split(" ")[-8:]):
+        low = w.lower()
+        if not w or "\n" in w or w[-1] in ',.;:”"(' or low in _DETERMINERS:
             break
-        if not picked:
-            if _norm_word(low) not in title_nouns():
-                return None
-            picked.append(w)
-        elif _is_title_word(_norm_word(low)) or low in ("presidential", "campaign", "former"):
+        norm = _norm_word(low)
+        capital = w[:1].isupper() and norm not in not_name_words()
+        if _is_title_word(norm) or norm in _PRE_EXTRA or low in _PRE_LINKS or capital:
             picked.append(w)
         else:
             break
-    return " ".join(reversed(picked)) if picked else None
+    while picked and picked[-1].lower() in _PRE_LINKS:
+        picked.pop()  # the far end: no dangling "and" or "of"
+    if not picked or not any(_norm_word(w.lower()) in title_nouns() for w in picked):
+        return None
+    near = _norm_word(picked[0].lower())
+    if near in _PRE_LINKS:
+        return None
+    if near not in title_nouns() and not any(w.lower() in _PRE_LINKS for w in picked):
+        return None  # the title noun must touch the name, or reach it through "to Britain"
+    return " ".join(reversed(picked))
 
 
 def _description_subject(index: PeopleIndex, text: str, eid: int, start: int) -> bool:
@@ -471,7 +485,7 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
         return True  # "By the time Buckley learned": a verb follows, so a subject
     words = text[max(0, start - 80) : start].split()[-6:]
     for w in reversed(words):
-        low = w.lower().strip("“”\"(")
+        low = w.lower().strip('“”"(')
         if w[-1] in ',.;:!?"“”()—':
             return not (w[-1] == "," and low.rstrip(",") in _OBJECT_VERBS)
         if low in _PREPOSITION_WORDS or low in _OBJECT_VERBS:

@@ -25,16 +25,22 @@ _OFFICIAL = wordset(
     executive executives director director-general founder co-founder commissioner
     administrator superintendent mp mep deputy aide adviser advisor counsel head chief
     speaker whip treasurer comptroller auditor inspector envoy consul attaché marshal
-    brigadier lieutenant lt captain capt sergeant sgt major maj cmdr commandant trooper
-    detective agent staffer ranger regulator governor-general ombudsman president's
+    brigadier lieutenant lt sergeant sgt major maj cmdr commandant trooper
+    detective staffer ranger regulator governor-general ombudsman president's
     cfo coo cto vp owner manager organizer organiser coordinator leader chairperson"""
 )
 _EXPERT = wordset(
     """analyst analysts economist economists strategist strategists professor prof
     researcher researchers scientist scientists expert experts fellow scholar historian
     academic lecturer physician doctor dr pollster specialist epidemiologist
-    consultant investor"""
+    consultant investor research analysis portfolio"""
 )
+# Public bodies whose scientists speak for them ("a NASA planetary scientist" is official).
+_PUBLIC_BODIES = wordset(
+    """nasa jpl esa cdc nih noaa fda epa usgs who un imf nhs fbi cia pentagon ministry
+    department agency government federal state county city police army navy"""
+)
+_PUBLIC_LAWYERS = wordset("u.s district general state's state county city")
 _OTHER_HEADS = wordset(
     """coach player players actor actress singer filmmaker writer novelist author
     resident witness father mother son daughter wife husband student teacher fan"""
@@ -60,6 +66,10 @@ def role_of_title(title: str) -> str:
     words = [w.lower().strip(".’'") for w in _WORD.findall(title)]
     if not words:
         return "other"
+    if "attorney" in words and (set(words) & _PUBLIC_LAWYERS or "u.s." in title.lower()):
+        return "official"  # "U.S. Attorney for the Southern District": a prosecutor
+    if set(words) & _PUBLIC_BODIES:
+        return "official"
     expert = any(w in _EXPERT or w.endswith(_SCIENCE_SUFFIX) for w in words)
     official = any(w in _OFFICIAL for w in words)
     if expert and not _office_heads(words):

@@ -52,7 +52,7 @@ def test_the_commander_of() -> None:
 def test_lowercase_title_before_the_name() -> None:
     text = "Clinton campaign spokesman Brian Fallon called it a smear."
     p = people_of(text)["Brian Fallon"]
-    assert p.title == "campaign spokesman"
+    assert p.title == "Clinton campaign spokesman"  # the fullest form, with whose campaign
 
 
 def test_surname_pronoun_and_description_resolve_to_the_person() -> None:
