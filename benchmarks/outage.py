@@ -234,9 +234,10 @@ def run_once(code: Path, label: str, args: argparse.Namespace, cluster: Any) -> 
     marked_before = query(
         url, "SELECT count(*) FROM outbox WHERE status = 'sent' AND sent_at <= $1", stopped_at
     )
+    queued = query(url, "SELECT count(*) FROM outbox")
     return {
         "code": label,
-        "queued": result["queued"],
+        "queued": queued,
         "accepted": stats["accepted"],
         "lost": args.subscribers - stats["chats"],
         "duplicated": stats["accepted"] - stats["chats"],

@@ -136,6 +136,7 @@ class Delivery:
         self.mark_retry_for = mark_retry_for
         self._unwritten: list[Mark] = []
         self._claims_reset = False
+        self._recover_lock = asyncio.Lock()
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_last: dict[int, float] = {}
         self._flush_lock = asyncio.Lock()
@@ -318,19 +319,20 @@ class Delivery:
         journal (a previous process's too); then, as the store's only sender (SQLite,
         lock held), take back the claims a dead predecessor left. Raises while the store
         is away, so nothing is claimed before every accepted message is marked."""
-        carried, self._unwritten = self._unwritten, []
-        try:
-            await self.store.mark_sent(carried)
-        except Exception:
-            self._unwritten[:0] = carried
-            raise
-        if self.journal is not None:
-            await self.journal.replay(self.store.mark_sent)
-        if self.sole_sender and not self._claims_reset:
-            released = await self.store.release_claims(everyone=True)
-            self._claims_reset = True
-            if released:
-                log.info("event=outbox_claims_released count=%d", released)
+        async with self._recover_lock:  # a flush claims only after the others' recovery
+            carried, self._unwritten = self._unwritten, []
+            try:
+                await self.store.mark_sent(carried)
+            except Exception:
+                self._unwritten[:0] = carried
+                raise
+            if self.journal is not None:
+                await self.journal.replay(self.store.mark_sent)
+            if self.sole_sender and not self._claims_reset:
+                released = await self.store.release_claims(everyone=True)
+                self._claims_reset = True
+                if released:
+                    log.info("event=outbox_claims_released count=%d", released)
 
     def keep_unwritten(self, marks: Sequence[Mark]) -> None:
         """Marks a flush could not write: the next flush writes them before claiming."""

@@ -111,7 +111,7 @@ def _serve(args: argparse.Namespace, settings: Settings, delivery: dict) -> int:
 
     attach(app, settings)
     if args.webhook:
-        assert settings.webhook_secret is not None
+        assert settings.webhook_secret is not None and settings.webhook_url is not None
         secret = settings.webhook_secret.get_secret_value()
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         from bot.telegram.webhook import run_webhook  # 400 for malformed bodies, not 500
