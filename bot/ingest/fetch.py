@@ -454,6 +454,9 @@ class Fetcher:
             raise FetchError("bad_redirect", str(exc)[:200], url=url) from None
         except httpx.TimeoutException as exc:
             raise FetchError("timeout", type(exc).__name__, url=url) from None
+        except httpx.RemoteProtocolError as exc:
+            kind = "bad_redirect" if "location header" in str(exc).lower() else "connect"
+            raise FetchError(kind, f"{type(exc).__name__}: {exc}", url=url) from None
         except httpx.TransportError as exc:
             raise FetchError("connect", f"{type(exc).__name__}: {exc}", url=url) from None
 

@@ -193,8 +193,8 @@ class WorkerPool:
             status, value = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             self.deaths += 1
+            self._retire(worker)  # joins it: its exit code is known after
             code = worker.process.exitcode
-            self._retire(worker)
             raise WorkerDied(f"worker died (exit code {code}): {type(exc).__name__}") from None
         except TaskTimeout:
             raise

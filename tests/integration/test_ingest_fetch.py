@@ -353,3 +353,49 @@ async def test_proxies_from_the_environment_are_used(server, monkeypatch):
             await f.fetch("http://news.test/feed.xml")
     assert info.value.kind == "blocked_address" and resolver.asked == ["news.test"]
     assert server.count("http://news.test/feed.xml") == 1
+
+
+async def test_redirect_to_javascript_is_a_fetch_error(server, fetcher):
+    """httpx raised a bare InvalidURL building the next hop (issue 7, #7)."""
+    url = server.add("/to-js", status=302, headers={"Location": "javascript:alert(1)"})
+    server.add("/to-v6", status=301, headers={"Location": "http://[::1/x"})
+    for path in ("/to-js", "/to-v6"):
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(url.replace("/to-js", path))
+        assert info.value.kind == "bad_redirect", path
+
+
+async def test_an_invalid_ipv4_literal_is_a_fetch_error(fetcher):
+    with pytest.raises(FetchError) as info:
+        await fetcher.fetch("http://127.000.000.001/x")
+    assert info.value.kind == "bad_url"
+
+
+async def test_6to4_of_loopback_is_refused_before_connecting(server):
+    """``http://[2002:7f00:1::]/`` is 127.0.0.1 inside 6to4: it was attempted (issue 7, #9)."""
+    guarded = FetchLimits(connect_timeout=0.5, read_timeout=0.5, allow_private_hosts=False)
+    async with Fetcher(guarded) as fetcher:
+        for url in (
+            "http://[2002:7f00:1::]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
+            "http://[::ffff:7f00:1]/",
+        ):
+            with pytest.raises(FetchError) as info:
+                await fetcher.fetch(url)
+            assert info.value.kind == "blocked_address", url
+
+
+async def test_a_page_that_decodes_past_the_page_cap_is_refused(server):
+    """38 KB of gzip decoding to 19.6 MB was accepted for extraction (issue 7, #2)."""
+    from bot.settings import make_settings
+
+    limits = FetchLimits.from_settings(make_settings(allow_private_hosts=True))
+    url = server.add("/page-bomb", behaviour=GZIP_BOMB, size=19_600_000)
+    async with Fetcher(limits) as fetcher:
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(url, max_bytes=limits.max_page_bytes)
+        assert info.value.kind == "too_large"
+        with pytest.raises(FetchError) as info:  # and as a feed, past the decoded cap
+            await fetcher.fetch(url)
+        assert info.value.kind == "too_large"

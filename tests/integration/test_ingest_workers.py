@@ -1,0 +1,59 @@
+"""The worker pool: real processes, a budget per task, killed and replaced when over it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from bot.ingest.workers import TaskError, TaskTimeout, WorkerDied, WorkerPool
+
+
+@pytest.fixture
+def pool():
+    with WorkerPool(1, budget=30) as p:
+        yield p
+
+
+async def test_a_task_over_its_budget_is_killed_and_its_worker_replaced(pool):
+    first = await pool.run(os.getpid)
+    with pytest.raises(TaskTimeout) as info:
+        await pool.run(time.sleep, 60, budget=0.5)
+    assert "timeout" in info.value.reason and pool.timeouts == 1
+    second = await pool.run(os.getpid)
+    assert second != first  # a fresh process took the killed one's place
+    assert await pool.run(len, "still works") == 11
+
+
+async def test_a_worker_that_dies_is_replaced(pool):
+    with pytest.raises(WorkerDied) as info:
+        await pool.run(os._exit, 3)
+    assert "exit code 3" in info.value.reason and pool.deaths == 1
+    assert await pool.run(sum, [1, 2, 3]) == 6
+
+
+async def test_an_exception_comes_back_as_its_type_and_message(pool):
+    with pytest.raises(TaskError) as info:
+        await pool.run(int, "not a number")
+    assert info.value.reason.startswith("ValueError: invalid literal")
+    assert await pool.run(int, "42") == 42  # the worker lives on
+
+
+async def test_a_slow_task_holds_up_only_its_own_worker():
+    """Two workers: while one is stuck on a task, the other serves every other task."""
+    with WorkerPool(2, budget=30) as pool:
+        stuck = asyncio.create_task(pool.run(time.sleep, 60, budget=3))
+        answers = [await pool.run(len, "x" * n) for n in range(5)]
+        assert answers == [0, 1, 2, 3, 4] and not stuck.done()
+        with pytest.raises(TaskTimeout):
+            await stuck
+
+
+async def test_a_closed_pool_refuses_work():
+    pool = WorkerPool(1)
+    await pool.run(len, "warm")
+    pool.close()
+    with pytest.raises(RuntimeError):
+        await pool.run(len, "x")
