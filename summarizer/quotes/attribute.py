@@ -23,6 +23,7 @@ from summarizer.quotes.cues import (
     _NP_DET,
     _OPENING_NP,
     _PRONOUNS,
+    _QUOTE_MARKS,
     _SP,
     _SPEAKER_HEADS,
     _TITLED_NAME,
@@ -90,34 +91,48 @@ class _Attributor:
             ends_open = True  # '"... continue to see" Mayer said.': no comma, a short clause
         if self._name_then_apposition(q, w0, limit):
             return True
-        # speaker then cue: "Ashtiani said", "the Iranian minister emphasized"
+        return self._speaker_then_cue(q, w0, limit, ends_open)
+
+    def _speaker_then_cue(self, q: _Raw, w0: int, limit: int, ends_open: bool) -> bool:
+        """'"Q," Ashtiani said', '"Q," the Iranian minister emphasized'.
+
+        When such an attribution clause is there but its subject resolves to nobody ("one
+        Weibo commenter said", "the source said"), the chain is broken: the quote is marked
+        contested, so no later rule (the paragraph before, the sentence end) guesses.
+        """
+        text = self.text
         m = _first_cue(text, w0, min(limit, w0 + 160))
         if m and re.match(r"[ \u00a0]*:", text[m.end() : m.end() + 3]):
             return False  # 'X said:' introduces the next quote, not this one
-        if m and not m.group().lower().startswith("according") and m.start() > w0:
-            span = self._subject_before(w0, m.start())
-            gap = text[w0 : span[0]] if span is not None else ""
-            if span is not None and (
-                not gap.strip(" ,")
-                or (
-                    re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
-                    and not any(w in _CUE_WORDS for w in gap.split())
-                )
-                or _title_gap(gap)
-                or (
-                    # "the presumptive GOP nominee, Donald Trump, tweeted"
-                    gap.endswith(", ")
-                    and len(gap.split()) <= 8
-                    and not any(w.lower() in _CUE_WORDS for w in gap.split())
-                )
-            ):
-                if not ends_open and not self._short_clause(m.end(), limit):
-                    return False
-                eid = self.entity_for(*span)
-                if eid is not None:
-                    q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
-                    return True
-        return False
+        if not m or m.group().lower().startswith("according") or m.start() <= w0:
+            return False
+        span = self._subject_before(w0, m.start())
+        gap = text[w0 : span[0]] if span is not None else ""
+        clause = ends_open and len(text[w0 : m.start()].split()) <= 5
+        if span is None or not (
+            not gap.strip(" ,")
+            or (
+                re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
+                and not any(w in _CUE_WORDS for w in gap.split())
+            )
+            or _title_gap(gap)
+            or (
+                # "the presumptive GOP nominee, Donald Trump, tweeted"
+                gap.endswith(", ")
+                and len(gap.split()) <= 8
+                and not any(w.lower() in _CUE_WORDS for w in gap.split())
+            )
+        ):
+            q.contested = clause and not _QUOTE_MARKS.search(text, w0, m.start())
+            return False
+        if not ends_open and not self._short_clause(m.end(), limit):
+            return False
+        eid = self.entity_for(*span)
+        if eid is None:
+            q.contested = clause
+            return False
+        q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
+        return True
 
     def _name_then_apposition(self, q: _Raw, w0: int, limit: int) -> bool:
         """'"Q," Dylan Nelson, a fellow at the Institute in Munich, Germany, said.'"""
@@ -267,7 +282,14 @@ class _Attributor:
             return eid, "before"
         adv = self._skip_adverbs(start, m.start())
         lead = text[max(start, adv - 6) : adv]
-        if m.group().endswith("ing") or _CONJ_BEFORE.search(lead):
+        conj = _CONJ_BEFORE.search(lead)
+        if conj and conj.group().startswith(",") and not m.group().endswith("ing"):
+            # "Milley, chairman of the Joint Chiefs, told": an apposition, not "..., and"
+            span = self._subject_before(start, m.start())
+            eid = self.entity_for(*span) if span is not None else None
+            if eid is not None:
+                return eid, "before"
+        if m.group().endswith("ing") or conj:
             # "..., saying "Q"" / "... and added that "Q"": the clause's subject
             if k > 0:
                 return None
