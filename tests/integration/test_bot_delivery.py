@@ -406,3 +406,20 @@ async def test_a_live_sender_keeps_its_claims_a_dead_one_loses_them_within_a_lea
     assert await other.claim_outbox(10, lease) == []
     await asyncio.sleep(0.65)
     assert [r.text for r in await other.claim_outbox(10, lease)] == ["late"]
+
+
+async def test_marks_written_twice_change_nothing_the_second_time(store: Store) -> None:
+    # A mark is retried after a failed commit that may have gone through, and replayed
+    # from the journal: writing it again must neither fail nor count a second attempt.
+    bs = BotStore(store.engine)
+    await bs.enqueue([NewOutboxMessage(16001, f"part {i}", digest_key="m", seq=i) for i in (0, 1)])
+    rows = await bs.claim_outbox(10, timedelta(seconds=30))
+    marks = [(r.id, r.chat_id, 500 + r.seq, [r.seq + 1]) for r in rows]
+    await bs.mark_sent(marks)
+    await bs.mark_sent(marks)
+    async with bs.engine.connect() as conn:
+        got = (
+            await conn.execute(select(OUT.c.status, OUT.c.attempts, OUT.c.telegram_message_id))
+        ).all()
+    assert sorted(got) == [("sent", 1, 500), ("sent", 1, 501)]
+    assert await bs.stories_of_message(16001, 501) == [2]
