@@ -428,12 +428,17 @@ def _pre_title(text: str, start: int) -> str | None:
     if not chunk.endswith(" "):
         return None
     picked: list[str] = []
+    capitals_near = 0  # capitalised words between the name and the title noun
     for w in reversed(chunk[:-1].split(" ")[-8:]):
         low = w.lower()
         if not w or "\n" in w or w[-1] in ',.;:”"(' or low in _DETERMINERS:
             break
         norm = _norm_word(low)
         capital = w[:1].isupper() and norm not in not_name_words()
+        if capital and not any(_norm_word(x.lower()) in title_nouns() for x in picked):
+            capitals_near += 1
+            if capitals_near > 1:
+                return None  # "geologist Rosaly Lopes of NASA's": another name, no title
         if _is_title_word(norm) or norm in _PRE_EXTRA or low in _PRE_LINKS or capital:
             picked.append(w)
         else:
@@ -484,6 +489,7 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
     if end is not None and _VERB_AFTER.match(text, end):
         return True  # "By the time Buckley learned": a verb follows, so a subject
     words = text[max(0, start - 80) : start].split()[-6:]
+    in_title = 0  # lowercase words passed since a title noun ("said planetary geologist X")
     for w in reversed(words):
         low = w.lower().strip('“”"(')
         if w[-1] in ',.;:!?"“”()—':
@@ -493,7 +499,11 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
         if low in _CLAUSE_WORDS or low in _DETERMINERS:
             return True
         if w[:1].isupper() or _is_title_word(_norm_word(low)) or low in ("former", "then"):
+            in_title = 1 if _norm_word(low) in title_nouns() else in_title
             continue  # a title or organisation before the name
+        if 0 < in_title <= 2:
+            in_title += 1  # an adjective inside the title
+            continue
         return False  # another word: the name is a verb's object ("met Smith")
     return True
 
