@@ -420,6 +420,20 @@ _PRE_LINKS = wordset("and to of for at")
 _PRE_EXTRA = wordset("presidential campaign former veteran longtime top then acting interim")
 
 
+def _adjective_before(low: str, picked: list[str]) -> bool:
+    """A lowercase word just before a title noun that can be its adjective, not a verb."""
+    nearest_noun = _norm_word(picked[-1].lower()) in title_nouns()
+    return (
+        nearest_noun
+        and low.isalpha()
+        and not low.endswith(("ed", "ly"))
+        and low not in _PREPOSITION_WORDS
+        and low not in _CLAUSE_WORDS
+        and low not in _OBJECT_VERBS
+        and low not in not_name_words()
+    )
+
+
 def _pre_title(text: str, start: int) -> str | None:
     """A title just before a name: "campaign spokesman Jason Miller", "Commerzbank analyst
     Carsten Fritsch", "Salesforce founder and co-CEO Marc Benioff", "China’s ambassador to
@@ -441,6 +455,8 @@ def _pre_title(text: str, start: int) -> str | None:
                 return None  # "geologist Rosaly Lopes of NASA's": another name, no title
         if _is_title_word(norm) or norm in _PRE_EXTRA or low in _PRE_LINKS or capital:
             picked.append(w)
+        elif picked and _adjective_before(low, picked):
+            picked.append(w)  # "planetary geologist", "young British filmmaker"
         else:
             break
     while picked and picked[-1].lower() in _PRE_LINKS:
