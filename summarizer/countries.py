@@ -17,8 +17,10 @@ capitalised one (about 0.3 ms for a 5,000-character article, 0.15 s for 2 MB).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate
 
 from summarizer.brief import CountryScore, Person
 from summarizer.gazetteer import (
@@ -369,21 +371,35 @@ def _resolve_georgia(mentions: list[Mention], dateline: str | None) -> list[Ment
 
 
 def _drop_person_names(mentions: list[Mention], people: Iterable[Person]) -> list[Mention]:
-    """A country word inside a person's name ("Jordan" in "Vernon Jordan") is no country."""
-    spans = []
+    """A country word inside a person's name ("Jordan" in "Vernon Jordan") is no country.
+
+    The spans of each name are filed under the words of that name, sorted, with the
+    furthest end reached so far: a mention looks only at the spans of its own word and
+    finds by bisection whether one covers it. O((mentions + spans) log spans), where
+    comparing every mention with every span took 11 s on 200,000 characters.
+    """
+    by_word: dict[str, list[tuple[int, int]]] = {}
     for person in people:
         if person.kind != "person":
             continue
-        name_words = {w.lower() for w in TOKEN_RE.findall(person.name)}
-        spans.extend((s, e, name_words) for s, e in person.mentions)
-    if not spans:
+        for word in {w.lower() for w in TOKEN_RE.findall(person.name)}:
+            by_word.setdefault(word, []).extend(person.mentions)
+    if not by_word:
         return mentions
+    covers: dict[str, tuple[list[int], list[int]]] = {}
+    for word, spans in by_word.items():
+        spans.sort()
+        furthest = list(accumulate((e for _, e in spans), max))
+        covers[word] = ([s for s, _ in spans], furthest)
     kept = []
     for m in mentions:
-        inside = any(
-            s <= m.start and m.end <= e and m.text.lower() in words for s, e, words in spans
-        )
-        if not inside:
+        cover = covers.get(m.text.lower())
+        if cover is None:
+            kept.append(m)
+            continue
+        starts, furthest = cover
+        i = bisect_right(starts, m.start) - 1  # the last span starting at or before m
+        if i < 0 or furthest[i] < m.end:
             kept.append(m)
     return kept
 

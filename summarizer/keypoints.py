@@ -271,7 +271,9 @@ def usable_sentences(
     all_caps = upper > 4 * lower  # wire copy in capitals: capitals are not headings there
     out = []
     for index, sentence in enumerate(head):
-        if _BOILERPLATE.search(sentence.text) or _is_fragment(sentence):
+        # fragments first: the length test is what keeps a 200,000-character "sentence"
+        # from being searched for boilerplate
+        if _is_fragment(sentence) or _BOILERPLATE.search(sentence.text):
             continue
         if _is_heading(sentence, all_caps):
             continue

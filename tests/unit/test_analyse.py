@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from summarizer import Analysis, analyse
+from summarizer import MAX_ANALYSED_CHARS, Analysis, analyse, analysed_length
 from summarizer.text import clean_text
+from tests.growth import repeat_to, work
 
 WORD = re.compile(r"\w+")
 SEED = Path(__file__).resolve().parents[2] / "tests" / "data" / "seed-article.txt"
@@ -39,14 +39,15 @@ def assert_valid(analysis: Analysis, text: str) -> None:
     scores = [c.score for c in analysis.countries]
     assert scores == sorted(scores, reverse=True)
     data = json.loads(json.dumps(analysis.to_dict()))
-    assert set(data) == {"language", "countries", "people", "quotes", "key_points"}
+    keys = {"language", "countries", "people", "quotes", "key_points", "truncated"}
+    assert set(data) == keys
+    assert data["truncated"] is analysis.truncated
 
 
-def analyse_quickly(text: str, seconds: float = 10.0) -> Analysis:
-    """A generous bound: it catches runaway (quadratic) behaviour, it is not a benchmark."""
-    started = time.perf_counter()
+def analyse_quickly(text: str) -> Analysis:
+    """analyse() with every offset and the JSON checked (growth is checked by counting
+    work in test_fuzz_analyse.py: no stopwatch here)."""
     analysis = analyse(text)
-    assert time.perf_counter() - started < seconds
     assert_valid(analysis, text)
     return analysis
 
@@ -64,12 +65,38 @@ def test_a_single_sentence_is_its_own_key_point() -> None:
     assert {c.code for c in analysis.countries} >= {"IR", "RU"}
 
 
-def test_two_megabytes_of_text() -> None:
+def test_two_megabytes_of_text_are_read_up_to_the_cap_and_say_so() -> None:
+    """Only the first MAX_ANALYSED_CHARS are read: the analysis of 2 MB is that of its
+    beginning, so its cost is that of 200,000 characters, and it says it was cut."""
     paragraph = SEED.read_text(encoding="utf-8")
     text = (paragraph + "\n\n") * (2_000_000 // len(paragraph) + 1)
-    analysis = analyse_quickly(text, seconds=30)
+    analysis = analyse_quickly(text)
+    assert analysis.truncated is True and analysis.to_dict()["truncated"] is True
     assert 3 <= len(analysis.key_points) <= 5
     assert analysis.countries[0].code in {"IR", "RU"}
+    length = analysed_length(text)
+    assert MAX_ANALYSED_CHARS * 0.9 < length <= MAX_ANALYSED_CHARS and text[length - 1] == "\n"
+    beginning = analyse(text[:length])
+    assert beginning.truncated is False
+    assert {**analysis.to_dict(), "truncated": False} == beginning.to_dict()
+
+
+def test_past_the_cap_the_work_stops_growing() -> None:
+    """One unbroken line, no space to cut at: the cut falls at the cap itself."""
+    unit = "the·talks·went·on·in·Tehran,·officials·said."
+    assert analysed_length(repeat_to(unit, 3 * MAX_ANALYSED_CHARS)) == MAX_ANALYSED_CHARS
+    at_cap = work(analyse, repeat_to(unit, MAX_ANALYSED_CHARS))
+    assert work(analyse, repeat_to(unit, 3 * MAX_ANALYSED_CHARS)) <= at_cap * 1.01 + 100
+
+
+def test_a_text_within_the_cap_is_read_whole() -> None:
+    text = repeat_to(
+        "Iran and Russia met in Tehran on Monday, officials said.\n", MAX_ANALYSED_CHARS
+    )
+    assert analysed_length(text) == len(text)
+    analysis = analyse(text)
+    assert analysis.truncated is False
+    assert analysis.sentences[-1].end > MAX_ANALYSED_CHARS - 60
 
 
 def test_html_left_in_the_text_is_not_shown() -> None:
