@@ -164,3 +164,27 @@ async def test_health_waits_for_a_first_poll_then_wants_a_recent_one(tmp_path: P
         assert not ok  # older than three poll periods
     finally:
         await engine.dispose()
+
+
+async def test_the_bot_api_server_comes_from_the_settings(tmp_path: Path) -> None:
+    """TELEGRAM_API_BASE_URL (a self-hosted server) and its local mode, no option needed."""
+    from bot.settings import make_settings
+    from bot.store import Store
+    from bot.telegram.app import build_application, running
+
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path}/bot.db")
+    await store.migrate()
+    try:
+        async with FakeBotAPI() as fake:
+            settings = make_settings(
+                telegram_bot_token=fake.token,
+                telegram_api_base_url=fake.base_url.removesuffix("/bot"),  # "/bot" is added
+                telegram_local_mode=True,
+            )
+            app = build_application(settings, store, scheduler=False, rate_limit=None)
+            assert app.bot.local_mode is True
+            async with running(app):
+                reply = await fake.ask(3003, "/help")
+            assert "/brief" in reply[0].plain and fake.calls["getMe"] >= 1
+    finally:
+        await store.close()
