@@ -151,6 +151,9 @@ def _run(name: str, args: argparse.Namespace) -> int:
     logging_setup.register_secret(urlsplit(settings.database_url).password)
     logging_setup.set_default_format(settings.log_format)
     level = args.log_level or settings.log_level
+    # Until the command sets its own level: warnings (and, when asked, debug) of the
+    # start-up checks go through the redacting handler, never Python's bare fallback.
+    logging_setup.configure_logging(args.log_level or "WARNING")
     try:
         return _checked(name, args, settings)
     except (KeyboardInterrupt, BrokenPipeError, SystemExit):

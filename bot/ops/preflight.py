@@ -96,17 +96,17 @@ async def check_telegram(settings: Settings, base_url: str | None, *, budget: fl
         me, _ = await with_retries(
             bot.get_me, transient=_network_transient, budget=budget, what="telegram"
         )
-    except InvalidToken:
+    except InvalidToken as exc:
         raise StartupError(
             "Telegram rejected the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN "
             "(@BotFather's /token shows it)",
             CONFIG,
-        ) from None
+        ) from exc  # the cause shows at --log-level DEBUG, redacted
     except TelegramError as exc:
         raise StartupError(
             f"cannot reach the Telegram Bot API at {host}{_attempts(exc)}: {reason(exc)}",
             UNAVAILABLE,
-        ) from None
+        ) from exc
     finally:
         await request.shutdown()
     return str(me.username)
@@ -150,7 +150,7 @@ async def check_database(settings: Settings, *, budget: float) -> tuple[str | No
     except Exception as exc:
         raise StartupError(
             f"cannot reach the database at {shown}{_attempts(exc)}: {reason(exc)}", UNAVAILABLE
-        ) from None
+        ) from exc
     finally:
         await engine.dispose()
     scripts = ScriptDirectory.from_config(alembic_config())

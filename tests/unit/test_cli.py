@@ -61,3 +61,37 @@ def test_a_command_help_lists_its_own_options(capsys: pytest.CaptureFixture[str]
         main(["run", "--help"])
     out = capsys.readouterr().out
     assert "--api-base-url" in out and "TELEGRAM_API_BASE_URL" in out
+
+
+def test_a_late_invalid_token_is_reported_without_the_token(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """python-telegram-bot's own InvalidToken quotes the token; it is reported redacted."""
+    from telegram.error import InvalidToken
+
+    from bot.cli import _report
+
+    token = "555666777:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+    try:
+        raise InvalidToken(f"The token `{token}` was rejected by the server.")
+    except InvalidToken as exc:
+        status = _report("run", exc, debug=True)
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "Traceback" in err and "InvalidToken" in err  # the detail at DEBUG...
+    assert token not in err and token.split(":")[1] not in err  # ...without the token
+    assert err.strip().splitlines()[-1].startswith("newsbrief run: Telegram rejected the bot")
+
+
+def test_an_unexpected_error_is_one_line_without_debug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import _report
+
+    try:
+        raise KeyError("feeds")
+    except KeyError as exc:
+        status = _report("feeds", exc, debug=False)
+    err = capsys.readouterr().err
+    assert status == 1
+    assert err == "newsbrief feeds: KeyError: 'feeds' (--log-level DEBUG shows the traceback)\n"
