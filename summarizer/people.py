@@ -143,6 +143,7 @@ class PeopleIndex:
         self._by_first: dict[str, int] = {}
         self._speaker_spans: set[tuple[int, int]] = set()
         self._groups: list[tuple[int, int]] = []  # (end, entity), in text order
+        self._orgs: dict[str, int] = {}
 
     # -- building ---------------------------------------------------------------------------
     def _add_mention(self, eid: int, start: int, end: int, subject: bool) -> None:
@@ -188,6 +189,13 @@ class PeopleIndex:
                 first_subject = m.entity if m.subject else first_subject
             i -= 1
         return first_subject if first_subject is not None else last
+
+    def organisation(self, name: str) -> int:
+        """The entity of an organisation by name, made on first sight."""
+        eid = self._orgs.get(name.lower())
+        if eid is None:
+            eid = self._orgs[name.lower()] = self.new_entity(name, kind="organisation")
+        return eid
 
     def add_group_mention(self, eid: int, start: int, end: int) -> None:
         """An organisation or government named as a speaker: what a later "it" may mean."""
@@ -295,8 +303,8 @@ class PeopleIndex:
         """The public list: named people (with a full name or a title) and speakers."""
         out = []
         for ent in self.entities:
-            if not ent.mentions:
-                continue
+            if not ent.mentions or (ent.kind != "person" and not ent.speaker):
+                continue  # an organisation is listed when it is quoted
             if (
                 not ent.speaker
                 and ent.kind == "person"
@@ -684,12 +692,26 @@ def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: b
     return eid if eid is not None else index.new_entity(name)
 
 
+def _read_organisation(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]]) -> None:
+    """"Acme Corp cut its forecast": an organisation as a subject is what "it" may mean."""
+    i = _leading_words(text, seq)
+    words = [w for _, _, w in seq[i:]]
+    if not words or not any(_norm_word(w) in organisation_words() for w in words):
+        return
+    if not _subject_position(text, seq[i][0], seq[-1][1]):
+        return
+    eid = index.organisation(" ".join(words))
+    index.add_group_mention(eid, seq[i][0], seq[-1][1])
+
+
 def _read_sequence(
     index: PeopleIndex, text: str, seq: list[tuple[int, int, str]], quoted: bool = False
 ) -> None:
     """One capitalised run: a person's name (with the title before it) or nothing."""
     found = _name_span(text, seq)
     if found is None:
+        if not quoted:
+            _read_organisation(index, text, seq)
         return
     title_tokens, name_tokens, skipped = found
     if not title_tokens and _after_article(text, seq, skipped):

@@ -52,7 +52,12 @@ def find_quotes_and_people(
         p_start, p_end = paragraphs.bounds(q.open_mark)
         # earlier quotes of this paragraph near enough to share a sentence with this one
         in_para = [r for r in in_para[-8:] if r.after > max(p_start, q.open_mark - 600)]
-        if not att.after(q, p_end) and not att.before(q, p_start, in_para) and not q.contested:
+        if (
+            not att.after(q, p_end)
+            and not q.contested
+            and not att.before(q, p_start, in_para)
+            and not q.contested
+        ):
             att.sentence_end(q, p_end)
         if q.speaker is None and not q.contested:
             _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)

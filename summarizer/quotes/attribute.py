@@ -108,7 +108,12 @@ class _Attributor:
             return False
         span = self._subject_before(w0, m.start())
         gap = text[w0 : span[0]] if span is not None else ""
-        clause = ends_open and len(text[w0 : m.start()].split()) <= 5
+        between = text[w0 : m.start()].split()
+        clause = (
+            ends_open
+            and 0 < len(between) <= 5
+            and (between[0][:1].isupper() or between[0].lower() in _NP_DET)
+        )  # "one Weibo commenter said", "the source said": an attribution clause
         if span is None or not (
             not gap.strip(" ,")
             or (

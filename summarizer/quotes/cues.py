@@ -32,19 +32,19 @@ contends contended maintains maintained reiterate reiterates reiterated reiterat
 proclaim proclaims proclaimed agree agrees agreed accuse accuses accused accusing praised calls
 called calling describe describes described describing dismiss dismissed dismissing criticize
 criticized criticised criticizing slam slams slammed blast blasts blasted mocks mocked quip
-quips quipped recount recounts recounted testify testifies testified testifying express
-expresses expressed expressing hoped believe believes believed think thinks thought feel feels
-felt cautioned cautions pointed reads assure assures assured remind reminds reminded exclaimed
+quips quipped recount recounts recounted testify testifies testified testifying
+
+ cautioned cautions pointed reads assure assures assured remind reminds reminded exclaimed
 exclaims whispered wonders wondered questioned underlines underlined underscored underscores
 highlights highlighted highlighting threatened threatens threaten lamented summed labeled
 labelled branded termed dubbed estimated defends defended thanked chanted demur demurs demurred
 hails hailed lauds lauded blames blamed implore implored begged pleads pleaded swore mused
 scoffed snapped retorted sneered pronounce pronounced touts touted characterize characterized
-characterise characterised refers referred signaled signalled concurred decried decries
+characterise characterised signaled signalled concurred decried decries
 lambasted ripped teased taunted chided scolded cites cited quoted sings sang
 praising praised bemoan bemoans bemoaned ponder ponders pondered emailed texted pressed
 welcomed welcomes characterizes protested
-chanting chanted echoing echoed referenced
+chanting chanted echoing echoed
 """
 # Words that are more often nouns ("the claims", "his remarks"): cues only before "that"/":".
 _AMBIGUOUS_CUES = """
@@ -52,11 +52,17 @@ note notes claim claims state states report reports remark remarks comment comme
 points hope hopes joke jokes tweet tweets post posts vow vows pledge pledges promise promises
 charge charges counter counters estimate estimates answer answers question questions
 """
+# Not speech verbs, though news often puts them near a quote: "refers to", "believes",
+# "expressing" (their subject is not thereby the speaker of the quoted words).
 _CUE_WORDS = frozenset(_CUE_STEMS.split())
 _AMBIGUOUS = frozenset(_AMBIGUOUS_CUES.split())
 _WORD_TOKEN = re.compile(r"[\w’'\-]+")
 _THAT_OR_COLON = re.compile(r"[ \u00a0]+that\b|[ \u00a0]*:")
 _TO = re.compile(r"[ \u00a0]+to\b")
+_EXPRESS = frozenset("express expresses expressed expressing".split())
+_EXPRESSED_WHAT = re.compile(
+    r"[ \u00a0]+(?:hope|concern|confidence|regret|doubt)s?(?=[ \u00a0]+that\b)"
+)
 
 _PRONOUNS = wordset("he she they i we it who you")
 _ADVERBS = wordset(
@@ -204,12 +210,16 @@ def _scan_cues(text: str) -> list[_Cue]:
     """
     found: list[_Cue] = []
     for m in _WORD_TOKEN.finditer(text):
+        if found and m.start() < found[-1].end():
+            continue  # the second word of "expressed hope"
         low = m.group().lower()
         cue_end = m.end()
         if low in _CUE_WORDS or (low in _AMBIGUOUS and _THAT_OR_COLON.match(text, m.end())):
             pass
         elif low == "according" and (to := _TO.match(text, m.end())):
             cue_end = to.end()
+        elif low in _EXPRESS and (what := _EXPRESSED_WHAT.match(text, m.end())):
+            cue_end = what.end()  # "expressed hope that": a statement; "expressing" alone is not
         else:
             continue
         if found and found[-1].end() == m.start() - 1 and text[m.start() - 1] == " ":
