@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from summarizer import Analysis, analyse
 
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.jsonl:
         try:
-            with _open_input(args.jsonl) as stream:
+            with _open_binary(args.jsonl) as stream:
                 failures = analyse_jsonl(stream, sys.stdout)
         except OSError as exc:
             return _fail(f"cannot read {args.jsonl}: {exc.strerror or exc}")
@@ -63,48 +63,83 @@ def run(args: argparse.Namespace) -> int:
         json.dump(analysis.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_analysis(analysis))
+        sys.stdout.write(_printable(format_analysis(analysis)))
     return 0
 
 
-def analyse_jsonl(lines: Iterable[str], out: TextIO) -> int:
-    """Analyse each JSONL record; a bad record yields an error line, not the end of the batch."""
+def analyse_jsonl(lines: Iterable[str | bytes], out: TextIO) -> int:
+    """Analyse each JSONL record; a bad record yields an error line, not the end of the batch.
+
+    Whatever is wrong with one line (not UTF-8, not JSON, nested past the parser's depth,
+    a number too long to convert, no text, an id that cannot be written back, a failure
+    inside the analysis) is said on that line's own output line, and the next line is
+    read. Returns the number of lines that failed.
+    """
     failures = 0
-    for number, record_id, record in _records(lines):
-        if isinstance(record, str):  # the record could not be read: record is the reason
-            failures += 1
-            result: dict[str, Any] = {"id": record_id, "line": number, "error": record}
-        else:
-            result = {
-                "id": record_id,
-                **analyse(record["text"], title=record.get("title")).to_dict(),
-            }
-        out.write(json.dumps(result, ensure_ascii=False))
+    for number, line in enumerate(lines, start=1):
+        result = _result(number, line)
+        if result is None:  # a blank line
+            continue
+        written, ok = _dump(number, result)
+        failures += not ok
+        out.write(written)
         out.write("\n")
         out.flush()
     return failures
 
 
-def _records(lines: Iterable[str]) -> Iterator[tuple[int, Any, dict[str, Any] | str]]:
-    """Yield (line number, id, record) with record the reason it is unusable, when it is."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+def _result(number: int, line: str | bytes) -> dict[str, Any] | None:
+    """The output record for one input line: the analysis, or an error saying why not."""
+    if isinstance(line, bytes):
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, None, f"invalid JSON: {exc.msg} (column {exc.colno})"
-            continue
-        if not isinstance(record, dict):
-            yield number, None, "expected a JSON object"
-            continue
-        record_id = record.get("id")
-        if not isinstance(record.get("text"), str):
-            yield number, record_id, 'missing "text" (a string)'
-        elif record.get("title") is not None and not isinstance(record["title"], str):
-            yield number, record_id, '"title" must be a string'
-        else:
-            yield number, record_id, record
+            line = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _error(number, None, f"not UTF-8 ({exc.reason} at byte {exc.start})")
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _error(number, None, f"invalid JSON: {exc.msg} (column {exc.colno})")
+    except RecursionError:
+        return _error(number, None, "invalid JSON: nested too deeply")
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return _error(number, None, f"invalid JSON: {exc}")
+    if not isinstance(record, dict):
+        return _error(number, None, "expected a JSON object")
+    record_id = record.get("id")
+    if not isinstance(record.get("text"), str):
+        return _error(number, record_id, 'missing "text" (a string)')
+    if record.get("title") is not None and not isinstance(record["title"], str):
+        return _error(number, record_id, '"title" must be a string')
+    try:
+        analysis = analyse(record["text"], title=record.get("title"))
+    except Exception as exc:  # analyse should never raise; if it does, one line is lost
+        return _error(number, record_id, f"analysis failed: {type(exc).__name__}: {exc}")
+    return {"id": record_id, **analysis.to_dict()}
+
+
+def _error(number: int, record_id: Any, reason: str) -> dict[str, Any]:
+    return {"id": record_id, "line": number, "error": reason}
+
+
+def _dump(number: int, result: dict[str, Any]) -> tuple[str, bool]:
+    """One output line, and whether it is a success.
+
+    An id holding a lone surrogate (``"\\ud800"``, valid JSON but no UTF-8) is written
+    with ASCII escapes, so it reads back exactly as given; an id that cannot be written
+    at all (nested past the encoder's depth) makes the line an error line without it.
+    """
+    ok = "error" not in result
+    try:
+        written = json.dumps(result, ensure_ascii=False)
+        written.encode("utf-8")
+        return written, ok
+    except UnicodeEncodeError:
+        return json.dumps(result), ok
+    except (RecursionError, ValueError, TypeError) as exc:
+        reason = f"the id cannot be written back: {type(exc).__name__}"
+        return json.dumps(_error(number, None, reason)), False
 
 
 def format_analysis(analysis: Analysis) -> str:
@@ -133,6 +168,18 @@ def format_analysis(analysis: Analysis) -> str:
     else:
         out.append("  (none found)")
     return "\n".join(out) + "\n"
+
+
+def _printable(text: str) -> str:
+    """Lone surrogates (a --title given in bytes that are not UTF-8) as escapes, not a crash."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _open_binary(path: str) -> AbstractContextManager[BinaryIO]:
+    """JSONL is read as bytes so that one line that is not UTF-8 spoils only itself."""
+    if path == "-":
+        return nullcontext(sys.stdin.buffer)  # standard input is not ours to close
+    return open(path, "rb")
 
 
 def _open_input(path: str) -> AbstractContextManager[TextIO]:
