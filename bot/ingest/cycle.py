@@ -587,7 +587,7 @@ class _Cycle:
         near = self.index.best_match(signature) if signature is not None else None
         if near is not None and near[0] == exclude:
             near = None
-        story_id = self.article_story.get(near[0]) if near is not None else None  # type: ignore[arg-type]
+        story_id = self.article_story.get(near[0]) if near is not None else None  # type: ignore[call-overload]
         if story_id is None:
             match = self.stories.best(profile)
             story_id = match.story_id if match is not None else None
