@@ -32,7 +32,7 @@ from bot.jobs import DigestBuilder, build_scheduler
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.subscribers import BotStore
-from bot.telegram import admin, buttons, callbacks
+from bot.telegram import admin, buttons, callbacks, conversation
 from bot.telegram import handlers as h
 from bot.telegram.briefs import Briefs
 from bot.telegram.request import AiohttpRequest
@@ -136,8 +136,11 @@ def add_handlers(app: Application) -> None:
     for action, on_press in buttons.HANDLERS.items():
         app.add_handler(CallbackQueryHandler(on_press, pattern=callbacks.matcher(action)))
     app.add_handler(CallbackQueryHandler(buttons.invalid))  # whatever no pattern accepted
+    private = filters.ChatType.PRIVATE
+    # After every CommandHandler: a command none of them took gets "Did you mean …?"
+    app.add_handler(MessageHandler(filters.COMMAND & private, conversation.unknown_command))
     app.add_handler(
-        MessageHandler(filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE, h.question)
+        MessageHandler(filters.TEXT & ~filters.COMMAND & private, conversation.plain_text)
     )
     app.add_error_handler(on_error)
 
@@ -200,6 +203,7 @@ async def teardown(app: Application) -> None:
     nb: h.BotContext = app.bot_data["nb"]
     for task in list(nb.tasks):
         task.cancel()
+    await nb.waiters.cancel()
     scheduler = app.bot_data.pop("scheduler", None)
     if scheduler is not None:
         scheduler.shutdown(wait=False)

@@ -39,6 +39,8 @@ def brief_from_dict(data: dict[str, Any] | None, headline: str) -> Brief:
                 speaker=q.get("speaker"),
                 speaker_title=q.get("speaker_title"),
                 cue=q.get("cue"),
+                speaker_role=q.get("speaker_role"),
+                speaker_kind=q.get("speaker_kind"),
             )
             for q in data.get("quotes", [])
         ],
@@ -69,6 +71,7 @@ class Briefs:
                 Article.outlet,
                 Article.title,
                 Feed.name,
+                func.coalesce(Article.published_at, Article.fetched_at),
             )
             .join(Article, Article.id == StoryArticle.article_id)
             .outerjoin(Feed, Feed.id == Article.feed_id)
@@ -80,8 +83,10 @@ class Briefs:
         )
         out: dict[int, list[Source]] = {i: [] for i in story_ids}
         async with self.store.session() as session:
-            for story_id, url, outlet, title, feed_name in (await session.execute(query)).all():
-                out[story_id].append(Source(url=url, outlet=outlet or feed_name, title=title))
+            for story_id, url, outlet, title, feed_name, at in (await session.execute(query)).all():
+                out[story_id].append(
+                    Source(url=url, outlet=outlet or feed_name, title=title, at=at)
+                )
         return out
 
     async def from_summaries(self, summaries: Sequence[StorySummary]) -> list[StoryBrief]:
@@ -95,14 +100,29 @@ class Briefs:
             except Exception:  # JSON from another version, or written by hand
                 log.exception("event=story_unreadable story_id=%s", s.id)
                 continue
-            out.append(StoryBrief(s.id, brief, sources.get(s.id, [])))
+            out.append(StoryBrief(s.id, brief, sources.get(s.id, []), s.updated_at))
         return out
 
     async def for_countries(
         self, codes: Iterable[str], since: datetime, limit: int | None = 3
     ) -> list[StoryBrief]:
-        summaries = await self.store.stories_since(list(codes), since, limit=limit)
-        return await self.from_summaries(summaries)
+        """The top stories about ``codes``; a story still waiting for its key points (the
+        store is being filled) is left out, never shown as a bare title."""
+        wanted = None if limit is None else limit * 3
+        summaries = await self.store.stories_since(list(codes), since, limit=wanted)
+        ready = [s for s in summaries if has_key_points(s.brief)]
+        return await self.from_summaries(ready[:limit] if limit is not None else ready)
+
+    async def collecting(self) -> bool:
+        """Whether the first reading of the feeds is still going on: an enabled feed has
+        never been polled yet, so the store does not hold the news it will."""
+        async with self.store.session() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(Feed)
+                .where(Feed.enabled.is_(True), Feed.gone.is_(False), Feed.last_polled_at.is_(None))
+            )
+        return bool(waiting)
 
     async def story(self, story_id: int) -> StoryBrief | None:
         """One story as a brief; ``None`` if it is gone or its stored brief is unreadable."""
@@ -110,14 +130,36 @@ class Briefs:
             row = await session.get(Story, story_id)
             if row is None:
                 return None
-            headline, brief = row.headline, row.brief
+            headline, brief, updated = row.headline, row.brief, row.updated_at
         try:
             parsed = brief_from_dict(brief, headline)
         except Exception:
             log.exception("event=story_unreadable story_id=%s", story_id)
             return None
         sources = await self.sources([story_id])
-        return StoryBrief(story_id, parsed, sources[story_id])
+        return StoryBrief(story_id, parsed, sources[story_id], updated)
+
+    async def people(
+        self, story_ids: Sequence[int], limit: int = 2
+    ) -> list[tuple[str, str | None]]:
+        """The people quoted in the stories (name, title), officials first: what a reader
+        can ask about when a question found nothing."""
+        out: list[tuple[str, str | None]] = []
+        for story_id in story_ids:
+            story = await self.story(story_id)
+            if story is None:
+                continue
+            quotes = sorted(
+                story.brief.official_quotes,
+                key=lambda q: {"official": 0, "expert": 1}.get(q.speaker_role or "", 2),
+            )
+            for q in quotes:
+                known = any(q.speaker == name for name, _t in out)
+                if q.speaker and q.speaker_kind in (None, "person") and not known:
+                    out.append((q.speaker, q.speaker_title))
+                if len(out) >= limit:
+                    return out
+        return out
 
     async def recent_story_ids(self, hours: float = 24, limit: int = 30) -> list[int]:
         """The latest stories, whatever the country (questions with no brief before them)."""
@@ -166,6 +208,12 @@ class Briefs:
 
     async def answer(self, question: str, story_ids: Sequence[int]) -> Answer:
         return answer_question(question, await self.documents(story_ids))
+
+
+def has_key_points(data: dict[str, Any] | None) -> bool:
+    """Whether a stored brief has any key point (a story waiting for its brief has none)."""
+    points = (data or {}).get("key_points") if isinstance(data, dict) else None
+    return bool(points) and any(str(p).strip() for p in points)
 
 
 def _document(article: Article) -> Document:

@@ -16,13 +16,13 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, ForceReply, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.jobs import by_name, names
 from bot.store import utcnow
-from bot.telegram import callbacks
+from bot.telegram import callbacks, fold
 from bot.telegram import keyboards as kb
 from bot.telegram.callbacks import Press
 from bot.telegram.handlers import (
@@ -34,8 +34,15 @@ from bot.telegram.handlers import (
     ensure,
     send_brief,
     set_paused,
+    settings_text,
 )
-from bot.telegram.render import clip, esc, render_more_quotes, render_source_list
+from bot.telegram.render import (
+    StoryBrief,
+    clip,
+    esc,
+    render_more_quotes,
+    render_source_list,
+)
 from summarizer.gazetteer import country_name
 
 log = logging.getLogger("newsbrief.telegram")
@@ -104,20 +111,30 @@ async def _subscribe(
 async def _unsubscribe(
     nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
 ) -> None:
+    """✕ under /subscriptions: the list is edited in place, and nothing else is sent."""
     assert press.code is not None
     gone = await nb.bot_store.unsubscribe(chat_id, [press.code])
     sub = await nb.bot_store.get_subscriber(chat_id)
     name = esc(country_name(press.code))
-    text = f"Unsubscribed from {name}." if gone else f"You were not following {name}."
-    if sub and sub.codes and message_id:
-        listed = [(c, country_name(c)) for c in sub.codes]
+    if message_id is None:  # the list is too old to edit: say what happened instead
+        text = f"Unsubscribed from {name}." if gone else f"You were not following {name}."
+        await nb.out.send(chat_id, text)
+        return
+    if sub and sub.codes:
+        listed = [(c, country_name(c)) for c in by_name(sub.codes)]
         await nb.out.edit(
             chat_id,
             message_id,
-            f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
+            f"Unsubscribed from {name}. You follow: {esc(names(by_name(sub.codes)))}. "
+            "Tap one to remove it.",
             reply_markup=kb.remove_keyboard(listed),
         )
-    await nb.out.send(chat_id, text)
+    else:
+        await nb.out.edit(
+            chat_id,
+            message_id,
+            f"Unsubscribed from {name}. You follow no countries now; /subscribe Iran adds one.",
+        )
 
 
 async def _page(
@@ -160,13 +177,23 @@ async def _story(
             chat_id, render_source_list(story), story_ids=[story.story_id], kind="sources"
         )
     else:
-        await nb.out.send(
-            chat_id,
-            f"Ask me about <b>{esc(clip(story.brief.headline, 120))}</b>: reply to this "
-            "message with your question, e.g. “Who said what about sanctions?”",
-            story_ids=[story.story_id],
-            kind="ask",
-        )
+        await ask(nb, chat_id, message_id, story)
+
+
+async def ask(nb: BotContext, chat_id: int, message_id: int | None, story: StoryBrief) -> None:
+    """A prompt with a ForceReply, so a phone opens the reply box on its own; the prompt
+    stands for every story of the message whose button was pressed."""
+    ids = await nb.bot_store.stories_of_message(chat_id, message_id) if message_id else None
+    ids = ids or [story.story_id]
+    about = f"<b>{esc(clip(story.brief.headline, 120))}</b>" if len(ids) == 1 else "these stories"
+    await nb.out.send(
+        chat_id,
+        f"What would you like to know about {about}? For example: "
+        "“What did they say about sanctions?” or “Who is …?”",
+        reply_markup=ForceReply(selective=True, input_field_placeholder="Your question"),
+        story_ids=ids,
+        kind="ask",
+    )
 
 
 async def _stop(
@@ -192,14 +219,24 @@ async def _stop(
 async def _settings(
     nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
 ) -> None:
+    """Pause, Resume and the quiet-day note change the settings card itself."""
     await ensure(nb, update)
     if press.choice in ("pause", "resume"):
-        await set_paused(nb, chat_id, press.choice == "pause")
+        await set_paused(nb, chat_id, press.choice == "pause", announce=message_id is None)
     else:
         await nb.bot_store.update_subscriber(chat_id, quiet_notice=press.choice == "quiet_on")
-        await nb.out.send(
-            chat_id, f"Note on quiet days: {'on' if press.choice == 'quiet_on' else 'off'}."
-        )
+    sub = await nb.bot_store.get_subscriber(chat_id)
+    if sub is None:
+        return
+    if message_id is None:
+        await nb.out.send(chat_id, settings_text(sub))
+        return
+    await nb.out.edit(
+        chat_id,
+        message_id,
+        settings_text(sub),
+        reply_markup=kb.settings_keyboard(sub.paused, sub.quiet_notice),
+    )
 
 
 #: One handler per action of :data:`bot.telegram.callbacks.ACTIONS`.
@@ -212,6 +249,8 @@ HANDLERS: dict[str, Handler] = {
     "mq": pressed(_story),
     "src": pressed(_story),
     "ask": pressed(_story),
+    "more": pressed(fold.toggle_story),
+    "less": pressed(fold.toggle_story),
     "stop": pressed(_stop),
     "set": pressed(_settings),
 }

@@ -13,6 +13,7 @@ Grammar (``:``-separated, ASCII, at most 64 bytes)::
     win:CC:H                        a brief over H hours, 1 <= H <= 720
     subp:N                          a page of the country list, 0 <= N < 100
     mq:ID  src:ID  ask:ID           a story id, 1 <= ID < 2**31 (the column is 32-bit)
+    more:ID  less:ID                a story's card grown to its full brief, and folded
     set:pause|resume|quiet_on|quiet_off
     stop:yes|no:TOKEN               the /stop confirmation; TOKEN is checked against the
                                     one stored for the message it was shown on
@@ -32,7 +33,7 @@ MAX_PAGE = 99
 MAX_WINDOW_HOURS = 720
 
 COUNTRY_ACTIONS = frozenset({"sub", "unsub", "brief"})
-STORY_ACTIONS = frozenset({"mq", "src", "ask"})
+STORY_ACTIONS = frozenset({"mq", "src", "ask", "more", "less"})
 SETTINGS_CHOICES = frozenset({"pause", "resume", "quiet_on", "quiet_off"})
 STOP_CHOICES = frozenset({"yes", "no"})
 ACTIONS = COUNTRY_ACTIONS | STORY_ACTIONS | {"win", "subp", "set", "stop"}
@@ -49,7 +50,7 @@ class Press:
 
     action: str
     code: str | None = None  # sub, unsub, brief, win
-    number: int | None = None  # story id (mq, src, ask), page (subp), hours (win)
+    number: int | None = None  # story id (mq, src, ask, more, less), page, hours (win)
     choice: str | None = None  # set, stop
     token: str | None = None  # stop
 

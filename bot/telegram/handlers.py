@@ -35,6 +35,7 @@ from bot.settings import Settings
 from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore, SubscriberInfo
 from bot.telegram import keyboards as kb
+from bot.telegram import layout
 from bot.telegram.briefs import Briefs
 from bot.telegram.render import (
     clip,
@@ -42,8 +43,10 @@ from bot.telegram.render import (
     link,
     outlet_name,
     render_quote,
-    render_story,
 )
+from bot.telegram.waiting import Waiters
+from bot.telegram.windows import Window, parse_window
+from bot.telegram.windows import label as window_label
 from summarizer.answer import Answer
 from summarizer.brief import Quote
 from summarizer.gazetteer import (
@@ -61,7 +64,6 @@ MAX_SUGGESTED = 3  # unknown country names answered with their own suggestions
 DEFAULT_WINDOW_HOURS = 24
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 QUOTE_MARKS = "“”\"' "
-_WINDOW_RE = re.compile(r"^(\d{1,3})\s*([hdw])$", re.IGNORECASE)
 
 COMMANDS = [
     ("start", "What this bot does"),
@@ -106,6 +108,7 @@ class BotContext:
     digests: DigestBuilder
     delivery: Delivery | None = None
     tasks: set[asyncio.Task] = field(default_factory=set)
+    waiters: Waiters = field(default_factory=Waiters)
 
     def background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` after the handler returns (kept referenced until done)."""
@@ -304,7 +307,7 @@ async def _list_subscriptions(nb: BotContext, chat_id: int, sub: SubscriberInfo 
     if not sub or not sub.codes:
         await nb.out.send(chat_id, "You follow no countries yet. Try /subscribe Iran.")
         return
-    listed = [(c, country_name(c)) for c in sub.codes]
+    listed = [(c, country_name(c)) for c in by_name(sub.codes)]
     await nb.out.send(
         chat_id,
         f"You follow: {esc(names(by_name(sub.codes)))}. Tap one to remove it.",
@@ -321,86 +324,92 @@ async def subscriptions(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 # -- /brief --------------------------------------------------------------------------
 
 
-def parse_window(text: str) -> tuple[str, float | None]:
-    """``"Iran 3d"`` → ``("Iran", 72.0)``; no window → ``(text, None)``."""
-    parts = text.split()
-    if parts:
-        m = _WINDOW_RE.match(parts[-1])
-        if m:
-            hours = int(m.group(1)) * {"h": 1, "d": 24, "w": 168}[m.group(2).lower()]
-            return " ".join(parts[:-1]), float(min(max(hours, 1), 24 * 30))
-    return text, None
-
-
-def window_label(hours: float) -> str:
-    """``24 hours``, ``3 days``, ``1 hour``: the window as a reader says it."""
-    if hours % 24 == 0:
-        days = int(hours // 24)
-        return "24 hours" if days == 1 else f"{days} days"
-    return "1 hour" if int(hours) == 1 else f"{int(hours)} hours"
-
-
 async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     nb = ctx_of(context)
     chat_id = chat_of(update)
-    query, hours = parse_window(arg_text(context))
+    query, window = parse_window(arg_text(context))
+    window = window or Window(DEFAULT_WINDOW_HOURS)
     if not query:
         sub = await nb.bot_store.get_subscriber(chat_id)
         if sub and sub.codes:
-            await send_brief(nb, chat_id, list(sub.codes), hours or DEFAULT_WINDOW_HOURS)
+            await send_brief(nb, chat_id, list(sub.codes), window.hours, note=window.note())
             return
-        await nb.out.send(chat_id, "Which country? For example: /brief Iran, or /brief Iran 3d.")
+        await nb.out.send(
+            chat_id, "Which country? For example: /brief Iran, or /brief Iran 2 days."
+        )
         return
     code = lookup_country(query)
     if code is None:
         # "Iran, Russia" (or two flags): a brief on each of them, if every one is known.
         codes, unknown = parse_country_list(query)
         if codes and not unknown:
-            await send_brief(nb, chat_id, codes, hours or DEFAULT_WINDOW_HOURS)
+            await send_brief(nb, chat_id, codes, window.hours, note=window.note())
             return
         await _suggest(nb, chat_id, unknown[0] if unknown else query, "brief")
         return
-    await send_brief(nb, chat_id, [code], hours or DEFAULT_WINDOW_HOURS)
+    await send_brief(nb, chat_id, [code], window.hours, note=window.note())
 
 
 @timed_brief
-async def send_brief(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
-    """The top stories for the countries, one message per story with its buttons."""
+async def send_brief(
+    nb: BotContext, chat_id: int, codes: list[str], hours: float, *, note: str = ""
+) -> None:
+    """The top stories for the countries as numbered cards in one message (more only
+    when they do not fit), each with its More button; ``note`` goes under the header."""
     since = utcnow() - timedelta(hours=hours)
     stories = await nb.briefs.for_countries(codes, since, limit=BRIEF_STORIES)
-    label = names(codes)
     if not stories:
-        await _nothing(nb, chat_id, codes, hours)
+        if await nb.briefs.collecting():
+            await still_collecting(nb, chat_id, codes, hours)
+            return
+        await _nothing(nb, chat_id, codes, hours, note=note)
         return
-    header = f"<b>{esc(label)}</b> · last {window_label(hours)}"
-    messages = []
-    for i, story in enumerate(stories):
-        text = render_story(story)
-        if i == 0 and len(header) + 2 + len(text) <= 4096:
-            text = f"{header}\n\n{text}"
-        messages.append((text, story.story_id))
-
-    async def send(text: str, story_id: int) -> None:
+    now = utcnow()
+    by_id = {s.story_id: s for s in stories}
+    numbered = len(stories) > 1
+    parts = [layout.head(f"{names(codes)} · last {window_label(hours)}", note)]
+    parts += [
+        layout.Part(story_id=s.story_id, index=i if numbered else None)
+        for i, s in enumerate(stories, 1)
+    ]
+    for page in layout.pages(parts, by_id, now=now):
+        ids = [p.story_id for p in page if p.story_id is not None]
         await nb.out.send(
             chat_id,
-            text,
-            reply_markup=kb.story_keyboard(story_id),
-            story_ids=[story_id],
+            layout.render(page, by_id, now),
+            reply_markup=layout.keyboard(page, by_id),
+            story_ids=ids,
             kind="brief",
         )
 
-    async def send_rest() -> None:
-        for text, story_id in messages[1:]:
-            await send(text, story_id)
 
-    await send(*messages[0])
-    if len(messages) > 1:
-        # The others go out paced (one a second per chat) without holding this handler's
-        # slot among the application's concurrent updates.
-        nb.background(send_rest())
+async def still_collecting(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
+    """The first reading of the feeds is under way: say so, and send the brief when done."""
+    await nb.out.send(
+        chat_id,
+        "I'm still collecting the news: the first reading of the feeds has not finished. "
+        f"I'll send the brief on {esc(names(codes))} as soon as it is ready "
+        "(or try again in a minute).",
+    )
+
+    async def deliver(chat: int, wanted: list[str], window: float) -> None:
+        await send_brief(nb, chat, wanted, window)
+
+    async def give_up(chat: int, wanted: list[str]) -> None:
+        await nb.out.send(
+            chat,
+            f"The feeds are still being read. Try /brief {esc(country_name(wanted[0]))} "
+            "again in a few minutes.",
+        )
+
+    nb.waiters.add(
+        chat_id, codes, hours, collecting=nb.briefs.collecting, deliver=deliver, give_up=give_up
+    )
 
 
-async def _nothing(nb: BotContext, chat_id: int, codes: list[str], hours: float) -> None:
+async def _nothing(
+    nb: BotContext, chat_id: int, codes: list[str], hours: float, *, note: str = ""
+) -> None:
     """Nothing in the window: say so and offer a longer window or countries with news."""
     label = names(codes)
     rows = []
@@ -417,6 +426,8 @@ async def _nothing(nb: BotContext, chat_id: int, codes: list[str], hours: float)
             [(c, country_name(c)) for c in with_news], "brief", columns=3
         ).inline_keyboard
     text = f"No stories about {esc(label)} in the last {window_label(hours)}."
+    if note:
+        text += f" <i>{esc(note)}</i>"
     if with_news:
         text += " Countries with news today are below."
     elif longer:
@@ -527,12 +538,16 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         )
 
 
-async def set_paused(nb: BotContext, chat_id: int, pause: bool) -> None:
+async def set_paused(nb: BotContext, chat_id: int, pause: bool, *, announce: bool = True) -> None:
+    """Pause or resume; ``announce=False`` when the settings card is edited instead."""
     if pause:
         await nb.bot_store.update_subscriber(chat_id, paused=True)
-        await nb.out.send(chat_id, "Digests paused. /settings resume starts them again.")
+        if announce:
+            await nb.out.send(chat_id, "Digests paused. /settings resume starts them again.")
     else:
         sub = await _reschedule(nb, chat_id, paused=False)
+        if not announce:
+            return
         await nb.out.send(
             chat_id,
             f"Digests resumed. Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.",
@@ -589,14 +604,30 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- follow-up questions -------------------------------------------------------------
 
 
-def render_answer(answer: Answer, *, from_recent: bool = False) -> str:
+NOTHING_FOUND = "I couldn't find that in these articles."
+NOTHING_RECENT = "I couldn't find that in the last day's stories."
+
+
+def what_to_ask(people: list[tuple[str, str | None]]) -> str:
+    """What a reader can ask instead, with the names of the stories' own people."""
+    if people:
+        said = f"“What did {people[0][0]} say?”"
+        who = f"“Who is {(people[1] if len(people) > 1 else people[0])[0]}?”"
+    else:
+        said, who = "“What did the minister say?”", "“Who is …?”"
+    return (
+        f"You can ask what someone said ({esc(said)}), who someone is ({esc(who)}), "
+        "or send a country name (Iran) for its brief."
+    )
+
+
+def render_answer(
+    answer: Answer, *, from_recent: bool = False, people: list[tuple[str, str | None]] = ()
+) -> str:
     if not answer.found:
         if from_recent:  # the reader saw no articles: say which were searched, and what next
-            return (
-                "I couldn't find that in the last day's stories. "
-                "/brief Iran shows the news on a country; /help lists what I can do."
-            )
-        return "I couldn't find that in these articles."
+            return f"{NOTHING_RECENT} {what_to_ask(list(people))} /help lists what I can do."
+        return f"{NOTHING_FOUND} {what_to_ask(list(people))}"
     parts = []
     if from_recent:
         parts.append("<i>From the last day's stories:</i>")
@@ -641,6 +672,9 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     answer = await nb.briefs.answer(message.text, story_ids)
+    people = [] if answer.found else await nb.briefs.people(story_ids[:3])
     await nb.out.send(
-        chat_id, render_answer(answer, from_recent=from_recent), reply_to=message.message_id
+        chat_id,
+        render_answer(answer, from_recent=from_recent, people=people),
+        reply_to=message.message_id,
     )

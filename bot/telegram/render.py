@@ -13,6 +13,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from summarizer.brief import Brief, Quote
@@ -65,6 +66,7 @@ class Source:
     url: str
     outlet: str | None = None
     title: str | None = None
+    at: datetime | None = None  # when the article was published (else fetched)
 
 
 @dataclass(slots=True)
@@ -74,6 +76,7 @@ class StoryBrief:
     story_id: int
     brief: Brief
     sources: list[Source] = field(default_factory=list)
+    updated_at: datetime | None = None
 
 
 def speaker_line(quote: Quote) -> str:
@@ -184,14 +187,33 @@ def render_story(story: StoryBrief, **kwargs: int) -> str:
     return pack([story_blocks(story, **kwargs)])[0]
 
 
+ROLE_LABELS = (("official", "Officials"), ("expert", "Experts"), (None, "Others"))
+
+
 def render_more_quotes(story: StoryBrief, skip: int = MAX_QUOTES) -> str:
-    quotes = story.brief.official_quotes
-    shown = {id(q) for q in shown_quotes(story, shown_points(story, MAX_KEY_POINTS), skip)}
-    rest = [q for q in quotes if id(q) not in shown] or quotes
+    """The quotes the full brief leaves out, under their speakers' roles.
+
+    Officials first, then experts, then everyone else; fragments of three words or
+    fewer are never shown (they are the bits a quote finder catches, "a lot").
+    """
+    from bot.telegram.cards import FULL_POINTS, key_points, ranked_quotes, varied
+
+    every = ranked_quotes(story, key_points(story)[:FULL_POINTS])
+    shown = {id(q) for q in varied([q for q in every if q.speaker_role != "other"], skip)}
+    rest = [q for q in every if id(q) not in shown] or every
+    title = esc(clip(story.brief.headline, 200))
     if not rest:
-        return f"No quotes from officials in <b>{esc(clip(story.brief.headline, 200))}</b>."
-    blocks = [f"<b>Quotes: {esc(clip(story.brief.headline, 200))}</b>"]
-    blocks += [render_quote(q, 600) for q in rest[:8]]
+        return f"No quotes from officials in <b>{title}</b>."
+    blocks = [f"<b>Quotes: {title}</b>"]
+    for role, heading in ROLE_LABELS:
+        group = (
+            [q for q in rest if (q.speaker_role or None) == role]
+            if role
+            else [q for q in rest if q.speaker_role not in ("official", "expert")]
+        )
+        if group:
+            blocks.append(f"<i>{heading}</i>")
+            blocks += [render_quote(q, 600) for q in group[:8]]
     return pack([blocks])[0]
 
 

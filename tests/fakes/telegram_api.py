@@ -160,6 +160,10 @@ class SentMessage:
         return parse_telegram_html(self.text) if self.parse_mode == "HTML" else self.text
 
 
+def _inline(markup: dict | None) -> bool:
+    return bool(markup) and "inline_keyboard" in markup  # type: ignore[operator]
+
+
 @dataclass
 class FakeBotAPI:
     """The fake server. ``await start()``, point the bot at :attr:`base_url`, ``await stop()``."""
@@ -392,7 +396,8 @@ class FakeBotAPI:
             "chat": {"id": m.chat_id, "type": "private"},
             "date": int(m.at),
             "text": m.plain,
-            **({"reply_markup": m.reply_markup} if m.reply_markup else {}),
+            # Telegram echoes inline keyboards only (never a ForceReply) in a message
+            **({"reply_markup": m.reply_markup} if _inline(m.reply_markup) else {}),
         }
 
     def _take_fault(self, method: str, chat_id: int | None) -> Fault | None:

@@ -15,6 +15,7 @@ import pytest
 
 from bot.store import Store
 from bot.store.subscribers import BotStore
+from bot.telegram.conversation import HINT
 from tests.fakes.bot_harness import bot_running, fill_store
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
@@ -115,9 +116,16 @@ async def test_subscriptions_and_unsubscribe(fake: FakeBotAPI, bot: BotStore) ->
     listing = await one(fake, "/subscriptions")
     assert "Iran" in listing.plain and "Russia" in listing.plain
     assert listing.button("Russia")["callback_data"] == "unsub:RU"
-    done = (await fake.press(USER, listing, "unsub:RU"))[0]
-    assert "Unsubscribed from Russia" in done.plain
-    assert fake.edits and "Russia" not in fake.edits[-1].plain  # the list was updated
+    await fake.press(USER, listing, "unsub:RU", count=0)
+    await fake_wait_edit(fake, "Unsubscribed from Russia")
+    edited = fake.edits[-1]  # the list itself, edited in place; nothing else is sent
+    assert edited.message_id == listing.message_id
+    assert edited.plain == (
+        "Unsubscribed from Russia. You follow: Germany and Iran. Tap one to remove it."
+    )
+    assert [b["callback_data"] for b in edited.buttons()] == ["unsub:DE", "unsub:IR"]
+    await asyncio.sleep(0.2)
+    assert fake.last_to(USER).message_id == listing.message_id
     assert "Unsubscribed from Germany" in (await one(fake, "/unsubscribe germany")).plain
     assert "not following" in (await one(fake, "/unsubscribe Japan")).plain
     assert (await bot.get_subscriber(USER)).codes == ("IR",)
@@ -128,21 +136,42 @@ async def test_brief_shows_attributed_quotes_sources_and_buttons(
 ) -> None:
     first = await one(fake, "/brief Iran")
     plain = first.plain
-    assert plain.startswith("Iran · last 24 hours")
-    assert "<b>" in first.text
-    assert 2 <= plain.count("• ") <= 4
-    assert "” — Mohammad-Reza Ashtiani, Iranian Defense Minister" in plain
-    assert "Sources:" in plain and '<a href="http://127.0.0.1:' in first.text
-    labels = [b["text"] for b in first.buttons()]
-    assert labels == ["More quotes", "Sources", "Ask about this"]
+    assert plain.startswith("Iran · last 24 hours\n\n")
+    card = plain.split("\n\n", 1)[1]
+    lines = card.split("\n")
+    assert lines[0] == "Iran and Russia hail 'unprecedented' defense ties as Shoigu visits Tehran"
+    assert lines[1] == "1 outlet · just now"
+    assert '<b><a href="http://127.0.0.1:' in first.text  # the headline links to its source
+    assert 1 <= card.count("• ") <= 2
+    assert "” — Mohammad-Reza Ashtiani, Iranian Defense Minister" in card
+    assert len(card) <= 700
+    assert [b["text"] for b in first.buttons()] == ["More", "Ask about this"]
     assert all(len(b["callback_data"].encode()) < 64 for b in first.buttons())
 
-    more = (await fake.press(USER, first, first.button("More quotes")["callback_data"]))[0]
-    quotes_seen = plain + more.plain
-    assert "— Sergey Shoigu, Russian Defense Minister" in quotes_seen
-    sources = (await fake.press(USER, first, first.button("Sources")["callback_data"]))[0]
-    assert "Test Wire" in sources.plain or "127.0.0.1" in sources.plain
+    # More: the same message, edited to the full brief; Less folds it back
+    await fake.press(USER, first, first.button("More")["callback_data"], count=0)
+    await fake_wait_edit(fake, "Sources:")
+    grown = fake.edits[-1]
+    assert grown.message_id == first.message_id
+    assert grown.plain.startswith("Iran · last 24 hours\n\n")
+    assert grown.plain.count("• ") >= 3
+    assert "— Sergey Shoigu, Russian Defense Minister" in grown.plain
+    assert "Sources: Test Wire" in grown.plain
+    assert grown.buttons()[0]["text"] == "Less"
+    await fake.press(USER, grown, grown.button("Less")["callback_data"], count=0)
+    await wait_edits(fake, 2)
+    assert fake.edits[-1].text == first.text  # folded back exactly
+    assert fake.edits[-1].buttons() == first.buttons()
     assert fake.callback_answers  # every button press is answered
+    assert len(fake.messages_to(USER)) == 1  # More and Less sent nothing new
+
+
+async def wait_edits(fake: FakeBotAPI, count: int, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while len(fake.edits) < count:
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"expected {count} edits, got {len(fake.edits)}")
+        await asyncio.sleep(0.02)
 
 
 async def test_follow_up_questions_are_answered_from_the_articles(
@@ -159,7 +188,11 @@ async def test_follow_up_questions_are_answered_from_the_articles(
     assert answer.reply_to_message_id is not None
 
     unrelated = await one(fake, "What is the price of bitcoin in Tokyo?", reply_to=brief)
-    assert unrelated.plain == "I couldn't find that in these articles."
+    assert unrelated.plain == (
+        "I couldn't find that in these articles. You can ask what someone said "
+        "(“What did Mohammad-Reza Ashtiani say?”), who someone is "
+        "(“Who is Sergey Shoigu?”), or send a country name (Iran) for its brief."
+    )
 
     # right after a brief, without replying, still about that brief
     who = await one(fake, "Who is Baqeri?")
@@ -167,6 +200,11 @@ async def test_follow_up_questions_are_answered_from_the_articles(
 
     # "Ask about this", then a reply to that prompt: works from the store after a restart
     prompt = (await fake.press(USER, brief, brief.button("Ask")["callback_data"]))[0]
+    assert prompt.reply_markup == {
+        "force_reply": True,
+        "selective": True,
+        "input_field_placeholder": "Your question",
+    }
     when = await one(fake, "When is the joint exercise?", reply_to=prompt)
     assert "February" in when.plain
 
@@ -213,9 +251,20 @@ async def test_settings_time_zone_pause(fake: FakeBotAPI, bot: BotStore) -> None
     assert "paused" in (await one(fake, "/settings pause")).plain
     assert (await bot.get_subscriber(USER)).paused
     shown = await one(fake, "/settings")
-    resumed = (await fake.press(USER, shown, "set:resume"))[0]
-    assert "resumed" in resumed.plain
+    assert "Digest: paused" in shown.plain
+    assert shown.button("Resume")["callback_data"] == "set:resume"
+    await fake.press(USER, shown, "set:resume", count=0)
+    await fake_wait_edit(fake, "Digest: on")
+    card = fake.edits[-1]  # the card itself, edited: no second card, no extra message
+    assert card.message_id == shown.message_id
+    assert card.button("Pause")["callback_data"] == "set:pause"
     assert not (await bot.get_subscriber(USER)).paused
+    await fake.press(USER, card, "set:pause", count=0)
+    await fake_wait_edit(fake, "Digest: paused")
+    assert fake.edits[-1].button("Resume")["callback_data"] == "set:resume"
+    assert (await bot.get_subscriber(USER)).paused
+    await asyncio.sleep(0.2)
+    assert fake.last_to(USER).message_id == shown.message_id
 
 
 async def test_digest_now_then_nothing_new(fake: FakeBotAPI, bot: BotStore) -> None:
@@ -272,8 +321,9 @@ async def test_buttons_and_replies_work_after_a_restart(fake: FakeBotAPI, filled
         brief = await one(fake, "/brief Iran")
     # a new Application on the same database: nothing of the first one's memory survives
     async with bot_running(fake, filled):
-        more = (await fake.press(USER, brief, brief.button("More quotes")["callback_data"]))[0]
-        assert "Quotes:" in more.plain and "—" in more.plain
+        await fake.press(USER, brief, brief.button("More")["callback_data"], count=0)
+        await fake_wait_edit(fake, "Sources:")
+        assert fake.edits[-1].message_id == brief.message_id
         answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=brief)
         assert "Sergey Shoigu" in answer.plain
 
@@ -296,14 +346,11 @@ async def test_odd_input_always_gets_a_useful_answer(fake: FakeBotAPI, bot: BotS
     assert (await bot.get_subscriber(USER)).codes == ("IR",)
     flag = await one(fake, "/brief 🇮🇷 3d")
     assert flag.plain.startswith("Iran · last 3 days")
-    two = await fake.ask(USER, "/brief Iran, Germany", count=2)  # one message per story
-    assert two[0].plain.startswith("Iran and Germany · last 24 hours")
-    assert {"Mohammad-Reza Ashtiani", "Friedrich Merz"} <= {
-        name
-        for m in two
-        for name in ("Mohammad-Reza Ashtiani", "Friedrich Merz")
-        if name in m.plain
-    }
+    two = await one(fake, "/brief Iran, Germany")  # one message, numbered cards
+    assert two.plain.startswith("Iran and Germany · last 24 hours\n\n1. ")
+    assert "\n\n2. " in two.plain
+    assert "Mohammad-Reza Ashtiani" in two.plain and "Friedrich Merz" in two.plain
+    assert [b["text"] for b in two.buttons()] == ["More 1", "More 2", "Ask about these"]
     assert (await one(fake, "/brief Iran 1h")).plain.startswith("Iran · last 1 hour\n")
     assert (await one(fake, "/settings time")).plain == (
         "Which time? For example: /settings time 07:30."
@@ -315,8 +362,7 @@ async def test_odd_input_always_gets_a_useful_answer(fake: FakeBotAPI, bot: BotS
     assert listing.plain.startswith("You follow: Iran.")
     # a newcomer's greeting: not "these articles" (they saw none), but what to do
     hello = await one(fake, "hello", chat=6006)
-    assert hello.plain.startswith("I couldn't find that in the last day's stories.")
-    assert "/brief Iran" in hello.plain
+    assert hello.plain == HINT
     html_question = await one(fake, "<b>hi</b>? & <i>", chat=6006)
     assert "couldn't find" in html_question.plain  # accepted by the fake: nothing unescaped
 

@@ -1,0 +1,177 @@
+"""Messages of story cards: composed for sending, and read back when More or Less is pressed.
+
+A message is a list of :class:`Part`: heads (a bold first line, italic lines under it:
+"Iran · last 24 hours", a digest's country section) and stories (a card, or the full
+brief when expanded). Each story has its button under the message, ``more:ID`` while
+folded and ``less:ID`` while expanded, in the order of the cards.
+
+When a button is pressed the bot reads the message back from what Telegram sends with
+the press (its text and keyboard): heads from the text's blocks, stories from the
+buttons, each story's current form from its button. Nothing about the layout is kept
+in the store, so More and Less work on any message, after a restart too, and rebuild
+it from the store's current briefs. Only one story is expanded at a time, so a message
+packed under :data:`PACK_LIMIT` always has room for it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.telegram.cards import CARD_CHARS, FULL_CHARS, card, full, more_quotes_left, visible_len
+from bot.telegram.keyboards import button
+from bot.telegram.render import LIMIT, StoryBrief, esc
+
+#: Messages are packed under this, so that one card grown to its full brief still fits.
+PACK_LIMIT = LIMIT - (FULL_CHARS - CARD_CHARS) - 96
+BUTTONS_PER_ROW = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A head (``text``) or a story (``story_id``, its number, expanded or not)."""
+
+    text: str = ""
+    story_id: int | None = None
+    index: int | None = None
+    expanded: bool = False
+
+
+def head(first: str, *rest: str) -> Part:
+    return Part(text="\n".join([first, *[r for r in rest if r]]))
+
+
+def render_head(text: str) -> str:
+    """A head block: its first line bold, the lines under it in italics."""
+    first, *rest = text.split("\n")
+    lines = [f"<b>{esc(first)}</b>"] + [f"<i>{esc(line)}</i>" for line in rest if line.strip()]
+    return "\n".join(lines)
+
+
+def render(
+    parts: Sequence[Part], stories: dict[int, StoryBrief], now: datetime | None = None
+) -> str:
+    blocks = []
+    for part in parts:
+        if part.story_id is None:
+            blocks.append(render_head(part.text))
+            continue
+        story = stories.get(part.story_id)
+        if story is None:
+            continue
+        shape = full if part.expanded else card
+        blocks.append(shape(story, index=part.index, now=now))
+    return "\n\n".join(blocks)
+
+
+def keyboard(
+    parts: Sequence[Part], stories: dict[int, StoryBrief] | None = None
+) -> InlineKeyboardMarkup | None:
+    """More/Less per story (numbered when there are several), then Ask."""
+    items = [p for p in parts if p.story_id is not None]
+    if not items:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    single = len(items) == 1
+    toggles = []
+    for p in items:
+        word = "Less" if p.expanded else "More"
+        label = word if single or p.index is None else f"{word} {p.index}"
+        toggles.append(button(label, "less" if p.expanded else "more", p.story_id))
+    for i in range(0, len(toggles), BUTTONS_PER_ROW):
+        rows.append(toggles[i : i + BUTTONS_PER_ROW])
+    last = []
+    first = stories.get(items[0].story_id) if stories and items[0].story_id else None
+    if single and items[0].expanded and first is not None and more_quotes_left(first):
+        last.append(button("More quotes", "mq", items[0].story_id))
+    last.append(button("Ask about this" if single else "Ask about these", "ask", items[0].story_id))
+    rows.append(last)
+    return InlineKeyboardMarkup(rows)
+
+
+def pages(
+    parts: Sequence[Part],
+    stories: dict[int, StoryBrief],
+    *,
+    limit: int = PACK_LIMIT,
+    now: datetime | None = None,
+) -> list[list[Part]]:
+    """The parts in messages of at most ``limit`` visible characters, split only between
+    parts; a head stays with the story after it."""
+    messages: list[list[Part]] = []
+    current: list[Part] = []
+    for i, part in enumerate(parts):
+        candidate = [*current, part]
+        glued = part.story_id is None and i + 1 < len(parts) and parts[i + 1].story_id
+        probe = [*candidate, parts[i + 1]] if glued else candidate
+        if current and visible_len(render(probe, stories, now)) > limit:
+            messages.append(current)
+            current = [part]
+        else:
+            current = candidate
+    if current:
+        messages.append(current)
+    return messages
+
+
+_NUMBER_RE = re.compile(r"^(\d+)\. ")
+
+
+def toggles_of(markup: InlineKeyboardMarkup | None) -> list[tuple[int, bool, int | None]]:
+    """(story id, expanded, number) for each story button of a message, in order."""
+    out = []
+    for row in markup.inline_keyboard if markup else ():
+        for b in row:
+            data = b.callback_data if isinstance(b.callback_data, str) else ""
+            action, _, arg = data.partition(":")
+            if action in ("more", "less") and arg.isdigit():
+                m = re.search(r"(\d+)$", b.text)
+                out.append((int(arg), action == "less", int(m.group(1)) if m else None))
+    return out
+
+
+def restore(text: str, markup: InlineKeyboardMarkup | None) -> list[Part] | None:
+    """The parts of a message the bot drew, from its plain text and its keyboard.
+
+    Numbered cards are found by their number; a single unnumbered card is the last
+    block. ``None`` when the message does not read as one of ours.
+    """
+    items = toggles_of(markup)
+    if not items:
+        return None
+    blocks = (text or "").split("\n\n")
+    by_number = {n: (sid, ex) for sid, ex, n in items if n is not None}
+    parts: list[Part] = []
+    if len(items) == 1 and items[0][2] is None:
+        story_id, expanded, _n = items[0]
+        parts = [Part(text=b) for b in blocks[:-1] if b.strip()]
+        return [*parts, Part(story_id=story_id, expanded=expanded)]
+    placed = set()
+    for block in blocks:
+        m = _NUMBER_RE.match(block)
+        hit = by_number.get(int(m.group(1))) if m else None
+        if hit is not None and hit[0] not in placed:
+            placed.add(hit[0])
+            parts.append(Part(story_id=hit[0], index=int(m.group(1)), expanded=hit[1]))
+        elif block.strip():
+            parts.append(Part(text=block))
+    if len(placed) != len(by_number):
+        return None
+    return parts
+
+
+def toggle(parts: Sequence[Part], story_id: int, expand: bool) -> list[Part]:
+    """The parts with ``story_id`` expanded (every other folded) or folded."""
+    out = []
+    for p in parts:
+        if p.story_id is None:
+            out.append(p)
+        elif p.story_id == story_id:
+            out.append(Part(story_id=p.story_id, index=p.index, expanded=expand))
+        else:
+            out.append(Part(story_id=p.story_id, index=p.index, expanded=False))
+    return out
