@@ -14,7 +14,7 @@ import re
 
 from summarizer.brief import Person, Quote, Sentence
 from summarizer.people import PeopleIndex, find_people
-from summarizer.quotes.attribute import _Attributor, _continue_previous
+from summarizer.quotes.attribute import _Attributor, _continue_previous, continue_in_paragraph
 from summarizer.quotes.cues import _Paragraphs
 from summarizer.quotes.marks import (
     _MAX_ATTRIBUTED,
@@ -61,6 +61,7 @@ def find_quotes_and_people(
             att.sentence_end(q, p_end)
         if q.speaker is None and not q.contested:
             _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)
+            continue_in_paragraph(text, q, in_para[-1] if in_para else None)
         if q.speaker is not None:
             last_para_speaker = (paragraphs.bounds(max(0, q.after - 1))[1], q.speaker)
         in_para.append(q)
@@ -74,46 +75,41 @@ def find_quotes_and_people(
 
 
 def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:
-    """Join the pieces of one attribution into one quote.
+    """Join the pieces of one quote: '"Q1," X said, "Q2."' is one statement cut by its
+    attribution, and 'called him a "nasty guy," an "anchor baby"' one quoted description.
 
-    '"Q1," X said. "Q2."' is one statement cut by its attribution, and 'called him a
-    "nasty guy," an "anchor baby"' is one quoted description: PolNeAR and readers alike
-    treat each as one quote of one speaker. Pieces with their own cue stay apart.
+    Pieces are joined only when the same speaker says them in one sentence, and shown as
+    "Q1 … Q2"; separate quotes are never fused.
     """
     out: list[_Raw] = []
     for q in raws:
-        if out and out[-1].speaker is not None and q.speaker in (None, out[-1].speaker):
+        if out and _joins(text, out[-1], q):
             p = out[-1]
-            gap = text[p.after : q.open_mark]
-            sep = None
-            if "\n" not in gap and len(gap) < 300:
-                inner = text[q.pieces[-1][0] : q.pieces[-1][1]].rstrip()
-                final = inner.endswith((".", "!", "?", "…")) or re.match(
-                    r"[.!?]|\s*(?:\n|$)", text[q.after : q.after + 2]
-                )
-                if p.via == "after" and p.cue_span and p.after <= p.cue_span[0] < q.open_mark:
-                    tail = text[p.cue_span[1] : q.open_mark]
-                    if (
-                        not _QUOTE_MARKS.search(tail)
-                        and len(tail.split()) <= 30
-                        and (final or q.cue_span == p.cue_span)
-                    ):
-                        sep = " "
-                elif (
-                    q.speaker is not None
-                    and (q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span))
-                ) or (
-                    q.speaker is None and re.fullmatch(r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?", gap)
-                ):
-                    sep = " … "
-            if sep is not None:
-                p.seps[len(p.pieces)] = sep
-                p.pieces.extend(q.pieces)
-                p.after = q.after
-                p.closed = q.closed
-                continue
+            p.seps[len(p.pieces)] = " … "
+            p.pieces.extend(q.pieces)
+            p.after = q.after
+            p.closed = q.closed
+            continue
         out.append(q)
     return out
+
+
+_SENTENCE_DONE = re.compile(r"[.!?]\s*$")
+_SAME_PHRASE = re.compile(r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?")
+
+
+def _joins(text: str, p: _Raw, q: _Raw) -> bool:
+    """Whether ``q`` goes on the sentence of ``p``, said by the same speaker."""
+    if p.speaker is None or q.speaker not in (None, p.speaker):
+        return False
+    gap = text[p.after : q.open_mark]
+    if "\n" in gap or len(gap) >= 300 or _SENTENCE_DONE.search(gap):
+        return False  # another paragraph, or the attribution ended its sentence
+    if q.speaker is None:
+        return bool(_SAME_PHRASE.fullmatch(gap))
+    if p.via == "after" and p.cue_span and p.after <= p.cue_span[0] < q.open_mark:
+        return not _QUOTE_MARKS.search(text, p.cue_span[1], q.open_mark)
+    return q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span)
 
 
 def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:

@@ -139,6 +139,20 @@ class _Attributor:
         q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
         return True
 
+    def indirect_speaker(self, start: int, end: int) -> int | None:
+        """The subject of indirect speech in a paragraph with no quote marks: "Health
+        Minister X says he has been meeting..." (its first speech verb, if near the start)."""
+        if _QUOTE_MARKS.search(self.text, start, end):
+            return None
+        for cue in _cues(self.text, start, min(end, start + 200))[:1]:
+            if cue.group().lower().startswith("according") or cue.group().endswith("ing"):
+                return None
+            span = self._subject_before(start, cue.start())
+            if span is None or self.text[start : span[0]].strip():
+                return None  # the subject must open the paragraph
+            return self.entity_for(*span)
+        return None
+
     def _name_then_apposition(self, q: _Raw, w0: int, limit: int) -> bool:
         """'"Q," Dylan Nelson, a fellow at the Institute in Munich, Germany, said.'"""
         text = self.text
@@ -450,26 +464,58 @@ def _continue_previous(
     att: _Attributor,
     paragraphs: _Paragraphs,
 ) -> None:
-    """A paragraph that is only a quote continues the speaker of the paragraph before."""
+    """A paragraph that is only a quote continues the speaker of the paragraph before.
+
+    That speaker is the one introduced by "X said:" ending that paragraph, the subject of
+    its indirect speech ("Health Minister X says he has been meeting..."), or the speaker
+    of its last quote; a paragraph of anything else in between breaks the chain.
+    """
     if q.open_mark - p_start > 8 or text[p_start : q.open_mark].strip():
         return
-    # "X said:" ending the previous paragraph introduces this one.
     prev_end = p_start - 1
     while prev_end > max(0, p_start - 40) and text[prev_end - 1] in "\n \t\r":
         prev_end -= 1
-    if prev_end > 0 and text[prev_end - 1] == ":":
-        ps, _ = paragraphs.bounds(prev_end - 1)
+    if prev_end <= 0:
+        return
+    ps, _ = paragraphs.bounds(prev_end - 1)
+    if text[prev_end - 1] == ":":
         probe = _Raw(open_mark=prev_end, after=prev_end)
         probe.pieces = [(prev_end - 1, prev_end - 1)]
         if att.before(probe, ps, []):
             q.speaker, q.cue, q.via = probe.speaker, probe.cue, "colon"
-            return
-    if last is None or prev is None:
         return
-    para_end, eid = last
-    gap = text[para_end:p_start] if 0 <= p_start - para_end <= 40 else "x"
-    if gap.count("\n") <= 3 and not gap.strip():
+    if last is not None and prev is not None:
+        para_end, eid = last
+        gap = text[para_end:p_start] if 0 <= p_start - para_end <= 40 else "x"
+        if gap.count("\n") <= 3 and not gap.strip():
+            q.speaker, q.via = eid, "continued"
+            return
+    eid = att.indirect_speaker(ps, prev_end)
+    if eid is not None:
         q.speaker, q.via = eid, "continued"
+
+
+def continue_in_paragraph(text: str, q: _Raw, prev: _Raw | None) -> None:
+    """'"Q1," X said on Monday. "Q2."': the next quote of the paragraph, with no cue of its
+    own and no one else named in between, is X's too (a quote of its own, not fused)."""
+    if prev is None or prev.speaker is None or q.speaker is not None or q.contested:
+        return
+    gap = text[prev.after : q.open_mark]
+    if "\n" in gap or len(gap) > 300 or _QUOTE_MARKS.search(gap):
+        return
+    if prev.via == "after" and prev.cue_span and prev.cue_span[0] >= prev.after:
+        # '"Q1," said X, director of Y. "Q2"': only the attribution sentence in between
+        if re.search(r"[.!?]\s*$", gap) and not re.search(r"[.!?]\s+\S", gap.rstrip()):
+            q.speaker, q.cue, q.via = prev.speaker, prev.cue, "continued"
+        return
+    words = gap.split()
+    if len(words) > 6:
+        return
+    if any(w[:1].isupper() or w.lower().strip(".,;:") in _CUE_WORDS for w in words[1:]):
+        return  # someone else named, or another speech verb
+    if words and words[0][:1].isupper():
+        return
+    q.speaker, q.cue, q.via = prev.speaker, prev.cue, "continued"
 
 
 _NAME_COMMA = re.compile(
@@ -481,7 +527,7 @@ _OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".spl
 
 
 def _title_gap(gap: str) -> bool:
-    """"Commerzbank analyst " before "Carsten Fritsch said": a title wrapped round a name."""
+    """ "Commerzbank analyst " before "Carsten Fritsch said": a title wrapped round a name."""
     words = gap.split()
     return (
         0 < len(words) <= 6

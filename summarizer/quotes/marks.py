@@ -31,6 +31,7 @@ class _Raw:
 
 _CLOSER = {"“": "”", "„": "“", '"': '"', "«": "»", "”": "”"}
 _SPACE = " \t\r\n\u00a0"
+_VISIBLE = re.compile(r"\S")  # a quote of nothing but spaces ("“&nbsp;") is no quote
 
 
 class _Pairer:
@@ -46,9 +47,9 @@ class _Pairer:
         self.skip_open = -1
 
     def emit(self, end: int, after: int, closed: bool) -> None:
-        """End the current quote at ``end``; keep it if some piece holds a character."""
+        """End the current quote at ``end``; keep it if some piece holds a visible character."""
         self.pieces.append((self.piece_start, end))
-        if any(e > s for s, e in self.pieces):
+        if any(_VISIBLE.search(self.text, s, e) for s, e in self.pieces):
             self.quotes.append(_Raw(self.pieces, self.open_at, after, closed))
         self.open_at, self.pieces, self.nested = -1, [], ""
 
@@ -84,9 +85,7 @@ class _Pairer:
                 return
             if c != closer:
                 return
-        if c == closer or (
-            self.opener in '“"”' and c in '”"' and not _opens_here(self.text, pos)
-        ):
+        if c == closer or (self.opener in '“"”' and c in '”"' and not _opens_here(self.text, pos)):
             self.emit(pos, pos + width, True)
         elif c != self.opener and c in '“"«':
             self.nested = c

@@ -139,7 +139,7 @@ class Resolver:
         return self._make(" ".join(names) if kind == "person" else bare, None, kind, start, end)
 
     def _in_address(self, start: int) -> bool:
-        """"in Munich, Germany": a place after a preposition or after another place."""
+        """ "in Munich, Germany": a place after a preposition or after another place."""
         m = _ADDRESS_BEFORE.search(self.text, max(0, start - 30), start)
         return m is not None and (m["place"] or "").lower() not in not_name_words()
 

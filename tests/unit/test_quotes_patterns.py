@@ -1,0 +1,263 @@
+"""The attribution patterns of issue 8, each on sentences written for this test.
+
+Precision first: where the text does not settle who spoke, the speaker stays None.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.brief import Quote
+from summarizer.quotes import find_quotes_and_people
+
+
+def quotes_of(text: str) -> list[Quote]:
+    return find_quotes_and_people(text, [])[0]
+
+
+def only(text: str) -> Quote:
+    found = quotes_of(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def by_text(text: str) -> dict[str, Quote]:
+    return {q.text.rstrip(",. "): q for q in quotes_of(text)}
+
+
+# -- pronouns ---------------------------------------------------------------------------------
+def test_she_skips_the_man_named_last() -> None:
+    text = (
+        "Lena Fischer arrived first. Mr. Okafor followed an hour later. "
+        "“We need more trains,” she said."
+    )
+    assert only(text).speaker == "Lena Fischer"
+
+
+def test_he_skips_the_woman_named_last() -> None:
+    text = (
+        "Daniel Park opened the session. Maria Lopez spoke after him. "
+        "“The budget is fair,” he said."
+    )
+    assert only(text).speaker == "Daniel Park"
+
+
+def test_an_earlier_pronoun_fixes_an_unknown_name() -> None:
+    text = (
+        "Kiri Tane chairs the board. She has led it for ten years. Ravi Menon joined in May. "
+        "“We will vote on Friday,” she said."
+    )
+    assert only(text).speaker == "Kiri Tane"
+
+
+def test_it_is_an_organisation_never_a_person() -> None:
+    text = "Acme Corp cut its forecast. “Conditions remain difficult,” it said."
+    q = only(text)
+    assert (q.speaker, q.speaker_kind, q.speaker_role) == ("Acme Corp", "organisation", "official")
+    person = "Priya Nair left the meeting early. “Conditions remain difficult,” it said."
+    assert only(person).speaker is None
+
+
+def test_they_is_a_group() -> None:
+    text = "The Harbour Workers Union rejected the offer. “This is an insult,” they said."
+    assert only(text).speaker == "Harbour Workers Union"
+
+
+def test_a_name_inside_a_quote_is_not_the_antecedent() -> None:
+    text = (
+        "Anna Berg, a trade analyst, spoke on Monday. "
+        "“Pedro Alves will never sign this deal,” she said. “He has no reason to,” he added."
+    )
+    found = by_text(text)
+    assert found["Pedro Alves will never sign this deal"].speaker == "Anna Berg"
+    assert found["He has no reason to"].speaker is None  # no man outside the quotes
+
+
+def test_the_object_of_told_is_not_the_antecedent() -> None:
+    text = "Tom Reyes told Sam Ortiz about the plan. “It will work,” he said."
+    assert only(text).speaker == "Tom Reyes"
+
+
+# -- descriptions -------------------------------------------------------------------------------
+def test_a_description_resolves_when_exactly_one_person_fits() -> None:
+    text = (
+        "Finance Minister Ana Costa spoke in Lisbon on Monday. "
+        "“We will cut taxes next year,” the minister said."
+    )
+    q = only(text)
+    assert (q.speaker, q.speaker_title) == ("Ana Costa", "Finance Minister")
+
+
+def test_a_description_two_people_fit_stays_null() -> None:
+    text = (
+        "Finance Minister Ana Costa met Trade Minister Ben Ortiz in Lisbon. "
+        "“We will cut taxes next year,” the minister said."
+    )
+    assert only(text).speaker is None
+
+
+def test_a_description_nobody_fits_stays_null_and_is_not_carried() -> None:
+    text = (
+        "Mayor Jo Lin opened the bridge.\n\n“It took ten years,” she said.\n\n"
+        "“Nobody asked us,” the resident said."
+    )
+    found = by_text(text)
+    assert found["It took ten years"].speaker == "Jo Lin"
+    assert found["Nobody asked us"].speaker is None
+
+
+def test_an_indefinite_description_is_kept_lower_case() -> None:
+    q = only("“We are reviewing the report,” a company spokesperson said.")
+    assert q.speaker == "a company spokesperson"
+    assert q.speaker_title is None
+
+
+# -- organisation or title wrapped round the name -----------------------------------------
+@pytest.mark.parametrize(
+    ("text", "speaker", "title_part"),
+    [
+        (
+            "Oil fell again. “Demand is weakening,” Deutsche Bank analyst Mara Olsen said.",
+            "Mara Olsen",
+            "Deutsche Bank analyst",
+        ),
+        (
+            "“We see more patients every winter,” says Lung Health senior manager Priya Desai.",
+            "Priya Desai",
+            "Lung Health senior manager",
+        ),
+        (
+            "“We played a full sixty minutes,” said Falcons head coach Tom Reiner.",
+            "Tom Reiner",
+            "Falcons head coach",
+        ),
+        (
+            "Japanese foreign ministry spokeswoman Aiko Tanaka told reporters: “We will respond.”",
+            "Aiko Tanaka",
+            "Japanese foreign ministry spokeswoman",
+        ),
+        (
+            "“The market is stabilising,” Halifax economist Paul Grady said.",
+            "Paul Grady",
+            "Halifax economist",
+        ),
+        (
+            "“It works,” responded NASA administrator Jim Okoro.",
+            "Jim Okoro",
+            "administrator",
+        ),
+    ],
+)
+def test_the_person_inside_a_title(text: str, speaker: str, title_part: str) -> None:
+    q = only(text)
+    assert q.speaker == speaker
+    assert title_part in (q.speaker_title or "")
+
+
+def test_a_long_apposition_between_quote_and_verb() -> None:
+    text = (
+        "“We got out more than we put in,” Dana Wolfe, a research fellow at the Institute "
+        "for Ocean Studies in Kiel, Germany, and co-author of the study, said."
+    )
+    q = only(text)
+    assert q.speaker == "Dana Wolfe"
+    assert "research fellow" in q.speaker_title
+    assert q.speaker_role == "expert"
+
+
+def test_a_place_in_an_address_is_not_a_speaker() -> None:
+    text = (
+        "He calls the results “exciting,” said a biologist at the University of Ohio, Columbus."
+    )
+    assert all(q.speaker != "Columbus" for q in quotes_of(text))
+
+
+# -- quote-only paragraphs ----------------------------------------------------------------------
+def test_quote_only_paragraphs_after_indirect_speech() -> None:
+    text = (
+        "Health Minister Omar Haddad says he has been meeting hospital chiefs all week.\n\n"
+        "“We have a plan for the winter.”\n\n"
+        "“It will cost money, but it will save lives.”\n\n"
+        "Opposition leader Carla Diaz disagreed with the plan.\n\n"
+        "“This plan comes too late.”"
+    )
+    found = by_text(text)
+    assert found["We have a plan for the winter"].speaker == "Omar Haddad"
+    assert found["It will cost money, but it will save lives"].speaker == "Omar Haddad"
+    assert found["This plan comes too late"].speaker != "Omar Haddad"
+
+
+# -- not quotes ----------------------------------------------------------------------------------
+def test_titles_of_works_and_scare_quotes_name_nobody() -> None:
+    text = (
+        "Her novel “Salt and Stone” sold well. The city installed so-called “smart” meters "
+        "last year."
+    )
+    assert all(q.speaker is None for q in quotes_of(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mayor Tom Reyes refers to the plan as “a lifeline for the town”.",
+        "Mayor Tom Reyes believes the plan is “a lifeline for the town”.",
+        "Mayor Tom Reyes was accused of “reckless spending” by his rivals.",
+    ],
+)
+def test_verbs_that_are_not_speech_make_no_speaker(text: str) -> None:
+    assert only(text).speaker is None
+
+
+# -- marks -----------------------------------------------------------------------------------------
+def test_double_apostrophe_closes_a_quote() -> None:
+    text = "“It was an attempt to mislead voters,’’ Sam Ruiz, head of Fact Check UK, said."
+    q = only(text)
+    assert (q.text, q.speaker) == ("It was an attempt to mislead voters,", "Sam Ruiz")
+
+
+def test_a_quote_left_open_ends_with_its_paragraph() -> None:
+    text = "Ana Ruiz said: “We will win this match\n\nThe game starts at noon."
+    q = only(text)
+    assert (q.text, q.speaker) == ("We will win this match", "Ana Ruiz")
+
+
+def test_reopened_paragraphs_are_one_speaker() -> None:
+    text = 'Ana Ruiz said: "We will win.\n\n"The team is ready and the fans are with us."'
+    found = quotes_of(text)
+    assert found and all(q.speaker == "Ana Ruiz" for q in found)
+    assert "The team is ready" in " ".join(q.text for q in found)
+
+
+def test_nested_single_quotes_are_the_outer_speakers() -> None:
+    q = only("Ana Ruiz said: “They called it ‘a miracle’ and it was one.”")
+    assert q.speaker == "Ana Ruiz"
+    assert "‘a miracle’" in q.text
+
+
+# -- pieces ----------------------------------------------------------------------------------------
+def test_pieces_of_one_sentence_are_joined() -> None:
+    q = only("“We will win,” Ana Ruiz said, “because we trained hard.”")
+    assert q.text == "We will win, … because we trained hard."
+    assert q.speaker == "Ana Ruiz"
+
+
+def test_quotes_of_two_speakers_are_never_fused() -> None:
+    text = "“We will win,” Ana Ruiz said. Her rival disagreed. “They will lose,” said Ben Ortiz."
+    found = quotes_of(text)
+    assert [q.speaker for q in found] == ["Ana Ruiz", "Ben Ortiz"]
+
+
+# -- roles -------------------------------------------------------------------------------------------
+def test_roles_from_titles() -> None:
+    text = (
+        "“Rates will stay high,” said central bank governor Eva Lind. "
+        "“Inflation is sticky,” said Karl Moe, an economist at Nordbank. "
+        "“We just want cheaper bread,” said Ola Berg, a shopper in Oslo."
+    )
+    roles = {q.speaker: q.speaker_role for q in quotes_of(text)}
+    assert roles == {"Eva Lind": "official", "Karl Moe": "expert", "Ola Berg": "other"}
+
+
+def test_a_government_by_its_capital_is_official() -> None:
+    q = only("Moscow denied the report, calling it “pure fiction”.")
+    assert (q.speaker_kind, q.speaker_role) == ("government", "official")
