@@ -69,20 +69,45 @@ async def health(sources: HealthSources, now: float | None = None) -> tuple[bool
     return ok, {"status": "ok" if ok else "failing", **body}
 
 
+class OpsRoutes:
+    """The two endpoints, for any aiohttp app: our own server, or the webhook's."""
+
+    def __init__(self, sources: HealthSources) -> None:
+        self.sources = sources
+        self._refreshed = 0.0
+
+    def add_to(self, app: web.Application) -> None:
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
+
+    async def healthz(self, _request: web.Request) -> web.Response:
+        ok, body = await health(self.sources)
+        return web.json_response(body, status=200 if ok else 503)
+
+    async def metrics(self, _request: web.Request) -> web.Response:
+        if self.sources.backlog is not None and time.monotonic() - self._refreshed > REFRESH_EVERY:
+            try:
+                metrics.set_backlog(*await self.sources.backlog())
+                self._refreshed = time.monotonic()
+            except Exception as exc:  # the counters are still worth serving
+                log.warning("event=metrics_refresh_failed error=%r", str(exc))
+        return web.Response(
+            body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
+
 class OpsServer:
-    """The aiohttp server for both endpoints."""
+    """An aiohttp server of its own for both endpoints (``METRICS_PORT``)."""
 
     def __init__(self, sources: HealthSources, host: str, port: int) -> None:
-        self.sources = sources
+        self.routes = OpsRoutes(sources)
         self.host = host
         self.port = port
         self._runner: web.AppRunner | None = None
-        self._refreshed = 0.0
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_get("/healthz", self._healthz)
-        app.router.add_get("/metrics", self._metrics)
+        self.routes.add_to(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -94,20 +119,10 @@ class OpsServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _healthz(self, _request: web.Request) -> web.Response:
-        ok, body = await health(self.sources)
-        return web.json_response(body, status=200 if ok else 503)
 
-    async def _metrics(self, _request: web.Request) -> web.Response:
-        if self.sources.backlog is not None and time.monotonic() - self._refreshed > REFRESH_EVERY:
-            try:
-                metrics.set_backlog(*await self.sources.backlog())
-                self._refreshed = time.monotonic()
-            except Exception as exc:  # the counters are still worth serving
-                log.warning("event=metrics_refresh_failed error=%r", str(exc))
-        return web.Response(
-            body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
-        )
+def add_routes(web_app: web.Application, application: Any) -> None:
+    """``/healthz`` and ``/metrics`` beside the webhook, on the port Telegram posts to."""
+    OpsRoutes(sources_for(application)).add_to(web_app)
 
 
 def sources_for(app: Any) -> HealthSources:

@@ -28,6 +28,8 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, ExtBot
 
+from bot.ops.health import add_routes
+
 log = logging.getLogger("newsbrief.webhook")
 
 MAX_BODY = 1_000_000  # Telegram's updates are a few kilobytes
@@ -81,6 +83,7 @@ def make_web_app(
 
     app = web.Application(client_max_size=MAX_BODY)
     app.router.add_post("/" + url_path.strip("/"), receive)
+    add_routes(app, application)  # /healthz and /metrics beside the webhook (bot.ops)
     return app
 
 

@@ -188,3 +188,31 @@ async def test_the_bot_api_server_comes_from_the_settings(tmp_path: Path) -> Non
             assert "/brief" in reply[0].plain and fake.calls["getMe"] >= 1
     finally:
         await store.close()
+
+
+async def test_health_and_metrics_beside_the_webhook(tmp_path: Path) -> None:
+    port = free_port()
+    async with FakeBotAPI() as fake:
+        env = env_for(
+            tmp_path,
+            None,
+            TELEGRAM_BOT_TOKEN=fake.token,
+            TELEGRAM_API_BASE_URL=fake.base_url,
+            WEBHOOK_URL=f"http://127.0.0.1:{port}/tg/hook",
+            WEBHOOK_SECRET="s3cret",
+        )
+        env["FEEDS_FILE"] = str(tmp_path / "none.toml")
+        (tmp_path / "none.toml").write_text("")
+        args = ["run", "--webhook", "--listen", "127.0.0.1", "--port", str(port), "--no-poll"]
+        proc = run_cli(args, env, tmp_path)
+        try:
+            await until(lambda: bool(fake.webhook_url) or proc.poll() is not None, what="webhook")
+            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            status, body = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/healthz")
+            assert status == 200, body
+            report = json.loads(body)
+            assert report["database"]["ok"] and "last_poll" not in report  # --no-poll
+            status, text = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/metrics")
+            assert status == 200 and "# TYPE newsbrief_telegram_send_seconds histogram" in text
+        finally:
+            await asyncio.to_thread(stop, proc)
