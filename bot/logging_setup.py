@@ -92,8 +92,9 @@ class RedactTokenFilter(logging.Filter):
 def split_event(message: str) -> tuple[str | None, dict[str, str]]:
     """``event=x chat_id=5 error='a b'`` -> (None, {"event": "x", ...}); other text as is.
 
-    Only a message made entirely of ``key=value`` pairs, starting with ``event=``, is
-    split: free text stays the message.
+    Only a message starting with ``event=`` is split: its leading ``key=value`` pairs
+    become fields, and whatever free text follows them stays the message
+    (``event=cycle_done feeds polled 3`` -> ("feeds polled 3", {"event": "cycle_done"})).
     """
     if not message.startswith("event="):
         return message, {}
@@ -101,16 +102,18 @@ def split_event(message: str) -> tuple[str | None, dict[str, str]]:
     position = 0
     while position < len(message):
         match = _PAIR.match(message, position)
-        if not match:
-            return message, {}
+        end = match.end() if match else position
+        if not match or (end < len(message) and message[end] != " "):
+            break
         value = match.group(2)
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1].replace("\\" + value[0], value[0])
         fields[match.group(1)] = value
-        position = match.end()
+        position = end
         while position < len(message) and message[position] == " ":
             position += 1
-    return None, fields
+    rest = message[position:].strip()
+    return rest or None, fields
 
 
 def _fields(record: logging.LogRecord) -> tuple[str | None, dict[str, Any]]:
@@ -143,6 +146,8 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         message, fields = _fields(record)
         parts = [f"ts={_stamp(record)}", f"level={record.levelname}", f"logger={record.name}"]
+        if "event" in fields:  # the event first, then any free text, then its fields
+            parts.append(f"event={_format_value(fields.pop('event'))}")
         if message is not None:
             parts.append(f"msg={_format_value(message)}")
         parts += [f"{key}={_format_value(value)}" for key, value in fields.items()]

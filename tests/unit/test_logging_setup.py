@@ -110,3 +110,9 @@ def test_registered_secrets_are_redacted_whatever_their_shape(output: io.StringI
     )
     logging.getLogger("x").info("url %s", "http://h/bot42:short-secret-abc/getMe")
     assert "short-secret-abc" not in output.getvalue()
+
+
+def test_an_event_with_free_text_keeps_both(output: io.StringIO) -> None:
+    logging.getLogger("bot.ingest.cycle").info("event=cycle_done feeds polled 3, failed 0")
+    line = output.getvalue().strip()
+    assert 'event=cycle_done msg="feeds polled 3, failed 0"' in line
