@@ -175,8 +175,10 @@ def _checked(name: str, args: argparse.Namespace, settings: Any) -> int:
 def _report(name: str, exc: Exception, *, debug: bool) -> int:
     """One line for ``exc`` on stderr (the traceback too at DEBUG); its exit status."""
     from bot.logging_setup import format_exception
-    from bot.ops.errors import FAILED, explain, reason
+    from bot.ops.errors import FAILED, INTERRUPTED, explain, reason
 
+    if isinstance(exc, RuntimeError) and "Event loop stopped before" in str(exc):
+        return INTERRUPTED  # Ctrl-C or SIGTERM while python-telegram-bot was starting
     known = explain(exc)
     if debug:
         sys.stderr.write(format_exception(type(exc), exc, exc.__traceback__))
