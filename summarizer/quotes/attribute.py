@@ -112,7 +112,11 @@ class _Attributor:
         clause = (
             ends_open
             and 0 < len(between) <= 5
-            and (between[0][:1].isupper() or between[0].lower() in _NP_DET)
+            and (
+                between[0][:1].isupper()
+                or between[0].lower() in _NP_DET
+                or between[0].lower() in _PRONOUNS
+            )
         )  # "one Weibo commenter said", "the source said": an attribution clause
         if span is None or not (
             not gap.strip(" ,")
@@ -299,6 +303,8 @@ class _Attributor:
             return None
         if k == 0 and (eid := self._inverted(q, m, start)) is not None:
             return eid, "before"
+        if _PASSIVE.search(text, max(start, m.start() - 8), m.start()):
+            return None  # "was accused of": the subject did not say it
         adv = self._skip_adverbs(start, m.start())
         lead = text[max(start, adv - 6) : adv]
         conj = _CONJ_BEFORE.search(lead)
@@ -522,6 +528,7 @@ _NAME_COMMA = re.compile(
     r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
 )
 _MAX_CUES = 4
+_PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)[ \u00a0]+$")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|at|to|from|with|by|in|on)[ \u00a0]+$")
 _OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".split())
 

@@ -44,8 +44,8 @@ def test_he_skips_the_woman_named_last() -> None:
 
 def test_an_earlier_pronoun_fixes_an_unknown_name() -> None:
     text = (
-        "Kiri Tane chairs the board. She has led it for ten years. Ravi Menon joined in May. "
-        "“We will vote on Friday,” she said."
+        "Board chair Kiri Tane opened the meeting. Treasurer Ari Vos spoke next. "
+        "He asked about the budget. “We will vote on Friday,” she said."
     )
     assert only(text).speaker == "Kiri Tane"
 
@@ -247,7 +247,7 @@ def test_quotes_of_two_speakers_are_never_fused() -> None:
     assert [q.speaker for q in found] == ["Ana Ruiz", "Ben Ortiz"]
 
 
-# -- roles -------------------------------------------------------------------------------------------
+# -- roles ----------------------------------------------------------------------------------------
 def test_roles_from_titles() -> None:
     text = (
         "“Rates will stay high,” said central bank governor Eva Lind. "
