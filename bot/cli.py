@@ -18,7 +18,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 #: name -> (module, one-line help, aliases), in the order ``--help`` lists them.
 COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -148,7 +147,6 @@ def _run(name: str, args: argparse.Namespace) -> int:
     logging_setup.register_secret(settings.bot_token)
     if settings.webhook_secret is not None:
         logging_setup.register_secret(settings.webhook_secret.get_secret_value())
-    logging_setup.register_secret(urlsplit(settings.database_url).password)
     logging_setup.set_default_format(settings.log_format)
     level = args.log_level or settings.log_level
     # Until the command sets its own level: warnings (and, when asked, debug) of the
