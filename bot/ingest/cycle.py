@@ -681,7 +681,8 @@ class _Cycle:
                     await self._repair_orphan(row)
                 except Exception:
                     log.exception("event=orphan_repair_failed article_id=%s", row.id)
-            for story_id, updated_at in await self.store.stories_needing_brief(REPAIR_LIMIT):
+            since = self.now - self.window
+            for story_id, updated_at in await self.store.stories_needing_brief(since, REPAIR_LIMIT):
                 if story_id not in self.touched:
                     self.touched[story_id] = []
                     self.repair_at[story_id] = updated_at

@@ -34,7 +34,7 @@ Public API (``from bot.store import ...``)::
         -> IngestResult(article_id, story_id, created) | None: one transaction for all three
     await store.place_article(article_id, StoryPlan(...)) -> IngestResult | None  # orphans
     await store.orphan_articles(since, limit) -> [Article]    # in no story
-    await store.stories_needing_brief(limit) -> [(story id, updated_at)]
+    await store.stories_needing_brief(since, limit) -> [(story id, updated_at)]
     await store.set_article_analysis(id, analysis, language=None, minhash=None)
     await store.get_articles(ids) -> [Article]
     await store.recent_minhashes(since) -> [MinhashRow(article_id, story_id, signature bytes)]

@@ -573,11 +573,14 @@ class Store:
         async with self.session() as session:
             return list((await session.scalars(query)).all())
 
-    async def stories_needing_brief(self, limit: int = 100) -> list[tuple[int, datetime]]:
-        """``(id, updated_at)`` of stories with articles their brief does not include yet."""
+    async def stories_needing_brief(
+        self, since: datetime, limit: int = 100
+    ) -> list[tuple[int, datetime]]:
+        """``(id, updated_at)`` of stories updated since ``since`` with articles their brief
+        does not include yet (older ones are no longer news: they are not retried)."""
         query = (
             select(Story.id, Story.updated_at)
-            .where(Story.needs_brief.is_(True))
+            .where(Story.needs_brief.is_(True), Story.updated_at >= as_utc(since))
             .order_by(Story.updated_at.desc(), Story.id)
             .limit(limit)
         )
