@@ -26,14 +26,14 @@ from bot.settings import Settings
 from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore, NewOutboxMessage, SubscriberInfo
 from bot.telegram.briefs import Briefs
-from bot.telegram.render import StoryBrief, esc, render_digest
+from bot.telegram.digests import PER_COUNTRY, allocate, compose
+from bot.telegram.render import StoryBrief, esc
 from summarizer.gazetteer import country_name
 
 log = logging.getLogger("newsbrief.jobs")
 
 FIRST_DIGEST_WINDOW = timedelta(hours=24)
 MAX_DIGEST_WINDOW = timedelta(hours=48)
-DIGEST_STORIES = 8
 CLAIM_BATCH = 500
 
 
@@ -105,26 +105,28 @@ class DigestBuilder:
         self,
         codes: Sequence[str],
         since: datetime,
-        cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]],
-    ) -> list[StoryBrief]:
-        key = (tuple(sorted(codes)), since.replace(second=0, microsecond=0))
-        if key not in cache:
-            cache[key] = await self.briefs.for_countries(codes, key[1], limit=DIGEST_STORIES * 2)
-        return cache[key]
+        cache: dict[tuple[str, datetime], list[StoryBrief]],
+    ) -> dict[str, list[StoryBrief]]:
+        """Each country's top stories since ``since``, read once per country in a run."""
+        out = {}
+        for code in codes:
+            key = (code, since.replace(second=0, microsecond=0))
+            if key not in cache:
+                cache[key] = await self.briefs.for_countries([code], key[1], limit=PER_COUNTRY * 3)
+            out[code] = cache[key]
+        return out
 
     def pages(
-        self, sub: SubscriberInfo, stories: Sequence[StoryBrief], now: datetime
-    ) -> list[tuple[str, list[int]]]:
+        self, sub: SubscriberInfo, chosen: dict[str, list[StoryBrief]], now: datetime
+    ) -> list[tuple[str, list[int], dict[str, Any] | None]]:
+        """The digest's messages, a section per country (bot.telegram.digests)."""
         when = describe_local(now, sub.timezone).split(" (")[0].rsplit(" ", 1)[0]
-        if not stories:
+        if not any(chosen.values()):
             if not sub.quiet_notice:
                 return []
-            return [(f"Nothing new on {esc(names(sub.codes))} since your last digest.", [])]
-        return render_digest(
-            stories,
-            heading=f"Your digest · {names(sub.codes)} · {when}",
-            footer="Reply to this message to ask about these stories.",
-        )
+            return [(f"Nothing new on {esc(names(sub.codes))} since your last digest.", [], None)]
+        heading = f"Your digest · {names(sub.codes)} · {when}"
+        return compose(heading, list(sub.codes), chosen, now)
 
     @staticmethod
     def fail(
@@ -142,8 +144,8 @@ class DigestBuilder:
     ) -> DigestPlan:
         """Digests for ``subs`` (claimed in ``conn``), and each one's next due time."""
         plan = DigestPlan()
-        cache: dict[tuple[tuple[str, ...], datetime], list[StoryBrief]] = {}
-        wanted: dict[int, list[StoryBrief]] = {}
+        cache: dict[tuple[str, datetime], list[StoryBrief]] = {}
+        wanted: dict[int, dict[str, list[StoryBrief]]] = {}
         todo: list[SubscriberInfo] = []
         for sub in subs:
             try:
@@ -155,7 +157,9 @@ class DigestBuilder:
                 todo.append(sub)
             except Exception:
                 self.fail(plan, sub, now, "stories", scheduled)
-        all_story_ids = sorted({s.story_id for v in wanted.values() for s in v})
+        all_story_ids = sorted(
+            {s.story_id for v in wanted.values() for group in v.values() for s in group}
+        )
         seen = await self.bot_store.delivered_story_ids(conn, list(wanted), all_story_ids)
         for sub in todo:
             try:
@@ -184,7 +188,7 @@ class DigestBuilder:
         self,
         plan: DigestPlan,
         sub: SubscriberInfo,
-        stories: list[StoryBrief] | None,
+        stories: dict[str, list[StoryBrief]] | None,
         seen: set[tuple[int, int]],
         now: datetime,
         scheduled: bool,
@@ -194,14 +198,18 @@ class DigestBuilder:
         if stories is None:  # no countries (or none usable): nothing to send, move on
             plan.schedule.append((sub.chat_id, safe_next_due(sub, now), None))
             return
-        fresh = [s for s in stories if (sub.chat_id, s.story_id) not in seen][:DIGEST_STORIES]
-        pages = self.pages(sub, fresh, now)
+        mine = {story_id for chat_id, story_id in seen if chat_id == sub.chat_id}
+        chosen = allocate(list(sub.codes), stories, mine)
+        fresh = [s for group in chosen.values() for s in group]
+        pages = self.pages(sub, chosen, now)
         due = sub.next_digest_at or now
         key = f"{sub.chat_id}:{due:%Y%m%dT%H%M}" if scheduled else None
         nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, max(now, due))
         plan.messages.extend(
-            NewOutboxMessage(sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids)
-            for seq, (text, ids) in enumerate(pages)
+            NewOutboxMessage(
+                sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids, reply_markup=markup
+            )
+            for seq, (text, ids, markup) in enumerate(pages)
         )
         plan.delivered.extend((sub.chat_id, s.story_id) for s in fresh)
         plan.schedule.append((sub.chat_id, nxt if scheduled else sub.next_digest_at, now))

@@ -135,6 +135,8 @@ CONFIRM_KIND = "confirm"
 
 S = Subscriber.__table__
 SUB = Subscription.__table__
+#: A subscriber's countries in the order they were subscribed (digest sections follow it).
+SUB_ORDER = (SUB.c.created_at, SUB.c.code)
 OUT = OutboxMessage.__table__
 SENT = SentMessage.__table__
 DELIV = DeliveredStory.__table__
@@ -266,7 +268,9 @@ class BotStore:
             if row is None:
                 return None
             codes = (
-                await conn.execute(select(SUB.c.code).where(SUB.c.chat_id == chat_id))
+                await conn.execute(
+                    select(SUB.c.code).where(SUB.c.chat_id == chat_id).order_by(*SUB_ORDER)
+                )
             ).scalars()
             return _info(row, codes)
 
@@ -307,7 +311,15 @@ class BotStore:
                 now = utcnow()
                 await conn.execute(
                     self._insert_new(SUB),
-                    [{"chat_id": chat_id, "code": c, "created_at": now} for c in new],
+                    # a microsecond apart: the order the user gave them in is kept
+                    [
+                        {
+                            "chat_id": chat_id,
+                            "code": c,
+                            "created_at": now + timedelta(microseconds=i),
+                        }
+                        for i, c in enumerate(new)
+                    ],
                 )
         return new
 
@@ -462,7 +474,9 @@ class BotStore:
         ids = [r.chat_id for r in rows]
         codes: dict[int, list[str]] = {}
         for chat_id, code in (
-            await conn.execute(select(SUB.c.chat_id, SUB.c.code).where(SUB.c.chat_id.in_(ids)))
+            await conn.execute(
+                select(SUB.c.chat_id, SUB.c.code).where(SUB.c.chat_id.in_(ids)).order_by(*SUB_ORDER)
+            )
         ).all():
             codes.setdefault(chat_id, []).append(code)
         return [_info(r, codes.get(r.chat_id, ())) for r in rows]
@@ -498,7 +512,11 @@ class BotStore:
         row = (await conn.execute(select(S).where(S.c.chat_id == chat_id))).first()
         if row is None:
             return None
-        codes = (await conn.execute(select(SUB.c.code).where(SUB.c.chat_id == chat_id))).scalars()
+        codes = (
+            await conn.execute(
+                select(SUB.c.code).where(SUB.c.chat_id == chat_id).order_by(*SUB_ORDER)
+            )
+        ).scalars()
         return _info(row, codes)
 
     async def delivered_story_ids(

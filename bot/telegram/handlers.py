@@ -577,7 +577,7 @@ async def digest_now(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if not plan.messages:
         await nb.out.send(
-            chat_id, f"Nothing new on {esc(names(by_name(sub.codes)))} since your last digest."
+            chat_id, f"Nothing new on {esc(names(sub.codes))} since your last digest."
         )
         return
     await nb.out.flush_chat(chat_id)

@@ -198,8 +198,9 @@ def render_more_quotes(story: StoryBrief, skip: int = MAX_QUOTES) -> str:
     """
     from bot.telegram.cards import FULL_POINTS, key_points, ranked_quotes, varied
 
-    every = ranked_quotes(story, key_points(story)[:FULL_POINTS])
-    shown = {id(q) for q in varied([q for q in every if q.speaker_role != "other"], skip)}
+    every = ranked_quotes(story)  # those a key point carries too: here they are whole
+    in_full = ranked_quotes(story, key_points(story)[:FULL_POINTS])
+    shown = {id(q) for q in varied([q for q in in_full if q.speaker_role != "other"], skip)}
     rest = [q for q in every if id(q) not in shown] or every
     title = esc(clip(story.brief.headline, 200))
     if not rest:

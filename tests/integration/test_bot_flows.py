@@ -271,10 +271,13 @@ async def test_digest_now_then_nothing_new(fake: FakeBotAPI, bot: BotStore) -> N
     assert "You follow no countries" in (await one(fake, "/digest")).plain
     await one(fake, "/subscribe Iran, Germany")
     digest = await one(fake, "/digest")
-    assert digest.plain.startswith("Your digest · Germany and Iran")
+    assert digest.plain.startswith("Your digest · Iran and Germany · ")
+    assert "\n\n🇮🇷 Iran\n\n1. Iran and Russia hail" in digest.plain
+    assert "\n\n🇩🇪 Germany\n\n2. German parliament approves budget" in digest.plain
     assert "Mohammad-Reza Ashtiani" in digest.plain and "budget" in digest.plain
+    assert [b["text"] for b in digest.buttons()] == ["More 1", "More 2", "Ask about these"]
     again = await one(fake, "/digest")
-    assert "Nothing new on Germany and Iran" in again.plain
+    assert "Nothing new on Iran and Germany" in again.plain
     # a reply to the digest asks about its stories
     answer = await one(fake, "What did Shoigu say about sanctions?", reply_to=digest)
     assert "Sergey Shoigu" in answer.plain
