@@ -18,11 +18,15 @@ import tomllib
 from datetime import UTC, datetime, time
 from functools import lru_cache
 from importlib import resources
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 ZONE_HINT = (
     "try a city (Berlin, San Francisco), a country (Germany), an abbreviation (EST, CET), "
     "an IANA name (Europe/Berlin) or an offset (UTC+2)"
+)
+NAMED_ZONE_HINT = (
+    "try a city (Berlin, San Francisco), a country (Germany), an abbreviation (EST, CET) "
+    "or an IANA name (Europe/Berlin)"
 )
 TIME_HINT = "try 07:30, 7pm, 19:30, noon or half past seven"
 
@@ -166,17 +170,21 @@ def _country(text: str) -> str | None:
     return code if code in country_zones() else None
 
 
-def parse_timezone(text: str) -> str:
-    """What someone typed for their zone -> an IANA name, or ``UTC±HH:MM`` for an offset.
+def parse_timezone(text: str, *, offsets: bool = True) -> str:
+    """What someone typed for their zone -> an IANA name, or ``UTC±HH:MM`` for an offset
+    (fixed, no DST; refused when not ``offsets``).
 
     Raises :class:`AmbiguousTimezone` (with candidates) for a country with several zones,
     and :class:`BadTimezone` saying what would work for anything else unknown.
     """
+    hint = ZONE_HINT if offsets else NAMED_ZONE_HINT
     raw = " ".join(text.split())
     if not raw:
-        raise BadTimezone(f"empty time zone: {ZONE_HINT}")
+        raise BadTimezone(f"empty time zone: {hint}")
     key = raw.lower()
     offset = _OFFSET_RE.match(key.replace(" ", ""))
+    if offset and not offsets and key not in ("utc", "gmt"):
+        raise BadTimezone(f"{text!r} is a fixed offset; name a zone such as Europe/Berlin")
     if offset:
         sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
         if hours > 14 or minutes >= 60 or (hours == 14 and minutes):
@@ -196,17 +204,12 @@ def parse_timezone(text: str) -> str:
         if len(zones) == 1:
             return zones[0]
         raise AmbiguousTimezone(raw, list(zones))
-    raise BadTimezone(f"unknown time zone: {text!r}; {ZONE_HINT}")
+    raise BadTimezone(f"unknown time zone: {text!r}; {hint}")
 
 
 def iana_timezone(text: str) -> str:
-    """Like :func:`parse_timezone`, but only answers ``zoneinfo`` can load (settings)."""
-    zone = parse_timezone(text)
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise BadTimezone(f"{text!r} is a fixed offset; name a zone such as Europe/Berlin") from exc
-    return zone
+    """Like :func:`parse_timezone`, but only zones ``zoneinfo`` can load (settings)."""
+    return parse_timezone(text, offsets=False)
 
 
 _NUMBERS = {
