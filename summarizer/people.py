@@ -206,9 +206,17 @@ class PeopleIndex:
     def last_group(self, pos: int, within: int = 1500) -> int | None:
         """The organisation or government last named as a speaker shortly before ``pos``."""
         i = bisect_left(self._groups, (pos, -1)) - 1
-        if i >= 0 and pos - self._groups[i][0] <= within:
-            return self._groups[i][1]
-        return None
+        if i < 0 or pos - self._groups[i][0] > within:
+            return None
+        end, eid = self._groups[i]
+        j = bisect_left(self._ends, pos) - 1
+        while j >= 0 and self._ends[j] > end and pos - self._ends[j] < within:
+            m = self._mentions[j]
+            ent = self.entities[m.entity]
+            if m.subject and ent.kind == "person" and ent.named:
+                return None  # a person named since: "they" may be them
+            j -= 1
+        return eid
 
     def by_surname(self, word: str) -> int | None:
         return self._by_surname.get(word.lower().rstrip(","))

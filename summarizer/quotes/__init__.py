@@ -95,20 +95,31 @@ def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:
 
 
 _SENTENCE_DONE = re.compile(r"[.!?]\s*$")
+_SENTENCE_END = re.compile(r"[.!?]\s+\S")  # a sentence ends and another starts
 _SAME_PHRASE = re.compile(r"[\s,;—–-]*(?:(?:and|or|an?|but)\s*)?")
 
 
 def _joins(text: str, p: _Raw, q: _Raw) -> bool:
-    """Whether ``q`` goes on the sentence of ``p``, said by the same speaker."""
-    if p.speaker is None or q.speaker not in (None, p.speaker):
+    """Whether ``q`` goes on the statement of ``p``, said by the same speaker.
+
+    '"Q1," X said, "Q2"' and '"Q1," X said. "Q2."' are one statement cut by its
+    attribution (news and PolNeAR alike read them so); any other sentence in between, a
+    quote with its own speaker, or one whose attribution failed, stays apart.
+    """
+    if p.speaker is None or q.contested or q.speaker not in (None, p.speaker):
         return False
     gap = text[p.after : q.open_mark]
-    if "\n" in gap or len(gap) >= 300 or _SENTENCE_DONE.search(gap):
-        return False  # another paragraph, or the attribution ended its sentence
+    if "\n" in gap or len(gap) >= 300:
+        return False
+    if p.via == "after" and p.cue_span and p.after <= p.cue_span[0] < q.open_mark:
+        tail = text[p.cue_span[1] : q.open_mark]
+        if _QUOTE_MARKS.search(tail) or len(tail.split()) > 30 or _SENTENCE_END.search(tail):
+            return False  # the attribution sentence must run right up to the next quote
+        return q.speaker == p.speaker or q.via in ("", "continued")
+    if _SENTENCE_DONE.search(gap):
+        return False
     if q.speaker is None:
         return bool(_SAME_PHRASE.fullmatch(gap))
-    if p.via == "after" and p.cue_span and p.after <= p.cue_span[0] < q.open_mark:
-        return not _QUOTE_MARKS.search(text, p.cue_span[1], q.open_mark)
     return q.via == "same" or (q.cue_span is not None and q.cue_span == p.cue_span)
 
 

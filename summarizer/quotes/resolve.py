@@ -26,7 +26,7 @@ from summarizer.titles import (
 
 _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _GROUP_NOUNS = wordset(
-    """agency company group ministry department statement letter organisation organization
+    """agency company group ministry department organisation organization
     firm party government administration office authority commission council union
     board committee council campaign network team club league"""
 )

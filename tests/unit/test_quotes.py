@@ -111,11 +111,11 @@ def test_multi_paragraph_quote_is_one_quote() -> None:
     assert text[q.end - 13 : q.end] == "We will rest."
 
 
-def test_quote_after_its_attribution_sentence_keeps_the_speaker() -> None:
+def test_quote_split_by_its_attribution_is_joined() -> None:
     text = "“This is in their heads,” said Pat Caddell, a pollster. “It is one of the things.”"
-    found = find_quotes_and_people(text, [])[0]
-    assert [q.text for q in found] == ["This is in their heads,", "It is one of the things."]
-    assert [q.speaker for q in found] == ["Pat Caddell", "Pat Caddell"]
+    q = only(text)
+    assert q.text == "This is in their heads, … It is one of the things."
+    assert q.speaker == "Pat Caddell"
 
 
 def test_straight_quotes() -> None:
