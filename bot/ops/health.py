@@ -55,7 +55,7 @@ async def health(sources: HealthSources, now: float | None = None) -> tuple[bool
     running = sources.scheduler_running()
     body["scheduler"] = {"ok": running is not False, "running": running}
     if sources.poll_period is not None:
-        last = metrics.LAST_POLL._value.get() or None
+        last = metrics.last_poll_at()
         limit = 3 * sources.poll_period
         age = now - last if last else None
         fresh = age is not None and age <= limit

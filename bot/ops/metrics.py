@@ -86,6 +86,12 @@ def record_cycle(report: T) -> T:
     return report
 
 
+def last_poll_at() -> float | None:
+    """When a feed was last polled successfully in this process (Unix time), if ever."""
+    value = LAST_POLL.collect()[0].samples[0].value
+    return value or None
+
+
 def record_flush(report: Any) -> None:
     """Count one outbox flush (a :class:`bot.delivery.DeliveryReport`)."""
     for outcome in ("sent", "failed", "blocked", "retried"):
