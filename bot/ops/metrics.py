@@ -88,7 +88,7 @@ def record_cycle(report: T) -> T:
 
 def last_poll_at() -> float | None:
     """When a feed was last polled successfully in this process (Unix time), if ever."""
-    value = LAST_POLL.collect()[0].samples[0].value
+    value = next(iter(LAST_POLL.collect())).samples[0].value
     return value or None
 
 
