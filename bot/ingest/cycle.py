@@ -675,8 +675,10 @@ class _Cycle:
         older one (or a brief lost between two commits) leaves behind. Bounded per cycle.
         """
         try:
-            await self._ensure_recent()
-            for row in await self.store.orphan_articles(self.now - self.window, REPAIR_LIMIT):
+            orphans = await self.store.orphan_articles(self.now - self.window, REPAIR_LIMIT)
+            if orphans:  # the window's index is loaded only when there is work for it
+                await self._ensure_recent()
+            for row in orphans:
                 try:
                     await self._repair_orphan(row)
                 except Exception:
