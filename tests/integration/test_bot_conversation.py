@@ -8,8 +8,11 @@ copied by ``bulk_fill``). Texts and buttons are checked exactly.
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
@@ -265,3 +268,54 @@ async def test_a_five_country_digest_has_a_section_for_each(fake: FakeBotAPI, fi
         grown = await edited(fake, 1)
         assert grown.message_id == first.message_id and "Sources:" in grown.plain
         assert len(grown.plain) <= 4096
+
+
+AEB_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "attribution"
+AEB_PAGES = AEB_DIR.parent / "articles" / "html"
+
+
+@pytest.mark.skipif(
+    not (AEB_DIR / "aeb.jsonl").exists() or not AEB_PAGES.is_dir(),
+    reason="needs ../shared/eval (AEB pages and aeb.jsonl) beside the clone: evaluation data, "
+    "never copied into the repository; present in CI",
+)
+async def test_every_story_card_from_aeb_pages_served_by_a_local_feed_fits(
+    sqlite_url: str,
+) -> None:
+    """Real AEB pages through real ingestion (fetch, extract, analyse, stories); every
+    story the store then holds gives a card of at most 700 characters and a full brief
+    that fits a message."""
+    from bot.ingest import run_cycle
+    from bot.telegram.briefs import Briefs
+    from bot.telegram.cards import card, full
+    from tests.fakes.bot_harness import ingest_settings
+    from tests.fakes.feed_server import FeedServer
+    from tests.fakes.telegram_api import parse_telegram_html
+
+    ids = [json.loads(line)["id"] for line in (AEB_DIR / "aeb.jsonl").open(encoding="utf-8")]
+    ids = ids[:30]  # a fixed third of the English pages with quotes: the test's cost
+    store = Store.from_url(sqlite_url)
+    now = datetime.now(UTC)
+    try:
+        with FeedServer() as server:
+            base = server.base_url.rstrip("/")
+            items = []
+            for i in ids:
+                body = gzip.decompress((AEB_PAGES / f"{i}.html.gz").read_bytes())
+                server.add(f"/aeb/{i}", body)
+                items.append((f"AEB {i[:8]}", f"/aeb/{i}", now))
+            server.add("/feed.xml", rss(base, items), content_type="application/rss+xml")
+            await store.sync_feeds([FeedConfig(url=f"{base}/feed.xml", name="AEB")])
+            report = await run_cycle(store, ingest_settings(), now=now)
+        assert report.new_articles >= 25, report.summary()
+        briefs = Briefs(store)
+        story_ids = await briefs.recent_story_ids(24 * 365, limit=1000)
+        assert len(story_ids) >= 20
+        for story_id in story_ids:
+            story = await briefs.story(story_id)
+            assert story is not None
+            small = parse_telegram_html(card(story, index=9))
+            assert len(small) <= 700, (story_id, len(small), small)
+            assert len(parse_telegram_html(full(story, index=9))) <= 4096
+    finally:
+        await store.close()
