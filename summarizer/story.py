@@ -144,6 +144,8 @@ def _merge_quote(kept: Quote, kept_words: list[str], new: Quote, new_words: list
         speaker=speaker.speaker,
         speaker_title=title if speaker.attributed else None,
         cue=speaker.cue or base.cue,
+        speaker_role=speaker.speaker_role if speaker.attributed else None,
+        speaker_kind=speaker.speaker_kind if speaker.attributed else None,
     )
 
 
@@ -164,7 +166,46 @@ def _quotes(analyses: Sequence[Analysis], order: Sequence[int]) -> list[Quote]:
             else:
                 merged.append(quote)
                 merged_words.append(words)
-    return [q for q in merged if q.attributed] + [q for q in merged if not q.attributed]
+    return order_quotes(merged)
+
+
+ROLE_RANK = {"official": 0, "expert": 1, "other": 2}
+_PROCEDURAL = re.compile(r"^(?:to|and|or|but|that|of|in|on|for)\b")
+_FUNCTION_WORDS = frozenset(
+    """this that these those with from have has had were was will would could should their
+    there they them then than what when which while about into over such also been being
+    very more most some many much just only even""".split()
+)
+
+
+def informativeness(quote: Quote) -> float:
+    """How much a quote tells: content words, names and numbers; procedural fragments
+    ("to take further joint steps…") count half."""
+    words = re.findall(r"[\w’'-]+", quote.text)[:60]
+    content = sum(1 for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
+    names = sum(1 for w in words[1:] if w[:1].isupper())
+    numbers = sum(1 for w in words if any(c.isdigit() for c in w))
+    score = content + 2 * names + 2 * numbers
+    text = quote.text.lstrip(" “\"'‘")
+    if _PROCEDURAL.match(text) or text[:1].islower():
+        score *= 0.5
+    return float(score)
+
+
+def order_quotes(quotes: Sequence[Quote]) -> list[Quote]:
+    """The order a brief shows quotes in: officials, then experts, then others, then
+    unattributed ones; speakers in order of first appearance, each speaker's most
+    informative quote first."""
+    first_seen: dict[str | None, int] = {}
+    for i, q in enumerate(quotes):
+        first_seen.setdefault(q.speaker, i)
+
+    def key(i: int) -> tuple[int, int, float, int]:
+        q = quotes[i]
+        rank = ROLE_RANK.get(q.speaker_role or "", 2) if q.attributed else 3
+        return (rank, first_seen[q.speaker] if q.attributed else i, -informativeness(q), i)
+
+    return [quotes[i] for i in sorted(range(len(quotes)), key=key)]
 
 
 def _countries(analyses: Sequence[Analysis]) -> list[CountryScore]:
@@ -235,8 +276,9 @@ def summarize_story(analyses: Sequence[Analysis]) -> Brief:
 
     Headline: the title of the most central article (the one most like the others;
     the earliest on ties) that has one, else its first key point, shortened. Then 2-4
-    key points across articles without repeats, every quote once (attributed ones
-    first), countries with their scores averaged over the articles, people merged.
+    key points across articles without repeats, every quote once (officials first, then
+    experts, others, unattributed; each speaker's most informative quote first),
+    countries with their scores averaged over the articles, people merged.
     """
     analyses = list(analyses)
     if not analyses:

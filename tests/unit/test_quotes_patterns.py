@@ -166,9 +166,7 @@ def test_a_long_apposition_between_quote_and_verb() -> None:
 
 
 def test_a_place_in_an_address_is_not_a_speaker() -> None:
-    text = (
-        "He calls the results “exciting,” said a biologist at the University of Ohio, Columbus."
-    )
+    text = "He calls the results “exciting,” said a biologist at the University of Ohio, Columbus."
     assert all(q.speaker != "Columbus" for q in quotes_of(text))
 
 

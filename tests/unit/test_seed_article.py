@@ -152,3 +152,34 @@ def test_analyse_carries_the_same_quotes(seed_text: str, quotes: list[Quote]) ->
         "Mohammad Hossein Baqeri",
         "Kioumars Heydari",
     } <= names
+
+
+def test_every_seed_speaker_is_official(quotes: list[Quote]) -> None:
+    for q in quotes:
+        assert q.speaker_role == "official", q
+    kinds = {q.speaker: q.speaker_kind for q in quotes}
+    assert kinds["Sergey Shoigu"] == "person"
+    assert kinds["Tehran"] == "government"
+
+
+def test_the_brief_shows_each_speakers_most_informative_quote_first(seed_text: str) -> None:
+    summarizer = pytest.importorskip("summarizer")
+    brief = summarizer.summarize_story([summarizer.analyse(seed_text)])
+    shoigu = [q.text for q in brief.quotes if q.speaker == "Sergey Shoigu"]
+    pressure = next(i for i, t in enumerate(shoigu) if "The pressure of sanctions" in t)
+    steps = next(i for i, t in enumerate(shoigu) if t.startswith("to take further joint steps"))
+    assert pressure < steps
+    assert all(q.speaker_role == "official" for q in brief.quotes)
+
+
+def test_roles_survive_the_json_contract(seed_text: str) -> None:
+    summarizer = pytest.importorskip("summarizer")
+    from summarizer.brief import Analysis
+
+    analysis = summarizer.analyse(seed_text)
+    data = analysis.to_dict()
+    assert {q["speaker_role"] for q in data["quotes"]} == {"official"}
+    again = Analysis.from_dict(data, text=seed_text)
+    assert [(q.speaker_role, q.speaker_kind) for q in again.quotes] == [
+        (q.speaker_role, q.speaker_kind) for q in analysis.quotes
+    ]
