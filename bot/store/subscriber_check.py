@@ -45,10 +45,10 @@ def check(
 ) -> tuple[tuple[str, ...], str, str, tuple[str, ...]]:
     """``(codes, timezone, digest_time, problems)`` with every unusable value left out."""
     problems: list[str] = []
-    good: dict[str, None] = {}  # in the order given: the user's order of subscribing
+    good: set[str] = set()
     for code in codes:
         if usable_code(code):
-            good[str(code)] = None
+            good.add(str(code))
         else:
             problems.append(f"country={code!r}")
     if not usable_timezone(timezone):
@@ -57,4 +57,4 @@ def check(
     if not usable_digest_time(digest_time):
         problems.append(f"digest_time={digest_time!r}")
         digest_time = FALLBACK_DIGEST_TIME
-    return tuple(good), str(timezone), str(digest_time), tuple(problems)
+    return tuple(sorted(good)), str(timezone), str(digest_time), tuple(problems)

@@ -182,7 +182,10 @@ class NewOutboxMessage:
 
 def _info(row: Any, codes: Iterable[str]) -> SubscriberInfo:
     """The row as the bot may use it: unusable stored values left out, and logged."""
+    codes = list(codes)  # in the order they were subscribed (SUB_ORDER)
     good, zone, at, problems = subscriber_check.check(codes, row.timezone, row.digest_time)
+    usable = set(good)
+    good = tuple(c for c in dict.fromkeys(str(c) for c in codes) if c in usable)
     if problems:
         log.warning(
             "event=subscriber_row_invalid chat_id=%s problems=%s",
