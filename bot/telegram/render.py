@@ -148,11 +148,17 @@ def shown_points(story: StoryBrief, limit: int) -> list[str]:
 
 
 def shown_quotes(story: StoryBrief, points: Sequence[str], limit: int) -> list[Quote]:
-    """The quotes a brief shows: none that a shown key point already carries in full."""
+    """The quotes a brief shows: officials', then experts' (others only under "More
+    quotes"), never a fragment of three words or fewer, none a shown key point carries."""
     read = [_words(p) for p in points]
     fresh = [
-        q for q in story.brief.official_quotes if not any(_words(q.display_text) in r for r in read)
+        q
+        for q in story.brief.official_quotes
+        if q.speaker_role != "other"  # None: stored before roles existed
+        and len(_words(q.display_text).split()) > 3
+        and not any(_words(q.display_text) in r for r in read)
     ]
+    fresh.sort(key=lambda q: {"official": 0, "expert": 1}.get(q.speaker_role or "", 2))
     return pick_quotes(fresh, limit)
 
 
