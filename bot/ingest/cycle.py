@@ -15,10 +15,11 @@ story (people, countries, wording), else start a story. The article, its story
 membership and its entry's seen mark are written in one transaction: a process killed
 at any point leaves all of it or none of it (then the entry is simply new again).
 
-Extraction and analysis run in worker processes (:mod:`bot.ingest.workers`), each step
-of a page within INGEST_PAGE_BUDGET seconds: a hostile page costs its budget, its
-worker is killed and replaced, and the entry is stored from what is left (the feed's
-text, no analysis) with the reason on its seen mark. Briefs of the stories touched are
+Extraction and analysis run in worker processes (:mod:`bot.ingest.workers`), a page's
+together within INGEST_PAGE_BUDGET seconds of work: a hostile page costs its budget,
+its worker is killed and replaced, and the entry is stored from what is left (the
+feed's text, which gets a budget of its own; no analysis) with the reason on its seen
+mark. A story's brief has the same budget. Briefs of the stories touched are
 rebuilt once at the end of the cycle, each on its own; a cycle first repairs what a
 crash may have left: articles in no story, and stories whose brief misses articles.
 """
@@ -194,6 +195,7 @@ class _Item:
     analysis: dict[str, Any] | None = None  # Analysis.to_dict()
     people: list[str] = field(default_factory=list)  # persons named (story matching)
     errors: list[str] = field(default_factory=list)  # what failed on the way, and why
+    budget: float = 0.0  # seconds of worker time left for this page
 
 
 def _setting(settings: Any, name: str, default: Any) -> Any:
@@ -244,14 +246,25 @@ class _Cycle:
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
         self.analyses: dict[str, asyncio.Future[Any]] = {}
 
-    async def _work(self, step: str, function: Any, *args: Any) -> Any:
-        """One step in a worker process, within the page budget; TaskFailed says why not."""
+    async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
+        """One step in a worker process; TaskFailed says why it gave nothing.
+
+        With ``item``, the step spends what is left of that page's budget; else it has
+        a whole budget (a story's brief).
+        """
+        budget = self.budget if item is None else item.budget
+        if budget <= 0:
+            raise TaskFailed(f"{step}: no time left of the page's budget of {self.budget:g} s")
+        started = time.monotonic()
         try:
-            return await self.pool.run(function, *args, budget=self.budget)
+            return await self.pool.run(function, *args, budget=budget)
         except TaskFailed as exc:
             if "timeout" in exc.reason:
                 self.report.worker_timeouts += 1
             raise TaskFailed(f"{step}: {exc.reason}") from None
+        finally:
+            if item is not None:
+                item.budget -= time.monotonic() - started
 
     # ---------------------------------------------------------------- feeds
     async def poll(self, feed: Any) -> FeedReport:
@@ -452,6 +465,7 @@ class _Cycle:
             return EntryMark(entry.key, "duplicate")
         self.claimed.add(canonical)
         item = _Item(entry=entry, url=url, canonical=canonical, title=entry.title or None)
+        item.budget = self.budget
         page = await self._page(item, rep) if entry.link else None
         if (
             page is not None
@@ -462,6 +476,8 @@ class _Cycle:
             return EntryMark(entry.key, "duplicate")
         self.claimed.add(item.canonical)
         text, item.text_source = choose_text(page, entry.feed_html)
+        if page is None:
+            item.budget = self.budget  # the feed's text is another input: a budget of its own
         item.text = storable(text)
         if not item.text.strip():
             log.info("event=entry_without_text feed_id=%s key=%s", feed.id, entry.key)
@@ -503,7 +519,7 @@ class _Cycle:
         try:
             page: Extracted = await self._work(
                 "extract", worker_tasks.extract, result.body, result.url, result.charset,
-                need_metadata,
+                need_metadata, item=item,
             )  # fmt: skip
         except TaskFailed as exc:
             rep.page_failures += 1
@@ -516,7 +532,7 @@ class _Cycle:
 
     async def _signature(self, item: _Item) -> None:
         try:
-            raw = await self._work("signature", worker_tasks.signature, item.text)
+            raw = await self._work("signature", worker_tasks.signature, item.text, item=item)
         except TaskFailed as exc:
             item.errors.append(exc.reason)
             log.warning("event=signature_failed url=%s error=%r", item.url, exc.reason)
@@ -537,7 +553,7 @@ class _Cycle:
                 result = await self._stored_analysis(item)
                 if result is None:
                     result = await self._work(
-                        "analysis", worker_tasks.analyse, item.text, item.title
+                        "analysis", worker_tasks.analyse, item.text, item.title, item=item
                     )
             except TaskFailed as exc:
                 log.error("event=analysis_failed url=%s error=%r", item.url, exc.reason)
