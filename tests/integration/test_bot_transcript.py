@@ -24,7 +24,8 @@ USER = 1001
 @pytest.fixture
 async def filled(sqlite_url: str) -> AsyncIterator[Store]:
     store = Store.from_url(sqlite_url)
-    await fill_store(store)
+    report = await fill_store(store)
+    assert report.new_articles == 3, report.summary()
     try:
         yield store
     finally:
