@@ -608,6 +608,11 @@ def _after_article(text: str, seq: list[tuple[int, int, str]], skipped: int) -> 
     return text[max(0, seq[0][0] - 4) : seq[0][0]].lower() == "the "
 
 
+_OPENERS = wordset(
+    """rival former ex incumbent challenger candidate democrat republican nominee senior
+    veteran longtime retired acting interim embattled outgoing incoming new then
+    billionaire businessman businesswoman actor actress singer rapper star comedian"""
+)
 _ROYAL = wordset("prince princess king queen duke duchess pope emperor empress sheikh")
 _CLAUSE_START = re.compile(r"(?:^|[.!?:;\n“”\"]\s*)$")
 
@@ -667,6 +672,13 @@ def _name_start(tokens: list[tuple[int, int, str]]) -> int:
     for i in range(2, len(tokens) - 1):  # "Owen John Dempsey" keeps its middle name
         if gender_of_name(tokens[i][2].split("-")[0]):
             return i
+    if (
+        len(tokens) >= 3
+        and gender_of_name(tokens[1][2].split("-")[0])
+        and not gender_of_name(tokens[0][2])
+        and tokens[0][2].lower() in _OPENERS
+    ):
+        return 1  # "Rival Hillary Clinton": a word that opens the sentence
     i = 0
     while i < len(tokens) - 1 and not _name_like(tokens[i][2]):
         i += 1
