@@ -383,34 +383,12 @@ class _Attributor:
             left = left[: paren.start()]
         if not left:
             return None
-        end = floor + len(left)
-        # an apposition between commas: "Baqeri, the Chief of Staff ..., mentioned"
         if left.endswith(","):
-            comma = left.rfind(",", 0, len(left) - 1)
-            if comma > 0:
-                seg = left[comma + 1 : -1].strip()
-                segw = seg.split()
-                before_comma = left[:comma].split()
-                if (
-                    re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
-                    and before_comma
-                    and before_comma[-1].lower().strip(".’'") in title_nouns()
-                ):
-                    # "Sanders's campaign manager, Jeff Weaver, said": the name is the subject
-                    s0 = floor + left.index(seg, comma)
-                    return s0, s0 + len(seg)
-                if segw and (
-                    segw[0].lower() in ("the", "a", "an", "who", "former", "which")
-                    or any(w.lower().strip(".’'") in title_nouns() for w in segw)
-                    or seg[:1].isdigit()
-                    or (len(segw) <= 12 and re.search(r"[A-Z][\w’'.\-]*$", left[:comma]))
-                ):
-                    left = left[:comma].rstrip()
-                    end = floor + len(left)
-                else:
-                    return None
-            else:
-                return None
+            cut = _strip_apposition(left, floor)
+            if cut is None or isinstance(cut, tuple):
+                return cut
+            left = cut
+        end = floor + len(left)
         m = re.search(r"(?<![\w’'])([A-Za-z]+)$", left)
         if m and m.group(1).lower() == "who":
             # "Mike Pence, who called their son ..."
@@ -421,44 +399,73 @@ class _Attributor:
         if m and m.group(1).lower() in _PRONOUNS:
             return floor + m.start(1), end
         # a capitalised noun phrase: "Russian Defense Minister Sergey Shoigu", "Tehran"
-        cm = re.search(
-            rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$",
-            left[-160:],
-        )
+        cm = _CAP_END.search(left[-160:])
         if cm:
             s = end - (len(left[-160:]) - cm.start())
             if _PREPOSITION_BEFORE.search(text, max(floor, s - 8), s):
                 return None  # "a spokesperson for the Foreign Office said": not the office
             return s, end
-        # a lowercase description: "a campaign spokesman", "the source", "sources"
-        words = list(re.finditer(r"[\w’'\-]+", left[-80:]))
-        if not words:
-            return None
-        base = end - len(left[-80:])
-        last = words[-1]
-        head = last.group().lower()
-        if base + last.end() != end or not (
-            head in _SPEAKER_HEADS or head in _BARE_SPEAKERS or head in title_nouns()
-        ):
-            return None
-        if last.group().lower() in _BARE_SPEAKERS and (
-            len(words) == 1 or words[-2].group().lower() not in _NP_DET
-        ):
-            return base + last.start(), end
-        for k in range(len(words) - 1, max(-1, len(words) - 6), -1):
-            w = words[k].group()
-            between = left[-80:][words[k].end() : last.start()]
-            if re.search(r"[,;:()\"“”«»]", between):
-                return None
-            if w.lower() in _FUNCTION:
-                return None
-            if w.lower() in _NP_DET:
-                if k == len(words) - 1:
-                    return None
-                if any(x.group().lower() in _CUE_WORDS for x in words[k + 1 :]):
-                    return None
-                return base + words[k].start(), end
+        return _description_before(left, end)
+
+
+_CAP_END = re.compile(
+    rf"(?:(?:[Tt]he){_SP})?{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,7}}$"
+)
+
+
+def _strip_apposition(left: str, floor: int) -> str | tuple[int, int] | None:
+    """Text before a speech verb that ends with a comma: "Baqeri, the Chief of Staff ...,".
+
+    The text without the apposition, or the span of a name that is itself the apposition
+    ("Sanders's campaign manager, Jeff Weaver, said"), or None when it is no apposition.
+    """
+    comma = left.rfind(",", 0, len(left) - 1)
+    if comma <= 0:
         return None
+    seg = left[comma + 1 : -1].strip()
+    segw = seg.split()
+    before_comma = left[:comma].split()
+    if (
+        re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
+        and before_comma
+        and before_comma[-1].lower().strip(".’'") in title_nouns()
+    ):
+        s0 = floor + left.index(seg, comma)
+        return s0, s0 + len(seg)
+    if segw and (
+        segw[0].lower() in ("the", "a", "an", "who", "former", "which")
+        or any(w.lower().strip(".’'") in title_nouns() for w in segw)
+        or seg[:1].isdigit()
+        or (len(segw) <= 12 and re.search(r"[A-Z][\w’'.\-]*$", left[:comma]))
+    ):
+        return left[:comma].rstrip()
+    return None
+
+
+def _description_before(left: str, end: int) -> tuple[int, int] | None:
+    """A lowercase description ending at ``end``: "a campaign spokesman", "sources"."""
+    words = list(re.finditer(r"[\w’'\-]+", left[-80:]))
+    if not words:
+        return None
+    base = end - len(left[-80:])
+    last = words[-1]
+    head = last.group().lower()
+    if base + last.end() != end or not (
+        head in _SPEAKER_HEADS or head in _BARE_SPEAKERS or head in title_nouns()
+    ):
+        return None
+    if head in _BARE_SPEAKERS and (len(words) == 1 or words[-2].group().lower() not in _NP_DET):
+        return base + last.start(), end
+    for k in range(len(words) - 1, max(-1, len(words) - 6), -1):
+        w = words[k].group()
+        between = left[-80:][words[k].end() : last.start()]
+        if re.search(r"[,;:()\"“”«»]", between) or w.lower() in _FUNCTION:
+            return None
+        if w.lower() in _NP_DET:
+            if k == len(words) - 1 or any(x.group().lower() in _CUE_WORDS for x in words[k + 1 :]):
+                return None
+            return base + words[k].start(), end
+    return None
 
 
 def _continue_previous(
