@@ -146,9 +146,17 @@ class MarkWriter:
 
     def add(self, mark: Mark) -> None:
         self.queue.append(mark)
-        if self.stopped and self.journal is not None:
-            self.journal.append([mark])  # accepted while the database is away: keep it now
+        if self.stopped:
+            self._journal([mark])  # accepted while the database is away: keep it now
         self._wake.set()
+
+    def _journal(self, marks: Sequence[Mark]) -> None:
+        if self.journal is None:
+            return
+        try:
+            self.journal.append(marks)
+        except OSError as exc:  # a read-only disk: the marks are still retried from memory
+            log.error("event=outbox_journal_failed journal=%s error=%r", self.journal.path, exc)
 
     def wake(self) -> None:
         """Let :meth:`run` see that ``done`` is set."""
@@ -199,8 +207,7 @@ class MarkWriter:
             return
         self.failing_since = time.monotonic()
         self._healthy.clear()
-        if self.journal is not None:
-            self.journal.append(self.queue)
+        self._journal(self.queue)
         log.error(
             "event=outbox_marks_failed pending=%d journal=%s error=%r: sending stops until "
             "they are written",
