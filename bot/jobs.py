@@ -112,7 +112,7 @@ class DigestBuilder:
         for code in codes:
             key = (code, since.replace(second=0, microsecond=0))
             if key not in cache:
-                cache[key] = await self.briefs.for_countries([code], key[1], limit=PER_COUNTRY * 3)
+                cache[key] = await self.briefs.for_countries([code], key[1], limit=PER_COUNTRY * 2)
             out[code] = cache[key]
         return out
 

@@ -21,9 +21,10 @@ from bot.telegram.layout import Part
 from bot.telegram.render import StoryBrief
 from summarizer.gazetteer import country_name
 
-#: Stories in a digest: at least one per country with news, up to this many in all.
+#: Stories in a digest: at least one per country with news, up to this many in all
+#: (a one-country digest has them all; five countries take turns).
 DIGEST_STORIES = 8
-PER_COUNTRY = 3
+PER_COUNTRY = DIGEST_STORIES
 NOTHING_NEW = "Nothing new since your last digest."
 ASK_HINT = "Reply to a message to ask about its stories."
 
