@@ -7,7 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.settings import FeedConfig
-from bot.store import Store, importance, unpack_signature
+from bot.store import (
+    EntryMark,
+    SeenEntry,
+    Store,
+    Story,
+    StoryPlan,
+    importance,
+    unpack_signature,
+)
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 ANALYSIS = {
@@ -254,3 +262,74 @@ async def test_known_canonical_urls_in_batches(store: Store) -> None:
     assert await store.known_canonical_urls(asked) == set(stored)
     assert await store.known_canonical_urls([]) == set()
     assert await store.known_canonical_urls(u + "/other" for u in stored) == set()
+
+
+def _new(n: int, feed_id: int, **extra: object) -> dict[str, object]:
+    return {
+        "url": f"https://wire.example/{n}",
+        "title": f"Wire {n}",
+        "text": f"Text of wire story {n}.",
+        "feed_id": feed_id,
+        "outlet": "Wire",
+        "fetched_at": NOW,
+        "analysis": ANALYSIS,
+        **extra,
+    }
+
+
+async def test_ingest_article_writes_article_story_and_seen_mark_together(store: Store) -> None:
+    from sqlalchemy import select
+
+    await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
+    [feed] = await store.list_feeds()
+    plan = StoryPlan(headline="Talks resume", countries=(("IR", 0.8),))
+    first = await store.ingest_article(
+        _new(1, feed.id), plan, seen=EntryMark("k1", "stored"), at=NOW
+    )
+    assert first is not None and first.created
+    joined = await store.ingest_article(
+        _new(2, feed.id), StoryPlan(story_id=first.story_id), seen=EntryMark("k2", "stored")
+    )
+    assert joined is not None and joined.story_id == first.story_id and not joined.created
+    # the same canonical URL again: no article, but its entry is marked, as a duplicate
+    again = await store.ingest_article(_new(1, feed.id), plan, seen=EntryMark("k3", "stored"))
+    assert again is None
+    assert await store.filter_unseen(feed.id, ["k1", "k2", "k3", "k4"]) == ["k4"]
+    async with store.session() as session:
+        outcomes = dict(
+            (await session.execute(select(SeenEntry.key_hash, SeenEntry.outcome))).all()
+        )
+        story = await session.get(Story, first.story_id)
+    assert sorted(outcomes.values()) == ["duplicate", "stored", "stored"]
+    assert story is not None and story.article_count == 2 and story.needs_brief
+    # a brief built from 1 of the 2 articles leaves the story waiting; from both, done
+    await store.update_story(first.story_id, brief={"headline": "x"}, built_from=1)
+    assert [s for s, _ in await store.stories_needing_brief(NOW - timedelta(hours=1))] == [
+        first.story_id
+    ]
+    await store.update_story(first.story_id, brief={"headline": "x"}, built_from=2)
+    assert await store.stories_needing_brief(NOW - timedelta(hours=1)) == []
+
+
+async def test_ingest_article_into_a_story_pruned_meanwhile_starts_a_new_one(store: Store) -> None:
+    gone = await store.create_story("Pruned soon", at=NOW - timedelta(days=60))
+    await store.prune(NOW - timedelta(days=30))  # an empty old story goes
+    result = await store.ingest_article(
+        _new(5, None), StoryPlan(story_id=gone, headline="Fresh"), at=NOW
+    )
+    assert result is not None and result.created  # (SQLite may reuse the id of the gone one)
+    detail = await store.get_story(result.story_id)
+    assert detail is not None and detail.headline == "Fresh"
+    assert [a.id for a in detail.articles] == [result.article_id]
+
+
+async def test_nul_and_surrogates_are_stripped_before_a_column_sees_them(store: Store) -> None:
+    dirty = _new(7, None, title="Quake\x00 in \ud800Peru", text="Line \x00one \udc80two.")
+    dirty["analysis"] = {"quotes": [{"text": "said\x00 so"}], "key\x00": "v\ud83d\ude00"}
+    result = await store.ingest_article(dirty, StoryPlan(headline="Head\x00line"), at=NOW)
+    assert result is not None
+    [article] = await store.get_articles([result.article_id])
+    assert article.title == "Quake in Peru" and article.text == "Line one two."
+    assert article.analysis == {"quotes": [{"text": "said so"}], "key": "v\U0001f600"}
+    detail = await store.get_story(result.story_id)
+    assert detail is not None and detail.headline == "Headline"
