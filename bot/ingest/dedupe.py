@@ -48,7 +48,7 @@ def to_bytes(mh: MinHash) -> bytes:
     return np.asarray(mh.hashvalues, dtype="<u8").tobytes()
 
 
-def from_bytes(data: bytes) -> MinHash:
+def from_bytes(data: bytes | bytearray) -> MinHash:
     values = np.frombuffer(data, dtype="<u8").astype(np.uint32)
     return MinHash(num_perm=len(values), seed=SEED, hashvalues=values, scheme=SCHEME)
 

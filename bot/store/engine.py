@@ -49,7 +49,7 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     """An engine ready for the service: WAL and foreign keys on SQLite, pre-ping on PostgreSQL."""
     url = normalise_database_url(url)
     if url.get_backend_name() == "sqlite":
-        if is_sqlite_memory(url):
+        if url.database is None or is_sqlite_memory(url):
             # one shared connection, or every connection gets its own empty database
             kwargs.setdefault("poolclass", StaticPool)
         else:
