@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import sys
 
 import pytest
 
@@ -216,27 +216,52 @@ def test_odd_numbers_of_marks_in_one_paragraph(n_marks: int) -> None:
     assert all(text[q.start : q.end] == q.text for q in quotes if "…" not in q.text)
 
 
-def test_two_megabytes_quickly() -> None:
+def test_two_megabytes_of_mixed_marks() -> None:
     paragraph = (
         "“We are determined to go on,” Defense Minister Sergey Lavin said on Monday. "
         'He added that "the talks went well" and the meeting was “constructive.\n'
         "Unbalanced « marks and stray ” ones appear too.\n"
     )
     text = paragraph * (2_000_000 // len(paragraph))
-    started = time.perf_counter()
-    quotes, people = find_quotes_and_people(text, [])
-    elapsed = time.perf_counter() - started
-    assert elapsed < 15, elapsed  # a few seconds on a busy 2-core machine
+    quotes, people = find_quotes_and_people(text, [])  # its speed: benchmarks/hostile.py
     assert len(quotes) > 10_000
     assert any(p.name == "Sergey Lavin" for p in people)
 
 
-def test_one_line_of_marks_stays_linear() -> None:
-    text = "He said “a " * 50_000  # 550 kB, one paragraph, no closing mark at all
-    started = time.perf_counter()
-    quotes = quotes_of(text)
-    assert time.perf_counter() - started < 10
-    assert len(quotes) == 50_000
+def _calls(text: str) -> int:
+    """Python function calls made inside summarizer/ while finding the quotes of ``text``:
+    a count of work that does not depend on the machine's speed or load."""
+    count = 0
+
+    def profile(frame, event, arg):  # type: ignore[no-untyped-def]
+        nonlocal count
+        if event == "call" and "summarizer" in frame.f_code.co_filename:
+            count += 1
+
+    sys.setprofile(profile)
+    try:
+        find_quotes_and_people(text, [])
+    finally:
+        sys.setprofile(None)
+    return count
+
+
+@pytest.mark.parametrize(
+    "unit",
+    ["He said “a ", "“", '"', '\x00“\x00a\x00”\x00"\x00', "“a,” said John Smith. "],
+)
+def test_work_grows_linearly_with_marks(unit: str) -> None:
+    """No stage rescans from each mark or compares all pairs: doubling the text at most
+    doubles the work (plus a margin), for floods of marks of every kind."""
+    find_quotes_and_people("Warm “up,” he said.", [])  # word lists and patterns load once
+    small = _calls(unit * 2_000)
+    large = _calls(unit * 4_000)
+    assert large <= 2.3 * small + 2_000
+
+
+def test_one_line_of_marks_keeps_every_quote() -> None:
+    quotes = quotes_of("He said “a " * 20_000)  # one paragraph, no closing mark at all
+    assert len(quotes) == 20_000
 
 
 def test_empty_and_markless_text() -> None:
