@@ -185,13 +185,13 @@ def gazetteer() -> Gazetteer:
         add(phrase, None, BLOCKED)
 
     surfaces = []
-    for (text, kind), (code, exact) in forms.items():
+    for (text, kind), (form_code, exact) in forms.items():
         words = TOKEN_RE.findall(text)
         if not words[0][:1].isupper():
             continue  # matching starts at a capitalised word
         tokens = tuple(w.lower() for w in words)
         caps = tuple(w[:1].isupper() for w in words)
-        surfaces.append(Surface(text, tokens, code, kind, exact, caps))
+        surfaces.append(Surface(text, tokens, form_code, kind, exact, caps))
     # The same tokens may appear under several kinds ("Luxembourg" the country and the
     # city): keep the strongest kind for text matching.
     rank = {NAME: 0, BLOCKED: 0, CAPITAL: 1, DEMONYM: 2, CITY: 3, REGION: 4}
@@ -207,7 +207,7 @@ def gazetteer() -> Gazetteer:
         entries.sort(key=lambda s: -len(s.tokens))
         for s in entries:
             if len(s.tokens) > 1:
-                by_pair.setdefault(s.tokens[:2], []).append(s)
+                by_pair.setdefault((s.tokens[0], s.tokens[1]), []).append(s)
             else:
                 singles.setdefault(s.tokens[0], []).append(s)
     compact = {key.replace(" ", ""): code for key, code in lookup.items()}
