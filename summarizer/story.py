@@ -65,8 +65,9 @@ def _shorten(text: str, limit: int = HEADLINE_CHARS) -> str:
 
 def _headline(analyses: Sequence[Analysis], order: Sequence[int]) -> str:
     for i in order:
-        if analyses[i].title and analyses[i].title.strip():
-            return _spaces(analyses[i].title)
+        title = analyses[i].title
+        if title and title.strip():
+            return _spaces(title)
     for i in order:
         if analyses[i].key_points:
             return _shorten(analyses[i].key_points[0].text)
@@ -185,11 +186,11 @@ def informativeness(quote: Quote) -> float:
     content = sum(1 for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
     names = sum(1 for w in words[1:] if w[:1].isupper())
     numbers = sum(1 for w in words if any(c.isdigit() for c in w))
-    score = content + 2 * names + 2 * numbers
+    score = float(content + 2 * names + 2 * numbers)
     text = quote.text.lstrip(" “\"'‘")
     if _PROCEDURAL.match(text) or text[:1].islower():
         score *= 0.5
-    return float(score)
+    return score
 
 
 def order_quotes(quotes: Sequence[Quote]) -> list[Quote]:
