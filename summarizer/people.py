@@ -260,7 +260,7 @@ class PeopleIndex:
         return None
 
     def first_subject_in(
-        self, start: int, end: int, skip: list[tuple[int, int]] = ()
+        self, start: int, end: int, skip: Sequence[tuple[int, int]] = ()
     ) -> int | None:
         """The first entity named as a subject inside [start, end): a sentence's subject.
 
@@ -566,9 +566,8 @@ def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleInde
             _read_sequence(index, text, data, inside)  # type: ignore[arg-type]
         elif kind == "pron" and not inside:
             _read_pronoun(index, text, start, end)
-        elif kind == "desc" and not inside:
-            m = data  # type: ignore[assignment]
-            words = m.group(0).split()[1:]  # type: ignore[union-attr]
+        elif kind == "desc" and not inside and isinstance(data, re.Match):
+            words = data.group(0).split()[1:]
             eid = index.resolve_description(words, start)
             if eid is not None:
                 index._add_mention(eid, start, end, _description_subject(index, text, eid, start))
@@ -713,7 +712,7 @@ def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: b
 
 
 def _read_organisation(index: PeopleIndex, text: str, seq: list[tuple[int, int, str]]) -> None:
-    """"Acme Corp cut its forecast": an organisation as a subject is what "it" may mean."""
+    """An organisation as a subject ("Acme Corp cut its forecast") is what "it" may mean."""
     i = _leading_words(text, seq)
     words = [w for _, _, w in seq[i:]]
     if not words or not any(_norm_word(w) in organisation_words() for w in words):
