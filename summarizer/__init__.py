@@ -7,6 +7,7 @@ nothing here imports ``bot``.
 from __future__ import annotations
 
 from summarizer.brief import Analysis, Brief, CountryScore, KeyPoint, Person, Quote, Sentence
+from summarizer.cleanup import drop_clutter
 from summarizer.countries import find_countries
 from summarizer.keypoints import select_key_points
 from summarizer.language import detect_language
@@ -72,7 +73,7 @@ def analyse(text: str, title: str | None = None) -> Analysis:
     truncated = length < len(text)
     headline = title[:MAX_TITLE_CHARS] if title else title
     # same length as what is read, so offsets carry over to ``text``
-    working = clean_text(text[:length] if truncated else text)
+    working = drop_clutter(clean_text(text[:length] if truncated else text))  # same length
     language = detect_language(working)
     sentences = split_sentences(working)
     quotes, people = find_quotes_and_people(working, sentences)
