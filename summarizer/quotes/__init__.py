@@ -125,7 +125,7 @@ def _joins(text: str, p: _Raw, q: _Raw) -> bool:
 
 def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
     """The public quote: pieces joined, the speaker as the full person with title."""
-    parts = []
+    parts: list[str] = []
     for i, (s, e) in enumerate(q.pieces):
         piece = text[s:e].strip()
         if piece:

@@ -278,9 +278,9 @@ class _Attributor:
             return True
         if text[start : q.open_mark].rstrip().endswith(":"):
             # "Trump issued the following statement:" then the quote
-            eid = self.people.first_subject_in(start, q.open_mark, inside)
-            if eid is not None:
-                q.speaker, q.via = eid, "colon"
+            subject = self.people.first_subject_in(start, q.open_mark, inside)
+            if subject is not None:
+                q.speaker, q.via = subject, "colon"
                 return True
         return False
 
@@ -330,7 +330,9 @@ class _Attributor:
         """'..., explained Rosenberg, “Q”': the speaker follows the verb."""
         text = self.text
         np = self._np_after(m.end(), q.open_mark)
-        gap = text[np.end("np") : q.open_mark] if np else "x"
+        if np is None:
+            return None
+        gap = text[np.end("np") : q.open_mark]
         inverted = text[max(start, m.start() - 2) : m.start()].strip() == ","
         if not inverted or m.group().lower() in _OBJECT_CUES:
             return None
@@ -503,9 +505,9 @@ def _continue_previous(
         if gap.count("\n") <= 3 and not gap.strip():
             q.speaker, q.via = eid, "continued"
             return
-    eid = att.indirect_speaker(ps, prev_end)
-    if eid is not None:
-        q.speaker, q.via = eid, "continued"
+    speaker = att.indirect_speaker(ps, prev_end)
+    if speaker is not None:
+        q.speaker, q.via = speaker, "continued"
 
 
 def continue_in_paragraph(text: str, q: _Raw, prev: _Raw | None) -> None:
