@@ -13,16 +13,19 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import lxml.html
 import trafilatura
 from lxml import etree
+from trafilatura.metadata import Document
 
 from bot.ingest.canonical import find_canonical_link
 
 log = logging.getLogger(__name__)
 
-TRAFILATURA_OPTIONS = {
+# keyword options shared by trafilatura's extract() and bare_extraction() (the benchmark's too)
+TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "favor_precision": True,
     "include_tables": True,
@@ -89,7 +92,7 @@ def extract_page(
     except Exception as exc:  # trafilatura/lxml on hostile markup: no text, not a crash
         log.warning("event=extract_failed url=%s error=%r", url, exc)
         doc = None
-    if doc is None:
+    if not isinstance(doc, Document):  # None: nothing found (a dict only with as_dict=True)
         return Extracted(text="", canonical_href=canonical)
     return Extracted(
         text=(doc.text or "").strip(),
