@@ -44,7 +44,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -171,7 +171,7 @@ class Delivery:
         chat_id: int,
         text: str,
         *,
-        reply_markup: InlineKeyboardMarkup | dict | None = None,
+        reply_markup: InlineKeyboardMarkup | ForceReply | dict | None = None,
         reply_to: int | None = None,
         story_ids: Sequence[int] = (),
         kind: str = "reply",
@@ -214,7 +214,7 @@ class Delivery:
         self,
         chat_id: int,
         text: str,
-        reply_markup: InlineKeyboardMarkup | dict | None,
+        reply_markup: InlineKeyboardMarkup | ForceReply | dict | None,
         reply_to: int | None,
     ) -> Message:
         if isinstance(reply_markup, dict):

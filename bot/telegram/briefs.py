@@ -212,8 +212,8 @@ class Briefs:
 
 def has_key_points(data: dict[str, Any] | None) -> bool:
     """Whether a stored brief has any key point (a story waiting for its brief has none)."""
-    points = (data or {}).get("key_points") if isinstance(data, dict) else None
-    return bool(points) and any(str(p).strip() for p in points)
+    points = data.get("key_points") if isinstance(data, dict) else None
+    return isinstance(points, list) and any(str(p).strip() for p in points)
 
 
 def _document(article: Article) -> Document:

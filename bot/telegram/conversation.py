@@ -23,9 +23,9 @@ from bot.telegram.handlers import (
     chat_of,
     ctx_of,
     flags_to_codes,
-    question,
     send_brief,
 )
+from bot.telegram.questions import question
 from bot.telegram.render import clip, esc
 from bot.telegram.windows import parse_window
 from summarizer.gazetteer import country_name, lookup_country, parse_country_list

@@ -49,7 +49,8 @@ def allocate(
     ``candidates`` are each country's stories, most important first; ``seen`` the ids
     already sent to this subscriber. A story belongs to the first country (in ``codes``
     order) that lists it. Every country with a fresh story gets its top one, even past
-    ``total``; the others are filled a round at a time up to ``total``.
+    ``total``: when all of a country's stories belong to earlier countries, it takes its
+    top one that no earlier country shows. The rest are filled a round at a time.
     """
     owner: dict[int, str] = {}
     own: dict[str, list[StoryBrief]] = {c: [] for c in codes}
@@ -60,13 +61,31 @@ def allocate(
             owner[story.story_id] = code
             own[code].append(story)
     chosen: dict[str, list[StoryBrief]] = {c: [] for c in codes}
-    count = 0
-    for depth in range(per_country):
+    taken: set[int] = set()
+    for code in codes:  # the first round: every country with news, its top story
+        story = own[code][0] if own[code] else _unshown(candidates.get(code, ()), seen, taken)
+        if story is None:
+            continue
+        if owner.get(story.story_id) not in (None, code):  # an earlier country's, not shown
+            own[owner[story.story_id]].remove(story)
+        chosen[code].append(story)
+        taken.add(story.story_id)
+    count = len(taken)
+    for _round in range(1, per_country):
         for code in codes:
-            if depth < len(own[code]) and (depth == 0 or count < total):
-                chosen[code].append(own[code][depth])
+            if count >= total:
+                return chosen
+            rest = [s for s in own[code] if s.story_id not in taken]
+            if rest:
+                chosen[code].append(rest[0])
+                taken.add(rest[0].story_id)
                 count += 1
     return chosen
+
+
+def _unshown(stories: Sequence[StoryBrief], seen: set[int], taken: set[int]) -> StoryBrief | None:
+    """The first of ``stories`` neither sent before nor already in this digest."""
+    return next((s for s in stories if s.story_id not in seen and s.story_id not in taken), None)
 
 
 def sections(codes: Sequence[str], chosen: Mapping[str, Sequence[StoryBrief]]) -> list[list[Part]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.delivery import Delivery
@@ -40,15 +40,10 @@ from bot.telegram.briefs import Briefs
 from bot.telegram.render import (
     clip,
     esc,
-    link,
-    outlet_name,
-    render_quote,
 )
 from bot.telegram.waiting import Waiters
 from bot.telegram.windows import Window, parse_window
 from bot.telegram.windows import label as window_label
-from summarizer.answer import Answer
-from summarizer.brief import Quote
 from summarizer.gazetteer import (
     all_countries,
     country_name,
@@ -62,7 +57,6 @@ log = logging.getLogger("newsbrief.telegram")
 BRIEF_STORIES = 3
 MAX_SUGGESTED = 3  # unknown country names answered with their own suggestions
 DEFAULT_WINDOW_HOURS = 24
-FOLLOW_UP_WINDOW = timedelta(hours=2)
 QUOTE_MARKS = "“”\"' "
 
 COMMANDS = [
@@ -412,7 +406,7 @@ async def _nothing(
 ) -> None:
     """Nothing in the window: say so and offer a longer window or countries with news."""
     label = names(codes)
-    rows = []
+    rows: list[list[InlineKeyboardButton]] = []
     longer = next((h for h in (72, 168, 720) if h > hours), None)
     if longer and len(codes) == 1:
         rows.append([kb.button(f"Last {window_label(longer)}", "win", codes[0], int(longer))])
@@ -422,9 +416,12 @@ async def _nothing(
         if c not in codes
     ][:6]
     if with_news:
-        rows += kb.countries_keyboard(
-            [(c, country_name(c)) for c in with_news], "brief", columns=3
-        ).inline_keyboard
+        rows += [
+            list(row)
+            for row in kb.countries_keyboard(
+                [(c, country_name(c)) for c in with_news], "brief", columns=3
+            ).inline_keyboard
+        ]
     text = f"No stories about {esc(label)} in the last {window_label(hours)}."
     if note:
         text += f" <i>{esc(note)}</i>"
@@ -447,7 +444,9 @@ def settings_text(sub: SubscriberInfo) -> str:
         f"Note on quiet days: {'on' if sub.quiet_notice else 'off'}",
     ]
     if sub.next_digest_at and not sub.paused:
-        lines.append(f"Next digest: {esc(describe_local(sub.next_digest_at, sub.timezone))}")
+        lines.append(
+            f"Next digest: {esc(describe_local(sub.next_digest_at or utcnow(), sub.timezone))}"
+        )
     unreadable = [
         f for f in ("timezone", "digest_time") if any(p.startswith(f) for p in sub.problems)
     ]
@@ -504,7 +503,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await nb.out.send(
             chat_id,
             f"Digest time set to {at:%H:%M} ({esc(sub.timezone)}). "
-            f"Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.",
+            f"Next: {esc(describe_local(sub.next_digest_at or utcnow(), sub.timezone))}.",
         )
     elif what in ("tz", "timezone", "zone"):
         try:
@@ -523,7 +522,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await nb.out.send(
             chat_id,
             f"Time zone set to {esc(zone)}. "
-            f"Next digest: {esc(describe_local(sub.next_digest_at, zone))}.",
+            f"Next digest: {esc(describe_local(sub.next_digest_at or utcnow(), zone))}.",
         )
     elif what in ("pause", "resume"):
         await set_paused(nb, chat_id, what == "pause")
@@ -548,10 +547,8 @@ async def set_paused(nb: BotContext, chat_id: int, pause: bool, *, announce: boo
         sub = await _reschedule(nb, chat_id, paused=False)
         if not announce:
             return
-        await nb.out.send(
-            chat_id,
-            f"Digests resumed. Next: {esc(describe_local(sub.next_digest_at, sub.timezone))}.",
-        )
+        when = describe_local(sub.next_digest_at or utcnow(), sub.timezone)
+        await nb.out.send(chat_id, f"Digests resumed. Next: {esc(when)}.")
 
 
 # -- /digest -------------------------------------------------------------------------
@@ -599,82 +596,3 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
     if message is not None:
         await nb.bot_store.remember_confirmation(chat_id, message.message_id, token)
-
-
-# -- follow-up questions -------------------------------------------------------------
-
-
-NOTHING_FOUND = "I couldn't find that in these articles."
-NOTHING_RECENT = "I couldn't find that in the last day's stories."
-
-
-def what_to_ask(people: list[tuple[str, str | None]]) -> str:
-    """What a reader can ask instead, with the names of the stories' own people."""
-    if people:
-        said = f"“What did {people[0][0]} say?”"
-        who = f"“Who is {(people[1] if len(people) > 1 else people[0])[0]}?”"
-    else:
-        said, who = "“What did the minister say?”", "“Who is …?”"
-    return (
-        f"You can ask what someone said ({esc(said)}), who someone is ({esc(who)}), "
-        "or send a country name (Iran) for its brief."
-    )
-
-
-def render_answer(
-    answer: Answer, *, from_recent: bool = False, people: list[tuple[str, str | None]] = ()
-) -> str:
-    if not answer.found:
-        if from_recent:  # the reader saw no articles: say which were searched, and what next
-            return f"{NOTHING_RECENT} {what_to_ask(list(people))} /help lists what I can do."
-        return f"{NOTHING_FOUND} {what_to_ask(list(people))}"
-    parts = []
-    if from_recent:
-        parts.append("<i>From the last day's stories:</i>")
-    if answer.person:
-        name, title = answer.person
-        parts.append(f"<b>{esc(name)}</b>: {esc(title)}.")
-    for item in answer.items:
-        if item.is_quote and item.speaker:
-            # Shown like the quotes of a brief: marks and trailing commas trimmed.
-            q = Quote(item.text, 0, 0, item.speaker, item.speaker_title)
-            body = render_quote(q, 500)
-        else:
-            body = esc(clip(item.text, 500))
-        if item.url:
-            body += f" ({link(item.url, outlet_name(item.url, item.source))})"
-        parts.append(body)
-    return "\n\n".join(parts)
-
-
-async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A message that is not a command: a question about the brief it replies to."""
-    nb = ctx_of(context)
-    chat_id = chat_of(update)
-    message = update.effective_message
-    if message is None or not message.text:
-        return
-    story_ids: list[int] | None = None
-    reply = message.reply_to_message
-    if reply is not None:
-        story_ids = await nb.bot_store.stories_of_message(chat_id, reply.message_id)
-    if story_ids is None:
-        story_ids = await nb.bot_store.latest_stories(chat_id, utcnow() - FOLLOW_UP_WINDOW)
-    from_recent = False
-    if not story_ids:
-        story_ids = await nb.briefs.recent_story_ids(24)
-        from_recent = True
-    if not story_ids:
-        await nb.out.send(
-            chat_id,
-            "There are no stories yet to answer from. Try /brief Iran.",
-            reply_to=message.message_id,
-        )
-        return
-    answer = await nb.briefs.answer(message.text, story_ids)
-    people = [] if answer.found else await nb.briefs.people(story_ids[:3])
-    await nb.out.send(
-        chat_id,
-        render_answer(answer, from_recent=from_recent, people=people),
-        reply_to=message.message_id,
-    )

@@ -150,13 +150,14 @@ def restore(text: str, markup: InlineKeyboardMarkup | None) -> list[Part] | None
         story_id, expanded, _n = items[0]
         parts = [Part(text=b) for b in blocks[:-1] if b.strip()]
         return [*parts, Part(story_id=story_id, expanded=expanded)]
-    placed = set()
+    placed: set[int] = set()
     for block in blocks:
         m = _NUMBER_RE.match(block)
-        hit = by_number.get(int(m.group(1))) if m else None
+        number = int(m.group(1)) if m else -1
+        hit = by_number.get(number)
         if hit is not None and hit[0] not in placed:
             placed.add(hit[0])
-            parts.append(Part(story_id=hit[0], index=int(m.group(1)), expanded=hit[1]))
+            parts.append(Part(story_id=hit[0], index=number, expanded=hit[1]))
         elif block.strip():
             parts.append(Part(text=block))
     if len(placed) != len(by_number):

@@ -143,8 +143,11 @@ def pick_quotes(quotes: Sequence[Quote], limit: int) -> list[Quote]:
 
 
 def shown_points(story: StoryBrief, limit: int) -> list[str]:
-    """The key points a brief shows."""
-    return [p for p in story.brief.key_points if p.strip()][:limit]
+    """The key points a brief shows: datelines and outlet prefixes stripped (one rule for
+    cards, the command line and digests: bot.telegram.cards.strip_lead)."""
+    from bot.telegram.cards import key_points
+
+    return key_points(story)[:limit]
 
 
 def shown_quotes(story: StoryBrief, points: Sequence[str], limit: int) -> list[Quote]:

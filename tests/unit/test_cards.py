@@ -229,3 +229,16 @@ def test_digest_sections_each_country_once_in_the_users_order() -> None:
         )
     ]
     assert f"{flag('JP')} Japan\nNothing new since your last digest." in whole
+
+
+def test_a_country_whose_stories_all_concern_an_earlier_one_still_gets_its_top() -> None:
+    seed = SEED_ARTICLE.read_text(encoding="utf-8")
+    s = {i: story_of(i, seed, f"Story {i}") for i in range(1, 5)}
+    # every Russian story is also an American one; the US shows only its first two
+    candidates = {"US": [s[1], s[2], s[3], s[4]], "RU": [s[3], s[4]]}
+    chosen = allocate(["US", "RU"], candidates, seen=set(), total=3)
+    ids = {c: [x.story_id for x in v] for c, v in chosen.items()}
+    assert ids == {"US": [1, 2], "RU": [3]}
+    # when the US shows it anyway, it stays under the US, once
+    chosen = allocate(["US", "RU"], {"US": [s[3]], "RU": [s[3]]}, seen=set())
+    assert {c: [x.story_id for x in v] for c, v in chosen.items()} == {"US": [3], "RU": []}
