@@ -33,8 +33,10 @@ from summarizer.titles import (
 
 # A capitalised word, an acronym with dots ("U.S."), or an Arabic-style particle name.
 _TOKEN = re.compile(
-    r"(?<![\w’'\-])(?:(?:[A-Z]\.){2,}|(?:al|el)-[A-Z][\w’'\-]*|[A-Z][\w’'\-]*\.?|of(?= [A-Z]))"
+    r"(?<![\w’'\-])(?:(?:[A-Z]\.){2,}|(?:al|el)-[A-Z][\w’'\-]*|[A-Z][\w’'\-]*\.?|of(?= [A-Z])"
+    r"|(?:de|da|di|du|del|der|van|von|le|la|bin|ibn)(?= [A-Z]))"
 )
+_PARTICLES = frozenset("de da di du del der van von le la bin ibn".split())
 _ABBREVIATIONS = wordset(
     "mr. mrs. ms. dr. gen. sen. rep. gov. lt. col. sgt. st. jr. sr. capt. maj. adm. prof. "
     "rev. gov. pres. cmdr. cpl. pvt. hon. atty. supt. insp. amb. sec. no."
@@ -399,6 +401,15 @@ def _name_like(word: str) -> bool:
     return not (word == "of" or (word.isupper() and len(word) > 1 and "." not in word))
 
 
+def _trim_particles(tokens: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """No name starts or ends with "de" or "van": they only join ("Bill de Blasio")."""
+    while tokens and tokens[0][2] in _PARTICLES:
+        tokens = tokens[1:]
+    while tokens and tokens[-1][2] in _PARTICLES:
+        tokens = tokens[:-1]
+    return tokens
+
+
 def _apposition(text: str, end: int) -> str | None:
     """The title in "Name, the Iranian Defense Minister," right after a name.
 
@@ -656,8 +667,8 @@ def _name_span(
     cut = 0  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):
         cut += 1
-    name_tokens = name_tokens[:cut]
-    if not name_tokens or len(name_tokens) > 4:
+    name_tokens = _trim_particles(name_tokens[:cut])
+    if not name_tokens or len(name_tokens) > 5:
         return None
     title_tokens = tokens[:name_at]
     if len(title_tokens) == 1 and title_tokens[0][2].lower() in _ROYAL:

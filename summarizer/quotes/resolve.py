@@ -66,7 +66,13 @@ class Resolver:
             return eid
         capitalised = any(w[:1].isupper() for w in words[1:])
         if low0 == "the" and capitalised:
-            return self._proper(np, words, start, end)  # "the Swedish Prosecution Authority"
+            head = words[-1].lower().strip(".,’'")
+            if words[-1][:1].isupper():
+                return self._proper(np, words, start, end)  # "the Swedish Prosecution Authority"
+            if head in _GROUP_NOUNS or head in organisation_words():
+                return self._make(np[4:], None, "organisation", start, end)  # "the French
+                # foreign ministry"
+            return self._description(np, words, start, end)  # "the Vermont senator"
         if np[:1].islower() or low0 in _NP_DET or low0 in _BARE_SPEAKERS:
             return self._description(np, words, start, end)
         return self._proper(np, words, start, end)
