@@ -224,12 +224,18 @@ def _quoted_share(sentence: Sentence, quotes: Sequence[tuple[int, int]]) -> floa
     return inside / max(1, sentence.end - sentence.start)
 
 
-def _quote_spans(quotes: Iterable[Quote], text: str, sentences: Sequence[Sentence]) -> list:
-    """Quote spans given by the caller plus the quotation marks we can see ourselves."""
-    spans = [(q.start, q.end) for q in quotes]
-    if sentences:
-        first, last = sentences[0].start, sentences[min(len(sentences), MAX_CANDIDATES) - 1].end
-        spans.extend((a, b + 1) for a, b in quotation_spans(text[:last]) if b >= first)
+def _quote_spans(quotes: Iterable[Quote], text: str, first: int, last: int) -> list:
+    """Quote spans given by the caller plus the quotation marks we can see ourselves,
+    for the stretch ``text[first:last]`` where the candidate sentences are.
+
+    Marks pair within a line, so the marks are read from the start of ``first``'s line,
+    not from the start of the text.
+    """
+    spans = [(q.start, q.end) for q in quotes if q.end > first and q.start < last]
+    line = text.rfind("\n", 0, first) + 1
+    spans.extend(
+        (line + a, line + b + 1) for a, b in quotation_spans(text[line:last]) if line + b >= first
+    )
     spans.sort()
     merged: list[tuple[int, int]] = []
     for start, end in spans:
@@ -265,20 +271,21 @@ def usable_sentences(
     (they show what the article is about) but flagged, so they are never chosen.
     """
     head = list(sentences[:MAX_CANDIDATES])
-    spans = _quote_spans(quotes, text, head)
     sample = text[: min(head[-1].end if head else 0, 3000)]
     upper, lower = sum(map(str.isupper, sample)), sum(map(str.islower, sample))
     all_caps = upper > 4 * lower  # wire copy in capitals: capitals are not headings there
-    out = []
+    kept = []
     for index, sentence in enumerate(head):
         # fragments first: the length test is what keeps a 200,000-character "sentence"
         # from being searched for boilerplate
         if _is_fragment(sentence) or _BOILERPLATE.search(sentence.text):
             continue
-        if _is_heading(sentence, all_caps):
-            continue
-        out.append((index, sentence, _quoted_share(sentence, spans) > QUOTED_SHARE))
-    return out
+        if not _is_heading(sentence, all_caps):
+            kept.append((index, sentence))
+    if not kept:
+        return []
+    spans = _quote_spans(quotes, text, kept[0][1].start, kept[-1][1].end)
+    return [(index, s, _quoted_share(s, spans) > QUOTED_SHARE) for index, s in kept]
 
 
 def terms(text: str, language: str = "en") -> list[str]:
