@@ -19,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -43,6 +44,15 @@ class Base(DeclarativeBase):
         datetime: UTCDateTime,
         dict[str, Any]: JSONType,
     }
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for Core statements: the declarative base types ``__table__``
+    as any FromClause, which ``insert``/``update``/``delete`` do not accept."""
+    table = model.__table__
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not mapped to a single table")
+    return table
 
 
 class Feed(Base):

@@ -14,13 +14,21 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, or_, select, update
+from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import FeedConfig, Settings, get_settings
 from bot.store import migrate as migrations
 from bot.store.engine import make_engine
-from bot.store.models import Article, Feed, SeenEntry, Story, StoryArticle, StoryCountry
+from bot.store.models import (
+    Article,
+    Feed,
+    SeenEntry,
+    Story,
+    StoryArticle,
+    StoryCountry,
+    table_of,
+)
 from bot.store.records import (
     EntryMark,
     FeedHealth,
@@ -59,6 +67,14 @@ def importance(salience: float, source_count: int, updated_at: datetime, now: da
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _rowcount(result: object) -> int:
+    """Rows a DELETE or UPDATE touched. ``AsyncSession.execute`` is typed as returning a plain
+    Result; for these statements it is a CursorResult, the one that counts rows."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a DELETE or UPDATE gave a {type(result).__name__}, not a CursorResult")
+    return result.rowcount or 0
 
 
 class Store:
@@ -121,10 +137,12 @@ class Store:
     def _insert(self, table: Any) -> Any:
         """INSERT that can say ON CONFLICT DO NOTHING on both backends."""
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table)
 
     # ------------------------------------------------------------------ feeds
 
@@ -624,7 +642,11 @@ class Store:
         )
         async with self.session() as session:
             rows = (await session.execute(query)).all()
-        return [MinhashRow(article_id=a, story_id=s, signature=bytes(m)) for a, s, m in rows]
+        return [
+            MinhashRow(article_id=a, story_id=s, signature=bytes(m))
+            for a, s, m in rows
+            if m is not None  # the query asks for signatures only; this tells the type checker
+        ]
 
     async def story_of_article(self, article_id: int) -> int | None:
         async with self.session() as session:
@@ -753,7 +775,7 @@ class Store:
         await session.execute(delete(StoryCountry).where(StoryCountry.story_id == story_id))
         if best:
             await session.execute(
-                StoryCountry.__table__.insert(),
+                table_of(StoryCountry).insert(),
                 [
                     {"story_id": story_id, "code": c, "score": s, "updated_at": at}
                     for c, s in best.items()
@@ -837,7 +859,7 @@ class Store:
         if not wanted:
             return []
         now = as_utc(now) if now else utcnow()
-        candidates: Select[Any] = (
+        candidates = (
             select(
                 StoryCountry.story_id,
                 StoryCountry.code,
@@ -958,8 +980,8 @@ class Store:
             for story_id in touched.difference(empty_ids):
                 await self._refresh_counts(session, story_id, at)
         return PruneResult(
-            articles=articles.rowcount or 0,
-            seen_entries=seen.rowcount or 0,
+            articles=_rowcount(articles),
+            seen_entries=_rowcount(seen),
             stories=len(empty_ids),
         )
 

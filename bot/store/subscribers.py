@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store import subscriber_check
-from bot.store.models import Base
+from bot.store.models import Base, table_of
 from bot.store.types import utcnow
 
 log = logging.getLogger("newsbrief.store")
@@ -133,13 +133,13 @@ class DeliveredStory(Base):
 #: ``sent_messages.kind`` of a question waiting for its answer (no stories behind it).
 CONFIRM_KIND = "confirm"
 
-S = Subscriber.__table__
-SUB = Subscription.__table__
+S = table_of(Subscriber)
+SUB = table_of(Subscription)
 #: A subscriber's countries in the order they were subscribed (digest sections follow it).
 SUB_ORDER = (SUB.c.created_at, SUB.c.code)
-OUT = OutboxMessage.__table__
-SENT = SentMessage.__table__
-DELIV = DeliveredStory.__table__
+OUT = table_of(OutboxMessage)
+SENT = table_of(SentMessage)
+DELIV = table_of(DeliveredStory)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,10 +220,12 @@ class BotStore:
     def _insert_new(self, table: Any) -> Any:
         """INSERT ... ON CONFLICT DO NOTHING: two taps on a button must not collide."""
         if self.is_postgres:
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-        return dialect_insert(table).on_conflict_do_nothing()
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing()
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing()
 
     # -- subscribers -------------------------------------------------------------------
 
