@@ -24,14 +24,22 @@ from bot.telegram.handlers import (
     ctx_of,
     flags_to_codes,
     send_brief,
+    suggest_country,
 )
 from bot.telegram.questions import question
 from bot.telegram.render import clip, esc
 from bot.telegram.windows import parse_window
-from summarizer.gazetteer import country_name, lookup_country, parse_country_list
+from summarizer.gazetteer import (
+    country_name,
+    lookup_country,
+    parse_country_list,
+    suggest_countries,
+)
 
 #: How alike a typed command must be to a known one to be suggested (rapidfuzz ratio).
 MIN_COMMAND_SCORE = 60
+#: How close a lone word must be to a country's name to be read as a misspelt one.
+MISSPELT_COUNTRY_SCORE = 0.75
 #: Commands that take a country, so "/breif Iran" can offer the brief itself as a button.
 COUNTRY_COMMANDS = {"brief": "brief", "subscribe": "sub", "unsubscribe": "unsub"}
 
@@ -137,4 +145,16 @@ async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         codes, hours = asked
         await send_brief(nb, chat_of(update), codes, hours or DEFAULT_WINDOW_HOURS)
         return
+    if looks_like_a_misspelt_country(text):
+        await suggest_country(nb, chat_of(update), text.strip(), "brief")
+        return
     await question(update, context)
+
+
+def looks_like_a_misspelt_country(text: str) -> bool:
+    """One word, no question, close to a country's name: "Irna", "Germny"."""
+    word = text.strip()
+    if " " in word or "?" in word or len(word) < 4 or not word.isalpha():
+        return False
+    close = suggest_countries(word, 1)
+    return bool(close) and close[0][2] >= MISSPELT_COUNTRY_SCORE

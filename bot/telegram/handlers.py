@@ -74,7 +74,8 @@ COMMANDS = [
 HELP = """<b>newsbrief</b>: the day's news by country, in short briefs with the words of officials.
 
 /brief Iran: top stories about Iran from the last 24 hours
-/brief Iran 3d: the same over 3 days (also 12h, 1w)
+/brief Iran 3d: the same over 3 days (also 48h, 2 days, 1 week)
+Iran: just a country's name is its brief too
 /subscribe Iran, Russia: a daily digest on those countries
 /subscribe: choose countries from a list
 /unsubscribe Iran: stop one country
@@ -187,7 +188,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 # -- countries -----------------------------------------------------------------------
 
 
-async def _suggest(nb: BotContext, chat_id: int, term: str, action: str) -> None:
+async def suggest_country(nb: BotContext, chat_id: int, term: str, action: str) -> None:
     """An unknown country: say so, and offer the close matches as buttons."""
     suggestions = suggest_countries(term, 3)
     if suggestions:
@@ -210,7 +211,7 @@ async def _suggest_each(nb: BotContext, chat_id: int, terms: list[str], action: 
     messages (paced at one a second, that would be minutes of spam).
     """
     for term in terms[:MAX_SUGGESTED]:
-        await _suggest(nb, chat_id, term, action)
+        await suggest_country(nb, chat_id, term, action)
     rest = terms[MAX_SUGGESTED:]
     if rest:
         shown = ", ".join(f"“{esc(clip(t, 30))}”" for t in rest[:5])
@@ -339,7 +340,7 @@ async def brief(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if codes and not unknown:
             await send_brief(nb, chat_id, codes, window.hours, note=window.note())
             return
-        await _suggest(nb, chat_id, unknown[0] if unknown else query, "brief")
+        await suggest_country(nb, chat_id, unknown[0] if unknown else query, "brief")
         return
     await send_brief(nb, chat_id, [code], window.hours, note=window.note())
 
@@ -358,6 +359,8 @@ async def send_brief(
             return
         await _nothing(nb, chat_id, codes, hours, note=note)
         return
+    if not note and await nb.briefs.collecting():
+        note = "Still reading the feeds for the first time: more may come in a minute."
     now = utcnow()
     by_id = {s.story_id: s for s in stories}
     numbered = len(stories) > 1

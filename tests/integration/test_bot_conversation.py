@@ -81,6 +81,9 @@ async def test_every_kind_of_message_gets_an_answer(fake: FakeBotAPI, bot: BotSt
     assert (await one(fake, "germany 2 days")).plain.startswith("Germany · last 2 days\n\n")
     for greeting in ("hello", "Hi there!", "thanks", "   "):
         assert (await one(fake, greeting)).plain == HINT
+    misspelt = await one(fake, "Irna")  # a lone misspelt country: the brief it meant
+    assert misspelt.plain == "I don't know “Irna”. Did you mean Iran?"
+    assert misspelt.buttons()[0] == {"text": "Iran", "callback_data": "brief:IR"}
     # a code in lower case is a word ("no", "it"), not Norway or Italy
     word = await one(fake, "no")
     assert word.plain.startswith("I couldn't find that")
@@ -178,6 +181,18 @@ async def test_while_the_first_poll_runs_brief_says_still_collecting_then_sends_
                 sent = (await fake.wait_for(USER, 2))[1]
                 assert sent.plain.startswith("Iran · last 24 hours\n\nIran and Russia hail")
                 assert "• " in sent.plain
+                # a second feed not read yet: what there is, and a word that more may come
+                await store.sync_feeds(
+                    [
+                        FeedConfig(url=f"{base}/feed.xml", name="Test Wire"),
+                        FeedConfig(url=f"{base}/other.xml", name="Other"),
+                    ]
+                )
+                partial = await one(fake, "/brief Germany")
+                assert partial.plain.startswith(
+                    "Germany · last 24 hours\nStill reading the feeds for the first time: "
+                    "more may come in a minute.\n\nGerman parliament approves budget"
+                )
     finally:
         await store.close()
 
