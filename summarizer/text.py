@@ -191,7 +191,7 @@ _EXTRA_ABBREVIATIONS = (
 # and small. Punkt costs about 50 µs a candidate; the longest of 181 real articles has
 # 53,000 characters and 726 candidates.
 _PUNKT_BUDGET = 300_000
-_PUNKT_CANDIDATES = 4_000
+_PUNKT_CANDIDATES = 2_000
 _CANDIDATE = re.compile(r"[.!?]")
 _LONGEST_ABBREVIATION = 12
 # A quotation longer than this on one line is more likely a stray quote mark than a
