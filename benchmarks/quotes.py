@@ -1,19 +1,25 @@
 """Quote attribution on PolNeAR: precision, recall, F1 and speaker accuracy.
 
     python benchmarks/quotes.py [PATH] [--split dev|train] [--show-errors N]
+                                [--baseline-commit REV | --no-baseline]
 
 PATH is a PolNeAR split directory (with text/ and attributions/); the default is
 ``../shared/eval/polnear/<split>`` relative to the repository root. The scoring rules are
 exactly those of the evaluation README (/work/shared/eval/README.md), so the figures
 compare with the textacy reference printed alongside (quoted from that README, not run:
-it needs spaCy and a model, which the project does not ship).
+it needs spaCy and a model, which the project does not ship). The baseline is run in the
+same run: the summarizer of commit 464d051 (before issue 8), exported with ``git archive``
+into a temporary directory and scored by this same script in a subprocess.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -36,7 +42,7 @@ QUOTE_CHARS = '"“”«»'
 PRONOUNS = _wordset("he she they i we it you him her them who this that")
 STOPWORDS = _wordset("the a an of his her their its and to in for on at by mr mrs ms dr")
 TEXTACY = {"P": 0.650, "R": 0.454, "F1": 0.535, "speaker": 0.792}
-TARGET_F1, TARGET_SPEAKER = 0.85, 0.90
+TARGET_F1, TARGET_SPEAKER = 0.88, 0.93  # issue 8: no regression
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +91,45 @@ def load_split(path: Path) -> list[tuple[str, str, list[Gold]]]:
     return out
 
 
+def _match(gold: list[Gold], preds: list) -> list[tuple[int, int]]:
+    """(gold, prediction) pairs: overlap of at least half the shorter span; each gold quote
+    and each prediction used once, the largest overlap winning."""
+    pairs = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(preds):
+            overlap = min(g.end, p.end) - max(g.start, p.start)
+            shorter = min(g.end - g.start, p.end - p.start)
+            if overlap > 0 and overlap >= shorter / 2:
+                pairs.append((overlap, gi, pi))
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    out = []
+    for _, gi, pi in sorted(pairs, reverse=True):
+        if gi not in used_g and pi not in used_p:
+            used_g.add(gi)
+            used_p.add(pi)
+            out.append((gi, pi))
+    return out
+
+
+def baseline(path: Path, rev: str) -> dict[str, float]:
+    """The figures of the summarizer at commit ``rev``, scored by this script."""
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "archive", rev, "summarizer"], cwd=REPO, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        done = subprocess.run(
+            [sys.executable, __file__, str(path), "--no-baseline", "--json"],
+            cwd=tmp,
+            env={"PYTHONPATH": tmp, "PATH": "/usr/bin:/bin"},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def score(data, show_errors: int = 0) -> dict[str, float]:
     """Match predictions to gold by the README's rules and count."""
     n_gold = n_pred = n_match = sp_total = sp_right = 0
@@ -95,22 +140,11 @@ def score(data, show_errors: int = 0) -> dict[str, float]:
         preds = [q for q in quotes if q.speaker is not None]
         n_gold += len(gold)
         n_pred += len(preds)
-        # Each gold quote is matched at most once, the largest overlap winning.
-        pairs = []
-        for gi, g in enumerate(gold):
-            for pi, p in enumerate(preds):
-                overlap = min(g.end, p.end) - max(g.start, p.start)
-                shorter = min(g.end - g.start, p.end - p.start)
-                if overlap > 0 and overlap >= shorter / 2:
-                    pairs.append((overlap, gi, pi))
-        used_g: set[int] = set()
-        used_p: set[int] = set()
-        for _, gi, pi in sorted(pairs, reverse=True):
-            if gi in used_g or pi in used_p:
-                continue
-            used_g.add(gi)
-            used_p.add(pi)
-            n_match += 1
+        matched = _match(gold, preds)
+        used_g = {gi for gi, _ in matched}
+        used_p = {pi for _, pi in matched}
+        n_match += len(matched)
+        for gi, pi in matched:
             g, p = gold[gi], preds[pi]
             if g.source and g.source.strip().lower() not in PRONOUNS:
                 sp_total += 1
@@ -155,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("path", nargs="?", help="a PolNeAR split directory")
     parser.add_argument("--split", default="dev", help="dev or train when PATH is not given")
     parser.add_argument("--show-errors", type=int, default=0, metavar="N")
+    parser.add_argument("--baseline-commit", default="464d051")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = parser.parse_args(argv)
     path = (
         Path(args.path) if args.path else REPO / ".." / "shared" / "eval" / "polnear" / args.split
@@ -165,12 +202,22 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data = load_split(path)
     r = score(data, args.show_errors)
+    if args.json:
+        print(json.dumps(r))
+        return 0
+    base = None if args.no_baseline else baseline(path, args.baseline_commit)
     print(f"PolNeAR {path.name}: {len(data)} articles, {r['gold']} gold quotes")
     print(f"{'system':<34} {'P':>6} {'R':>6} {'F1':>6} {'speaker':>8} {'pred':>6} {'match':>6}")
     print(
         f"{'newsbrief quotes':<34} {r['P']:6.3f} {r['R']:6.3f} {r['F1']:6.3f} {r['speaker']:8.3f}"
         f" {r['pred']:6d} {r['matched']:6d}"
     )
+    if base is not None:
+        b = base
+        print(
+            f"{'baseline ' + args.baseline_commit + ' (run)':<34} {b['P']:6.3f} {b['R']:6.3f}"
+            f" {b['F1']:6.3f} {b['speaker']:8.3f} {int(b['pred']):6d} {int(b['matched']):6d}"
+        )
     t = TEXTACY
     print(
         f"{'textacy 0.13 (README, dev, not run)':<34} {t['P']:6.3f} {t['R']:6.3f} {t['F1']:6.3f}"
@@ -183,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"quotes F1 {r['F1']:.3f} speaker-accuracy {r['speaker']:.3f}"
         f" (target F1>={TARGET_F1}, speaker>={TARGET_SPEAKER})"
+        + (f"; baseline F1 {base['F1']:.3f} speaker {base['speaker']:.3f}" if base else "")
     )
     return 0
 
