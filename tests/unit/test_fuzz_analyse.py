@@ -15,12 +15,16 @@ combining marks, country words and names) and from arbitrary characters. For eve
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import summarizer
 from summarizer import Analysis, analyse
 from summarizer.text import clean_text
 from tests.growth import cpu_growth, peak_bytes, repeat_to, work_growth
@@ -105,3 +109,18 @@ def test_hostile_patterns_grow_linearly(unit: str) -> None:
     """Work counted at 4x; CPU time at 16x, where quadratic (256x) stands out of noise."""
     assert work_growth(analyse, repeat_to(unit, 4_000), repeat_to(unit, 16_000)) <= 6
     assert cpu_growth(analyse, lambda n: repeat_to(unit, n), 2_000) <= 40
+
+
+def test_no_pattern_scans_lazily_to_a_closer() -> None:
+    """``<!--.{0,20000}?-->`` rescans 20,000 characters from every opener: a closer is to
+    be found once (``str.find`` or a search from the opener), never by a lazy dot."""
+    lazy_dot = re.compile(r"\.(?:\*|\+|\{\d*,?\d*\})\?")
+    patterns = {
+        f"{info.name}.{name}": value.pattern
+        for info in pkgutil.walk_packages(summarizer.__path__, "summarizer.")
+        for name, value in vars(importlib.import_module(info.name)).items()
+        if isinstance(value, re.Pattern) and isinstance(value.pattern, str)
+    }
+    assert len(patterns) > 30  # the modules were read
+    assert [name for name, pattern in patterns.items() if lazy_dot.search(pattern)] == []
+    assert lazy_dot.search(r"<!--.{0,20000}?-->") and lazy_dot.search(r"a.*?b")
