@@ -61,7 +61,8 @@ class DigestPlan:
 
     messages: list[NewOutboxMessage] = field(default_factory=list)
     delivered: list[tuple[int, int]] = field(default_factory=list)
-    schedule: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
+    # (chat id, next due time, time of this digest); None keeps the stored value
+    schedule: list[tuple[int, datetime | None, datetime | None]] = field(default_factory=list)
     skipped_stale: int = 0
     quiet: int = 0
     failed: list[int] = field(default_factory=list)  # chat ids whose digest failed
@@ -212,7 +213,7 @@ class DigestBuilder:
             for seq, (text, ids, markup) in enumerate(pages)
         )
         plan.delivered.extend((sub.chat_id, s.story_id) for s in fresh)
-        plan.schedule.append((sub.chat_id, nxt if scheduled else sub.next_digest_at, now))
+        plan.schedule.append((sub.chat_id, nxt if scheduled else None, now))  # on demand: kept
         if not fresh:
             plan.quiet += 1
 

@@ -541,11 +541,12 @@ class BotStore:
         conn: AsyncConnection,
         messages: Sequence[NewOutboxMessage],
         delivered: Sequence[tuple[int, int]],
-        schedule: Sequence[tuple[int, datetime, datetime | None]],
+        schedule: Sequence[tuple[int, datetime | None, datetime | None]],
     ) -> None:
         """In the caller's transaction: queue messages, remember stories, move schedules.
 
-        ``schedule`` holds ``(chat_id, next_digest_at, last_digest_at or None to keep)``.
+        ``schedule`` holds ``(chat_id, next_digest_at, last_digest_at)``, each None to keep
+        the stored value (an on-demand digest leaves the schedule alone).
         """
         now = utcnow()
         if messages:
@@ -573,10 +574,13 @@ class BotStore:
                 [{"chat_id": c, "story_id": s, "delivered_at": now} for c, s in delivered],
             )
         for chat_id, next_at, last_at in schedule:
-            values: dict[str, Any] = {"next_digest_at": next_at}
+            values: dict[str, Any] = {}
+            if next_at is not None:
+                values["next_digest_at"] = next_at
             if last_at is not None:
                 values["last_digest_at"] = last_at
-            await conn.execute(update(S).where(S.c.chat_id == chat_id).values(**values))
+            if values:
+                await conn.execute(update(S).where(S.c.chat_id == chat_id).values(**values))
 
     # -- outbox ------------------------------------------------------------------------
 
