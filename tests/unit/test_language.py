@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from summarizer.language import detect_language
+from tests.growth import work
 
 
 @pytest.mark.parametrize(
@@ -28,9 +27,9 @@ def test_too_little_text_is_undetermined(text):
     assert detect_language(text) == "und"
 
 
-def test_long_text_is_sampled_and_fast():
-    text = "Ministers met in Tehran to sign a memorandum of understanding. " * 40_000
+def test_long_text_is_sampled():
+    """Only a sample is read: 2.5 MB costs what 5 kB does (calls counted, no stopwatch)."""
+    sentence = "Ministers met in Tehran to sign a memorandum of understanding. "
     detect_language("warm up the model with a sentence")
-    started = time.perf_counter()
-    assert detect_language(text) == "en"
-    assert time.perf_counter() - started < 0.2
+    assert detect_language(sentence * 40_000) == "en"
+    assert work(detect_language, sentence * 40_000) <= work(detect_language, sentence * 80)
