@@ -25,6 +25,7 @@ import atexit
 import contextlib
 import logging
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -62,9 +63,18 @@ class TaskError(TaskFailed):
     """The task raised; ``reason`` is ``Type: message``."""
 
 
+def _watch_parent(parent: int) -> None:
+    """End this worker when its parent (the fork server) goes: the service died, maybe by
+    SIGKILL, and nobody is left to read an answer or to stop a task past its budget."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _worker_main(conn: Connection) -> None:
     """A worker's life: receive ``(function, args, kwargs)``, answer, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     while True:
         try:
             message = conn.recv()

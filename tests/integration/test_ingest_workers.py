@@ -57,3 +57,43 @@ async def test_a_closed_pool_refuses_work():
     pool.close()
     with pytest.raises(RuntimeError):
         await pool.run(len, "x")
+
+
+CHILD = """
+import asyncio, os, sys, time
+from bot.ingest.workers import WorkerPool
+
+async def main():
+    pool = WorkerPool(1, budget=600)
+    print(await pool.run(os.getpid), flush=True)
+    await pool.run(time.sleep, 600)  # the parent dies long before this ends
+
+asyncio.run(main())
+"""
+
+
+def test_a_worker_does_not_outlive_a_service_killed_with_sigkill(tmp_path):
+    """``kill -9`` of the service leaves no worker grinding a hostile page for minutes."""
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, cwd=tmp_path
+    )
+    try:
+        worker = int(proc.stdout.readline())  # type: ignore[union-attr]
+        os.kill(worker, 0)  # alive, busy with its task
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+        for _ in range(300):  # it notices within a second or two; allow for a loaded host
+            try:
+                os.kill(worker, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail(f"worker {worker} still runs after its service was killed")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
