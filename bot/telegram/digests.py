@@ -63,13 +63,13 @@ def allocate(
     chosen: dict[str, list[StoryBrief]] = {c: [] for c in codes}
     taken: set[int] = set()
     for code in codes:  # the first round: every country with news, its top story
-        story = own[code][0] if own[code] else _unshown(candidates.get(code, ()), seen, taken)
-        if story is None:
+        top = own[code][0] if own[code] else _unshown(candidates.get(code, ()), seen, taken)
+        if top is None:
             continue
-        if owner.get(story.story_id) not in (None, code):  # an earlier country's, not shown
-            own[owner[story.story_id]].remove(story)
-        chosen[code].append(story)
-        taken.add(story.story_id)
+        if owner.get(top.story_id) not in (None, code):  # an earlier country's, not shown
+            own[owner[top.story_id]].remove(top)
+        chosen[code].append(top)
+        taken.add(top.story_id)
     count = len(taken)
     for _round in range(1, per_country):
         for code in codes:

@@ -312,7 +312,8 @@ def render_digest(
     unless one story alone is longer than a message.
     """
     pages: list[tuple[str, list[int]]] = []
-    current, ids = f"<b>{esc(heading)}</b>", []
+    current = f"<b>{esc(heading)}</b>"
+    ids: list[int] = []
     for i, story in enumerate(stories, 1):
         text = "\n".join(story_blocks(story, max_points=max_points, max_quotes=max_quotes, index=i))
         if len(current) + 2 + len(text) <= limit:
