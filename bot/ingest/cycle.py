@@ -560,6 +560,10 @@ class _Cycle:
                 self.report.analysis_errors += 1
                 item.errors.append(exc.reason)
                 result = None
+            except BaseException:  # copies waiting on this text must not wait for ever
+                self.analyses.pop(item.content_hash, None)
+                future.set_result(None)
+                raise
             future.set_result(result)
         result = await future
         if result is not None:
