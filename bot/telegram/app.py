@@ -67,7 +67,8 @@ def build_application(
     base_url = base_url or settings.telegram_api_base_url  # a self-hosted Bot API server
     if not token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    builder = (
+    # Any: the builder's bot type changes with the rate limiter (ExtBot[None] -> ExtBot[int])
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(token)
         .job_queue(None)
