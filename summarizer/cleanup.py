@@ -56,7 +56,8 @@ def drop_clutter(text: str) -> str:
 
 
 def _is_heading(line: str) -> bool:
-    """"Not Merely Taste and Smell Receptors": most words capitalised, no verb-like end."""
+    """A heading ("Not Merely Taste and Smell Receptors"): most words capitalised, no verb-like
+    end."""
     words = line.split()
     if len(words) < 2:
         return False
