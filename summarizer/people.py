@@ -50,6 +50,7 @@ _PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
 _NAME_AFTER = re.compile(r" [A-Z][a-z]")
 _APPOSITION_END = re.compile(r"[,;:\n()“”\"«»—–]|(?<![A-Z])\.(?=\s|$)")
 _APPOSITION_LEAD = re.compile(
+    r"(?:[ \u00a0]*\([^()\n]{1,20}\))?"  # a party label first: "Rep. Brian Babin (R-TX),"
     r"(?:,\s+(?:who is\s+|who was\s+)?|\s+[—–]\s+|(?P<copula>\s+(?:is|was)\s+))"
     r"(?:(?P<det>the|a|an)\s+)?"
 )
@@ -434,13 +435,25 @@ def _apposition(text: str, end: int) -> str | None:
         for i, w in enumerate(lows)
         if _norm_word(w) in title_nouns() and (i == 0 or lead["det"] or w not in _AMBIGUOUS_NOUNS)
     ]
-    if not heads or heads[0] > 4:
-        return None
+    organisation_first = all(w[:1].isupper() for w in words[: heads[0]]) if heads else False
+    if not heads or (heads[0] > 4 and not (organisation_first and heads[0] <= 8)):
+        return None  # "Washington State Department of Health public information officer"
     if any(w in _APPOSITION_VERBS for w in lows[: heads[0] + 1]):
         return None  # an apposition is a noun phrase: no verb before its title noun
     if lead["copula"] and not lead["det"]:
         return None  # "Smith is head of..." without an article is too often a clause
-    return phrase
+    return _cut_clause(words, heads[0])
+
+
+def _cut_clause(words: list[str], head: int) -> str:
+    """The noun phrase without a clause tacked on after its title noun: "a filmmaker
+    directing...", "investor who recently tangled with..." end before the clause."""
+    for i in range(head + 1, len(words)):
+        low = words[i].lower()
+        verb_like = words[i][:1].islower() and low.endswith("ing") and low.isalpha()
+        if low in ("who", "which", "whose") or verb_like:
+            return " ".join(words[:i]).rstrip(",")
+    return " ".join(words)
 
 
 _PRE_LINKS = wordset("and to of for at")
@@ -476,6 +489,8 @@ def _pre_title(text: str, start: int) -> str | None:
             break
         norm = _norm_word(low)
         capital = w[:1].isupper() and norm not in not_name_words()
+        if low == "and" and not (picked and _norm_word(picked[-1].lower()) in title_nouns()):
+            break  # "founder and co-CEO" joins titles; "Mara Olsen and Acme founder" does not
         if capital and not any(_norm_word(x.lower()) in title_nouns() for x in picked):
             capitals_near += 1
             if capitals_near > 1:
@@ -618,6 +633,7 @@ def _after_article(text: str, seq: list[tuple[int, int, str]], skipped: int) -> 
     return text[max(0, seq[0][0] - 4) : seq[0][0]].lower() == "the "
 
 
+_HONORIFIC_WORDS = wordset("mr mrs ms miss dr prof sir dame")
 _OPENERS = wordset(
     """rival former ex incumbent challenger candidate democrat republican nominee senior
     veteran longtime retired acting interim embattled outgoing incoming new then
@@ -746,7 +762,8 @@ def _read_sequence(
     title_tokens, name_tokens, skipped = found
     if not title_tokens and _after_article(text, seq, skipped):
         return  # "the Davis Cup", "The Walt Disney Co": things, not people
-    eid = _entity_for_name(index, text, name_tokens, bool(title_tokens))
+    honorific = any(w.lower().rstrip(".") in _HONORIFIC_WORDS for _, _, w in seq[:skipped])
+    eid = _entity_for_name(index, text, name_tokens, bool(title_tokens) or honorific)
     if eid is None:
         return
     n_start, n_end = name_tokens[0][0], name_tokens[-1][1]

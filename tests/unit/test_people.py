@@ -128,3 +128,46 @@ def test_names_after_the_are_things() -> None:
     assert "Caja Magica" not in names
     assert "Davis Cup Finals" not in names
     assert "Rafael Nadal" in names
+
+
+def test_apposition_after_a_party_label() -> None:
+    text = "Rep. Ann Lee (D-CA), the ranking member of the budget committee, spoke first."
+    assert "ranking member of the budget committee" in people_of(text)["Ann Lee"].title
+
+
+def test_apposition_stops_before_a_clause() -> None:
+    text = "Tom Park, a data analyst working at Fitch since 2010, spoke first."
+    assert people_of(text)["Tom Park"].title == "data analyst"
+
+
+def test_titles_keep_their_organisation() -> None:
+    text = "Deutsche Bank analyst Mara Olsen and Acme founder and co-CEO Li Wen met."
+    people = people_of(text)
+    assert people["Mara Olsen"].title == "Deutsche Bank analyst"
+    assert people["Li Wen"].title == "Acme founder and co-CEO"
+
+
+def test_gender_from_names_honorifics_and_pronouns() -> None:
+    from summarizer.people import find_people
+
+    text = "Maria Lopez arrived. Mr. Okafor followed. Board chair Kiri Tane spoke. She smiled."
+    index = find_people(text)
+    gender = {e.name: e.gender for e in index.entities}
+    assert gender["Maria Lopez"] == "f"
+    assert gender["Okafor"] == "m"
+    assert gender["Kiri Tane"] == "f"  # from "She" right after
+
+
+def test_names_link_to_their_fuller_form() -> None:
+    text = (
+        "Joel Eriksson Ek scored twice. Eriksson Ek said little. Prince Andrew spoke. "
+        "James P. Kennedy Jr. filed the case; Kennedy said more. Ken Moody wrote it; Ken agreed."
+    )
+    from summarizer.people import find_people
+
+    index = find_people(text)
+    assert index.by_name_words(["Eriksson", "Ek"]) is not None
+    assert index.entities[index.by_name_words(["Eriksson", "Ek"])].name == "Joel Eriksson Ek"
+    assert index.entities[index.by_surname("Kennedy")].name == "James P. Kennedy Jr."
+    assert index.entities[index.by_first_name("Ken")].name == "Ken Moody"
+    assert any(e.name == "Prince Andrew" for e in index.entities)
