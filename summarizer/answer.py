@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 from summarizer.brief import Analysis
 from summarizer.text import clean_text, split_sentences
@@ -35,6 +37,10 @@ STOPWORDS = frozenset(
     yourself yourselves say said says saying tell told think thought know mean meant let
     regarding anything something someone anybody whether ever please us""".split()
 )
+
+# Terms of a question looked at, at most: every unit is scored for each, so a message of
+# 4,096 characters pasted as a question must not cost 600 passes over the articles.
+MAX_QUESTION_TERMS = 40
 
 # A question word tells what kind of answer fits; it is not a term to match.
 _QUESTION_KINDS = {"who": "who", "whom": "who", "when": "when", "why": "why", "where": "where"}
@@ -122,24 +128,42 @@ def _name_terms(name: str) -> list[str]:
     return [stem(w) for w in _WORD.findall(name) if len(w) > 1]
 
 
+class _Spans:
+    """Spans sorted by start, with the furthest end reached so far: whether any of them
+    overlaps or covers a range is one bisection, not a pass over all of them."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        self.furthest = list(accumulate((e for _, e in ordered), max))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Some span has s < end and e > start."""
+        i = bisect_left(self.starts, end) - 1  # the last span starting before ``end``
+        return i >= 0 and self.furthest[i] > start
+
+    def covers(self, start: int, end: int) -> bool:
+        """Some span has s <= start and e >= end."""
+        i = bisect_right(self.starts, start) - 1
+        return i >= 0 and self.furthest[i] >= end
+
+
 def _build_units(docs: Sequence[Document]) -> list[_Unit]:
+    """Sentences and attributed quotes, each with its terms and those of the people and
+    countries it mentions. Mentions and quotes are looked up by bisection, so a page of
+    thousands of quotes and sentences costs n log n, not every sentence times every quote.
+    """
     units: list[_Unit] = []
     for d_index, doc in enumerate(docs):
         a = doc.analysis
         text = a.text
-        people = [(p, _name_terms(p.name)) for p in a.people]
-        country_terms = [(c, _name_terms(c.name)) for c in a.countries]
-        quote_spans = [(q.start, q.end) for q in a.quotes]
+        people = [(p.name, _name_terms(p.name), _Spans(p.mentions)) for p in a.people]
+        quote_spans = _Spans((q.start, q.end) for q in a.quotes)
 
-        def extra_terms(
-            start: int, end: int, speaker: str | None, people=people, country_terms=country_terms
-        ) -> list[str]:
+        def extra_terms(start: int, end: int, speaker: str | None, people=people) -> list[str]:
             extra: list[str] = []
-            for person, names in people:
-                if person.name == speaker:
-                    extra += names
-                    continue
-                if any(s < end and e > start for s, e in person.mentions):
+            for name, names, mentions in people:
+                if name == speaker or mentions.overlaps(start, end):
                     extra += names
             return extra
 
@@ -147,7 +171,7 @@ def _build_units(docs: Sequence[Document]) -> list[_Unit]:
         for s in sentences:
             body = text[s.start : s.end] if s.end <= len(text) else s.text
             # A sentence made only of a quote is indexed as the quote.
-            if any(qs <= s.start + 2 and qe >= s.end - 2 for qs, qe in quote_spans):
+            if quote_spans.covers(s.start + 2, s.end - 2):
                 continue
             unit = _Unit(s.text or body, d_index, s.start, s.end, False)
             toks = terms(unit.text)
@@ -166,7 +190,6 @@ def _build_units(docs: Sequence[Document]) -> list[_Unit]:
             unit.tf = Counter(toks)
             unit.length = len(toks)
             units.append(unit)
-        del country_terms
     return units
 
 
@@ -181,7 +204,7 @@ def answer_question(
     result = Answer(question=question)
     q_words = [w.lower() for w in _WORD.findall(question)]
     kind = next((_QUESTION_KINDS[w] for w in q_words[:3] if w in _QUESTION_KINDS), None)
-    q_terms = list(dict.fromkeys(terms(question)))
+    q_terms = list(dict.fromkeys(terms(question)))[:MAX_QUESTION_TERMS]
     units = _build_units(docs)
     if not q_terms or not units:
         return result
