@@ -6,7 +6,7 @@ one; these measures do neither.
 - :func:`work` counts what ``sys.setprofile`` sees: every Python call, every generator
   resumption and every call into C (``str.find``, a regex search). A loop over all pairs
   of mentions, or a scan restarted from every quote mark, multiplies these counts. The
-  count is exact and the same on every run; it does not see inside one C call (a
+  count does not depend on the machine or its load; it does not see inside one C call (a
   backtracking regex), which :func:`cpu_growth` covers.
 - :func:`cpu_growth` compares the CPU time of the same work on inputs 16x apart: linear
   code grows about 16x, quadratic about 256x, so a limit of 40x stays clear of both and
