@@ -61,6 +61,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: list[Hit] = []
+        self.sent: dict[str, int] = {}  # body bytes written so far per path, for HUGE routes
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -223,6 +224,7 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
             while sent < route.size and not server._stopping.is_set():
                 self.wfile.write(chunk)
                 sent += len(chunk)
+                server.sent[self.path] = sent
 
         def _gzip_bomb(self, route: Route) -> None:
             body = _bomb(route.size)

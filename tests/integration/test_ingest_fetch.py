@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
-import time
+from dataclasses import replace
 
 import brotli
 import pytest
@@ -89,42 +89,49 @@ async def test_busy_statuses_carry_retry_after(server, fetcher, status):
     assert info.value.status == status and info.value.retry_after == 120
 
 
-async def test_server_that_never_answers_times_out_fast(server, fetcher):
+async def test_server_that_never_answers_times_out(server, fetcher):
     url = server.add("/hang", behaviour=HANG)
-    started = time.monotonic()
     with pytest.raises(FetchError) as info:
         await fetcher.fetch(url)
+    # our timeout, not the server giving up (it holds the connection for 60 s), asked once
     assert info.value.kind == "timeout"
-    assert time.monotonic() - started < 2.5
+    assert server.count("/hang") == 1
 
 
 async def test_body_that_trickles_forever_hits_total_deadline(server, fetcher):
     url = server.add("/slow", behaviour=SLOW_BODY)
-    started = time.monotonic()
     with pytest.raises(FetchError) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "timeout"
-    assert time.monotonic() - started < 2.5  # the read timeout alone would never fire
+    # the total deadline ended it: the read timeout alone would never fire (a byte every 0.2 s)
+    assert f"within {FAST.total_timeout:g}s" in info.value.message
 
 
-async def test_hanging_host_does_not_hold_up_another(server, fetcher):
+async def test_hanging_host_does_not_hold_up_another(server):
     hang = server.add("/hang", behaviour=HANG)
     fine = server.add("/fine", "ok")
-    started = time.monotonic()
-    slow_task = asyncio.create_task(fetcher.fetch(hang))
-    result = await fetcher.fetch(fine)
-    assert result.body == b"ok" and time.monotonic() - started < 0.5
-    with pytest.raises(FetchError):
-        await slow_task
+    # timeouts far longer than the test: the hanging request is still waiting when "fine" is
+    # answered, however loaded the machine
+    async with Fetcher(replace(FAST, read_timeout=60.0, total_timeout=120.0)) as fetcher:
+        slow_task = asyncio.create_task(fetcher.fetch(hang))
+        while server.count("/hang") == 0:  # the hanging request is in flight
+            await asyncio.sleep(0.01)
+        result = await fetcher.fetch(fine)
+        assert result.body == b"ok"
+        assert not slow_task.done()  # answered while the other request was still waiting
+        slow_task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow_task
 
 
 async def test_fifty_megabyte_body_is_cut_off(server, fetcher):
-    url = server.add("/huge", behaviour=HUGE, size=50 * 1024 * 1024)
-    started = time.monotonic()
+    size = 50 * 1024 * 1024
+    url = server.add("/huge", behaviour=HUGE, size=size)
     with pytest.raises(FetchError) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "too_large"
-    assert time.monotonic() - started < 2
+    # cut off past the 1 MB cap: the server could write only the cap and the socket buffers
+    assert server.sent["/huge"] < size // 2
 
 
 async def test_declared_content_length_over_cap_is_refused_before_reading(server, fetcher):
@@ -235,10 +242,9 @@ async def test_host_that_keeps_timing_out_rests_and_others_do_not(server, fetche
         with pytest.raises(FetchError) as info:
             await fetcher.fetch(hang)
         assert info.value.kind == "timeout"
-    started = time.monotonic()
     with pytest.raises(FetchError) as info:
         await fetcher.fetch(server.url("/fine"))  # same host: not asked while it rests
-    assert info.value.kind == "host_unavailable" and time.monotonic() - started < 0.1
+    assert info.value.kind == "host_unavailable" and server.count("/fine") == 0
     other_host = server.url("/fine").replace("127.0.0.1", "localhost")
     assert (await fetcher.fetch(other_host)).body == b"ok"
     assert server.count("/hang") == 3
