@@ -393,6 +393,8 @@ def _split_title(tokens: list[tuple[int, int, str]]) -> tuple[int, bool]:
 
 
 def _name_like(word: str) -> bool:
+    if len(word) == 2 and word[0].isupper() and word[1] == ".":
+        return True  # a middle initial: "Sonya A. Zoghlin"
     low = _norm_word(word)
     if low in not_name_words() or low in organisation_words() or low in demonyms():
         return False

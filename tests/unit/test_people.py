@@ -171,3 +171,8 @@ def test_names_link_to_their_fuller_form() -> None:
     assert index.entities[index.by_surname("Kennedy")].name == "James P. Kennedy Jr."
     assert index.entities[index.by_first_name("Ken")].name == "Ken Moody"
     assert any(e.name == "Prince Andrew" for e in index.entities)
+
+
+def test_a_middle_initial_is_part_of_the_name() -> None:
+    text = "Sonya A. Zoghlin, the family's attorney, spoke to reporters."
+    assert people_of(text)["Sonya A. Zoghlin"].title == "family's attorney"
