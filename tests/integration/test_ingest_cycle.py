@@ -7,7 +7,6 @@ not held up, nothing already stored is lost, and the next cycle does the right t
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -161,9 +160,10 @@ async def test_first_cycle_stores_articles_second_is_304(store, server):
     assert quake.minhash and len(quake.minhash) == 128 * 8
 
     server.reset_hits()
-    started = time.monotonic()
     again = await run_cycle(store, s, now=T0 + timedelta(minutes=16))
-    assert time.monotonic() - started < 1.0
+    # the work of an unchanged feed: one conditional GET, answered 304, nothing else
+    [poll] = server.requests_for("/feed.xml")
+    assert "if-none-match" in poll.headers and len(server.hits) == 1
     assert again.feeds_polled == 1 and again.feeds_not_modified == 1
     assert again.new_articles == 0 and again.pages_fetched == 0
     assert server.count("/news/quake") == 0 and server.count("/news/budget") == 0
@@ -216,9 +216,8 @@ async def test_faults_are_recorded_without_holding_up_the_good_feed(db, server):
     ids = await add_feeds(db, server, *(f"/{n}.xml" for n in names))
     s = settings("x", http_max_body_bytes=2_000_000)
 
-    started = time.monotonic()
     report = await run_cycle(db, s, now=T0)
-    assert time.monotonic() - started < 5  # the hanging feed costs its timeout, once
+    assert server.count("/hang.xml") == 1  # the hanging feed costs its timeout, once
     by_name = {f.url.rsplit("/", 1)[-1]: f for f in report.feeds}
     assert by_name["good.xml"].status == "ok" and by_name["good.xml"].new_articles == 1
     assert report.feeds_failed == len(names) - 1
@@ -473,14 +472,13 @@ async def test_pages_that_never_answer_do_not_stall_the_cycle(db, server):
     server.add("/feed.xml", rss(items), content_type="application/rss+xml")
     await add_feeds(db, server, "/feed.xml")
     s = settings("x", http_connect_timeout=0.3, http_read_timeout=0.3)
-    started = time.monotonic()
     report = await run_cycle(db, s, now=T0)
-    elapsed = time.monotonic() - started
     assert report.new_articles == 8 and report.feed_text_used == 8
     assert report.page_failures == 8
     requested = sum(server.count(f"/slow/{n}") for n in range(8))
-    assert requested < 8  # the last pages were not even tried
-    assert elapsed < 4  # not 8 timeouts of 0.9 s, two at a time
+    # three timeouts in a row rest the host (the fourth was already in flight, two at a
+    # time): the other pages were not even tried, rather than eight timeouts in turn
+    assert requested <= 4
 
 
 async def test_two_feeds_listing_one_article_in_the_same_cycle(db, server):
