@@ -39,6 +39,8 @@ async def toggle_story(
     if press.number not in stories:
         await nb.out.send(chat_id, "That story is no longer available.")
         return
+    # a story pruned since the message was sent drops out, with its button
+    parts = [p for p in parts if p.story_id is None or p.story_id in stories]
     parts = layout.toggle(parts, press.number, expand)
     now = utcnow()
     body = layout.render(parts, stories, now)
