@@ -121,7 +121,7 @@ class _Attributor:
         if span is None or not (
             not gap.strip(" ,")
             or (
-                re.fullmatch(r"(?:[a-z][\w’'\-]*\s+){1,4}", gap)
+                re.fullmatch(r"(?:[a-z0-9][\w’'\-]*\s+){1,4}", gap)
                 and not any(w in _CUE_WORDS for w in gap.split())
             )
             or _title_gap(gap)
