@@ -54,8 +54,11 @@ async def test_scheduler_polls_each_feed_on_its_interval_not_more(sqlite_url):
             coalesce=True,
         )
         scheduler.start()
-        try:
-            await asyncio.sleep(2.7)
+        try:  # three polls, however long a loaded machine takes to get there
+            for _ in range(1200):
+                if len(server.requests_for("/feed.xml")) >= 3:
+                    break
+                await asyncio.sleep(0.05)
         finally:
             scheduler.shutdown(wait=False)
             await asyncio.sleep(0.1)
@@ -63,7 +66,7 @@ async def test_scheduler_polls_each_feed_on_its_interval_not_more(sqlite_url):
         async with store.session() as session:
             articles = await session.scalar(select(func.count()).select_from(Article))
         await store.close()
-    assert 2 <= len(hits) <= 3, [h.at for h in hits]
+    assert len(hits) >= 3, [h.at for h in hits]
     gaps = [b.at - a.at for a, b in itertools.pairwise(hits)]
     assert all(gap >= 0.9 for gap in gaps), gaps  # never more often than the interval
     assert "if-none-match" not in hits[0].headers
