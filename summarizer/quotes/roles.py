@@ -37,9 +37,11 @@ _EXPERT = wordset(
 )
 # Public bodies whose scientists speak for them ("a NASA planetary scientist" is official).
 _PUBLIC_BODIES = wordset(
-    """nasa jpl esa cdc nih noaa fda epa usgs who un imf nhs fbi cia pentagon ministry
-    department agency government federal state county city police army navy"""
+    """nasa jpl esa cdc nih noaa fda epa usgs who un imf nhs fbi cia nsc pentagon ministry
+    department agency government federal state county city police army navy council
+    commission congress senate parliament"""
 )
+_ACADEMIA = wordset("university universities college institute think-tank academy")
 _PUBLIC_LAWYERS = wordset("u.s district general state's state county city")
 _OTHER_HEADS = wordset(
     """coach player players actor actress singer filmmaker writer novelist author
@@ -68,6 +70,8 @@ def role_of_title(title: str) -> str:
         return "other"
     if "attorney" in words and (set(words) & _PUBLIC_LAWYERS or "u.s." in title.lower()):
         return "official"  # "U.S. Attorney for the Southern District": a prosecutor
+    if set(words) & _ACADEMIA and not _office_heads(words):
+        return "expert"  # "director of the Center for ... at the University of Washington"
     if set(words) & _PUBLIC_BODIES:
         return "official"
     expert = any(w in _EXPERT or w.endswith(_SCIENCE_SUFFIX) for w in words)

@@ -259,3 +259,25 @@ def test_roles_from_titles() -> None:
 def test_a_government_by_its_capital_is_official() -> None:
     q = only("Moscow denied the report, calling it “pure fiction”.")
     assert (q.speaker_kind, q.speaker_role) == ("government", "official")
+
+
+@pytest.mark.parametrize(
+    ("title", "role"),
+    [
+        ("Russian Defense Minister", "official"),
+        ("a spokesperson for the city council", "official"),
+        ("U.S. Attorney for the Northern District", "official"),
+        ("a NASA planetary scientist", "official"),
+        ("Commerzbank analyst", "expert"),
+        ("director of the Center for Water Policy at the University of Oslo", "expert"),
+        ("a professor of economics", "expert"),
+        ("Falcons head coach", "other"),
+        ("Sabres captain", "other"),
+        ("a commuter", "other"),
+        ("", "other"),
+    ],
+)
+def test_role_of_a_title(title: str, role: str) -> None:
+    from summarizer.quotes.roles import role_of_title
+
+    assert role_of_title(title) == role
