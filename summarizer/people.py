@@ -24,6 +24,7 @@ from summarizer.titles import (
     demonyms,
     gender_of_name,
     gender_of_words,
+    is_given_name,
     not_name_words,
     organisation_words,
     title_modifiers,
@@ -98,7 +99,12 @@ class Entity:
 
         A known first name or honorific, a title, or being quoted by name.
         """
-        return self.gender is not None or bool(self.titles) or self.quoted
+        return (
+            self.gender is not None
+            or bool(self.titles)
+            or self.quoted
+            or (self.kind == "person" and is_given_name(self.name.split()[0]))
+        )
 
     @property
     def title(self) -> str | None:

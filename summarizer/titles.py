@@ -79,18 +79,19 @@ def country_names() -> dict[str, str]:
 
 @cache
 def _first_names() -> dict[str, str]:
-    """data/first_names.txt: given name -> "m" or "f"; a name listed under both is neither."""
+    """data/first_names.txt: given name -> "m", "f", or "x" (listed under both, or under
+    [either]: a person's name that tells no gender)."""
     raw = (_DATA / "first_names.txt").read_text(encoding="utf-8")
     seen: dict[str, set[str]] = {}
     current = ""
     for line in raw.splitlines():
         line = line.split("#", 1)[0].strip()
-        if line in ("[female]", "[male]"):
-            current = "f" if line == "[female]" else "m"
+        if line in ("[female]", "[male]", "[either]"):
+            current = {"[female]": "f", "[male]": "m", "[either]": "x"}[line]
         elif line and current:
             for name in line.split():
                 seen.setdefault(name.lower(), set()).add(current)
-    return {name: next(iter(g)) for name, g in seen.items() if len(g) == 1}
+    return {name: next(iter(g)) if len(g) == 1 else "x" for name, g in seen.items()}
 
 
 _FEMALE_WORDS = wordset(
@@ -108,7 +109,13 @@ _MALE_WORDS = wordset(
 
 def gender_of_name(first: str) -> str | None:
     """ "m", "f" or None (unknown or used for both) for a given name."""
-    return _first_names().get(first.lower().strip(".,’'"))
+    gender = _first_names().get(first.lower().strip(".,’'"))
+    return gender if gender in ("m", "f") else None
+
+
+def is_given_name(first: str) -> bool:
+    """Whether a word is a known given name (of either gender): a sign of a person."""
+    return first.lower().strip(".,’'") in _first_names()
 
 
 def gender_of_words(words: str) -> str | None:
