@@ -261,8 +261,10 @@ async def test_one_chat_is_paced_other_chats_are_not_held_up(
         times = [m.at for m in fake.messages_to(chat)]
         assert len(times) == 3
         assert all(b - a >= 0.28 for a, b in itertools.pairwise(times))
-    first_11, first_12 = fake.messages_to(11)[0].at, fake.messages_to(12)[0].at
-    assert abs(first_11 - first_12) < 0.2
+    # not held up: each chat's first message arrived before the other chat's pacing ended
+    # (one queue for both would put one chat's three messages after the other's three)
+    eleven, twelve = fake.messages_to(11), fake.messages_to(12)
+    assert twelve[0].at < eleven[-1].at and eleven[0].at < twelve[-1].at
 
 
 @pytest.mark.postgres
@@ -307,18 +309,21 @@ async def test_a_reader_is_answered_quickly_during_a_digest_fan_out(
     fake: FakeBotAPI, filled: Store
 ) -> None:
     bs = BotStore(filled.engine)
-    for chat in range(13001, 13061):
+    digests = 90
+    for chat in range(13001, 13001 + digests):
         await add_subscriber(bs, chat)
     async with bot_running(fake, filled, rate_limit=30.0) as app:
         fan_out = asyncio.create_task(dispatch(app))
         await until_sent(fake, 15)
-        t0 = time.time()
+        asked_after = len(fake.sent)
         reply = (await fake.ask(13500, "/help"))[0]
-        waited = reply.at - t0
         assert not fan_out.done()  # the digests were still going out
+        ahead = fake.sent.index(reply) - asked_after  # digests that got out before the reply
         await fan_out
-    assert waited < 1.0, f"/help waited {waited:.2f} s behind the digests"
-    assert len(fake.sent) == 61
+    # Counted, not timed: the reply waits behind the few digests in flight (16 here), not
+    # behind every digest still to go when it asked (the bound leaves the handler ~2 s).
+    assert ahead < digests - asked_after, f"/help waited behind {ahead} digest messages"
+    assert len(fake.sent) == digests + 1
 
 
 async def until_sent(fake: FakeBotAPI, count: int, timeout: float = 20) -> None:
