@@ -691,6 +691,13 @@ def _name_span(
     cut = 0  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):
         cut += 1
+    if (
+        cut == len(name_tokens) - 1
+        and cut >= 1
+        and is_given_name(name_tokens[0][2])
+        and _norm_word(name_tokens[cut][2]) in title_nouns()
+    ):
+        cut += 1  # a surname that is also a title: "Charlie King", "Ken Doctor"
     name_tokens = _trim_particles(name_tokens[:cut])
     if not name_tokens or len(name_tokens) > 5:
         return None

@@ -108,6 +108,8 @@ def _joins(text: str, p: _Raw, q: _Raw) -> bool:
     """
     if p.speaker is None or q.contested or q.speaker not in (None, p.speaker):
         return False
+    if q.cue_span is not None and q.cue_span != p.cue_span and q.via != "continued":
+        return False  # a quote with its own speech verb ("..., adding that “Q”") stays apart
     gap = text[p.after : q.open_mark]
     if "\n" in gap or len(gap) >= 300:
         return False
