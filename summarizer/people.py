@@ -552,6 +552,9 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
     """
     if end is not None and text[end : end + 2] in ("’s", "'s"):
         return False
+    before = text[max(0, start - 16) : start].split()
+    if before and before[-1].lower() in _PREPOSITION_WORDS:
+        return False  # "the Commission on Presidential Debates announced": not the subject
     if end is not None and _VERB_AFTER.match(text, end):
         return True  # "By the time Buckley learned": a verb follows, so a subject
     words = text[max(0, start - 80) : start].split()[-6:]
@@ -748,7 +751,10 @@ def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: b
             eid = sid
         elif known[0].lower().rstrip(".") == words[0].lower().rstrip("."):
             eid = sid  # "John M. Ford" and "John Ford"
-    if eid is not None and len(words) > len(index.entities[eid].name.split()):
+    known = index.entities[eid].name.split() if eid is not None else []
+    if eid is not None and len(words) > len(known) and (
+        len(known) == 1 or words[0].lower() == known[0].lower()
+    ):
         index.entities[eid].name = name  # the fuller form wins ("Joel Eriksson Ek")
     return eid if eid is not None else index.new_entity(name)
 
