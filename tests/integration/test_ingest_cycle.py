@@ -214,7 +214,9 @@ async def test_faults_are_recorded_without_holding_up_the_good_feed(db, server):
     names = ["good", "hang", "missing", "gone", "broken", "busy", "loop", "malformed", "html"]
     names += ["huge", "bomb"]
     ids = await add_feeds(db, server, *(f"/{n}.xml" for n in names))
-    s = settings("x", http_max_body_bytes=2_000_000)
+    # the read timeout (0.5 s) ends the hanging feed; a total deadline no loaded machine
+    # reaches lets the huge feed and the bomb end on their caps, never in a race with it
+    s = settings("x", http_max_body_bytes=2_000_000, http_total_timeout=60.0)
 
     report = await run_cycle(db, s, now=T0)
     assert server.count("/hang.xml") == 1  # the hanging feed costs its timeout, once
