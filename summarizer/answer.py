@@ -19,9 +19,13 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import accumulate
 
+from nltk.stem import PorterStemmer
+
 from summarizer.brief import Analysis
+from summarizer.gazetteer import lookup_country
 from summarizer.text import clean_text, split_sentences
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
@@ -35,7 +39,7 @@ STOPWORDS = frozenset(
     theirs them themselves then there these they this those through to too under until up very
     was we were what when where which while who whom why will with would you your yours
     yourself yourselves say said says saying tell told think thought know mean meant let
-    regarding anything something someone anybody whether ever please us""".split()
+    regarding anything something someone anybody whether ever please us many much""".split()
 )
 
 # Terms of a question looked at, at most: every unit is scored for each, so a message of
@@ -54,26 +58,94 @@ _TIME_RE = re.compile(
 )
 
 
+_PORTER = PorterStemmer()
+
+# Upper-case codes of countries and unions: "US" is a place, "us" a pronoun. They are never
+# stop words, and the spelt-out names and dotted forms are written as them before matching.
+CODES = frozenset({"US", "USA", "UK", "EU", "UN", "UAE", "NATO"})
+_DOTTED = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")  # U.S., U.N., U.S.A.
+_PHRASES = (
+    (re.compile(r"\bUnited States\b"), "US"),
+    (re.compile(r"\bUnited Kingdom\b"), "UK"),
+    (re.compile(r"\bEuropean Union\b"), "EU"),
+    (re.compile(r"\bUnited Nations\b"), "UN"),
+    (re.compile(r"\b[Cc]hief [Ee]xecutive(?: [Oo]fficer)?\b"), "CEO"),
+)
+
+# Words news uses for the same thing: a question about "fuel" finds a sentence about "oil".
+# Kept small and general: each group must mean one thing in any story.
+_SYNONYM_GROUPS = (
+    "oil fuel crude petroleum gasoline",
+    "car vehicle automobile",
+    "buyer consumer shopper customer",
+    "price cost",
+    "fall drop decline plunge slump",
+    "rise increase climb surge",
+    "give provide supply",
+    "kill dead death die",
+    "army military troops soldiers",
+    "talks negotiations",
+    "people population residents inhabitants",
+    "war conflict",
+    "deal agreement accord pact",
+    "sanction embargo",
+)
+
+
+def _porter(word: str) -> str:
+    return _PORTER.stem(word, to_lowercase=True)
+
+
+_SYNONYMS = {
+    _porter(w): _porter(group.split()[0]) for group in _SYNONYM_GROUPS for w in group.split()
+}
+
+
 def stem(word: str) -> str:
-    """A light English stemmer: enough to match sanctions/sanction, talks/talked/talking."""
-    w = word.lower().replace("’", "'")
-    if w.endswith("'s"):
+    """One form for the forms of a word: sanctions/sanction, talks/talked, Europe/European.
+
+    Porter's stemmer, then trailing vowels off (Africa/Africa-n), and for a capitalised
+    adjective of a place its "-an" off first (European -> Europe), then the news synonyms.
+    """
+    w = word.replace("’", "'")
+    if w.lower().endswith("'s"):
         w = w[:-2]
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith("es") and w[:-2].endswith(("s", "x", "z", "ch", "sh")) and len(w) > 4:
-        return w[:-2]
-    if w.endswith("s") and not w.endswith(("ss", "us", "is")) and len(w) > 3:
-        return w[:-1]
-    for suffix in ("ing", "ed"):
-        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
-            return w[: -len(suffix)]
-    return w
+    low = w.lower()
+    if low.endswith(("ian", "ean")) or (w[:1].isupper() and low.endswith("an") and len(w) >= 6):
+        low = low[:-2]
+    s = _porter(low)
+    trimmed = s.rstrip("aeiouy")
+    if len(trimmed) >= 3:
+        s = trimmed
+    return _SYNONYMS.get(s, s)
+
+
+def _normalise(text: str) -> str:
+    """Dotted codes and spelt-out unions written as their codes (U.S., United States -> US)."""
+    text = _DOTTED.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    for pattern, code in _PHRASES:
+        text = pattern.sub(code, text)
+    return text
+
+
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str | None:
+    """The term of one word as written, or None for a stop word."""
+    if word in CODES or (word[:1].isupper() and len(word) >= 4 and not word.isupper()):
+        code = lookup_country(word)  # Iranian, Iran and IR are one term
+        if code:
+            return "country" + code.lower()
+        if word in CODES:
+            return word.lower()
+    if word.lower() in STOPWORDS or len(word) < 2:
+        return None
+    return stem(word)
 
 
 def terms(text: str) -> list[str]:
-    """Content terms of ``text``: words, lower case, stemmed, stopwords dropped."""
-    return [stem(w) for w in _WORD.findall(text) if w.lower() not in STOPWORDS and len(w) > 1]
+    """Content terms of ``text``: words stemmed, stop words dropped, codes kept."""
+    found = (_term(w) for w in _WORD.findall(_normalise(text)))
+    return [t for t in found if t]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +197,8 @@ class _Unit:
 
 
 def _name_terms(name: str) -> list[str]:
-    return [stem(w) for w in _WORD.findall(name) if len(w) > 1]
+    """A name's terms as a question would spell them (a "Jordan" is the country's term)."""
+    return [t for t in (_term(w) for w in _WORD.findall(_normalise(name))) if t]
 
 
 class _Spans:

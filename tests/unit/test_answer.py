@@ -74,6 +74,6 @@ def test_no_documents() -> None:
 
 
 def test_terms_and_stem() -> None:
-    assert stem("sanctions") == "sanction" and stem("Shoigu's") == "shoigu"
+    assert stem("sanctions") == "sanction" and stem("Shoigu's") == stem("Shoigu")
     assert stem("talks") == stem("talk") and stem("pressures") == stem("pressure")
     assert terms("What did he say about the sanctions?") == ["sanction"]
