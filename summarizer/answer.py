@@ -24,7 +24,7 @@ from itertools import accumulate
 
 from nltk.stem import PorterStemmer
 
-from summarizer.brief import Analysis
+from summarizer.brief import Analysis, Person
 from summarizer.gazetteer import lookup_country
 from summarizer.text import clean_text, split_sentences
 
@@ -45,6 +45,13 @@ STOPWORDS = frozenset(
 # Terms of a question looked at, at most: every unit is scored for each, so a message of
 # 4,096 characters pasted as a question must not cost 600 passes over the articles.
 MAX_QUESTION_TERMS = 40
+
+# A quote of this many words or fewer is a borrowed phrase ("a lot"), not a quote to answer with.
+MIN_QUOTE_WORDS = 3
+# In a follow-up to an answer, these mean the person that answer was about.
+_PRONOUNS = frozenset({"he", "she", "him", "her", "his", "hers"})
+_WHY_RE = re.compile(r"\b(because|due to|since|as a result|over|reason)\b", re.IGNORECASE)
+_NUMBER_RE = re.compile(r"\d")
 
 # A question word tells what kind of answer fits; it is not a term to match.
 _QUESTION_KINDS = {"who": "who", "whom": "who", "when": "when", "why": "why", "where": "where"}
@@ -182,6 +189,13 @@ class Answer:
     def found(self) -> bool:
         return bool(self.items) or self.person is not None
 
+    @property
+    def about(self) -> str | None:
+        """The person this answer was about, whom "he" or "she" in the next question means."""
+        if self.person:
+            return self.person[0]
+        return next((i.speaker for i in self.items if i.speaker), None)
+
 
 @dataclass(slots=True)
 class _Unit:
@@ -247,13 +261,15 @@ def _build_units(docs: Sequence[Document]) -> list[_Unit]:
             if quote_spans.covers(s.start + 2, s.end - 2):
                 continue
             unit = _Unit(s.text or body, d_index, s.start, s.end, False)
+            if unit.text.rstrip().endswith("?"):  # a question (a subheading) answers nothing
+                continue
             toks = terms(unit.text)
             toks += extra_terms(s.start, s.end, None)
             unit.tf = Counter(toks)
             unit.length = len(toks)
             units.append(unit)
         for q in a.quotes:
-            if not q.attributed:
+            if not q.attributed or not is_real_quote(q.text):
                 continue
             unit = _Unit(q.text, d_index, q.start, q.end, True, q.speaker, q.speaker_title)
             toks = terms(q.text)
@@ -266,76 +282,122 @@ def _build_units(docs: Sequence[Document]) -> list[_Unit]:
     return units
 
 
+def is_real_quote(text: str) -> bool:
+    """A quote worth answering with: more than three words. "a lot" or "nice stepping
+    stone" are words the writer borrowed inside their own sentence, not something said."""
+    return len(_WORD.findall(text)) > MIN_QUOTE_WORDS
+
+
+def _question_terms(question: str, about: str | None) -> tuple[str | None, list[str]]:
+    """The kind of answer asked for, and the terms to match; "he"/"she" is ``about``."""
+    q_words = [w.lower() for w in _WORD.findall(question)]
+    kind = next((_QUESTION_KINDS[w] for w in q_words[:3] if w in _QUESTION_KINDS), None)
+    if kind is None and "how" in q_words[:3] and {"many", "much"} & set(q_words[:4]):
+        kind = "number"
+    found = terms(question)
+    if about and _PRONOUNS & set(q_words):
+        found = _name_terms(about) + found
+    return kind, list(dict.fromkeys(found))[:MAX_QUESTION_TERMS]
+
+
+def _who_is(q_terms: list[str], docs: Sequence[Document]) -> tuple[int, Person] | None:
+    """The titled person a "Who is X?" names, with the index of their article."""
+    for d_index, doc in enumerate(docs):
+        for p in doc.analysis.people:
+            names = set(_name_terms(p.name))
+            if p.title and names & set(q_terms) and not set(q_terms) - names:
+                return d_index, p
+    return None
+
+
+def _latest_quote(units: list[_Unit], doc: int, name: str) -> _Unit | None:
+    """The last quote of ``name`` in article ``doc``: who they are, in their own words."""
+    theirs = [u for u in units if u.is_quote and u.doc == doc and u.speaker == name]
+    return max(theirs, key=lambda u: u.start, default=None)
+
+
+def _item(u: _Unit, doc: Document, score: float) -> AnswerItem:
+    return AnswerItem(
+        u.text.strip(), u.is_quote, u.speaker, u.speaker_title, doc.url, doc.source, round(score, 3)
+    )
+
+
+def _boost(kind: str | None, u: _Unit, q_terms: set[str]) -> float:
+    """How much the kind of question and the unit's speaker favour this unit."""
+    factor = 1.0
+    if kind == "when" and _TIME_RE.search(u.text):
+        factor *= 1.3
+    if kind == "why" and _WHY_RE.search(u.text):
+        factor *= 1.2
+    if kind == "number" and _NUMBER_RE.search(u.text):
+        factor *= 1.3
+    if u.is_quote:
+        factor *= 1.1  # the words of the person, rather than a paraphrase of them
+        if u.speaker and set(_name_terms(u.speaker)) & q_terms:
+            factor *= 1.5  # "What did Shotwell say": Shotwell's words, not a sentence on her
+    return factor
+
+
+def _score(
+    units: list[_Unit], q_terms: list[str], kind: str | None
+) -> list[tuple[float, float, _Unit]]:
+    """(coverage, BM25 score, unit) for every unit that has a question term."""
+    n = len(units)
+    df: Counter = Counter()
+    for u in units:
+        df.update(u.tf.keys())
+    avg_len = sum(u.length for u in units) / n or 1.0
+    unseen_idf = math.log(1 + (n + 0.5) / 0.5)
+    weights = {
+        t: (math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) if df[t] else unseen_idf)
+        for t in q_terms
+    }
+    total_weight = sum(weights.values())
+    asked = set(q_terms)
+    k1, b = 1.2, 0.75
+    scored: list[tuple[float, float, _Unit]] = []
+    for u in units:
+        score = covered = 0.0
+        for t in q_terms:
+            f = u.tf.get(t, 0)
+            if f:
+                covered += weights[t]
+                score += weights[t] * f * (k1 + 1) / (f + k1 * (1 - b + b * u.length / avg_len))
+        if score:
+            scored.append((covered / total_weight, score * _boost(kind, u, asked), u))
+    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    return scored
+
+
 def answer_question(
     question: str,
     docs: Sequence[Document],
     *,
     max_items: int = 2,
     min_coverage: float = 0.6,
+    about: str | None = None,
 ) -> Answer:
-    """The best sentences or quotes for ``question`` from ``docs``; empty when none fit."""
+    """The best sentences or quotes for ``question`` from ``docs``; empty when none fit.
+
+    ``about`` is the person the previous answer was about (:attr:`Answer.about`): a
+    follow-up "and what did he say about X?" asks about them.
+    """
     result = Answer(question=question)
-    q_words = [w.lower() for w in _WORD.findall(question)]
-    kind = next((_QUESTION_KINDS[w] for w in q_words[:3] if w in _QUESTION_KINDS), None)
-    q_terms = list(dict.fromkeys(terms(question)))[:MAX_QUESTION_TERMS]
+    kind, q_terms = _question_terms(question, about)
     units = _build_units(docs)
     if not q_terms or not units:
         return result
-
-    n = len(units)
-    df: Counter = Counter()
-    for u in units:
-        df.update(u.tf.keys())
-    avg_len = sum(u.length for u in units) / n or 1.0
-
-    def idf(t: str) -> float:
-        return math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5))
-
-    unseen_idf = math.log(1 + (n + 0.5) / 0.5)
-    weights = {t: (idf(t) if df[t] else unseen_idf) for t in q_terms}
-    total_weight = sum(weights.values())
-
-    # Who-is questions about a person the articles name: answer with who they are.
-    if kind == "who":
-        for doc in docs:
-            for p in doc.analysis.people:
-                names = set(_name_terms(p.name))
-                if p.title and names & set(q_terms) and not set(q_terms) - names:
-                    result.person = (p.name, p.title)
-                    break
-            if result.person:
-                break
-
-    k1, b = 1.2, 0.75
-    scored: list[tuple[float, float, _Unit]] = []
-    for u in units:
-        score = 0.0
-        covered = 0.0
-        for t in q_terms:
-            f = u.tf.get(t, 0)
-            if not f:
-                continue
-            covered += weights[t]
-            score += weights[t] * f * (k1 + 1) / (f + k1 * (1 - b + b * u.length / avg_len))
-        if not score:
-            continue
-        coverage = covered / total_weight
-        if kind == "when" and _TIME_RE.search(u.text):
-            score *= 1.3
-        if kind == "why" and re.search(
-            r"\b(because|due to|since|as a result|over)\b", u.text, re.IGNORECASE
-        ):
-            score *= 1.2
-        if u.is_quote:
-            score *= 1.1  # the words of the person, rather than a paraphrase of them
-        scored.append((coverage, score, u))
-
-    if not scored:
+    if kind == "who" and (found := _who_is(q_terms, docs)):
+        d_index, person = found
+        result.person = (person.name, person.title)
+        quote = _latest_quote(units, d_index, person.name)
+        if quote is not None:
+            result.items.append(_item(quote, docs[d_index], 0.0))
         return result
-    scored.sort(key=lambda x: (x[0], x[1]), reverse=True)
+    scored = _score(units, q_terms, kind)
+    if not scored or scored[0][0] < min_coverage:
+        return result
     best_cov = scored[0][0]
-    if best_cov < min_coverage:
-        return result
     chosen: list[_Unit] = []
     for cov, score, u in scored:
         if cov < max(min_coverage, best_cov - 0.25):
@@ -346,18 +408,7 @@ def answer_question(
         if any(u.text.strip() == c.text.strip() for c in chosen):
             continue
         chosen.append(u)
-        doc = docs[u.doc]
-        result.items.append(
-            AnswerItem(
-                u.text.strip(),
-                u.is_quote,
-                u.speaker,
-                u.speaker_title,
-                doc.url,
-                doc.source,
-                round(score, 3),
-            )
-        )
+        result.items.append(_item(u, docs[u.doc], score))
         if len(chosen) >= max_items:
             break
     return result
