@@ -565,8 +565,10 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
             return not (w[-1] == "," and low.rstrip(",") in _OBJECT_VERBS)
         if low in _PREPOSITION_WORDS or low in _OBJECT_VERBS:
             return False
-        if low in _CLAUSE_WORDS or low in _DETERMINERS:
+        if low in _CLAUSE_WORDS:
             return True
+        if low in _DETERMINERS:
+            continue  # "attacking a former Miss Universe": what precedes the article decides
         if w[:1].isupper() or _is_title_word(_norm_word(low)) or low in ("former", "then"):
             in_title = 1 if _norm_word(low) in title_nouns() else in_title
             continue  # a title or organisation before the name
@@ -690,6 +692,14 @@ def _name_span(
     name_tokens = tokens[name_at:]
     if not name_tokens or any(_norm_word(w) in organisation_words() for _, _, w in name_tokens):
         return None
+    if name_tokens[0][2] == "of":
+        # "Secretary of State Mike Pompeo": the name starts at a given name; "Head of
+        # Fundamental Research" has none: what a title is of, not a person
+        at = next((i for i, t in enumerate(name_tokens) if is_given_name(t[2])), 0)
+        if not at:
+            return None
+        name_at += at
+        name_tokens = name_tokens[at:]
     name_tokens = name_tokens[_name_start(name_tokens) :]
     cut = 0  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):

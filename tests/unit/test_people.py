@@ -176,3 +176,9 @@ def test_names_link_to_their_fuller_form() -> None:
 def test_a_middle_initial_is_part_of_the_name() -> None:
     text = "Sonya A. Zoghlin, the family's attorney, spoke to reporters."
     assert people_of(text)["Sonya A. Zoghlin"].title == "family's attorney"
+
+
+def test_what_a_title_is_of_is_not_a_person() -> None:
+    people = people_of("Secretary of State Mike Pompeo met Head of Fundamental Research Ann Ito.")
+    assert people["Mike Pompeo"].title == "Secretary of State"
+    assert "Fundamental Research" not in people
