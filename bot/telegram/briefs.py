@@ -206,8 +206,11 @@ class Briefs:
             docs.extend(built)
         return docs
 
-    async def answer(self, question: str, story_ids: Sequence[int]) -> Answer:
-        return answer_question(question, await self.documents(story_ids))
+    async def answer(
+        self, question: str, story_ids: Sequence[int], about: str | None = None
+    ) -> Answer:
+        """``about``: the person the answer this follows up was about ("what did he say")."""
+        return answer_question(question, await self.documents(story_ids), about=about)
 
 
 def has_key_points(data: dict[str, Any] | None) -> bool:

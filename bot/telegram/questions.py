@@ -18,6 +18,10 @@ from summarizer.answer import Answer
 from summarizer.brief import Quote
 
 FOLLOW_UP_WINDOW = timedelta(hours=2)
+#: chat_data keys: answer message id -> the person that answer was about; the latest one
+ANSWER_ABOUT = "answer_about"
+LAST_ANSWER_ABOUT = "last_answer_about"
+MAX_REMEMBERED_ANSWERS = 20
 
 
 NOTHING_FOUND = "I couldn't find that in these articles."
@@ -90,10 +94,23 @@ async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             reply_to=message.message_id,
         )
         return
-    answer = await nb.briefs.answer(message.text, story_ids)
+    # Whom "he" or "she" means: the person of the answer replied to, else of the last answer.
+    chat_data = context.chat_data if context.chat_data is not None else {}
+    about_by_message: dict[int, str] = chat_data.setdefault(ANSWER_ABOUT, {})
+    if reply is not None:
+        about = about_by_message.get(reply.message_id)
+    else:
+        about = chat_data.get(LAST_ANSWER_ABOUT)
+    answer = await nb.briefs.answer(message.text, story_ids, about=about)
     people = [] if answer.found else await nb.briefs.people(story_ids[:3])
-    await nb.out.send(
+    sent = await nb.out.send(
         chat_id,
         render_answer(answer, from_recent=from_recent, people=people),
         reply_to=message.message_id,
+        story_ids=story_ids if answer.found else (),
+        kind="answer",
     )
+    if sent is not None and answer.about:
+        about_by_message[sent.message_id] = chat_data[LAST_ANSWER_ABOUT] = answer.about
+        while len(about_by_message) > MAX_REMEMBERED_ANSWERS:
+            del about_by_message[next(iter(about_by_message))]
