@@ -286,9 +286,22 @@ class _Cycle:
         """The cycle's ``now`` moved on by the time spent since: when a feed is polled."""
         return self.now + timedelta(seconds=time.monotonic() - self.started)
 
+    def _next_poll(
+        self, polled: datetime, delay: float, retry_after: float | None = None
+    ) -> datetime:
+        """``delay`` after this cycle's tick, so the next tick finds the feed due."""
+        return schedule.next_poll(
+            self.now,
+            polled,
+            delay,
+            interval=self.interval,
+            floor=self.floor,
+            retry_after=retry_after,
+        )
+
     async def _poll(self, feed: Any, rep: FeedReport) -> None:
         interval = float(feed.interval_seconds or self.interval)
-        polled = rep.polled_at = self.clock()  # the next poll counts from this request
+        polled = rep.polled_at = self.clock()  # the floor counts from this request
         try:
             result = await self.fetcher.fetch(
                 feed.poll_url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
@@ -304,7 +317,7 @@ class _Cycle:
             await self._redirects(feed, result.permanent_url, rep)
             rep.status, rep.http_status = "not_modified", 304
             delay = schedule.success_delay(interval, floor=self.floor, max_age=max_age)
-            rep.next_poll_at = schedule.next_time(polled, delay)
+            rep.next_poll_at = self._next_poll(polled, delay)
             await self.store.record_feed_success(
                 feed.id,
                 etag=result.etag or feed.etag,
@@ -333,7 +346,7 @@ class _Cycle:
         delay = schedule.success_delay(
             interval, floor=self.floor, ttl_minutes=parsed.ttl_minutes, max_age=max_age
         )
-        rep.next_poll_at = schedule.next_time(polled, delay)
+        rep.next_poll_at = self._next_poll(polled, delay)
         await self.store.record_feed_success(
             feed.id,
             etag=result.etag,
@@ -384,7 +397,7 @@ class _Cycle:
             interval, failures, floor=self.floor, retry_after=retry_after
         )
         polled = rep.polled_at or self.clock()
-        rep.next_poll_at = None if gone else schedule.next_time(polled, delay)
+        rep.next_poll_at = None if gone else self._next_poll(polled, delay, retry_after)
         log.warning(
             "event=feed_failed feed_id=%s url=%s error=%r failures=%d next=%s",
             feed.id,
@@ -855,7 +868,7 @@ async def run_cycle(
     cycle = _Cycle(store, settings, fetcher, pool, now)
     try:
         await cycle.repair()
-        feeds = await store.due_feeds(now)
+        feeds = await store.due_feeds(schedule.due_by(now, cycle.interval))  # due at this tick
         if feed_ids is not None:
             wanted = set(feed_ids)
             feeds = [f for f in feeds if f.id in wanted]
