@@ -441,9 +441,20 @@ def _apposition(text: str, end: int) -> str | None:
     heads = [
         i
         for i, w in enumerate(lows)
-        if _norm_word(w) in title_nouns() and (i == 0 or lead["det"] or w not in _AMBIGUOUS_NOUNS)
+        if _norm_word(w) in title_nouns()
+        and (
+            i == 0
+            or lead["det"]
+            or w not in _AMBIGUOUS_NOUNS
+            or (i <= 2 and i + 1 < len(lows) and lows[i + 1] in ("of", "at", "for"))
+        )  # "ranking member of the House Science Committee"
     ]
-    organisation_first = all(w[:1].isupper() for w in words[: heads[0]]) if heads else False
+    lower_before = [w for w in words[: heads[0]] if w[:1].islower()] if heads else []
+    organisation_first = (
+        bool(heads)
+        and words[0][:1].isupper()
+        and len([w for w in lower_before if w not in ("of", "and", "the", "for")]) <= 2
+    )  # "Washington State Department of Health public information officer"
     if not heads or (heads[0] > 4 and not (organisation_first and heads[0] <= 8)):
         return None  # "Washington State Department of Health public information officer"
     if any(w in _APPOSITION_VERBS for w in lows[: heads[0] + 1]):
@@ -458,7 +469,12 @@ def _cut_clause(words: list[str], head: int) -> str:
     directing...", "investor who recently tangled with..." end before the clause."""
     for i in range(head + 1, len(words)):
         low = words[i].lower()
-        verb_like = words[i][:1].islower() and low.endswith("ing") and low.isalpha()
+        verb_like = (
+            words[i][:1].islower()
+            and low.endswith("ing")
+            and low.isalpha()
+            and words[i - 1].lower() not in _PREPOSITION_WORDS  # "director of gaming"
+        )
         if low in ("who", "which", "whose") or verb_like:
             return " ".join(words[:i]).rstrip(",")
     return " ".join(words)

@@ -182,3 +182,15 @@ def test_what_a_title_is_of_is_not_a_person() -> None:
     people = people_of("Secretary of State Mike Pompeo met Head of Fundamental Research Ann Ito.")
     assert people["Mike Pompeo"].title == "Secretary of State"
     assert "Fundamental Research" not in people
+
+
+def test_appositions_of_members_and_departments() -> None:
+    text = (
+        "Rep. Ann Lee (D-CA), ranking member of the House Science Committee, spoke. "
+        "Jo Hart, Oregon State Department of Health public information officer, spoke. "
+        "Lu Chen, research director of gaming at IDC, spoke."
+    )
+    people = people_of(text)
+    assert "ranking member of the House Science Committee" in people["Ann Lee"].title
+    assert "public information officer" in people["Jo Hart"].title
+    assert people["Lu Chen"].title == "research director of gaming at IDC"
