@@ -1,0 +1,61 @@
+"""A pronoun in a follow-up to an answer means the person that answer was about, through
+the real bot against the fake Bot API (issue 10)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.store import Store
+from bot.store.subscribers import BotStore
+from tests.fakes.bot_harness import bot_running, fill_store
+from tests.fakes.telegram_api import FakeBotAPI, SentMessage
+
+USER = 1001
+
+
+@pytest.fixture
+async def filled(sqlite_url: str) -> AsyncIterator[Store]:
+    store = Store.from_url(sqlite_url)
+    await fill_store(store)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotAPI]:
+    async with FakeBotAPI() as api:
+        yield api
+
+
+@pytest.fixture
+async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
+    async with bot_running(fake, filled):
+        yield BotStore(filled.engine)
+
+
+async def one(fake: FakeBotAPI, text: str, *, reply_to: SentMessage | None = None) -> SentMessage:
+    return (await fake.ask(USER, text, reply_to=reply_to))[0]
+
+
+async def test_he_in_reply_to_an_answer_is_that_answers_person(
+    fake: FakeBotAPI, bot: BotStore
+) -> None:
+    brief = await one(fake, "/brief Iran")
+    who = await one(fake, "Who is Baqeri?", reply_to=brief)
+    assert "Chief of Staff of the Iranian Armed Forces" in who.plain
+    assert "considerable unexplored potential" in who.plain  # his latest quote
+
+    # "he" is Baqeri: his words on relations, not Ashtiani's (the best match without him)
+    follow = await one(fake, "And what did he say about relations?", reply_to=who)
+    assert "considerable unexplored potential" in follow.plain
+    assert "Over the past decade" not in follow.plain
+
+    # without a reply, "he" is the person of the latest answer
+    shoigu = await one(fake, "What did Shoigu say about the US?", reply_to=brief)
+    assert "opposition from the US" in shoigu.plain
+    again = await one(fake, "What did he say about the Middle East?")
+    assert "stability and security in the Middle East" in again.plain
