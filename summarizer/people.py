@@ -68,6 +68,26 @@ _DETERMINERS = wordset("the a an his her their its this that our my")
 
 
 _SUFFIXES = wordset("jr jr. sr sr. ii iii iv")
+# Abbreviated titles spelled out, the fullest form of the same title ("Gov." is
+# "Governor"); "Rep." stays, as it stands for more than one title.
+_SPELLED = {
+    "gov": "Governor",
+    "lt. gov": "Lieutenant Governor",
+    "sen": "Senator",
+    "gen": "General",
+    "col": "Colonel",
+    "lt. col": "Lieutenant Colonel",
+    "sgt": "Sergeant",
+    "capt": "Captain",
+    "cmdr": "Commander",
+    "adm": "Admiral",
+    "prof": "Professor",
+    "supt": "Superintendent",
+}
+_ABBREVIATED = re.compile(
+    r"\b(" + "|".join(re.escape(k) for k in sorted(_SPELLED, key=len, reverse=True)) + r")\.(?!\w)",
+    re.IGNORECASE,
+)
 
 
 def surname_of(name: str) -> str:
@@ -115,7 +135,7 @@ class Entity:
         return surname_of(self.name)
 
     def add_title(self, title: str) -> None:
-        title = title.strip(" ,")
+        title = _ABBREVIATED.sub(lambda m: _SPELLED[m.group(1).lower()], title.strip(" ,"))
         if not title:
             return
         low = title.lower()
@@ -778,8 +798,10 @@ def _entity_for_name(index: PeopleIndex, text: str, name_tokens: list, titled: b
         elif known[0].lower().rstrip(".") == words[0].lower().rstrip("."):
             eid = sid  # "John M. Ford" and "John Ford"
     known = index.entities[eid].name.split() if eid is not None else []
-    if eid is not None and len(words) > len(known) and (
-        len(known) == 1 or words[0].lower() == known[0].lower()
+    if (
+        eid is not None
+        and len(words) > len(known)
+        and (len(known) == 1 or words[0].lower() == known[0].lower())
     ):
         index.entities[eid].name = name  # the fuller form wins ("Joel Eriksson Ek")
     return eid if eid is not None else index.new_entity(name)

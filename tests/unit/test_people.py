@@ -194,3 +194,10 @@ def test_appositions_of_members_and_departments() -> None:
     assert "ranking member of the House Science Committee" in people["Ann Lee"].title
     assert "public information officer" in people["Jo Hart"].title
     assert people["Lu Chen"].title == "research director of gaming at IDC"
+
+
+def test_abbreviated_titles_are_spelled_out_once() -> None:
+    text = "Gov. Ana Holt signed it. Holt, the governor, spoke. Lt. Col. Ben Ray watched."
+    people = people_of(text)
+    assert people["Ana Holt"].title == "Governor"
+    assert people["Ben Ray"].title == "Lieutenant Colonel"
