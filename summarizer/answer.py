@@ -103,17 +103,16 @@ def _porter(word: str) -> str:
     return _PORTER.stem(word, to_lowercase=True)
 
 
-_SYNONYMS = {
-    _porter(w): _porter(group.split()[0]) for group in _SYNONYM_GROUPS for w in group.split()
-}
-
-
 def stem(word: str) -> str:
-    """One form for the forms of a word: sanctions/sanction, talks/talked, Europe/European.
+    """One form for the forms of a word: sanctions/sanction, talks/talked, Europe/European,
+    and one for the words of a synonym group (oil/fuel/crude)."""
+    s = _base(word)
+    return _SYNONYMS.get(s, s)
 
-    Porter's stemmer, then trailing vowels off (Africa/Africa-n), and for a capitalised
-    adjective of a place its "-an" off first (European -> Europe), then the news synonyms.
-    """
+
+def _base(word: str) -> str:
+    """Porter's stemmer, then trailing vowels off (Africa/Africa-n), and for a capitalised
+    adjective of a place its "-an" off first (European -> Europe)."""
     w = word.replace("’", "'")
     if w.lower().endswith("'s"):
         w = w[:-2]
@@ -124,7 +123,10 @@ def stem(word: str) -> str:
     trimmed = s.rstrip("aeiouy")
     if len(trimmed) >= 3:
         s = trimmed
-    return _SYNONYMS.get(s, s)
+    return s
+
+
+_SYNONYMS = {_base(w): _base(g.split()[0]) for g in _SYNONYM_GROUPS for w in g.split()}
 
 
 def _normalise(text: str) -> str:
