@@ -297,10 +297,13 @@ class _Attributor:
         text = self.text
         if m.group().lower().startswith("according"):
             np = self._np_after(m.end(), q.open_mark)
-            if np:
-                eid = self.entity_for(*self._trim_np(np.start("np"), np.end("np")))
-                return (eid, "before") if eid is not None else None
-            return None
+            if not np:
+                return None
+            # "according to his aunt, Jane Starner, “Q”": the name the description gives
+            named = _NAMED_APPOSITION.match(text, np.end("np"), q.open_mark)
+            span = named.span(1) if named else self._trim_np(np.start("np"), np.end("np"))
+            eid = self.entity_for(*span)
+            return (eid, "before") if eid is not None else None
         if k == 0 and (eid := self._inverted(q, m, start)) is not None:
             return eid, "before"
         if _PASSIVE.search(text, max(start, m.start() - 8), m.start()):
@@ -374,6 +377,19 @@ class _Attributor:
                 break
         return pos
 
+    def _person_inside(self, start: int, end: int) -> tuple[int, int] | None:
+        """The span of a named person's mention ending a phrase, after its first word."""
+        eid = self.people.mention_in(start, end)
+        if eid is None:
+            return None
+        ent = self.people.entities[eid]
+        if ent.kind != "person" or not ent.named:
+            return None
+        for s0, e0 in ent.mentions:
+            if start < s0 and e0 == end:
+                return s0, e0
+        return None
+
     def _subject_before(self, floor: int, cue_start: int) -> tuple[int, int] | None:
         """The subject noun phrase ending just before a speech verb."""
         text = self.text
@@ -405,7 +421,9 @@ class _Attributor:
         if cm:
             s = end - (len(left[-160:]) - cm.start())
             if _PREPOSITION_BEFORE.search(text, max(floor, s - 8), s):
-                return None  # "a spokesperson for the Foreign Office said": not the office
+                # "a spokesperson for the Foreign Office said": not the office; but
+                # "ambassador to Britain Liu Xiaming said": the person after the place
+                return self._person_inside(s, end)
             return s, end
         return _description_before(left, end)
 
@@ -537,6 +555,7 @@ _NAME_COMMA = re.compile(
     r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
 )
 _MAX_CUES = 4
+_NAMED_APPOSITION = re.compile(r",[ \u00a0]+((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),")
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)[ \u00a0]+$")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|at|to|from|with|by|in|on)[ \u00a0]+$")
 _OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".split())

@@ -281,3 +281,14 @@ def test_role_of_a_title(title: str, role: str) -> None:
     from summarizer.quotes.roles import role_of_title
 
     assert role_of_title(title) == role
+
+
+def test_according_to_a_description_then_a_name() -> None:
+    q = only("According to his sister, Jane Moss, “He read before he could walk.”")
+    assert q.speaker == "Jane Moss"
+
+
+def test_a_person_after_a_place_in_a_title() -> None:
+    text = "China’s ambassador to Britain Liu Wen has said that China has “enough patience”."
+    q = only(text)
+    assert (q.speaker, q.speaker_title) == ("Liu Wen", "China’s ambassador to Britain")
