@@ -9,6 +9,12 @@ the quote Shoigu gave about sanctions even though the quote itself never says "S
 A question is answered only when the best unit covers most of what the question asks
 (by IDF weight; words the articles never use weigh the most), otherwise the answer says
 it is not in these articles.
+
+Terms match as a reader would: "US" in capitals is the country, never the pronoun (and
+U.S. or United States is the same term); Iran and Iranian are one term, as are Europe and
+European, sanctions and sanction, oil and crude. Quotes of three words or fewer are phrases
+the writer borrowed, not answers. "He" or "she" in a follow-up means the person the
+previous answer was about (``about=``, from :attr:`Answer.about`).
 """
 
 from __future__ import annotations
