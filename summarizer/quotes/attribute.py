@@ -301,8 +301,8 @@ class _Attributor:
                 return None
             # "according to his aunt, Jane Starner, “Q”": the name the description gives
             named = _NAMED_APPOSITION.match(text, np.end("np"), q.open_mark)
-            span = named.span(1) if named else self._trim_np(np.start("np"), np.end("np"))
-            eid = self.entity_for(*span)
+            name = named.span(1) if named else self._trim_np(np.start("np"), np.end("np"))
+            eid = self.entity_for(*name)
             return (eid, "before") if eid is not None else None
         if k == 0 and (eid := self._inverted(q, m, start)) is not None:
             return eid, "before"
