@@ -175,7 +175,11 @@ class StoryCountry(Base):
     """A country a story is about, with its salience; feeds /brief and the digests."""
 
     __tablename__ = "story_countries"
-    __table_args__ = (Index("ix_story_countries_code_updated", "code", "updated_at"),)
+    __table_args__ = (
+        Index("ix_story_countries_code_updated", "code", "updated_at"),
+        # /brief and digests: ORDER BY rank DESC LIMIT n reads only the top of one code
+        Index("ix_story_countries_code_rank", "code", "rank", "story_id"),
+    )
 
     story_id: Mapped[int] = mapped_column(
         ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
@@ -183,3 +187,8 @@ class StoryCountry(Base):
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     score: Mapped[float] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the story's importance for this country on a log scale that does not depend on the
+    # time of the question (see ``store.rank_key``): kept up to date whenever the score,
+    # the story's source count or its updated_at change; None for rows written around
+    # the Store (those are still found, as candidates of their own)
+    rank: Mapped[float | None] = mapped_column(Float)

@@ -14,7 +14,18 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    CursorResult,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import FeedConfig, Settings, get_settings
@@ -49,6 +60,11 @@ from bot.store.types import as_utc, storable, storable_json, utcnow
 #: Hours for a story's weight in /brief and digests to halve.
 RECENCY_HALF_LIFE_HOURS = 12.0
 _CHUNK = 500  # bound the number of bind parameters per IN (...)
+#: Extra candidates per country beyond the limit, so float rounding between the stored
+#: rank and :func:`importance` can never push a story of the answer out of the candidates.
+_RANK_MARGIN = 8
+#: The rank of a story with no salience (importance 0): below any real one.
+_NO_RANK = -1e12
 _ERROR_CHARS = 500
 
 
@@ -62,6 +78,21 @@ def importance(salience: float, source_count: int, updated_at: datetime, now: da
     age_hours = max(0.0, (now - updated_at).total_seconds() / 3600)
     breadth = 1.0 + math.log2(1 + max(source_count, 0))
     return salience * breadth * 0.5 ** (age_hours / RECENCY_HALF_LIFE_HOURS)
+
+
+def rank_key(salience: float, source_count: int, updated_at: datetime) -> float:
+    """:func:`importance` on a log2 scale with ``now`` taken out, so it can be stored.
+
+    ``log2(importance) = log2(salience x breadth) + hours(updated_at) / half-life - hours(now)
+    / half-life``: the last term is the same for every story, so ordering by this key is
+    ordering by importance, for any ``now`` not before ``updated_at`` (where recency is
+    capped). The database sorts on it with an index and returns only the top.
+    """
+    weight = salience * (1.0 + math.log2(1 + max(source_count, 0)))
+    if weight <= 0:
+        return _NO_RANK
+    hours = as_utc(updated_at).timestamp() / 3600
+    return math.log2(weight) + hours / RECENCY_HALF_LIFE_HOURS
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -781,10 +812,45 @@ class Store:
                     for c, s in best.items()
                 ],
             )
+            await self._rerank(session, story_id)
 
     async def _touch_countries(self, session: AsyncSession, story_id: int, at: datetime) -> None:
+        await self._rerank(session, story_id, touch=at)
+
+    async def _rerank(
+        self, session: AsyncSession, story_id: int, *, touch: datetime | None = None
+    ) -> None:
+        """Store each country row's :func:`rank_key` from the story row as it now is (its
+        source count and updated_at, the inputs of :func:`importance`); ``touch`` also
+        dates the rows, which is what the /brief window filters on."""
+        story = (
+            await session.execute(
+                select(Story.source_count, Story.updated_at).where(Story.id == story_id)
+            )
+        ).one_or_none()
+        if story is None:
+            return
+        rows = (
+            await session.execute(
+                select(StoryCountry.code, StoryCountry.score).where(
+                    StoryCountry.story_id == story_id
+                )
+            )
+        ).all()
+        if not rows:
+            return
+        table = table_of(StoryCountry)
+        values: dict[str, Any] = {"rank": bindparam("new_rank")}
+        if touch is not None:
+            values["updated_at"] = touch
         await session.execute(
-            update(StoryCountry).where(StoryCountry.story_id == story_id).values(updated_at=at)
+            table.update()
+            .where(table.c.story_id == story_id, table.c.code == bindparam("row_code"))
+            .values(values),
+            [
+                {"row_code": code, "new_rank": rank_key(score, story[0], story[1])}
+                for code, score in rows
+            ],
         )
 
     async def recent_stories(self, since: datetime) -> list[StoryCandidate]:
@@ -859,7 +925,8 @@ class Store:
         if not wanted:
             return []
         now = as_utc(now) if now else utcnow()
-        candidates = (
+        since = as_utc(since)
+        matches = (
             select(
                 StoryCountry.story_id,
                 StoryCountry.code,
@@ -870,22 +937,18 @@ class Store:
             .join(Story, Story.id == StoryCountry.story_id)
             .where(
                 StoryCountry.code.in_(wanted),
-                StoryCountry.updated_at >= as_utc(since),
+                StoryCountry.updated_at >= since,
                 StoryCountry.score >= min_salience,
             )
         )
         async with self.session() as session:
-            rows = (await session.execute(candidates)).all()
-            ranked: dict[int, tuple[float, float, list[str]]] = {}
-            for story_id, code, score, sources, updated_at in rows:
-                weight = importance(score, sources, updated_at, now)
-                best = ranked.get(story_id)
-                if best is None:
-                    ranked[story_id] = (weight, score, [code])
-                else:
-                    best[2].append(code)
-                    if weight > best[0]:
-                        ranked[story_id] = (weight, score, best[2])
+            if limit is not None:
+                top = await self._top_candidates(session, wanted, since, now, min_salience, limit)
+                if not top:
+                    return []
+                matches = matches.where(StoryCountry.story_id.in_(top))
+            rows = (await session.execute(matches)).all()
+            ranked = _rank(rows, now)
             order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))
             if limit is not None:
                 order = order[:limit]
@@ -911,6 +974,78 @@ class Store:
             for i in order
             if i in stories
         ]
+
+    async def refresh_ranks(self, *, only_missing: bool = True) -> int:
+        """Store the rank of story-country rows written around the Store (bulk loads, hand
+        fixes), or of every row; returns how many. /brief finds unranked rows anyway,
+        but reads each of them, so its cost then follows their number."""
+        rows_of = select(
+            StoryCountry.story_id,
+            StoryCountry.code,
+            StoryCountry.score,
+            Story.source_count,
+            Story.updated_at,
+        ).join(Story, Story.id == StoryCountry.story_id)
+        if only_missing:
+            rows_of = rows_of.where(StoryCountry.rank.is_(None))
+        table = table_of(StoryCountry)
+        statement = (
+            table.update()
+            .where(
+                table.c.story_id == bindparam("row_story"),
+                table.c.code == bindparam("row_code"),
+            )
+            .values(rank=bindparam("new_rank"))
+        )
+        async with self.transaction() as session:
+            rows = (await session.execute(rows_of)).all()
+            for chunk in _chunks(rows, 5000):
+                await session.execute(
+                    statement,
+                    [
+                        {"row_story": i, "row_code": c, "new_rank": rank_key(s, n, at)}
+                        for i, c, s, n, at in chunk
+                    ],
+                )
+        return len(rows)
+
+    @staticmethod
+    async def _top_candidates(
+        session: AsyncSession,
+        wanted: list[str],
+        since: datetime,
+        now: datetime,
+        min_salience: float,
+        limit: int,
+    ) -> list[int]:
+        """The few stories that can be in the top ``limit``: per country, the best by the
+        stored rank (an index range read backwards, stopped by ``LIMIT``), plus any row the
+        rank cannot order (dated after ``now``, or written without a rank), normally none.
+
+        A story in the answer has its best row within the top ``limit`` of that row's
+        country: every row above it there is another story ranked higher.
+        """
+        parts = []
+        for code in wanted:
+            window = (
+                StoryCountry.code == code,
+                StoryCountry.updated_at >= since,
+                StoryCountry.score >= min_salience,
+            )
+            parts.append(
+                select(StoryCountry.story_id)
+                .where(*window, StoryCountry.updated_at <= now, StoryCountry.rank.is_not(None))
+                .order_by(StoryCountry.rank.desc(), StoryCountry.story_id.desc())
+                .limit(limit + _RANK_MARGIN)
+                .subquery()
+            )
+            parts.append(
+                select(StoryCountry.story_id)
+                .where(*window, or_(StoryCountry.updated_at > now, StoryCountry.rank.is_(None)))
+                .subquery()
+            )
+        statement = union_all(*(select(part.c.story_id) for part in parts))
+        return sorted({row[0] for row in (await session.execute(statement)).all()})
 
     async def get_story(self, story_id: int) -> StoryDetail | None:
         """A story with its articles (text, analysis, outlet, link), oldest first."""
@@ -979,6 +1114,7 @@ class Store:
                 await session.execute(delete(Story).where(Story.id.in_(chunk)))
             for story_id in touched.difference(empty_ids):
                 await self._refresh_counts(session, story_id, at)
+                await self._rerank(session, story_id)
         return PruneResult(
             articles=_rowcount(articles),
             seen_entries=_rowcount(seen),
@@ -1058,6 +1194,22 @@ def _article_values(
         "minhash": pack_signature(minhash) if minhash is not None else None,
         "content_hash": content_hash,
     }
+
+
+def _rank(rows: Iterable[Any], now: datetime) -> dict[int, tuple[float, float, list[str]]]:
+    """Each story's best (importance, salience) over its matching countries, and the codes
+    that matched: ``rows`` are (story_id, code, salience, source_count, updated_at)."""
+    ranked: dict[int, tuple[float, float, list[str]]] = {}
+    for story_id, code, score, sources, updated_at in rows:
+        weight = importance(score, sources, updated_at, now)
+        best = ranked.get(story_id)
+        if best is None:
+            ranked[story_id] = (weight, score, [code])
+        else:
+            best[2].append(code)
+            if weight > best[0]:
+                ranked[story_id] = (weight, score, best[2])
+    return ranked
 
 
 def feed_status(feed: Feed) -> str:
