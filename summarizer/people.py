@@ -813,7 +813,7 @@ def _read_organisation(index: PeopleIndex, text: str, seq: list[tuple[int, int, 
     words = [w for _, _, w in seq[i:]]
     if not words or not any(_norm_word(w) in organisation_words() for w in words):
         return
-    if not _subject_position(text, seq[i][0], seq[-1][1]):
+    if seq[0][2] == "of" or not _subject_position(text, seq[i][0], seq[-1][1]):
         return
     eid = index.organisation(" ".join(words))
     index.add_group_mention(eid, seq[i][0], seq[-1][1])
@@ -836,7 +836,8 @@ def _read_sequence(
     if eid is None:
         return
     n_start, n_end = name_tokens[0][0], name_tokens[-1][1]
-    subject = not quoted and _subject_position(text, seq[0][0], n_end)
+    # "chief executive of Ceres Robotics": a run opening with "of" is governed by it
+    subject = not quoted and seq[0][2] != "of" and _subject_position(text, seq[0][0], n_end)
     index._add_mention(eid, n_start, n_end, subject)
     ent = index.entities[eid]
     title = " ".join(w for _, _, w in title_tokens) or None

@@ -447,8 +447,7 @@ def _strip_apposition(left: str, floor: int) -> str | tuple[int, int] | None:
     before_comma = left[:comma].split()
     if (
         re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
-        and before_comma
-        and before_comma[-1].lower().strip(".’'") in title_nouns()
+        and _title_ends(before_comma)
     ):
         s0 = floor + left.index(seg, comma)
         return s0, s0 + len(seg)
@@ -460,6 +459,18 @@ def _strip_apposition(left: str, floor: int) -> str | tuple[int, int] | None:
     ):
         return left[:comma].rstrip()
     return None
+
+
+def _title_ends(words: list[str]) -> bool:
+    """Whether words before a comma end a title: "Sweden’s deputy director of public
+    prosecutions, Eva-Marie Persson," (a title noun among the last lowercase words)."""
+    for w in reversed(words[-6:]):
+        low = w.lower().strip(".’'")
+        if low in title_nouns():
+            return True
+        if w[:1].isupper() and low not in ("of", "the"):
+            return False  # another name or an organisation: "told Reuters, Jane Doe,"
+    return False
 
 
 def _description_before(left: str, end: int) -> tuple[int, int] | None:
@@ -505,6 +516,10 @@ def _continue_previous(
     """
     if q.open_mark - p_start > 8 or text[p_start : q.open_mark].strip():
         return
+    p_end = paragraphs.bounds(q.open_mark)[1]
+    next_mark = _QUOTE_MARKS.search(text, q.after, p_end)
+    if _cues(text, q.after, next_mark.start() if next_mark else p_end):
+        return  # '"Q," Jane Doe, head of X, told Y.': its own attribution, even if unread
     prev_end = p_start - 1
     while prev_end > max(0, p_start - 40) and text[prev_end - 1] in "\n \t\r":
         prev_end -= 1

@@ -292,3 +292,29 @@ def test_a_person_after_a_place_in_a_title() -> None:
     text = "China’s ambassador to Britain Liu Wen has said that China has “enough patience”."
     q = only(text)
     assert (q.speaker, q.speaker_title) == ("Liu Wen", "China’s ambassador to Britain")
+
+
+def test_a_company_after_of_is_no_antecedent_for_he() -> None:
+    q = by_text(
+        "Paul Hendry, chief executive of Lunar Robotics, said his firm had a role in the "
+        "agency's plans. “Small companies bring agility to the mix,” he said."
+    )
+    assert q["Small companies bring agility to the mix"].speaker == "Paul Hendry"
+
+
+def test_a_title_then_the_name_in_commas_after_a_quote() -> None:
+    q = only(
+        "“The evidence is not strong enough to file charges,” Norway’s deputy director of "
+        "public prosecutions, Ingrid Salvesen, said on Monday."
+    )
+    assert q.speaker == "Ingrid Salvesen"
+
+
+def test_a_quote_paragraph_with_its_own_unread_attribution_is_not_continued() -> None:
+    q = by_text(
+        "“We have seen nothing like it in years,” Ingrid Salvesen, the chief prosecutor, said.\n\n"
+        "“It was an attempt to mislead the public,” Bo Quist, chief executive of the watchdog "
+        "Fair Facts group in Oslo, told the broadcaster."
+    )
+    assert q["We have seen nothing like it in years"].speaker == "Ingrid Salvesen"
+    assert q["It was an attempt to mislead the public"].speaker != "Ingrid Salvesen"
