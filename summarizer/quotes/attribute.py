@@ -445,10 +445,7 @@ def _strip_apposition(left: str, floor: int) -> str | tuple[int, int] | None:
     seg = left[comma + 1 : -1].strip()
     segw = seg.split()
     before_comma = left[:comma].split()
-    if (
-        re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg)
-        and _title_ends(before_comma)
-    ):
+    if re.fullmatch(rf"{_CAP}(?:{_SP}{_CAP}){{1,4}}", seg) and _title_ends(before_comma):
         s0 = floor + left.index(seg, comma)
         return s0, s0 + len(seg)
     if segw and (
