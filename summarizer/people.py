@@ -453,6 +453,8 @@ def _apposition(text: str, end: int) -> str | None:
         return None
     phrase = text[lead.end() : stop.start()].strip()
     words = phrase.split()
+    clause = next((i for i, w in enumerate(words) if w in ("who", "which", "whose")), None)
+    words = words[:clause]  # "..., an expert at X who did not work on the study, told"
     if not words or len(words) > 25:
         return None
     lows = [w.lower().strip("’'") for w in words]

@@ -201,3 +201,19 @@ def test_abbreviated_titles_are_spelled_out_once() -> None:
     people = people_of(text)
     assert people["Ana Holt"].title == "Governor"
     assert people["Ben Ray"].title == "Lieutenant Colonel"
+
+
+def test_an_apposition_with_a_relative_clause_keeps_its_title() -> None:
+    text = (
+        "Nora Lind, an expert in addiction and public health at the Department of Social "
+        "Medicine at the University of Bergen who did not take part in the research, told "
+        "reporters the results were modest."
+    )
+    title = people_of(text)["Nora Lind"].title or ""
+    assert title.startswith("expert in addiction and public health")
+    assert "who" not in title
+
+
+def test_a_trader_is_a_title() -> None:
+    text = "The euro may weaken, said Pablo Ruiz, senior currency trader at Halcon Markets Inc."
+    assert people_of(text)["Pablo Ruiz"].title == "senior currency trader at Halcon Markets Inc"
