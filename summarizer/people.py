@@ -700,6 +700,8 @@ def _leading_words(text: str, seq: list[tuple[int, int, str]]) -> int:
     while i < len(seq):
         w = seq[i][2]
         low = _norm_word(w)
+        if low == "he" and i == 0 and len(seq) > 1 and _name_like(seq[1][2]):
+            break  # "He Jianxiong": a surname, not the pronoun
         if low in not_name_words() and low not in title_nouns():
             i += 1
         elif (
@@ -738,8 +740,11 @@ def _name_span(
             return None
         name_at += at
         name_tokens = name_tokens[at:]
-    name_tokens = name_tokens[_name_start(name_tokens) :]
-    cut = 0  # the name ends at the first word that cannot be part of a name
+    surname_he = (
+        len(name_tokens) > 1 and name_tokens[0][2] == "He" and _name_like(name_tokens[1][2])
+    )  # "He Jianxiong"
+    name_tokens = name_tokens[0 if surname_he else _name_start(name_tokens) :]
+    cut = int(surname_he)  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):
         cut += 1
     if (
