@@ -1,16 +1,26 @@
-"""/brief and follow-up latency with 20,000 articles in the store, SQLite and PostgreSQL.
+"""/brief latency at 20,000 and 200,000 articles, SQLite and PostgreSQL, old query against new.
 
-    python benchmarks/brief.py [--articles 20000] [--requests 100] [--postgres URL]
+    python benchmarks/brief.py [--articles 20000 200000] [--backends sqlite postgresql]
+                               [--requests 60] [--postgres URL] [--no-bot]
 
-Latency is measured from the moment the user's update is handed to the fake Bot API
-(the bot long-polls it, so it receives it at once) to the moment the fake API accepts
-the bot's first ``sendMessage`` in answer: the real ``Application``, handlers, store
-queries, rendering and delivery, over real HTTP on loopback. The store is filled with
-copies of really analysed articles (varied countries, outlets and times over a week),
-inserted with bulk SQL. Targets: /brief p95 <= 150 ms, follow-up p95 <= 200 ms.
-PostgreSQL uses a database of its own next to ``--postgres`` (default TEST_DATABASE_URL
-or postgresql+asyncpg://postgres@127.0.0.1:5432/test), dropped at the end; it is skipped,
-saying so, when no server answers.
+The store is filled with copies of really analysed articles (the AEB texts: varied
+countries, outlets and times over a week), inserted with bulk SQL, then ranked
+(``Store.refresh_ranks``, what ingestion keeps up to date row by row). Two measures, each
+for the 24-hour, 3-day and one-week windows, each against the baseline in the same run:
+
+- ``query``: ``stories_since`` as /brief calls it (one country, top 9) against a copy of the
+  query before issue 11 (every row of the window joined to the stories and ranked in
+  Python); both must return the same stories, or the run stops.
+- ``bot``: from the update handed to the fake Bot API (the bot long-polls it) to the fake
+  API accepting the bot's first ``sendMessage`` in answer: the real ``Application``,
+  handlers, store queries, rendering and delivery over real HTTP on loopback; ``old`` puts
+  the old query in the store's place. Follow-up answers are timed once, on the new query.
+
+Targets (issue 11, PostgreSQL, 200,000 articles): one-week /brief p95 <= 60 ms, 24-hour
+p95 <= 30 ms. PostgreSQL uses a database of its own next to ``--postgres`` (default
+TEST_DATABASE_URL or postgresql+asyncpg://postgres@127.0.0.1:5432/test), dropped at the
+end; it is skipped, saying so, when no server answers. Figures are a first pass, not
+best-of-N.
 """
 
 from __future__ import annotations
@@ -23,28 +33,39 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bot.store import Store  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from bot.store import Store, Story, StoryCountry, StorySummary  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
+from bot.store.store import importance  # noqa: E402
+from bot.store.types import as_utc, utcnow  # noqa: E402
 from tests.fakes.bot_harness import bot_running, bulk_fill  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
 
-COUNTRIES = [
-    "Iran",
-    "Russia",
-    "Germany",
-    "France",
-    "United States",
-    "Ukraine",
-    "Israel",
-    "China",
-    "UK",
-    "Turkey",
-]
+COUNTRIES = {
+    "Iran": "IR",
+    "Russia": "RU",
+    "Germany": "DE",
+    "France": "FR",
+    "United States": "US",
+    "Ukraine": "UA",
+    "Israel": "IL",
+    "China": "CN",
+    "UK": "GB",
+    "Turkey": "TR",
+}
+#: (label, hours, what follows the country in /brief)
+WINDOWS = (("24 hours", 24, ""), ("3 days", 72, " 3d"), ("one week", 168, " 1 week"))
+TARGETS = {"24 hours": 30, "one week": 60}
+BRIEF_LIMIT = 9  # /brief shows 3 stories and asks the store for three times as many
 QUESTIONS = [
     "What did Shoigu say about sanctions?",
     "Who is Baqeri?",
@@ -54,56 +75,173 @@ QUESTIONS = [
 ]
 
 
+async def old_stories_since(
+    store: Store,
+    codes: Iterable[str],
+    since: datetime,
+    *,
+    limit: int | None = None,
+    min_salience: float = 0.0,
+    now: datetime | None = None,
+) -> list[StorySummary]:
+    """``Store.stories_since`` as it was before issue 11 (the baseline), unchanged."""
+    wanted = sorted({c.upper() for c in codes if c})
+    if not wanted:
+        return []
+    now = as_utc(now) if now else utcnow()
+    candidates = (
+        select(
+            StoryCountry.story_id,
+            StoryCountry.code,
+            StoryCountry.score,
+            Story.source_count,
+            Story.updated_at,
+        )
+        .join(Story, Story.id == StoryCountry.story_id)
+        .where(
+            StoryCountry.code.in_(wanted),
+            StoryCountry.updated_at >= as_utc(since),
+            StoryCountry.score >= min_salience,
+        )
+    )
+    async with store.session() as session:
+        rows = (await session.execute(candidates)).all()
+        ranked: dict[int, tuple[float, float, list[str]]] = {}
+        for story_id, code, score, sources, updated_at in rows:
+            weight = importance(score, sources, updated_at, now)
+            best = ranked.get(story_id)
+            if best is None:
+                ranked[story_id] = (weight, score, [code])
+            else:
+                best[2].append(code)
+                if weight > best[0]:
+                    ranked[story_id] = (weight, score, best[2])
+        order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))
+        if limit is not None:
+            order = order[:limit]
+        if not order:
+            return []
+        stories = {
+            s.id: s for s in (await session.scalars(select(Story).where(Story.id.in_(order)))).all()
+        }
+    return [
+        StorySummary(
+            id=i,
+            headline=stories[i].headline,
+            brief=stories[i].brief,
+            created_at=stories[i].created_at,
+            updated_at=stories[i].updated_at,
+            article_count=stories[i].article_count,
+            source_count=stories[i].source_count,
+            salience=ranked[i][1],
+            importance=ranked[i][0],
+            codes=tuple(sorted(ranked[i][2])),
+        )
+        for i in order
+        if i in stories
+    ]
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     index = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
     return values[index]
 
 
-async def measure(store: Store, requests: int) -> dict[str, list[float]]:
-    brief_ms: list[float] = []
-    answer_ms: list[float] = []
+async def measure_queries(store: Store, requests: int) -> dict[tuple[str, str], list[float]]:
+    """Old and new query, alternately, on the same country and window; same answer."""
+    out: dict[tuple[str, str], list[float]] = {}
+    codes = list(COUNTRIES.values())
+    for label, hours, _suffix in WINDOWS:
+        for i in range(requests + 3):
+            code = codes[i % len(codes)]
+            now = utcnow()
+            since = now - timedelta(hours=hours)
+            answers = {}
+            for how in ("old", "new") if i % 2 else ("new", "old"):
+                t0 = time.perf_counter()
+                if how == "old":
+                    found = await old_stories_since(
+                        store, [code], since, limit=BRIEF_LIMIT, now=now
+                    )
+                else:
+                    found = await store.stories_since([code], since, limit=BRIEF_LIMIT, now=now)
+                if i >= 3:  # the first few warm caches and connections
+                    out.setdefault((label, how), []).append((time.perf_counter() - t0) * 1000)
+                answers[how] = [(s.id, s.importance, s.codes) for s in found]
+            if answers["old"] != answers["new"] or not answers["new"]:
+                raise SystemExit(f"{code} {label}: the new query answers differently")
+    return out
+
+
+async def measure_bot(store: Store, requests: int) -> dict[tuple[str, str], list[float]]:
+    """/brief through the real bot per window, on the old query then the new, and the
+    follow-up answers (new query) to the last briefs."""
+    out: dict[tuple[str, str], list[float]] = {}
+    chat = 100_000
+    firsts: dict[int, Any] = {}
     async with FakeBotAPI() as fake, bot_running(fake, store, per_chat_interval=1.0):
-        firsts = {}
-        for i in range(requests + 5):
-            chat = 100_000 + i
-            country = COUNTRIES[i % len(COUNTRIES)]
+        for how in ("old", "new"):
+            if how == "old":
+                store.stories_since = (  # type: ignore[method-assign]
+                    lambda *a, **k: old_stories_since(store, *a, **k)
+                )
+            else:
+                del store.stories_since  # back to the class's method
+            for label, _hours, suffix in WINDOWS:
+                for i in range(requests + 3):
+                    chat += 1
+                    country = list(COUNTRIES)[i % len(COUNTRIES)]
+                    t0 = time.time()
+                    msgs = await fake.ask(chat, f"/brief {country}{suffix}", timeout=30)
+                    if "No stories about" in msgs[0].plain:
+                        raise SystemExit(f"/brief {country}{suffix} found nothing")
+                    if i >= 3:
+                        out.setdefault((label, how), []).append((msgs[0].at - t0) * 1000)
+                    if how == "new" and label == "24 hours":
+                        firsts[chat] = msgs[0]
+        await quiet(fake)
+        for i, (chat_id, brief) in enumerate(firsts.items()):
+            before = len(fake.messages_to(chat_id))
             t0 = time.time()
-            msgs = await fake.ask(chat, f"/brief {country}", timeout=30)
-            firsts[chat] = msgs[0]
-            if "No stories about" in msgs[0].plain:
-                raise SystemExit(f"/brief {country} found nothing: the fill is wrong")
-            if i >= 5:  # the first few warm caches and connections
-                brief_ms.append((msgs[0].at - t0) * 1000)
-        # Questions come after all the briefs: a reader takes more than the one second
-        # the bot waits between two messages to the same chat.
-        while True:  # until every brief's later messages (paced 1/s per chat) are out
-            count = len(fake.sent)
-            await asyncio.sleep(1.1)
-            if len(fake.sent) == count:
-                break
-        for i, (chat, brief) in enumerate(firsts.items()):
-            question = QUESTIONS[i % len(QUESTIONS)]
-            before = len(fake.messages_to(chat))
-            t0 = time.time()
-            fake.push_message(chat, question, reply_to=brief)
-            answers = await fake.wait_for(chat, 1, after=before, timeout=30)
-            if i >= 5:
-                answer_ms.append((answers[0].at - t0) * 1000)
-    return {"brief": brief_ms, "answer": answer_ms}
+            fake.push_message(chat_id, QUESTIONS[i % len(QUESTIONS)], reply_to=brief)
+            answers = await fake.wait_for(chat_id, 1, after=before, timeout=30)
+            if i >= 3:
+                out.setdefault(("follow-up", "new"), []).append((answers[0].at - t0) * 1000)
+    return out
 
 
-async def run_backend(url: str, articles: int, requests: int) -> dict[str, object]:
+async def quiet(fake: FakeBotAPI) -> None:
+    """Until every brief's later messages (paced 1/s per chat) are out: a reader takes
+    more than the second the bot waits between two messages to the same chat."""
+    while True:
+        count = len(fake.sent)
+        await asyncio.sleep(1.1)
+        if len(fake.sent) == count:
+            return
+
+
+async def run_backend(url: str, articles: int, args: argparse.Namespace) -> dict[str, Any]:
     store = Store.from_url(url)
     try:
         await upgrade(store.engine)
         t0 = time.perf_counter()
         filled = await bulk_fill(store, articles, days=7)
         fill_s = time.perf_counter() - t0
-        result = await measure(store, requests)
+        t0 = time.perf_counter()
+        ranked = await store.refresh_ranks()
+        rank_s = time.perf_counter() - t0
+        print(
+            f"  filled {filled['articles']:,} articles, {filled['stories']:,} stories in "
+            f"{fill_s:.0f} s; ranked {ranked:,} rows in {rank_s:.1f} s",
+            flush=True,
+        )
+        times = {"query": await measure_queries(store, args.requests)}
+        if not args.no_bot:
+            times["bot"] = await measure_bot(store, args.requests)
     finally:
         await store.close()
-    return {"filled": filled, "fill_s": fill_s, **result}
+    return {"filled": filled, "fill_s": fill_s, "rank_s": rank_s, "times": times}
 
 
 async def pg_admin(url: str, statement: str) -> None:
@@ -118,62 +256,91 @@ async def pg_admin(url: str, statement: str) -> None:
         await conn.close()
 
 
-async def main_async(args: argparse.Namespace) -> int:
+async def backend_url(backend: str, admin: str, tmp: str) -> str | None:
+    """Where to run ``backend``, or None (said so) when PostgreSQL does not answer."""
     from sqlalchemy.engine import make_url
 
-    rows: dict[str, dict[str, object] | str] = {}
-    with tempfile.TemporaryDirectory(prefix="nb-brief-") as tmp:
-        rows["sqlite"] = await run_backend(
-            f"sqlite+aiosqlite:///{tmp}/bench.db", args.articles, args.requests
-        )
-    admin = args.postgres
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp}/bench-{uuid.uuid4().hex[:6]}.db"
     try:
         await pg_admin(admin, "SELECT 1")
     except (TimeoutError, OSError) as exc:
-        rows["postgresql"] = f"skipped: no server at {make_url(admin)!r} ({exc})"
-    else:
-        name = f"newsbrief_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-        await pg_admin(admin, f'CREATE DATABASE "{name}"')
-        try:
-            url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-            rows["postgresql"] = await run_backend(url, args.articles, args.requests)
-        finally:
-            await pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        print(f"postgresql skipped: no server at {make_url(admin)!r} ({exc})")
+        return None
+    name = f"newsbrief_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    await pg_admin(admin, f'CREATE DATABASE "{name}"')
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)
 
-    print(
-        f"/brief and follow-up latency, update in -> first sendMessage accepted "
-        f"({args.requests} requests each)"
-    )
-    print(
-        f"{'backend':>10} {'articles':>8} {'stories':>7} {'what':>9} {'p50 ms':>7} "
-        f"{'p95 ms':>7} {'max ms':>7} {'target':>7}"
-    )
-    summary = []
-    for backend, row in rows.items():
-        if isinstance(row, str):
-            print(f"{backend:>10} {row}")
-            summary.append(f"{backend} skipped")
-            continue
-        for what, target in (("brief", 150), ("answer", 200)):
-            values = row[what]
-            print(
-                f"{backend:>10} {row['filled']['articles']:>8,} {row['filled']['stories']:>7,} "
-                f"{what:>9} {statistics.median(values):>7.1f} {pct(values, 95):>7.1f} "
-                f"{max(values):>7.1f} {target:>7}"
-            )
-        summary.append(
-            f"{backend} brief p95 {pct(row['brief'], 95):.0f} ms, "
-            f"answer p95 {pct(row['answer'], 95):.0f} ms"
-        )
-    print("baseline: the issue's targets, /brief p95 <= 150 ms, follow-up p95 <= 200 ms")
-    print("; ".join(summary))
+
+async def main_async(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    rows: list[tuple[str, int, dict[str, Any]]] = []
+    with tempfile.TemporaryDirectory(prefix="nb-brief-") as tmp:
+        for articles in args.articles:
+            for backend in args.backends:
+                url = await backend_url(backend, args.postgres, tmp)
+                if url is None:
+                    continue
+                print(f"{backend}, {articles:,} articles:", flush=True)
+                try:
+                    rows.append((backend, articles, await run_backend(url, articles, args)))
+                finally:
+                    if backend == "postgresql":
+                        name = make_url(url).database
+                        await pg_admin(
+                            args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                        )
+                    else:
+                        Path(make_url(url).database or "").unlink(missing_ok=True)
+    report(rows, args.requests)
     return 0
 
 
+def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
+    print(
+        f"\n/brief latency, ms ({requests} requests each; query: stories_since top {BRIEF_LIMIT}; "
+        "bot: update in -> first sendMessage accepted)"
+    )
+    print(
+        f"{'backend':>10} {'articles':>8} {'stories':>7} {'measure':>7} {'window':>9} "
+        f"{'old p50':>7} {'old p95':>7} {'new p50':>7} {'new p95':>7} {'new max':>7} {'target':>6}"
+    )
+    summary = []
+    for backend, articles, row in rows:
+        for measure, times in row["times"].items():
+            for label in [w[0] for w in WINDOWS] + ["follow-up"]:
+                new = times.get((label, "new"))
+                if not new:
+                    continue
+                old = times.get((label, "old"))
+                olds = f"{statistics.median(old):>7.1f} {pct(old, 95):>7.1f}" if old else " " * 15
+                print(
+                    f"{backend:>10} {articles:>8,} {row['filled']['stories']:>7,} {measure:>7} "
+                    f"{label:>9} {olds} {statistics.median(new):>7.1f} {pct(new, 95):>7.1f} "
+                    f"{max(new):>7.1f} {TARGETS.get(label, ''):>6}"
+                )
+        which = "bot" if "bot" in row["times"] else "query"
+        p95 = {key: pct(values, 95) for key, values in row["times"][which].items()}
+        summary.append(
+            f"{backend} {articles:,} ({which}) one-week p95 {p95['one week', 'new']:.0f} ms "
+            f"(old {p95['one week', 'old']:.0f}), 24-hour p95 {p95['24 hours', 'new']:.0f} ms "
+            f"(old {p95['24 hours', 'old']:.0f})"
+        )
+    print(
+        "baseline: the query before issue 11, same run; targets: issue 11 at 200,000 on PostgreSQL"
+    )
+    print("; ".join(summary))
+
+
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--articles", type=int, default=20_000)
-    parser.add_argument("--requests", type=int, default=100)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[20_000])
+    parser.add_argument(
+        "--backends", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
+    )
+    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--no-bot", action="store_true", help="time the queries only")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(

@@ -27,6 +27,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.sql import ColumnElement, Select, operators
+from sqlalchemy.sql.expression import UnaryExpression
 
 from bot.settings import FeedConfig, Settings, get_settings
 from bot.store import migrate as migrations
@@ -926,54 +928,67 @@ class Store:
             return []
         now = as_utc(now) if now else utcnow()
         since = as_utc(since)
-        matches = (
-            select(
-                StoryCountry.story_id,
-                StoryCountry.code,
-                StoryCountry.score,
-                Story.source_count,
-                Story.updated_at,
-            )
-            .join(Story, Story.id == StoryCountry.story_id)
-            .where(
-                StoryCountry.code.in_(wanted),
-                StoryCountry.updated_at >= since,
-                StoryCountry.score >= min_salience,
-            )
+        light = (
+            StoryCountry.story_id,
+            StoryCountry.code,
+            StoryCountry.score,
+            Story.source_count,
+            Story.updated_at,
+        )
+        shown = (Story.headline, Story.brief, Story.created_at, Story.article_count)
+        matching = (
+            StoryCountry.code.in_(wanted),
+            StoryCountry.updated_at >= since,
+            StoryCountry.score >= min_salience,
         )
         async with self.session() as session:
-            if limit is not None:
-                top = await self._top_candidates(session, wanted, since, now, min_salience, limit)
-                if not top:
-                    return []
-                matches = matches.where(StoryCountry.story_id.in_(top))
-            rows = (await session.execute(matches)).all()
+            if limit is not None:  # one round trip: the few candidates, with what is shown
+                top = self._top_candidates(wanted, since, now, min_salience, limit)
+                by_id = (  # found by story id, not by reading the window again
+                    self._unindexed(StoryCountry.code).in_(wanted),
+                    self._unindexed(StoryCountry.updated_at) >= since,
+                    StoryCountry.score >= min_salience,
+                )
+                rows = (
+                    await session.execute(
+                        select(*light, *shown)
+                        .join(Story, Story.id == StoryCountry.story_id)
+                        .where(*by_id, StoryCountry.story_id.in_(top))
+                    )
+                ).all()
+                details = {row[0]: tuple(row[3:]) for row in rows}
+            else:  # every story of the window (digests): rank them all, then read the shown
+                statement = select(*light).join(Story, Story.id == StoryCountry.story_id)
+                rows = (await session.execute(statement.where(*matching))).all()
             ranked = _rank(rows, now)
-            order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))
-            if limit is not None:
-                order = order[:limit]
-            if not order:
-                return []
-            stories = {
-                s.id: s
-                for s in (await session.scalars(select(Story).where(Story.id.in_(order)))).all()
-            }
-        return [
-            StorySummary(
-                id=i,
-                headline=stories[i].headline,
-                brief=stories[i].brief,
-                created_at=stories[i].created_at,
-                updated_at=stories[i].updated_at,
-                article_count=stories[i].article_count,
-                source_count=stories[i].source_count,
-                salience=ranked[i][1],
-                importance=ranked[i][0],
-                codes=tuple(sorted(ranked[i][2])),
+            order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))[:limit]
+            if limit is None:
+                details = {}
+                for chunk in _chunks(order):
+                    found = await session.execute(
+                        select(Story.id, *light[3:], *shown).where(Story.id.in_(chunk))
+                    )
+                    details.update((row[0], tuple(row[1:])) for row in found.all())
+        summaries = []
+        for i in order:
+            if i not in details:
+                continue
+            source_count, updated_at, headline, brief, created_at, article_count = details[i]
+            summaries.append(
+                StorySummary(
+                    id=i,
+                    headline=headline,
+                    brief=brief,
+                    created_at=created_at,
+                    updated_at=updated_at,
+                    article_count=article_count,
+                    source_count=source_count,
+                    salience=ranked[i][1],
+                    importance=ranked[i][0],
+                    codes=tuple(sorted(ranked[i][2])),
+                )
             )
-            for i in order
-            if i in stories
-        ]
+        return summaries
 
     async def refresh_ranks(self, *, only_missing: bool = True) -> int:
         """Store the rank of story-country rows written around the Store (bulk loads, hand
@@ -1009,18 +1024,21 @@ class Store:
                 )
         return len(rows)
 
-    @staticmethod
-    async def _top_candidates(
-        session: AsyncSession,
-        wanted: list[str],
-        since: datetime,
-        now: datetime,
-        min_salience: float,
-        limit: int,
-    ) -> list[int]:
-        """The few stories that can be in the top ``limit``: per country, the best by the
-        stored rank (an index range read backwards, stopped by ``LIMIT``), plus any row the
-        rank cannot order (dated after ``now``, or written without a rank), normally none.
+    def _unindexed(self, column: Any) -> ColumnElement[Any]:
+        """``column`` in a form SQLite cannot look up in an index (a unary ``+``, its own
+        idiom): SQLite has no statistics, and would read the whole window through the
+        (code, updated_at) index rather than the rank index or the primary key."""
+        if self.engine.dialect.name != "sqlite":
+            return column  # type: ignore[no-any-return]
+        return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+    def _top_candidates(
+        self, wanted: list[str], since: datetime, now: datetime, min_salience: float, limit: int
+    ) -> Select[tuple[int]]:
+        """The ids of the few stories that can be in the top ``limit``: per country, the
+        best by the stored rank (an index range read backwards, stopped by ``LIMIT``), plus
+        any row the rank cannot order (dated after ``now``, or written without a rank),
+        normally none.
 
         A story in the answer has its best row within the top ``limit`` of that row's
         country: every row above it there is another story ranked higher.
@@ -1032,9 +1050,16 @@ class Store:
                 StoryCountry.updated_at >= since,
                 StoryCountry.score >= min_salience,
             )
+            dated = self._unindexed(StoryCountry.updated_at)
             parts.append(
                 select(StoryCountry.story_id)
-                .where(*window, StoryCountry.updated_at <= now, StoryCountry.rank.is_not(None))
+                .where(
+                    StoryCountry.code == code,
+                    dated >= since,
+                    dated <= now,
+                    StoryCountry.score >= min_salience,
+                    StoryCountry.rank.is_not(None),
+                )
                 .order_by(StoryCountry.rank.desc(), StoryCountry.story_id.desc())
                 .limit(limit + _RANK_MARGIN)
                 .subquery()
@@ -1044,8 +1069,8 @@ class Store:
                 .where(*window, or_(StoryCountry.updated_at > now, StoryCountry.rank.is_(None)))
                 .subquery()
             )
-        statement = union_all(*(select(part.c.story_id) for part in parts))
-        return sorted({row[0] for row in (await session.execute(statement)).all()})
+        candidates = union_all(*(select(part.c.story_id) for part in parts)).subquery()
+        return select(candidates.c.story_id)
 
     async def get_story(self, story_id: int) -> StoryDetail | None:
         """A story with its articles (text, analysis, outlet, link), oldest first."""
@@ -1200,7 +1225,7 @@ def _rank(rows: Iterable[Any], now: datetime) -> dict[int, tuple[float, float, l
     """Each story's best (importance, salience) over its matching countries, and the codes
     that matched: ``rows`` are (story_id, code, salience, source_count, updated_at)."""
     ranked: dict[int, tuple[float, float, list[str]]] = {}
-    for story_id, code, score, sources, updated_at in rows:
+    for story_id, code, score, sources, updated_at, *_shown in rows:
         weight = importance(score, sources, updated_at, now)
         best = ranked.get(story_id)
         if best is None:
