@@ -307,6 +307,16 @@ class PeopleIndex:
             i += 1
         return best.entity if best is not None else None
 
+    def other_person_in(self, start: int, end: int, eid: int) -> bool:
+        """Whether a person other than ``eid`` is named inside [start, end)."""
+        i = bisect_left(self._ends, start)
+        while i < len(self._mentions) and self._ends[i] <= end:
+            m = self._mentions[i]
+            if m.start >= start and m.entity != eid and self.entities[m.entity].kind == "person":
+                return True
+            i += 1
+        return False
+
     def resolve_description(self, words: list[str], pos: int) -> int | None:
         """The one recent person whose title holds every word of "the Iranian minister".
 

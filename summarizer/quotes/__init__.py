@@ -14,7 +14,12 @@ import re
 
 from summarizer.brief import Person, Quote, Sentence
 from summarizer.people import PeopleIndex, find_people
-from summarizer.quotes.attribute import _Attributor, _continue_previous, continue_in_paragraph
+from summarizer.quotes.attribute import (
+    _Attributor,
+    _continue_previous,
+    continue_in_paragraph,
+    previous_subject,
+)
 from summarizer.quotes.cues import _Paragraphs
 from summarizer.quotes.marks import (
     _MAX_ATTRIBUTED,
@@ -62,6 +67,7 @@ def find_quotes_and_people(
         if q.speaker is None and not q.contested:
             _continue_previous(text, q, p_start, prev, last_para_speaker, att, paragraphs)
             continue_in_paragraph(text, q, in_para[-1] if in_para else None)
+            previous_subject(text, q, p_start, att)
         if q.speaker is not None:
             last_para_speaker = (paragraphs.bounds(max(0, q.after - 1))[1], q.speaker)
         in_para.append(q)

@@ -582,3 +582,37 @@ def _title_gap(gap: str) -> bool:
         and not gap.rstrip().endswith(",")
         and not any(w.lower() in _CUE_WORDS for w in words)
     )
+
+
+def previous_subject(text: str, q: _Raw, p_start: int, att: _Attributor) -> None:
+    """ "Bridenstine expects three rockets by 2024. “Q.”": a quote standing as its own
+    sentence, with no cue of its own, after a sentence of the same paragraph whose subject
+    is one person and which names no other person, is that person's.
+    """
+    if q.speaker is not None or q.contested or not q.closed:
+        return
+    lead = text[p_start : q.open_mark]
+    stripped = lead.rstrip(" \u00a0")
+    if not stripped or not re.search(r"[.!?][”\"’)]?$", stripped) or _QUOTE_MARKS.search(lead):
+        return  # the quote must open a sentence that follows plain narration
+    p_end = text.find("\n", q.after)
+    p_end = len(text) if p_end < 0 else p_end
+    nxt = _QUOTE_MARKS.search(text, q.after, p_end)
+    if _cues(text, q.after, nxt.start() if nxt else p_end):
+        return  # a speech verb after the quote: its own attribution, read or not
+    s = _sentence_start(text, len(stripped) + p_start - 1, p_start, [])
+    m = _OPENING_NP.match(text, s, q.open_mark)
+    pron = re.match(r"[ \u00a0]*(He|She)\b", text[s : q.open_mark])
+    if m is not None and m.group(1).endswith(("’s", "'s")):
+        return  # "Swift's rep told Fox News": the subject is not the person named
+    if m is not None:
+        eid = att.people.mention_in(m.start(1), m.end(1))  # a person the article named
+    elif pron is not None:
+        eid = att.entity_for(s + pron.start(1), s + pron.end(1))
+    else:
+        return
+    if eid is None or att.people.entities[eid].kind != "person":
+        return
+    if not att.people.entities[eid].named or att.people.other_person_in(s, q.open_mark, eid):
+        return
+    q.speaker, q.via = eid, "narrated"

@@ -318,3 +318,29 @@ def test_a_quote_paragraph_with_its_own_unread_attribution_is_not_continued() ->
     )
     assert q["We have seen nothing like it in years"].speaker == "Ingrid Salvesen"
     assert q["It was an attempt to mislead the public"].speaker != "Ingrid Salvesen"
+
+
+def test_a_quote_sentence_after_a_sentence_about_one_person_is_theirs() -> None:
+    q = by_text(
+        "Kara Voss chairs the committee. Voss expects two more hearings this year. "
+        "“We are not done with this inquiry.”"
+    )
+    assert q["We are not done with this inquiry"].speaker == "Kara Voss"
+
+
+def test_a_quote_sentence_after_two_people_or_a_possessive_stays_null() -> None:
+    q = by_text(
+        "Kara Voss chairs the committee. Voss met Senator Ilya Brandt on Friday. "
+        "“It was a good meeting.”\n\n"
+        "Voss's aide told reporters that the hearings would resume. “We are ready.”"
+    )
+    assert q["It was a good meeting"].speaker is None
+    assert q["We are ready"].speaker is None
+
+
+def test_he_before_a_name_is_a_surname() -> None:
+    q = only(
+        "“What is the incentive for China?” He Jianping, a former director at the central "
+        "bank, said at a forum in Washington."
+    )
+    assert q.speaker == "He Jianping"
