@@ -191,6 +191,9 @@ class PeopleIndex:
             if len(name.split()) > 1:
                 # a first name alone ("Ken", "Liu") may stand for one person, never for two
                 self._by_first[first] = eid if first not in self._by_first else -1
+            words = name.split()
+            if first in _ROYAL and len(words) > 1:
+                first = words[1].lower()  # "Prince Andrew": the given name after the title
             self.entities[eid].gender = gender_of_name(first)
         return eid
 
@@ -285,8 +288,16 @@ class PeopleIndex:
             if gender is None or ent.gender == gender:
                 return m.entity
             if ent.gender is None:
-                return m.entity if ent.personal else None
+                return m.entity if ent.personal or self._surname_used(ent) else None
         return None
+
+    def _surname_used(self, ent: Entity) -> bool:
+        """Whether a two-word name was also written as its last word alone ("Deval Patrick",
+        then "Patrick walked in"): how news refers to people, not to companies."""
+        if ent.kind != "person" or len(ent.name.split()) < 2:
+            return False
+        last = ent.name.split()[-1]
+        return any(self.text[s:e] == last for s, e in ent.mentions)
 
     def first_subject_in(
         self, start: int, end: int, skip: Sequence[tuple[int, int]] = ()

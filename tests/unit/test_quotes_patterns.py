@@ -344,3 +344,21 @@ def test_he_before_a_name_is_a_surname() -> None:
         "bank, said at a forum in Washington."
     )
     assert q.speaker == "He Jianping"
+
+
+def test_he_goes_to_a_name_also_written_by_its_surname_alone() -> None:
+    q = by_text(
+        "Orrin Tulsbeck is running for governor. When Tulsbeck walked in late, the volunteers "
+        "turned around.\n\n“Don’t mind me!” he told them."
+    )
+    assert q["Don’t mind me!"].speaker == "Orrin Tulsbeck"
+
+
+def test_he_does_not_go_to_a_name_never_shortened() -> None:
+    q = by_text("Big Lantern announced the tour on Monday. “We are thrilled,” he said.")
+    assert q["We are thrilled"].speaker is None
+
+
+def test_a_prince_has_the_gender_of_his_given_name() -> None:
+    q = by_text("Prince Edward spoke to the BBC on Saturday. “I remember it distinctly,” he said.")
+    assert q["I remember it distinctly"].speaker == "Prince Edward"
