@@ -721,8 +721,8 @@ def _leading_words(text: str, seq: list[tuple[int, int, str]]) -> int:
     while i < len(seq):
         w = seq[i][2]
         low = _norm_word(w)
-        if low == "he" and i == 0 and len(seq) > 1 and _name_like(seq[1][2]):
-            break  # "He Jianxiong": a surname, not the pronoun
+        if i == 0 and _word_as_name(text, seq):
+            break  # "He Jianxiong", "said Will Moy": a name, not the pronoun or the verb
         if low in not_name_words() and low not in title_nouns():
             i += 1
         elif (
@@ -735,6 +735,23 @@ def _leading_words(text: str, seq: list[tuple[int, int, str]]) -> int:
         else:
             break
     return i
+
+
+_AFTER_SPEECH = re.compile(r"(?:\b(?:said|says|told|added)|,[”’\"']*)[ \u00a0]+$")
+
+
+def _word_as_name(text: str, seq: list[tuple[int, int, str]]) -> bool:
+    """Whether the run's first word, usually no name, is one here: "He Jianxiong" (a
+    surname before a name), "said Will Moy" / "“Q,” Will Moy" (a given name right after a
+    speech verb or a comma, where the verb "will" cannot stand)."""
+    if len(seq) < 2 or not _name_like(seq[1][2]):
+        return False
+    first = seq[0][2]
+    if first == "He":
+        return True
+    return first in ("Will", "May") and bool(
+        _AFTER_SPEECH.search(text, max(0, seq[0][0] - 12), seq[0][0])
+    )
 
 
 def _name_span(
@@ -761,9 +778,7 @@ def _name_span(
             return None
         name_at += at
         name_tokens = name_tokens[at:]
-    surname_he = (
-        len(name_tokens) > 1 and name_tokens[0][2] == "He" and _name_like(name_tokens[1][2])
-    )  # "He Jianxiong"
+    surname_he = name_tokens[0] == seq[0] and _word_as_name(text, seq)  # "He Jianxiong"
     name_tokens = name_tokens[0 if surname_he else _name_start(name_tokens) :]
     cut = int(surname_he)  # the name ends at the first word that cannot be part of a name
     while cut < len(name_tokens) and _name_like(name_tokens[cut][2]):

@@ -362,3 +362,13 @@ def test_he_does_not_go_to_a_name_never_shortened() -> None:
 def test_a_prince_has_the_gender_of_his_given_name() -> None:
     q = by_text("Prince Edward spoke to the BBC on Saturday. “I remember it distinctly,” he said.")
     assert q["I remember it distinctly"].speaker == "Prince Edward"
+
+
+def test_will_after_a_speech_verb_or_a_quote_is_a_given_name() -> None:
+    q = by_text(
+        "“It misleads voters,” Will Brandor, head of a watchdog group, told the radio. "
+        "Will Parliament act? “I hope so,” said Will Ostrand, a consultant."
+    )
+    assert q["It misleads voters"].speaker == "Will Brandor"
+    assert q["I hope so"].speaker == "Will Ostrand"
+    assert all(q_.speaker != "Will Parliament" for q_ in q.values())
