@@ -1029,7 +1029,7 @@ class Store:
         idiom): SQLite has no statistics, and would read the whole window through the
         (code, updated_at) index rather than the rank index or the primary key."""
         if self.engine.dialect.name != "sqlite":
-            return column  # type: ignore[no-any-return]
+            return column
         return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
     def _top_candidates(
