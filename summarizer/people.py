@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from summarizer.brief import Person
+from summarizer.gazetteer import gazetteer, input_key
 from summarizer.titles import (
     capital_country,
     country_names,
@@ -652,6 +653,8 @@ def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleInde
     for m in _PRONOUN.finditer(text):
         if not _NAME_AFTER.match(text, m.end()):  # "He Jianxiong" is a name
             events.append((m.start(), m.end(), "pron", None))
+    for m in _POSSESSIVE.finditer(text):
+        events.append((m.start(), m.end(), "poss", None))
     for m in _description_re().finditer(text):
         events.append((m.start(), m.end(), "desc", m))
     events.sort(key=lambda ev: ev[0])
@@ -664,6 +667,10 @@ def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleInde
             _read_sequence(index, text, data, inside)  # type: ignore[arg-type]
         elif kind == "pron" and not inside:
             _read_pronoun(index, text, start, end)
+        elif kind == "poss" and not inside:
+            eid = _same_sentence_subject(index, text, start)
+            if eid is not None:  # "Rakeyia Scott ... that her husband": a woman
+                index.entities[eid].gender = "m" if text[start + 1] == "i" else "f"
         elif kind == "desc" and not inside and isinstance(data, re.Match):
             words = data.group(0).split()[1:]
             eid = index.resolve_description(words, start)
@@ -676,9 +683,36 @@ def _read_pronoun(index: PeopleIndex, text: str, start: int, end: int) -> None:
     """he/she: the last person subject of that gender; it fixes an unknown gender."""
     gender = "f" if text[start] in "Ss" else "m"
     eid = index.last_subject(start, gender=gender)
+    if eid is None:
+        eid = _same_sentence_subject(index, text, start)
     if eid is not None:
         index._add_mention(eid, start, end, True)
         index.entities[eid].gender = gender  # "earlier pronouns" decide for later ones
+
+
+# "his"/"her" before a noun ("her husband"), not the object "her" ("told her that")
+_POSSESSIVE = re.compile(
+    r"\b(?:[Hh]is|[Hh]er)(?= (?!(?:that|to|the|a|an|and|in|on|at|for|with|of|as|if|about)\b)[a-z])"
+)
+_SENTENCE_BREAK = re.compile(r"[.!?][”\"’]?\s|\n|[“\"]")
+
+
+def _same_sentence_subject(index: PeopleIndex, text: str, start: int) -> int | None:
+    """'Rakeyia Scott can be heard yelling that she ...': a he/she in the sentence of the
+    subject named just before it, with nothing named in between, is that person, even
+    when the name shows no sign of one; places ("..., San Francisco, says he") never."""
+    i = bisect_left(index._ends, start) - 1
+    if i < 0:
+        return None
+    m = index._mentions[i]
+    ent = index.entities[m.entity]
+    if not (m.subject and ent.kind == "person" and ent.named and ent.gender is None):
+        return None
+    if start - m.end > 200 or _SENTENCE_BREAK.search(text, m.end, start):
+        return None
+    if input_key(ent.name) in gazetteer().places or "-" in ent.name:
+        return None  # a city, or a thing ("Go-Kart Track")
+    return m.entity
 
 
 _DESCRIPTION: re.Pattern[str] | None = None

@@ -217,3 +217,21 @@ def test_an_apposition_with_a_relative_clause_keeps_its_title() -> None:
 def test_a_trader_is_a_title() -> None:
     text = "The euro may weaken, said Pablo Ruiz, senior currency trader at Halcon Markets Inc."
     assert people_of(text)["Pablo Ruiz"].title == "senior currency trader at Halcon Markets Inc"
+
+
+def test_a_possessive_in_the_subjects_sentence_gives_the_gender() -> None:
+    text = (
+        "Tamsin Okoro can be heard telling the officers that her son is unarmed. "
+        "Grant Vell said in a note to her that it was over. “Don’t shoot,” she says."
+    )
+    quotes, _ = find_quotes_and_people(text, [])
+    assert quotes[0].speaker == "Tamsin Okoro"
+
+
+def test_a_city_before_a_pronoun_is_never_its_antecedent() -> None:
+    text = (
+        "Rhea Moss, an immunologist at the University of California, San Francisco, says he "
+        "was right. “It is exciting,” he said."
+    )
+    quotes, _ = find_quotes_and_people(text, [])
+    assert quotes[0].speaker is None
