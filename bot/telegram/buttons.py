@@ -10,6 +10,8 @@ nothing changes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
@@ -201,6 +203,10 @@ async def _stop(
 ) -> None:
     """Yes or Cancel under the /stop question: valid once, on that message, for an hour."""
     assert press.token is not None and update.callback_query is not None
+    pending = nb.confirmations_pending.get(chat_id)
+    if pending is not None:  # the question is still being sent: its token is not stored yet
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(pending.wait(), timeout=10)
     since = utcnow() - CONFIRM_FOR
     if message_id is None or not await nb.bot_store.take_confirmation(
         chat_id, message_id, press.token, since

@@ -104,6 +104,9 @@ class BotContext:
     delivery: Delivery | None = None
     tasks: set[asyncio.Task] = field(default_factory=set)
     waiters: Waiters = field(default_factory=Waiters)
+    # /stop questions being sent: a Yes pressed at once waits until its token is stored
+    # (updates are handled concurrently, so the press can overtake the question's handler).
+    confirmations_pending: dict[int, asyncio.Event] = field(default_factory=dict)
 
     def background(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run ``coro`` after the handler returns (kept referenced until done)."""
@@ -591,11 +594,17 @@ async def stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     nb = ctx_of(context)
     chat_id = chat_of(update)
     token = secrets.token_urlsafe(9)  # 12 characters of [A-Za-z0-9_-]
-    message = await nb.out.send(
-        chat_id,
-        "This unsubscribes you from everything and deletes what I keep about you "
-        "(countries, settings, message history). Are you sure?",
-        reply_markup=kb.confirm_stop_keyboard(token),
-    )
-    if message is not None:
-        await nb.bot_store.remember_confirmation(chat_id, message.message_id, token)
+    stored = nb.confirmations_pending[chat_id] = asyncio.Event()
+    try:
+        message = await nb.out.send(
+            chat_id,
+            "This unsubscribes you from everything and deletes what I keep about you "
+            "(countries, settings, message history). Are you sure?",
+            reply_markup=kb.confirm_stop_keyboard(token),
+        )
+        if message is not None:
+            await nb.bot_store.remember_confirmation(chat_id, message.message_id, token)
+    finally:
+        stored.set()
+        if nb.confirmations_pending.get(chat_id) is stored:
+            del nb.confirmations_pending[chat_id]
