@@ -113,6 +113,7 @@ class Entity:
     speaker: bool = False  # said something quoted: always listed
     gender: str | None = None  # "m" | "f" | None (unknown: agrees with he and she)
     quoted: bool = False  # named as the speaker of a quote: surely a person or a group
+    speaks: bool = False  # the subject of a speech verb ("noted X", "X said"): a person
 
     @property
     def personal(self) -> bool:
@@ -124,6 +125,7 @@ class Entity:
             self.gender is not None
             or bool(self.titles)
             or self.quoted
+            or self.speaks
             or (self.kind == "person" and is_given_name(self.name.split()[0]))
         )
 
@@ -917,11 +919,31 @@ def _read_sequence(
     subject = not quoted and seq[0][2] != "of" and _subject_position(text, seq[0][0], n_end)
     index._add_mention(eid, n_start, n_end, subject)
     ent = index.entities[eid]
+    if subject and _speech_subject(text, seq[0][0], n_end):
+        ent.speaks = True
     title = " ".join(w for _, _, w in title_tokens) or None
     _record_titles(ent, text, title_tokens[0][0] if title_tokens else n_start, title, n_end)
     if ent.gender is None:
         lead = " ".join(w for _, _, w in seq[:skipped]) + " " + (title or "")
         ent.gender = gender_of_words(lead) or gender_of_words(ent.title or "")
+
+
+_SPEECH = wordset(
+    "said says told tells added adds noted notes wrote writes explained explains argued argues "
+    "warned warns asked asks replied insisted recalled recalls stated"
+)
+_SPEECH_AFTER = re.compile(r"[ \u00a0]+(?:[a-z]+ly[ \u00a0]+)?([a-z]+)\b")
+
+
+def _speech_subject(text: str, start: int, end: int) -> bool:
+    """Whether a name is the subject of a speech verb: "X said", "noted NBC’s X"."""
+    m = _SPEECH_AFTER.match(text, end)
+    if m and m.group(1) in _SPEECH:
+        return True
+    before = text[max(0, start - 20) : start].split()
+    return (bool(before) and before[-1] in _SPEECH) or (
+        len(before) > 1 and before[-2] in _SPEECH and before[-1].endswith(("’s", "'s"))
+    )
 
 
 def _record_titles(ent: Entity, text: str, start: int, title: str | None, n_end: int) -> None:

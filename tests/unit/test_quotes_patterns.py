@@ -372,3 +372,19 @@ def test_will_after_a_speech_verb_or_a_quote_is_a_given_name() -> None:
     assert q["It misleads voters"].speaker == "Will Brandor"
     assert q["I hope so"].speaker == "Will Ostrand"
     assert all(q_.speaker != "Will Parliament" for q_ in q.values())
+
+
+def test_the_subject_of_a_speech_verb_is_a_person_for_he() -> None:
+    q = by_text(
+        "Debates rarely change a race, noted NBC’s Tavo Lindqvist.\n\n"
+        "“Remember that debates happen late in the campaign,” he wrote."
+    )
+    assert q["Remember that debates happen late in the campaign"].speaker == "Tavo Lindqvist"
+
+
+def test_an_energy_company_is_no_antecedent_for_he() -> None:
+    q = by_text(
+        "Mr. Obama dismissed the criticism as the voice of a client, Granite Energy, "
+        "which filed for bankruptcy. “I like the man,” he said."
+    )
+    assert q["I like the man"].speaker == "Obama"
