@@ -802,6 +802,9 @@ def _name_span(
         tokens = tokens[:-1]
     if not tokens:
         return None
+    k = next((j for j, t in enumerate(tokens) if t[2] == "of"), 0)
+    if k and not _org_in(tokens[:k]) and _org_in(tokens[k + 1 :]):
+        tokens = tokens[:k]  # "Mike Dunn of Acme Inc.": the person, then the organisation
     name_at, _ = _split_title(tokens)
     name_tokens = tokens[name_at:]
     if not name_tokens or any(_norm_word(w) in organisation_words() for _, _, w in name_tokens):
@@ -833,6 +836,10 @@ def _name_span(
     if len(title_tokens) == 1 and title_tokens[0][2].lower() in _ROYAL:
         name_tokens, title_tokens = title_tokens + name_tokens, []  # "Prince Andrew" is a name
     return title_tokens, name_tokens, i
+
+
+def _org_in(tokens: list[tuple[int, int, str]]) -> bool:
+    return any(_norm_word(w) in organisation_words() for _, _, w in tokens)
 
 
 def _name_start(tokens: list[tuple[int, int, str]]) -> int:
@@ -957,6 +964,41 @@ def _record_titles(ent: Entity, text: str, start: int, title: str | None, n_end:
             ent.add_title(pre)
     elif pre:
         ent.add_title(pre)
+    where = _of_organisation(text, n_end)
+    if where:
+        base = f"{pre} {title}" if pre and title else (title or pre)
+        ent.add_title(f"{base} {where}" if base else where)
     appos = _apposition(text, n_end)
     if appos:
         ent.add_title(appos)
+
+
+_OF_LEAD = re.compile(r"[ \u00a0]+(?:of|at)[ \u00a0]+")
+_OF_LINKS = frozenset("of for and the in on".split())
+
+
+def _of_organisation(text: str, n_end: int) -> str | None:
+    """ "geologist Rosaly Lopes of NASA's Jet Propulsion Laboratory in California said": the
+    organisation a name is given with belongs to the title; a place alone ("of Ohio") not."""
+    lead = _OF_LEAD.match(text, n_end)
+    if lead is None:
+        return None
+    words: list[str] = []
+    for w in text[lead.end() : lead.end() + 160].split()[:12]:
+        bare = w.rstrip(",.;:)")
+        if not bare or not (bare[:1].isupper() or bare in _OF_LINKS):
+            break
+        words.append(bare)
+        if bare != w and not (w.endswith(".") and len(bare) <= 3):
+            break  # a comma or full stop ends the phrase (not "Inc." or "D.C.")
+    while words and words[-1] in _OF_LINKS:
+        words.pop()
+    if not words or (len(words) == 1 and words[0] == "the"):
+        return None
+    core = [w for w in words if w != "the"]
+    key = input_key(" ".join(core))
+    if len(core) <= 3 and (key in gazetteer().places or key in gazetteer().dateline_regions):
+        return None
+    if " ".join(core) in country_names() or capital_country(" ".join(core)):
+        return None
+    return text[lead.start() : lead.end()].strip() + " " + " ".join(words)

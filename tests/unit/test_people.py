@@ -235,3 +235,20 @@ def test_a_city_before_a_pronoun_is_never_its_antecedent() -> None:
     )
     quotes, _ = find_quotes_and_people(text, [])
     assert quotes[0].speaker is None
+
+
+def test_the_organisation_after_a_name_joins_its_title() -> None:
+    text = (
+        "“The ocean is key,” said marine biologist Ada Quill of the Scripps Institution of "
+        "Oceanography in California. Senator Jane Marr of Ohio agreed."
+    )
+    found = people_of(text)
+    assert found["Ada Quill"].title == (
+        "marine biologist of the Scripps Institution of Oceanography in California"
+    )
+    assert found["Jane Marr"].title == "Senator"  # a place is no organisation
+
+
+def test_a_name_before_of_and_a_company_is_still_a_person() -> None:
+    found = people_of("Mike Dunn of Acme Holdings Inc. said no.")
+    assert found["Mike Dunn"].title == "of Acme Holdings Inc"
