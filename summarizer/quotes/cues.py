@@ -81,7 +81,7 @@ _SPEAKER_HEADS = wordset(
     friend friends father mother wife husband son daughter brother sister neighbor
     neighbour student students worker workers employee employees member members owner
     veteran veterans mom dad user users fan fans rep agent host anchor narrator voice
-    organization organisation agency ministry department government administration
+    organization organisation agency ministry department government administration company firm
     committee party court judge jury prosecutors newspaper paper magazine network
     outlet station channel book memoir biography press media"""
 )

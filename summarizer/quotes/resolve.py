@@ -28,12 +28,17 @@ _ACRONYM = re.compile(r"[A-Z]{2,6}")
 _GROUP_NOUNS = wordset(
     """agency company group ministry department organisation organization
     firm party government administration office authority commission council union
-    board committee council campaign network team club league"""
+    board committee council campaign network team club league military"""
 )
 _NOT_PEOPLE = wordset(
     """report reports survey study studies statement letter memo document documents release
     filing poll website site article editorial complaint lawsuit book memoir biography post
     tweet message note email emails headline ad ads advertisement"""
+)
+_STATEMENTS = wordset("statement")
+_SAID_IN_STATEMENT = re.compile(
+    r"(?P<np>(?:[Tt]he[ \u00a0]+)?(?:[A-Z][\w.’'\-]*[ \u00a0]+){0,4}[A-Za-z][\w’'\-]*)"
+    r"[ \u00a0]+(?:said|says)[ \u00a0]+in[ \u00a0]+an?[ \u00a0]+(?:[a-z]+[ \u00a0]+)?statement\b"
 )
 _HONORIFICS = wordset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame")
 _INDEFINITE = wordset("a an one another some several two three many sources")
@@ -98,7 +103,9 @@ class Resolver:
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
                 return eid
-        if low0 == "the" and len(words) == 2 and head in _GROUP_NOUNS:
+        if low0 == "the" and len(words) == 2 and head in _STATEMENTS:
+            return self._statement_author(start)  # "the statement said": whose statement
+        if low0 == "the" and 2 <= len(words) <= 4 and head in _GROUP_NOUNS:
             eid = self.people.last_group(start)  # "the agency said": the one just quoted
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
@@ -111,6 +118,16 @@ class Resolver:
             return None
         np = words[0].lower() + np[len(words[0]) :] if words[0][:1].isupper() else np
         return self._make(np, None, "person", start, end, named=False)
+
+    def _statement_author(self, start: int) -> int | None:
+        """ "the US military said in a statement ... “Q,” the statement said": the one who
+        last spoke "in a statement" shortly before; nobody when no such sentence is near."""
+        found = None
+        for m in _SAID_IN_STATEMENT.finditer(self.text, max(0, start - 1500), start):
+            found = m
+        if found is None or found["np"].lower().split()[-1] in _STATEMENTS:
+            return None
+        return self.entity_for(found.start("np"), found.end("np"))
 
     def _proper(self, np: str, words: list[str], start: int, end: int) -> int | None:
         """A capitalised phrase: a known person, a capital or country, an organisation."""

@@ -388,3 +388,24 @@ def test_an_energy_company_is_no_antecedent_for_he() -> None:
         "which filed for bankruptcy. “I like the man,” he said."
     )
     assert q["I like the man"].speaker == "Obama"
+
+
+def test_the_statement_is_whoever_said_it_in_a_statement() -> None:
+    q = by_text(
+        "Three soldiers died in a crash, the Danish army said in a statement on Monday.\n\n"
+        "“The cause of the crash is under investigation,” the statement said."
+    )
+    assert q["The cause of the crash is under investigation"].speaker == "Danish army"
+
+
+def test_the_statement_with_no_author_near_stays_null() -> None:
+    q = by_text("The report came out.\n\n“The cause is unknown,” the statement said.")
+    assert q["The cause is unknown"].speaker is None
+
+
+def test_the_production_company_is_the_company_just_named() -> None:
+    q = by_text(
+        "Lumen Pictures Productions denied that it had settled.\n\n"
+        "“At no time did we agree to it,” the production company said in a statement."
+    )
+    assert q["At no time did we agree to it"].speaker == "Lumen Pictures Productions"
