@@ -614,12 +614,14 @@ def _subject_position(text: str, start: int, end: int | None = None) -> bool:
     """
     if end is not None and text[end : end + 2] in ("’s", "'s"):
         return False
-    before = text[max(0, start - 16) : start].split()
+    near = text[max(0, start - 16) : start]
+    before = near[near.rfind("\n") + 1 :].split()
     if before and before[-1].lower() in _PREPOSITION_WORDS:
         return False  # "the Commission on Presidential Debates announced": not the subject
     if end is not None and _VERB_AFTER.match(text, end):
         return True  # "By the time Buckley learned": a verb follows, so a subject
-    words = text[max(0, start - 80) : start].split()[-6:]
+    window = text[max(0, start - 80) : start]
+    words = window[window.rfind("\n") + 1 :].split()[-6:]  # a paragraph starts a clause
     in_title = 0  # lowercase words passed since a title noun ("said planetary geologist X")
     for w in reversed(words):
         low = w.lower().strip('“”"(')

@@ -409,3 +409,13 @@ def test_the_production_company_is_the_company_just_named() -> None:
         "“At no time did we agree to it,” the production company said in a statement."
     )
     assert q["At no time did we agree to it"].speaker == "Lumen Pictures Productions"
+
+
+def test_a_name_opening_a_paragraph_after_a_heading_is_a_subject() -> None:
+    q = by_text(
+        "3. Count your spending\n\n"
+        "Orla Fennimore, the blogger behind a thrift site, retired at 41. He says budgets "
+        "matter.\n\n"
+        "“There are two numbers you need to know,” he told a newspaper."
+    )
+    assert q["There are two numbers you need to know"].speaker == "Orla Fennimore"
