@@ -306,7 +306,11 @@ class _Attributor:
             return (eid, "before") if eid is not None else None
         if k == 0 and (eid := self._inverted(q, m, start)) is not None:
             return eid, "before"
-        if _PASSIVE.search(text, max(start, m.start() - 8), m.start()):
+        if _PASSIVE_OF.search(text, max(start, m.start() - 40), m.start()):
+            return None  # "was accused of calling him “Q”": someone else says so
+        if not m.group().endswith("ing") and _PASSIVE.search(
+            text, max(start, m.start() - 8), m.start()
+        ):
             return None  # "was accused of": the subject did not say it
         adv = self._skip_adverbs(start, m.start())
         lead = text[max(start, adv - 6) : adv]
@@ -568,6 +572,9 @@ _NAME_COMMA = re.compile(
 )
 _MAX_CUES = 4
 _NAMED_APPOSITION = re.compile(r",[ \u00a0]+((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),")
+_PASSIVE_OF = re.compile(
+    r"\b(?:was|were|been|being|is|are)[ \u00a0]+[a-z]+(?:ed|en)[ \u00a0]+(?:of|for)[ \u00a0]+$"
+)
 _PASSIVE = re.compile(r"\b(?:was|were|been|being|is|are)[ \u00a0]+$")
 _PREPOSITION_BEFORE = re.compile(r"\b(?:for|of|at|to|from|with|by|in|on)[ \u00a0]+$")
 _OBJECT_CUES = frozenset("told tell tells telling asked asks asking thanked".split())

@@ -419,3 +419,15 @@ def test_a_name_opening_a_paragraph_after_a_heading_is_a_subject() -> None:
         "“There are two numbers you need to know,” he told a newspaper."
     )
     assert q["There are two numbers you need to know"].speaker == "Orla Fennimore"
+
+
+def test_a_progressive_speech_verb_is_not_passive() -> None:
+    q = by_text(
+        "Senator Rhona Kell is telling a veterans group that the army is “depleted” and weak."
+    )
+    assert q["depleted"].speaker == "Rhona Kell"
+
+
+def test_accused_of_calling_makes_no_speaker() -> None:
+    q = by_text("Senator Rhona Kell was accused of calling him “a liar and a fraud.”")
+    assert q["a liar and a fraud"].speaker is None
