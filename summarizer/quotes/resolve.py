@@ -36,6 +36,7 @@ _NOT_PEOPLE = wordset(
     tweet message note email emails headline ad ads advertisement"""
 )
 _STATEMENTS = wordset("statement")
+_DOCUMENTS = wordset("book memoir ruling article memo report lawsuit complaint filing")
 _SAID_IN_STATEMENT = re.compile(
     r"(?P<np>(?:[Tt]he[ \u00a0]+)?(?:[A-Z][\w.’'\-]*[ \u00a0]+){0,4}[A-Za-z][\w’'\-]*)"
     r"[ \u00a0]+(?:said|says)[ \u00a0]+in[ \u00a0]+an?[ \u00a0]+(?:[a-z]+[ \u00a0]+)?statement\b"
@@ -110,6 +111,9 @@ class Resolver:
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
             return eid
+        if head in _NOT_PEOPLE and low0 == "the" and len(words) == 2 and head in _DOCUMENTS:
+            # "the book said": kept as the lower-case description it is, never a person
+            return self._make(np.lower(), None, "organisation", start, end, named=False)
         if head in _NOT_PEOPLE:
             return None  # "a report", "a 2018 survey": a document, whose author is elsewhere
         if not (low0 in _INDEFINITE or (len(words) == 1 and low0 in _BARE_SPEAKERS)):

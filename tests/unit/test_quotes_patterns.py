@@ -431,3 +431,8 @@ def test_a_progressive_speech_verb_is_not_passive() -> None:
 def test_accused_of_calling_makes_no_speaker() -> None:
     q = by_text("Senator Rhona Kell was accused of calling him “a liar and a fraud.”")
     assert q["a liar and a fraud"].speaker is None
+
+
+def test_the_book_said_is_kept_as_a_lower_case_description() -> None:
+    q = by_text("“She was back on the trail within days,” the book said.")
+    assert q["She was back on the trail within days"].speaker == "the book"
