@@ -161,6 +161,9 @@ class _Attributor:
         """'"Q," Dylan Nelson, a fellow at the Institute in Munich, Germany, said.'"""
         text = self.text
         m = _NAME_COMMA.match(text, w0, limit)
+        pre = _LOWER_TITLE.match(text, w0, limit)
+        if m is None and pre and pre.group(1).split()[-1].lower() in title_nouns():
+            m = _NAME_COMMA.match(text, pre.end(), limit)  # "study lead author X, a ..., said"
         if m is None:
             return False
         stop = _CLAUSE_STOP.search(text, m.end(), limit)
@@ -420,6 +423,9 @@ class _Attributor:
             return None
         if m and m.group(1).lower() in _PRONOUNS:
             return floor + m.start(1), end
+        team = _AND_TEAM.search(left)
+        if team:
+            return floor + team.start(1), floor + team.end(1)  # "Paganini and his team wrote"
         # a capitalised noun phrase: "Russian Defense Minister Sergey Shoigu", "Tehran"
         cm = _CAP_END.search(left[-160:])
         if cm:
@@ -571,6 +577,11 @@ _NAME_COMMA = re.compile(
     r"((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),[ \u00a0]+(?=[a-z])"
 )
 _MAX_CUES = 4
+_LOWER_TITLE = re.compile(r"((?:[a-z][\w’'\-]*[ \u00a0]+){1,4})(?=[A-Z])")
+_AND_TEAM = re.compile(
+    r"(?<![\w’'])([A-Z][\w’'\-]+)[ \u00a0]+and[ \u00a0]+(?:his|her)[ \u00a0]+"
+    r"(?:team|colleagues|co-?authors|co-?workers)$"
+)
 _NAMED_APPOSITION = re.compile(r",[ \u00a0]+((?:[A-Z][\w’'\-]*\.?[ \u00a0]+){1,3}[A-Z][\w’'\-]+),")
 _PASSIVE_OF = re.compile(
     r"\b(?:was|were|been|being|is|are)[ \u00a0]+[a-z]+(?:ed|en)[ \u00a0]+(?:of|for)[ \u00a0]+$"

@@ -436,3 +436,20 @@ def test_accused_of_calling_makes_no_speaker() -> None:
 def test_the_book_said_is_kept_as_a_lower_case_description() -> None:
     q = by_text("“She was back on the trail within days,” the book said.")
     assert q["She was back on the trail within days"].speaker == "the book"
+
+
+def test_a_lower_case_title_before_a_name_with_a_long_apposition() -> None:
+    q = by_text(
+        "“Liquid water is hard to find,” study lead author Mira Tolland, a planetary scientist "
+        "at the Kessler Space Center in Greenbelt, Maryland, and Lyle University in Boston, "
+        "said in a statement."
+    )
+    assert q["Liquid water is hard to find"].speaker == "Mira Tolland"
+
+
+def test_name_and_his_team_wrote_is_the_name() -> None:
+    q = by_text(
+        "Mira Tolland led the study. “Water vapour is rare on the moon,” Tolland and her "
+        "team wrote in the paper."
+    )
+    assert q["Water vapour is rare on the moon"].speaker == "Mira Tolland"
