@@ -521,7 +521,7 @@ def _cut_clause(words: list[str], head: int) -> str:
             and low.isalpha()
             and words[i - 1].lower() not in _PREPOSITION_WORDS  # "director of gaming"
         )
-        if low in ("who", "which", "whose") or verb_like:
+        if low in ("who", "which", "whose") or verb_like or low in _APPOSITION_VERBS:
             return " ".join(words[:i]).rstrip(",")
     return " ".join(words)
 

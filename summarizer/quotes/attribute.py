@@ -168,8 +168,14 @@ class _Attributor:
             return False
         stop = _CLAUSE_STOP.search(text, m.end(), limit)
         end = stop.start() if stop else limit
-        for cue in _cues(text, m.end(), min(end, m.end() + 260)):
-            if not text[m.end() : cue.start()].rstrip().endswith(","):
+        for k, cue in enumerate(_cues(text, m.end(), min(end, m.end() + 260))):
+            between = text[m.end() : cue.start()]
+            unclosed = (  # "X, a research analyst at the Y think tank told CBS News"
+                k == 0
+                and re.match(r"(?:an?|the)[ \u00a0]", between) is not None
+                and cue.group().lower() in ("said", "told", "says", "added")
+            )
+            if not between.rstrip().endswith(",") and not unclosed:
                 continue
             if cue.group().lower().startswith("according") or cue.group().endswith("ing"):
                 return False

@@ -58,6 +58,7 @@ _CUE_WORDS = frozenset(_CUE_STEMS.split())
 _AMBIGUOUS = frozenset(_AMBIGUOUS_CUES.split())
 _WORD_TOKEN = re.compile(r"[\w’'\-]+")
 _THAT_OR_COLON = re.compile(r"[ \u00a0]+that\b|[ \u00a0]*:")
+_PERFECT = re.compile(r"\b(?:has|have|had)[ \u00a0]+$")
 _TO = re.compile(r"[ \u00a0]+to\b")
 _EXPRESS = frozenset("express expresses expressed expressing".split())
 _EXPRESSED_WHAT = re.compile(
@@ -216,6 +217,8 @@ def _scan_cues(text: str) -> list[_Cue]:
         cue_end = m.end()
         if low in _CUE_WORDS or (low in _AMBIGUOUS and _THAT_OR_COLON.match(text, m.end())):
             pass
+        elif low == "written" and _PERFECT.search(text, max(0, m.start() - 5), m.start()):
+            pass  # "X has written": a statement in print
         elif low == "according" and (to := _TO.match(text, m.end())):
             cue_end = to.end()
         elif low in _EXPRESS and (what := _EXPRESSED_WHAT.match(text, m.end())):

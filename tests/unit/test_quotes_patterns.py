@@ -453,3 +453,22 @@ def test_name_and_his_team_wrote_is_the_name() -> None:
         "team wrote in the paper."
     )
     assert q["Water vapour is rare on the moon"].speaker == "Mira Tolland"
+
+
+def test_an_apposition_without_its_closing_comma_before_told() -> None:
+    q = by_text(
+        "“This is due to the wind,” Anya Roszak, a research analyst at the Vistula Energy "
+        "think tank told a broadcaster."
+    )
+    assert q["This is due to the wind"].speaker == "Anya Roszak"
+    assert q["This is due to the wind"].speaker_title == (
+        "research analyst at the Vistula Energy think tank"
+    )
+
+
+def test_has_written_is_a_speech_verb() -> None:
+    q = by_text(
+        "“The importer pays the duty,” Hal Brenner, a senior fellow at the Tax Policy Center, "
+        "has written."
+    )
+    assert q["The importer pays the duty"].speaker == "Hal Brenner"
