@@ -39,7 +39,11 @@ _STATEMENTS = wordset("statement")
 _DOCUMENTS = wordset("book memoir ruling article memo report lawsuit complaint filing")
 _SAID_IN_STATEMENT = re.compile(
     r"(?P<np>(?:[Tt]he[ \u00a0]+)?(?:[A-Z][\w.’'\-]*[ \u00a0]+){0,4}[A-Za-z][\w’'\-]*)"
-    r"[ \u00a0]+(?:said|says)[ \u00a0]+in[ \u00a0]+an?[ \u00a0]+(?:[a-z]+[ \u00a0]+)?statement\b"
+    r"(?:[ \u00a0]+(?:[a-z]+ly|[a-z]+-[a-z]+))?[ \u00a0]+(?:"
+    r"(?:said|says|denied|announced|responded|confirmed|added|wrote)"
+    r"(?:[ \u00a0]+[a-z][\w\-]*){0,4}?[ \u00a0]+in"
+    r"|issued|released|published)"
+    r"[ \u00a0]+an?[ \u00a0]+(?:[a-z]+[ \u00a0]+)?statement\b"
 )
 _HONORIFICS = wordset("mr mr. mrs mrs. ms ms. miss dr dr. prof prof. sir dame")
 _INDEFINITE = wordset("a an one another some several two three many sources")

@@ -472,3 +472,12 @@ def test_has_written_is_a_speech_verb() -> None:
         "has written."
     )
     assert q["The importer pays the duty"].speaker == "Hal Brenner"
+
+
+def test_the_statement_after_denied_in_a_statement_is_the_companys() -> None:
+    q = by_text(
+        "Orchard Lane Records denied it on Monday.\n\n"
+        "The company flat-out denied the claims in a statement on its website.\n\n"
+        "“We were shocked by these posts,” the statement continued."
+    )
+    assert q["We were shocked by these posts"].speaker == "Orchard Lane Records"
