@@ -35,7 +35,12 @@ _NOT_PEOPLE = wordset(
     filing poll website site article editorial complaint lawsuit book memoir biography post
     tweet message note email emails headline ad ads advertisement"""
 )
+_ALL_PRONOUNS = wordset("he she it they we i you who")
 _STATEMENTS = wordset("statement")
+_AUTHOR_AFTER = re.compile(
+    r"[ \u00a0]+(?:from|by)[ \u00a0]+((?:[Tt]he[ \u00a0]+)?[A-Z][\w’'&\-]*"
+    r"(?:[ \u00a0]+(?:of[ \u00a0]+|for[ \u00a0]+)?[A-Z][\w’'&\-]*){0,6})"
+)
 _DOCUMENTS = wordset("book memoir ruling article memo report lawsuit complaint filing")
 _SAID_IN_STATEMENT = re.compile(
     r"(?P<np>(?:[Tt]he[ \u00a0]+)?(?:[A-Z][\w.’'\-]*[ \u00a0]+){0,4}[A-Za-z][\w’'\-]*)"
@@ -68,7 +73,8 @@ class Resolver:
             return None
         words = np.split()
         low0 = words[0].lower()
-        if len(words) == 1 and low0 in ("he", "she", "it", "they", "we", "i", "you", "who"):
+        acronym = len(np) > 1 and np.rstrip(".,").isupper()  # "WHO", "IT": organisations
+        if len(words) == 1 and not acronym and low0 in _ALL_PRONOUNS:
             return self._pronoun(low0, start, end)
         eid = self.people.mention_in(start, end)
         if eid is not None:
@@ -119,7 +125,9 @@ class Resolver:
             # "the book said": kept as the lower-case description it is, never a person
             return self._make(np.lower(), None, "organisation", start, end, named=False)
         if head in _NOT_PEOPLE:
-            return None  # "a report", "a 2018 survey": a document, whose author is elsewhere
+            # "said a report from Kotak Securities": the author named right after it
+            by = _AUTHOR_AFTER.match(self.text, end)
+            return self.entity_for(by.start(1), by.end(1)) if by else None
         if not (low0 in _INDEFINITE or (len(words) == 1 and low0 in _BARE_SPEAKERS)):
             return None  # "the doctors", "his aunt": someone named, not found
         if any(w[:1].isupper() for w in words[1:]) and not _describes(words):

@@ -481,3 +481,15 @@ def test_the_statement_after_denied_in_a_statement_is_the_companys() -> None:
         "“We were shocked by these posts,” the statement continued."
     )
     assert q["We were shocked by these posts"].speaker == "Orchard Lane Records"
+
+
+def test_a_report_from_an_organisation_is_the_organisations() -> None:
+    q = by_text(
+        "“The market is pricing in a recovery,” said a report from Harlow Institutional Equities."
+    )
+    assert q["The market is pricing in a recovery"].speaker == "Harlow Institutional Equities"
+
+
+def test_a_report_with_no_author_stays_null() -> None:
+    q = by_text("“The market is pricing in a recovery,” said a report on Monday.")
+    assert q["The market is pricing in a recovery"].speaker is None
