@@ -194,6 +194,7 @@ async def measure_bot(store: Store, requests: int) -> dict[tuple[str, str], list
                 for i in range(requests + 3):
                     chat += 1
                     country = list(COUNTRIES)[i % len(COUNTRIES)]
+                    gc.collect()  # no collection of an earlier request's garbage in this one
                     t0 = time.time()
                     msgs = await fake.ask(chat, f"/brief {country}{suffix}", timeout=30)
                     if "No stories about" in msgs[0].plain:
