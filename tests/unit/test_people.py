@@ -252,3 +252,8 @@ def test_the_organisation_after_a_name_joins_its_title() -> None:
 def test_a_name_before_of_and_a_company_is_still_a_person() -> None:
     found = people_of("Mike Dunn of Acme Holdings Inc. said no.")
     assert found["Mike Dunn"].title == "of Acme Holdings Inc"
+
+
+def test_a_relative_named_with_the_kinship_has_it_as_title() -> None:
+    text = "Nora Fell and her brother Dale Fell agreed to an interview by email."
+    assert people_of(text)["Dale Fell"].title == "brother"
