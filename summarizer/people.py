@@ -437,7 +437,8 @@ def _split_title(tokens: list[tuple[int, int, str]]) -> tuple[int, bool]:
     last_noun = -1
     for i, (_, _, w) in enumerate(tokens[:-1]):
         low = _norm_word(w)
-        if low in title_nouns() or w.lower() in title_nouns():
+        plural = low.endswith("s") and low[:-1] in title_nouns()  # "Singer-guitarists X"
+        if low in title_nouns() or w.lower() in title_nouns() or plural:
             last_noun = i
     return last_noun + 1, last_noun >= 0
 
@@ -520,7 +521,8 @@ def _cut_clause(words: list[str], head: int) -> str:
             and low.endswith("ing")
             and low.isalpha()
             and words[i - 1].lower() not in _PREPOSITION_WORDS  # "director of gaming"
-        )
+            and not (i + 1 < len(words) and _norm_word(words[i + 1].lower()) in title_nouns())
+        )  # "chief operating officer", "managing director" keep their participle
         if low in ("who", "which", "whose") or verb_like or low in _APPOSITION_VERBS:
             return " ".join(words[:i]).rstrip(",")
     return " ".join(words)

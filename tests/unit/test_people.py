@@ -257,3 +257,13 @@ def test_a_name_before_of_and_a_company_is_still_a_person() -> None:
 def test_a_relative_named_with_the_kinship_has_it_as_title() -> None:
     text = "Nora Fell and her brother Dale Fell agreed to an interview by email."
     assert people_of(text)["Dale Fell"].title == "brother"
+
+
+def test_a_participle_inside_a_title_stays() -> None:
+    text = "Rui Santos, the company’s chief operating officer, said the lander would fly."
+    assert people_of(text)["Rui Santos"].title == "company’s chief operating officer"
+
+
+def test_a_plural_title_before_names_is_no_part_of_the_name() -> None:
+    text = "Singer-guitarists Tom Jelks and Pat Rimmon played the hits."
+    assert "Tom Jelks" in people_of(text)
