@@ -120,6 +120,9 @@ class Resolver:
             eid = self.people.last_group(start)  # "the agency said": the one just quoted
             if eid is not None:
                 self.people.add_speaker_mention(eid, start, end)
+                ent = self.people.entities[eid]
+                if len(words) > 2 and not ent.titles:
+                    ent.add_title(" ".join(words[1:]))  # "the production company": what it is
             return eid
         if head in _NOT_PEOPLE and low0 == "the" and len(words) == 2 and head in _DOCUMENTS:
             # "the book said": kept as the lower-case description it is, never a person

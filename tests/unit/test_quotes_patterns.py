@@ -409,6 +409,7 @@ def test_the_production_company_is_the_company_just_named() -> None:
         "“At no time did we agree to it,” the production company said in a statement."
     )
     assert q["At no time did we agree to it"].speaker == "Lumen Pictures Productions"
+    assert q["At no time did we agree to it"].speaker_title == "production company"
 
 
 def test_a_name_opening_a_paragraph_after_a_heading_is_a_subject() -> None:
