@@ -168,7 +168,8 @@ class Resolver:
             if self._in_address(start):
                 return None
             return self._make(bare, f"Government of {country}", "government", start, end)
-        if all(w.lower().strip(".,’'") in not_name_words() for w in words):
+        upper = bare.isupper() and len(bare) > 1  # "WHO": an acronym, not the word "who"
+        if not upper and all(w.lower().strip(".,’'") in not_name_words() for w in words):
             return None  # "Sunday", "The", "Monday’s": not a speaker
         if self._in_address(start):
             return None  # "..., San Francisco, said": the end of an address

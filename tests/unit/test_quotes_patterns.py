@@ -494,3 +494,8 @@ def test_a_report_from_an_organisation_is_the_organisations() -> None:
 def test_a_report_with_no_author_stays_null() -> None:
     q = by_text("“The market is pricing in a recovery,” said a report on Monday.")
     assert q["The market is pricing in a recovery"].speaker is None
+
+
+def test_an_acronym_that_spells_a_pronoun_is_an_organisation() -> None:
+    q = by_text("The disease is “almost always fatal if left untreated”, says WHO.")
+    assert q["almost always fatal if left untreated"].speaker == "WHO"
