@@ -969,6 +969,8 @@ def _record_titles(ent: Entity, text: str, start: int, title: str | None, n_end:
     elif pre:
         ent.add_title(pre)
     where = _of_organisation(text, n_end)
+    if where and any(where.split()[-1] in t.split() for t in ent.titles):
+        where = None  # "Wee of the Times" after "Sui-Lee Wee of the New York Times"
     if where:
         base = f"{pre} {title}" if pre and title else (title or pre)
         ent.add_title(f"{base} {where}" if base else where)

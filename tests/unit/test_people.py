@@ -267,3 +267,8 @@ def test_a_participle_inside_a_title_stays() -> None:
 def test_a_plural_title_before_names_is_no_part_of_the_name() -> None:
     text = "Singer-guitarists Tom Jelks and Pat Rimmon played the hits."
     assert "Tom Jelks" in people_of(text)
+
+
+def test_a_shorter_organisation_later_does_not_double_the_title() -> None:
+    text = "Mei Lan Oh of the Boston Daily Times reported it. Oh of the Times added more."
+    assert people_of(text)["Mei Lan Oh"].title == "of the Boston Daily Times"
