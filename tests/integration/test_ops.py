@@ -87,11 +87,14 @@ async def test_metrics_and_health_of_a_running_bot(tmp_path: Path, feeds_file: P
             digest = await fake.ask(55, "/digest")
             assert "Iran" in digest[0].plain
 
-            deadline = time.monotonic() + 30  # counted when the flush has marked its rows
+            # Sent digests are counted when the flush has marked its rows, and the gauges read
+            # from the database are refreshed at most every REFRESH_EVERY seconds of scraping.
+            deadline = time.monotonic() + 30
             while True:
                 status, text = await asyncio.to_thread(get, base + "/metrics")
                 sent = sample(text, "newsbrief_digest_messages_total", 'outcome="sent"')
-                if sent or time.monotonic() > deadline:
+                active = sample(text, "newsbrief_subscribers", 'state="active"')
+                if (sent and active) or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.5)
             assert status == 200
