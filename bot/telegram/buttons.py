@@ -36,6 +36,7 @@ from bot.telegram.handlers import (
     ensure,
     send_brief,
     set_paused,
+    set_timezone,
     settings_text,
 )
 from bot.telegram.render import (
@@ -245,6 +246,15 @@ async def _settings(
     )
 
 
+async def _zone(
+    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+) -> None:
+    """One of the zones offered for a country with several: the question becomes the answer."""
+    assert press.choice is not None  # parse() gives tz presses a checked zone name
+    await ensure(nb, update)
+    await set_timezone(nb, chat_id, press.choice, message_id=message_id)
+
+
 #: One handler per action of :data:`bot.telegram.callbacks.ACTIONS`.
 HANDLERS: dict[str, Handler] = {
     "sub": pressed(_subscribe),
@@ -259,4 +269,5 @@ HANDLERS: dict[str, Handler] = {
     "less": pressed(fold.toggle_story),
     "stop": pressed(_stop),
     "set": pressed(_settings),
+    "tz": pressed(_zone),
 }

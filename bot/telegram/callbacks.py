@@ -17,6 +17,8 @@ Grammar (``:``-separated, ASCII, at most 64 bytes)::
     set:pause|resume|quiet_on|quiet_off
     stop:yes|no:TOKEN               the /stop confirmation; TOKEN is checked against the
                                     one stored for the message it was shown on
+    tz:ZONE                         a time zone offered for a country with several; ZONE
+                                    must be an IANA name this machine's zoneinfo knows
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from zoneinfo import available_timezones
 
 from summarizer.gazetteer import gazetteer
 
@@ -36,12 +40,13 @@ COUNTRY_ACTIONS = frozenset({"sub", "unsub", "brief"})
 STORY_ACTIONS = frozenset({"mq", "src", "ask", "more", "less"})
 SETTINGS_CHOICES = frozenset({"pause", "resume", "quiet_on", "quiet_off"})
 STOP_CHOICES = frozenset({"yes", "no"})
-ACTIONS = COUNTRY_ACTIONS | STORY_ACTIONS | {"win", "subp", "set", "stop"}
+ACTIONS = COUNTRY_ACTIONS | STORY_ACTIONS | {"win", "subp", "set", "stop", "tz"}
 
 _CODE_RE = re.compile(r"[A-Z]{2}")
 _ID_RE = re.compile(r"[1-9][0-9]{0,9}")
 _SMALL_RE = re.compile(r"0|[1-9][0-9]{0,2}")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{8,16}")
+_ZONE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){1,2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,13 +56,23 @@ class Press:
     action: str
     code: str | None = None  # sub, unsub, brief, win
     number: int | None = None  # story id (mq, src, ask, more, less), page, hours (win)
-    choice: str | None = None  # set, stop
+    choice: str | None = None  # set, stop; the zone name for tz
     token: str | None = None  # stop
 
 
 def is_country(code: str) -> bool:
     """Whether ``code`` is an upper-case ISO alpha-2 code the gazetteer can name."""
     return bool(_CODE_RE.fullmatch(code)) and code in gazetteer().display
+
+
+@lru_cache(maxsize=1)
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def is_zone(name: str) -> bool:
+    """Whether ``name`` is an IANA zone (``Area/City``) this machine's zoneinfo knows."""
+    return bool(_ZONE_RE.fullmatch(name)) and name in _zones()
 
 
 def _number(text: str, pattern: re.Pattern[str], low: int, high: int) -> int | None:
@@ -80,6 +95,8 @@ def _parse_args(action: str, args: list[str]) -> Press | None:
         page = _number(args[0], _SMALL_RE, 0, MAX_PAGE)
         return None if page is None else Press(action, number=page)
     if action == "set" and len(args) == 1 and args[0] in SETTINGS_CHOICES:
+        return Press(action, choice=args[0])
+    if action == "tz" and len(args) == 1 and is_zone(args[0]):
         return Press(action, choice=args[0])
     if (
         action == "stop"

@@ -44,6 +44,7 @@ from bot.telegram.render import (
 from bot.telegram.waiting import Waiters
 from bot.telegram.windows import Window, parse_window
 from bot.telegram.windows import label as window_label
+from bot.timezones import zone_label
 from summarizer.gazetteer import (
     all_countries,
     country_name,
@@ -465,6 +466,21 @@ def settings_text(sub: SubscriberInfo) -> str:
     return "\n".join(lines)
 
 
+async def set_timezone(
+    nb: BotContext, chat_id: int, zone: str, *, message_id: int | None = None
+) -> None:
+    """Store the zone, move the next digest to it, and say so (editing ``message_id``)."""
+    sub = await _reschedule(nb, chat_id, timezone=zone)
+    text = (
+        f"Time zone set to {esc(zone)}. "
+        f"Next digest: {esc(describe_local(sub.next_digest_at or utcnow(), zone))}."
+    )
+    if message_id is None:
+        await nb.out.send(chat_id, text)
+    else:
+        await nb.out.edit(chat_id, message_id, text)
+
+
 async def _reschedule(nb: BotContext, chat_id: int, **values: object) -> SubscriberInfo:
     sub = await nb.bot_store.get_subscriber(chat_id)
     assert sub is not None
@@ -514,8 +530,13 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     elif what in ("tz", "timezone", "zone"):
         try:
             zone = parse_timezone(rest)
-        except AmbiguousTimezone as exc:  # a country with several zones: it lists them
-            await nb.out.send(chat_id, esc(f"{exc}: /settings tz {exc.candidates[0]}."))
+        except AmbiguousTimezone as exc:  # a country with several zones: choose by button
+            zones = exc.candidates[:12]
+            await nb.out.send(
+                chat_id,
+                esc(f"{exc}: which one? (or /settings tz {zones[0]})"),
+                reply_markup=kb.zone_keyboard(zones, [zone_label(zone) for zone in zones]),
+            )
             return
         except BadTimezone:
             await nb.out.send(
@@ -524,12 +545,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
                 "Try Europe/Berlin, UTC+2 or a city like Tehran.",
             )
             return
-        sub = await _reschedule(nb, chat_id, timezone=zone)
-        await nb.out.send(
-            chat_id,
-            f"Time zone set to {esc(zone)}. "
-            f"Next digest: {esc(describe_local(sub.next_digest_at or utcnow(), zone))}.",
-        )
+        await set_timezone(nb, chat_id, zone)
     elif what in ("pause", "resume"):
         await set_paused(nb, chat_id, what == "pause")
     elif what == "quiet" and rest.lower() in ("on", "off"):

@@ -81,6 +81,12 @@ def confirm_stop_keyboard(token: str) -> InlineKeyboardMarkup:
     )
 
 
+def zone_keyboard(zones: Sequence[str], labels: Sequence[str]) -> InlineKeyboardMarkup:
+    """The zones of a country with several, two to a row, each labelled with its offset."""
+    buttons = [button(label, "tz", zone) for zone, label in zip(zones, labels, strict=True)]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
 def settings_keyboard(paused: bool, quiet_notice: bool) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [

@@ -163,3 +163,10 @@ def test_stored_subscriber_values_are_checked_on_read() -> None:
     for bad in ("", "../etc/passwd", "UTC+99:00", "Europe", "x\x00", "a" * 100, None, 5):
         assert not usable_timezone(bad)
     assert usable_timezone("UTC+05:30") and usable_timezone("America/New_York")
+
+
+def test_a_time_zone_press_names_a_real_zone() -> None:
+    press = callbacks.parse("tz:America/Chicago")
+    assert press is not None and press.action == "tz" and press.choice == "America/Chicago"
+    for forged in ("tz:Mars/Base", "tz:America/Chicago;DROP", "tz:../etc/passwd", "tz:UTC", "tz:"):
+        assert callbacks.parse(forged) is None, forged
