@@ -1,14 +1,24 @@
 """newsbrief's NLP core: the text of a news article in, what a brief is made of out.
 
-Pure functions only: no network, no database, no Telegram. ``bot/`` builds on this;
-nothing here imports ``bot``.
+Pure functions only: no network, no database, no Telegram. ``bot/`` builds on this,
+through the names below only (its submodules are free to change); nothing here imports
+``bot``. Besides analysis and briefs: follow-up answers, and the country names users type.
 """
 
 from __future__ import annotations
 
+from summarizer.answer import Answer, AnswerItem, Document, answer_question
 from summarizer.brief import Analysis, Brief, CountryScore, KeyPoint, Person, Quote, Sentence
 from summarizer.cleanup import drop_clutter
 from summarizer.countries import find_countries
+from summarizer.gazetteer import (
+    all_countries,
+    country_name,
+    is_country_code,
+    lookup_country,
+    parse_country_list,
+    suggest_countries,
+)
 from summarizer.keypoints import select_key_points
 from summarizer.language import detect_language
 from summarizer.quotes import find_quotes_and_people
@@ -19,14 +29,24 @@ __all__ = [
     "MAX_ANALYSED_CHARS",
     "MAX_TITLE_CHARS",
     "Analysis",
+    "Answer",
+    "AnswerItem",
     "Brief",
     "CountryScore",
+    "Document",
     "KeyPoint",
     "Person",
     "Quote",
     "Sentence",
+    "all_countries",
     "analyse",
     "analysed_length",
+    "answer_question",
+    "country_name",
+    "is_country_code",
+    "lookup_country",
+    "parse_country_list",
+    "suggest_countries",
     "summarize_story",
 ]
 

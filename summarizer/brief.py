@@ -9,6 +9,7 @@ with any markup and control characters blanked out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,34 +106,19 @@ class Analysis:
     # only its beginning was analysed.
     truncated: bool = False
 
-    @property
-    def is_english(self) -> bool:
-        return self.language == "en"
-
     def to_dict(self) -> dict[str, Any]:
-        """The public JSON schema (see README, "The analysis as JSON")."""
+        """The public JSON schema (see README, "The analysis as JSON").
+
+        The text and title are kept beside it (the store has columns for them) and the
+        sentences are not kept: :meth:`from_dict` takes the first two back as arguments.
+        """
         return {
             "language": self.language,
-            "countries": [
-                {"code": c.code, "name": c.name, "score": round(c.score, 4)} for c in self.countries
-            ],
+            "countries": [_country_dict(c, digits=4) for c in self.countries],
             "people": [
-                {"name": p.name, "title": p.title, "mentions": [list(m) for m in p.mentions]}
-                for p in self.people
+                {**_person_dict(p), "mentions": [list(m) for m in p.mentions]} for p in self.people
             ],
-            "quotes": [
-                {
-                    "text": q.text,
-                    "start": q.start,
-                    "end": q.end,
-                    "speaker": q.speaker,
-                    "speaker_title": q.speaker_title,
-                    "cue": q.cue,
-                    "speaker_role": q.speaker_role,
-                    "speaker_kind": q.speaker_kind,
-                }
-                for q in self.quotes
-            ],
+            "quotes": [_quote_dict(q) for q in self.quotes],
             "key_points": [
                 {"text": k.text, "start": k.start, "end": k.end} for k in self.key_points
             ],
@@ -140,25 +126,31 @@ class Analysis:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], text: str = "", title: str | None = None) -> Analysis:
-        """Rebuild an analysis stored as JSON (the store keeps the text separately)."""
+    def from_dict(
+        cls, data: Mapping[str, Any], text: str = "", title: str | None = None
+    ) -> Analysis:
+        """Rebuild an analysis from :meth:`to_dict` (the store keeps the text separately).
+
+        Tolerant of JSON stored by older versions: a field they did not have takes its
+        default (a person's ``kind`` "person", a quote's role and kind ``None``).
+        """
         return cls(
             text=text,
             title=title,
-            language=data.get("language", "en"),
-            countries=[CountryScore(**c) for c in data.get("countries", [])],
-            people=[
-                Person(
-                    name=p["name"],
-                    title=p.get("title"),
-                    mentions=[tuple(m) for m in p.get("mentions", [])],
-                )
-                for p in data.get("people", [])
+            language=str(data.get("language") or "en"),
+            countries=[_country(c) for c in data.get("countries") or ()],
+            people=[_person(p) for p in data.get("people") or ()],
+            quotes=[_quote(q) for q in data.get("quotes") or ()],
+            key_points=[
+                KeyPoint(str(k.get("text", "")), int(k.get("start") or 0), int(k.get("end") or 0))
+                for k in data.get("key_points") or ()
             ],
-            quotes=[Quote(**q) for q in data.get("quotes", [])],
-            key_points=[KeyPoint(**k) for k in data.get("key_points", [])],
             truncated=bool(data.get("truncated", False)),
         )
+
+    def person_names(self) -> list[str]:
+        """The names of the people proper (not organisations or governments) it names."""
+        return [p.name for p in self.people if p.kind == "person" and p.name]
 
 
 @dataclass(slots=True)
@@ -177,22 +169,86 @@ class Brief:
         return [q for q in self.quotes if q.attributed]
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON the store keeps for a story; :meth:`from_dict` reads it back.
+
+        People's mentions are left out: they are offsets into one of the story's
+        articles, which a brief does not say, so they mean nothing here.
+        """
         return {
             "headline": self.headline,
             "key_points": list(self.key_points),
-            "quotes": [
-                {
-                    "text": q.text,
-                    "speaker": q.speaker,
-                    "speaker_title": q.speaker_title,
-                    "cue": q.cue,
-                    "speaker_role": q.speaker_role,
-                    "speaker_kind": q.speaker_kind,
-                }
-                for q in self.quotes
-            ],
-            "countries": [
-                {"code": c.code, "name": c.name, "score": c.score} for c in self.countries
-            ],
-            "people": [{"name": p.name, "title": p.title} for p in self.people],
+            "quotes": [_quote_dict(q) for q in self.quotes],
+            "countries": [_country_dict(c) for c in self.countries],
+            "people": [_person_dict(p) for p in self.people],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None, headline: str = "") -> Brief:
+        """Rebuild a brief from :meth:`to_dict`; ``headline`` when the JSON has none.
+
+        Tolerant of briefs stored by older versions (no quote offsets, roles or kinds)
+        and of none at all (a story whose brief is not built yet: just its headline).
+        """
+        if not data:
+            return cls(headline=headline)
+        return cls(
+            headline=str(data.get("headline") or headline),
+            key_points=[str(p) for p in data.get("key_points") or ()],
+            quotes=[_quote(q) for q in data.get("quotes") or ()],
+            countries=[_country(c) for c in data.get("countries") or ()],
+            people=[_person(p) for p in data.get("people") or ()],
+        )
+
+
+# ---------------------------------------------------------------- JSON of the parts
+# One writer and one reader per part, shared by Analysis and Brief, so both read what
+# both write. Readers take what is missing from older JSON as the field's default.
+
+
+def _quote_dict(q: Quote) -> dict[str, Any]:
+    return {
+        "text": q.text,
+        "start": q.start,
+        "end": q.end,
+        "speaker": q.speaker,
+        "speaker_title": q.speaker_title,
+        "cue": q.cue,
+        "speaker_role": q.speaker_role,
+        "speaker_kind": q.speaker_kind,
+    }
+
+
+def _quote(q: Mapping[str, Any]) -> Quote:
+    return Quote(
+        text=str(q.get("text", "")),
+        start=int(q.get("start") or 0),
+        end=int(q.get("end") or 0),
+        speaker=q.get("speaker"),
+        speaker_title=q.get("speaker_title"),
+        cue=q.get("cue"),
+        speaker_role=q.get("speaker_role"),
+        speaker_kind=q.get("speaker_kind"),
+    )
+
+
+def _country_dict(c: CountryScore, digits: int | None = None) -> dict[str, Any]:
+    score = round(c.score, digits) if digits is not None else c.score
+    return {"code": c.code, "name": c.name, "score": score}
+
+
+def _country(c: Mapping[str, Any]) -> CountryScore:
+    code = str(c["code"])
+    return CountryScore(code, str(c.get("name") or code), float(c.get("score") or 0.0))
+
+
+def _person_dict(p: Person) -> dict[str, Any]:
+    return {"name": p.name, "title": p.title, "kind": p.kind}
+
+
+def _person(p: Mapping[str, Any]) -> Person:
+    return Person(
+        name=str(p["name"]),
+        title=p.get("title"),
+        mentions=[(int(m[0]), int(m[1])) for m in p.get("mentions") or ()],
+        kind=str(p.get("kind") or "person"),
+    )

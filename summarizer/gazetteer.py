@@ -233,6 +233,11 @@ def country_name(code: str) -> str:
         raise KeyError(f"unknown ISO 3166-1 alpha-2 code: {code!r}") from None
 
 
+def is_country_code(code: str) -> bool:
+    """Whether ``code`` is an ISO alpha-2 code the gazetteer can name (exactly, upper case)."""
+    return code in gazetteer().display
+
+
 def seat_of_government(name: str) -> str | None:
     """The country whose government a capital or seat of power stands for ("the Kremlin")."""
     name = name.strip()
