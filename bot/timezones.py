@@ -164,7 +164,7 @@ def _zone_index() -> dict[str, str]:
 
 def _country(text: str) -> str | None:
     """The ISO code of a country named in ``text`` (name, code, demonym), if any."""
-    from summarizer.gazetteer import lookup_country
+    from summarizer import lookup_country
 
     code = lookup_country(text)
     return code if code in country_zones() else None

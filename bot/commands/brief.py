@@ -55,7 +55,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store, utcnow
     from bot.telegram.briefs import Briefs
     from bot.telegram.render import render_story
-    from summarizer.gazetteer import country_name, lookup_country, suggest_countries
+    from summarizer import country_name, lookup_country, suggest_countries
 
     query = " ".join(args.country)
     code = lookup_country(query)
