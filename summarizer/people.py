@@ -16,6 +16,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from summarizer.brief import Person
 from summarizer.gazetteer import gazetteer, input_key
@@ -48,7 +49,9 @@ _PREPOSITIONS = (
     "than|like|via|versus|vs\\.|into|onto|upon|without|before|after|behind|beside|near"
 )
 _PREPOSITION_WORDS = frozenset(_PREPOSITIONS.replace("\\", "").split("|"))
-_PRONOUN = re.compile(r"\b(?:[Hh]e|[Ss]he)\b")
+# \b(?:[Hh]e|[Ss]he)\b, written to open with a character set so that the regex engine
+# skips to the letters H and S in C instead of trying the pattern at every character
+_PRONOUN = re.compile(r"[HhSs](?<!\w.)(?:(?<=[Hh])e|(?<=[Ss])he)\b")
 _NAME_AFTER = re.compile(r" [A-Z][a-z]")
 _APPOSITION_END = re.compile(r"[,;:\n()“”\"«»—–]|(?<![A-Z])\.(?=\s|$)")
 _APPOSITION_LEAD = re.compile(
@@ -97,6 +100,7 @@ def surname_of(name: str) -> str:
     return (words or name.lower().split() or [""])[-1].rstrip(",")
 
 
+@lru_cache(maxsize=16384)  # pure, and called for every capitalised word several times
 def _norm_word(word: str) -> str:
     return word.lower().rstrip(".") if word.lower() not in _ABBREVIATIONS else word.lower()
 
@@ -443,6 +447,7 @@ def _split_title(tokens: list[tuple[int, int, str]]) -> tuple[int, bool]:
     return last_noun + 1, last_noun >= 0
 
 
+@lru_cache(maxsize=16384)  # a function of the word and the bundled lists only
 def _name_like(word: str) -> bool:
     if len(word) == 2 and word[0].isupper() and word[1] == ".":
         return True  # a middle initial: "Sonya A. Zoghlin"
@@ -697,8 +702,10 @@ def _read_pronoun(index: PeopleIndex, text: str, start: int, end: int) -> None:
 
 
 # "his"/"her" before a noun ("her husband"), not the object "her" ("told her that")
+# (the leading \b is written as a look-behind after the first letter, as in _PRONOUN)
 _POSSESSIVE = re.compile(
-    r"\b(?:[Hh]is|[Hh]er)(?= (?!(?:that|to|the|a|an|and|in|on|at|for|with|of|as|if|about)\b)[a-z])"
+    r"[Hh](?<!\w.)(?:is|er)"
+    r"(?= (?!(?:that|to|the|a|an|and|in|on|at|for|with|of|as|if|about)\b)[a-z])"
 )
 _SENTENCE_BREAK = re.compile(r"[.!?][”\"’]?\s|\n|[“\"]")
 
@@ -913,6 +920,10 @@ def _read_sequence(
     index: PeopleIndex, text: str, seq: list[tuple[int, int, str]], quoted: bool = False
 ) -> None:
     """One capitalised run: a person's name (with the title before it) or nothing."""
+    if len(seq) == 1:
+        low = _norm_word(seq[0][2])
+        if low in not_name_words() and low not in title_nouns():
+            return  # "The", "But", "Monday": what _name_span and _read_organisation skip
     found = _name_span(text, seq)
     if found is None:
         if not quoted:

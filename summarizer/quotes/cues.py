@@ -203,6 +203,35 @@ class _Cue:
         return self._start, self._end
 
 
+_CANDIDATES = _CUE_WORDS | _AMBIGUOUS | _EXPRESS | {"written", "according"}
+_TOKEN_CHAR = re.compile(r"[\w’'\-]")
+
+
+def _candidates(text: str) -> list[re.Match[str]]:
+    """The tokens of ``_WORD_TOKEN`` whose lower case :func:`_scan_cues` may keep, in order.
+
+    The words of the article are listed and lowered in C; only the few candidate words
+    present are then looked for, so no Python step runs per word of the article. The
+    tokens found are exactly those a word-by-word pass would test.
+    """
+    present = set(map(str.lower, _WORD_TOKEN.findall(text))) & _CANDIDATES
+    if not present:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): word by word
+        return [m for m in _WORD_TOKEN.finditer(text) if m.group().lower() in _CANDIDATES]
+    found: list[re.Match[str]] = []
+    for word in present:
+        at = lowered.find(word)
+        while at >= 0:
+            m = _WORD_TOKEN.match(text, at)
+            if m and m.end() == at + len(word) and not (at and _TOKEN_CHAR.match(text, at - 1)):
+                found.append(m)
+            at = lowered.find(word, at + 1)
+    found.sort(key=lambda m: m.start())
+    return found
+
+
 def _scan_cues(text: str) -> list[_Cue]:
     """Every speech verb of the text, by set lookup word by word: one linear pass.
 
@@ -210,7 +239,7 @@ def _scan_cues(text: str) -> list[_Cue]:
     nouns count only before "that" or a colon; "expressed hope" is one cue of two words.
     """
     found: list[_Cue] = []
-    for m in _WORD_TOKEN.finditer(text):
+    for m in _candidates(text):
         if found and m.start() < found[-1].end():
             continue  # the second word of "expressed hope"
         low = m.group().lower()
