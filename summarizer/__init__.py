@@ -7,6 +7,8 @@ through the names below only (its submodules are free to change); nothing here i
 
 from __future__ import annotations
 
+# first: NLTK without SciPy (summarizer.nltk_import says why); later imports find it loaded
+import summarizer.nltk_import  # noqa: F401
 from summarizer.answer import Answer, AnswerItem, Document, answer_question
 from summarizer.brief import Analysis, Brief, CountryScore, KeyPoint, Person, Quote, Sentence
 from summarizer.cleanup import drop_clutter
