@@ -218,9 +218,7 @@ _DATELINE_RE = re.compile(
 def is_mostly_upper(text: str, sample: int = 2000) -> bool:
     """Whether text is in capitals (wire headlines): then case tells nothing."""
     head = text[:sample]
-    upper = sum(1 for c in head if c.isupper())
-    lower = sum(1 for c in head if c.islower())
-    return upper > 3 * lower
+    return sum(map(str.isupper, head)) > 3 * sum(map(str.islower, head))
 
 
 def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> list[Mention]:
