@@ -666,7 +666,7 @@ def find_people(text: str, quoted: Sequence[tuple[int, int]] = ()) -> PeopleInde
             events.append((m.start(), m.end(), "pron", None))
     for m in _POSSESSIVE.finditer(text):
         events.append((m.start(), m.end(), "poss", None))
-    for m in _description_re().finditer(text):
+    for m in _descriptions(text):
         events.append((m.start(), m.end(), "desc", m))
     events.sort(key=lambda ev: ev[0])
     q = 0
@@ -743,6 +743,44 @@ def _description_re() -> re.Pattern[str]:
             rf"\b[Tt]he (?:[\w’'\-]+ ){{0,3}}?(?i:{'|'.join(nouns)})\b(?![\w’'\-])"
         )
     return _DESCRIPTION
+
+
+_THE = re.compile(r"[Tt](?<!\w.)he ")  # \b[Tt]he, opening with a character set (see _PRONOUN)
+_NEXT_WORDS = re.compile(r"(?:[\w’'\-]+ ){0,3}[\w’'\-]+")
+
+
+def _descriptions(text: str) -> list[re.Match[str]]:
+    """The matches of :func:`_description_re` in ``text``, as ``finditer`` gives them.
+
+    Tried at every "the", the regex tries its 200 title nouns at each of the next four
+    words; most of those words are no title noun, which a set lookup tells first. The
+    regex still decides where one of them is.
+    """
+    nouns = _description_nouns()
+    out: list[re.Match[str]] = []
+    done = 0
+    for the in _THE.finditer(text):
+        if the.start() < done:
+            continue  # inside the last match, which finditer would not look at again
+        following = _NEXT_WORDS.match(text, the.end())
+        if following is None:
+            continue
+        ahead = following.group()
+        # 'ı' and 'İ' match "i" under IGNORECASE but do not casefold to it
+        if not any(w.casefold() in nouns for w in ahead.split(" ")) and not (
+            "\u0131" in ahead or "\u0130" in ahead
+        ):
+            continue
+        m = _description_re().match(text, the.start())
+        if m is not None:
+            out.append(m)
+            done = m.end()
+    return out
+
+
+@lru_cache(maxsize=1)
+def _description_nouns() -> frozenset[str]:
+    return frozenset(n for n in title_nouns() if "." not in n and "-" not in n)
 
 
 def _after_article(text: str, seq: list[tuple[int, int, str]], skipped: int) -> bool:
