@@ -46,13 +46,33 @@ def drop_clutter(text: str) -> str:
         return text
     spans = [m.span() for m in _LINE_CLUTTER.finditer(text)]
     spans += [m.span() for m in _QA_LABEL.finditer(text)]
-    spans += [m.span() for m in _HEADING.finditer(text) if _is_heading(m.group())]
+    spans += _headings(text)
     if not spans:
         return text
     chars = list(text)
     for start, end in spans:
         _blank(chars, start, end)
     return "".join(chars)
+
+
+def _headings(text: str) -> list[tuple[int, int]]:
+    """The spans of ``_HEADING.finditer(text)`` that :func:`_is_heading` accepts.
+
+    A heading starts the text or follows a blank line, so the pattern is tried only
+    there (with ``match``, which sees the look-behind), not at every character.
+    """
+    out: list[tuple[int, int]] = []
+    done = 0
+    at = 0
+    while True:
+        if at >= done and (m := _HEADING.match(text, at)) is not None:
+            done = m.end()
+            if _is_heading(m.group()):
+                out.append(m.span())
+        gap = text.find("\n\n", at - 1 if at else 0)  # "\n\n\n" holds two places
+        if gap == -1:
+            return out
+        at = gap + 2
 
 
 def _is_heading(line: str) -> bool:
