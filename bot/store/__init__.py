@@ -48,7 +48,14 @@ Public API (``from bot.store import ...``)::
                              headline=None, built_from=n_articles)  # clears needs_brief
     await store.stories_for_country(code, since, limit=5) -> [StorySummary]   # /brief
     await store.stories_since(codes, since, limit=None) -> [StorySummary]     # digests
-    await store.get_story(id) -> StoryDetail (with its Article rows) | None
+    await store.get_story(id) -> StoryDetail (with its ArticleRecords, oldest first) | None
+
+    # the read model of briefs (plain records; bot.store.briefs)
+    await store.sources(story_ids) -> {story id: [SourceLink(url, outlet, title, at)]}
+    await store.story_brief(id) -> StoredBrief(id, headline, brief dict, updated_at) | None
+    await store.unpolled_feed_count() -> int            # first reading still going on
+    await store.recent_story_ids(since, limit=30) -> [story id]   # widest coverage first
+    await store.countries_with_news(since, limit=8) -> [code]     # most stories first
 
     # housekeeping
     await store.prune(older_than) -> PruneResult
@@ -68,11 +75,14 @@ Ranking for /brief and digests: :func:`importance`.
 from bot.store.engine import make_engine, normalise_database_url
 from bot.store.models import Article, Base, Feed, SeenEntry, Story, StoryArticle, StoryCountry
 from bot.store.records import (
+    ArticleRecord,
     EntryMark,
     FeedHealth,
     IngestResult,
     MinhashRow,
     PruneResult,
+    SourceLink,
+    StoredBrief,
     StoreStats,
     StoryCandidate,
     StoryDetail,
@@ -88,6 +98,7 @@ from bot.store.types import UTCDateTime, as_utc, storable, utcnow
 
 __all__ = [
     "Article",
+    "ArticleRecord",
     "Base",
     "EntryMark",
     "Feed",
@@ -96,8 +107,10 @@ __all__ = [
     "MinhashRow",
     "PruneResult",
     "SeenEntry",
+    "SourceLink",
     "Store",
     "StoreStats",
+    "StoredBrief",
     "Story",
     "StoryArticle",
     "StoryCandidate",

@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.store.models import Article
-
 
 def url_hash(value: str) -> str:
     """The fixed-size key under which long strings (URLs, guids) are made unique."""
@@ -119,7 +117,7 @@ class StoryDetail:
     article_count: int
     source_count: int
     countries: dict[str, float]
-    articles: list[Article]  # detached ORM rows, oldest first
+    articles: list[ArticleRecord]  # oldest first
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,3 +167,44 @@ class IngestResult:
     article_id: int
     story_id: int
     created: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """A stored article as read back: its text, origin and analysis (``Analysis.to_dict()``)."""
+
+    id: int
+    url: str
+    canonical_url: str
+    title: str | None
+    text: str
+    outlet: str | None
+    feed_id: int | None
+    guid: str | None
+    published_at: datetime | None
+    fetched_at: datetime
+    text_source: str
+    language: str | None
+    analysis: dict[str, Any] | None
+    content_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLink:
+    """One article behind a story, as a link: the outlet is the feed's name when the
+    article names none; ``at`` is when it was published (else fetched)."""
+
+    url: str
+    outlet: str | None
+    title: str | None
+    at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBrief:
+    """A story's headline and stored brief (``Brief.to_dict()``, None until built)."""
+
+    id: int
+    headline: str
+    brief: dict[str, Any] | None
+    updated_at: datetime

@@ -9,8 +9,7 @@ loaded, so callers never touch a session. Other modules with their own tables us
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,12 +25,12 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.sql import ColumnElement, Select, operators
-from sqlalchemy.sql.expression import UnaryExpression
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.sql import Select
 
 from bot.settings import FeedConfig, Settings, get_settings
 from bot.store import migrate as migrations
+from bot.store.briefs import BriefQueries
 from bot.store.engine import make_engine
 from bot.store.models import (
     Article,
@@ -43,6 +42,7 @@ from bot.store.models import (
     table_of,
 )
 from bot.store.records import (
+    ArticleRecord,
     EntryMark,
     FeedHealth,
     IngestResult,
@@ -110,7 +110,7 @@ def _rowcount(result: object) -> int:
     return result.rowcount or 0
 
 
-class Store:
+class Store(BriefQueries):
     """The database: SQLite by default, PostgreSQL when the URL says so."""
 
     def __init__(
@@ -122,9 +122,7 @@ class Store:
     ) -> None:
         if engine is None:
             engine = make_engine(url or (settings or get_settings()).database_url)
-        self.engine = engine
-        self.dialect = engine.dialect.name
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        super().__init__(engine)
 
     @classmethod
     def from_url(cls, url: str, **engine_kwargs: Any) -> Store:
@@ -156,26 +154,6 @@ class Store:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
-
-    def session(self) -> AsyncSession:
-        """A session for reads (``async with store.session() as s``); commit yourself."""
-        return self._sessions()
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
-        async with self._sessions.begin() as session:
-            yield session
-
-    def _insert(self, table: Any) -> Any:
-        """INSERT that can say ON CONFLICT DO NOTHING on both backends."""
-        if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table)
 
     # ------------------------------------------------------------------ feeds
 
@@ -1024,14 +1002,6 @@ class Store:
                 )
         return len(rows)
 
-    def _unindexed(self, column: Any) -> ColumnElement[Any]:
-        """``column`` in a form SQLite cannot look up in an index (a unary ``+``, its own
-        idiom): SQLite has no statistics, and would read the whole window through the
-        (code, updated_at) index rather than the rank index or the primary key."""
-        if self.engine.dialect.name != "sqlite":
-            return column
-        return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-
     def _top_candidates(
         self, wanted: list[str], since: datetime, now: datetime, min_salience: float, limit: int
     ) -> Select[tuple[int]]:
@@ -1096,7 +1066,7 @@ class Store:
             article_count=story.article_count,
             source_count=story.source_count,
             countries=countries.get(story_id, {}),
-            articles=list(articles),
+            articles=[article_record(a) for a in articles],
         )
 
     # ------------------------------------------------------------------ housekeeping
@@ -1235,6 +1205,26 @@ def _rank(rows: Iterable[Any], now: datetime) -> dict[int, tuple[float, float, l
             if weight > best[0]:
                 ranked[story_id] = (weight, score, best[2])
     return ranked
+
+
+def article_record(row: Article) -> ArticleRecord:
+    """An article row as a plain record that outlives its session."""
+    return ArticleRecord(
+        id=row.id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        text=row.text,
+        outlet=row.outlet,
+        feed_id=row.feed_id,
+        guid=row.guid,
+        published_at=row.published_at,
+        fetched_at=row.fetched_at,
+        text_source=row.text_source,
+        language=row.language,
+        analysis=row.analysis,
+        content_hash=row.content_hash,
+    )
 
 
 def feed_status(feed: Feed) -> str:

@@ -14,9 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
-from bot.store import Article, Feed, Store, Story, StoryArticle, StorySummary, utcnow
+from bot.store import ArticleRecord, Store, StorySummary, utcnow
 from bot.telegram.render import Source, StoryBrief
 from summarizer.answer import Answer, Document, answer_question
 from summarizer.brief import Analysis, Brief, CountryScore, Person, Quote
@@ -62,32 +60,11 @@ class Briefs:
 
     async def sources(self, story_ids: Sequence[int]) -> dict[int, list[Source]]:
         """The articles behind each story as links, most recent first."""
-        if not story_ids:
-            return {}
-        query = (
-            select(
-                StoryArticle.story_id,
-                Article.url,
-                Article.outlet,
-                Article.title,
-                Feed.name,
-                func.coalesce(Article.published_at, Article.fetched_at),
-            )
-            .join(Article, Article.id == StoryArticle.article_id)
-            .outerjoin(Feed, Feed.id == Article.feed_id)
-            .where(StoryArticle.story_id.in_(list(story_ids)))
-            .order_by(
-                StoryArticle.story_id,
-                func.coalesce(Article.published_at, Article.fetched_at).desc(),
-            )
-        )
-        out: dict[int, list[Source]] = {i: [] for i in story_ids}
-        async with self.store.session() as session:
-            for story_id, url, outlet, title, feed_name, at in (await session.execute(query)).all():
-                out[story_id].append(
-                    Source(url=url, outlet=outlet or feed_name, title=title, at=at)
-                )
-        return out
+        links = await self.store.sources(story_ids)
+        return {
+            story_id: [Source(url=s.url, outlet=s.outlet, title=s.title, at=s.at) for s in found]
+            for story_id, found in links.items()
+        }
 
     async def from_summaries(self, summaries: Sequence[StorySummary]) -> list[StoryBrief]:
         """The stories as briefs; one whose stored brief cannot be read is left out (logged),
@@ -116,28 +93,20 @@ class Briefs:
     async def collecting(self) -> bool:
         """Whether the first reading of the feeds is still going on: an enabled feed has
         never been polled yet, so the store does not hold the news it will."""
-        async with self.store.session() as session:
-            waiting = await session.scalar(
-                select(func.count())
-                .select_from(Feed)
-                .where(Feed.enabled.is_(True), Feed.gone.is_(False), Feed.last_polled_at.is_(None))
-            )
-        return bool(waiting)
+        return await self.store.unpolled_feed_count() > 0
 
     async def story(self, story_id: int) -> StoryBrief | None:
         """One story as a brief; ``None`` if it is gone or its stored brief is unreadable."""
-        async with self.store.session() as session:
-            row = await session.get(Story, story_id)
-            if row is None:
-                return None
-            headline, brief, updated = row.headline, row.brief, row.updated_at
+        stored = await self.store.story_brief(story_id)
+        if stored is None:
+            return None
         try:
-            parsed = brief_from_dict(brief, headline)
+            parsed = brief_from_dict(stored.brief, stored.headline)
         except Exception:
             log.exception("event=story_unreadable story_id=%s", story_id)
             return None
         sources = await self.sources([story_id])
-        return StoryBrief(story_id, parsed, sources[story_id], updated)
+        return StoryBrief(story_id, parsed, sources[story_id], stored.updated_at)
 
     async def people(
         self, story_ids: Sequence[int], limit: int = 2
@@ -163,29 +132,11 @@ class Briefs:
 
     async def recent_story_ids(self, hours: float = 24, limit: int = 30) -> list[int]:
         """The latest stories, whatever the country (questions with no brief before them)."""
-        since = utcnow() - timedelta(hours=hours)
-        async with self.store.session() as session:
-            rows = await session.scalars(
-                select(Story.id)
-                .where(Story.updated_at >= since)
-                .order_by(Story.source_count.desc(), Story.updated_at.desc())
-                .limit(limit)
-            )
-            return list(rows)
+        return await self.store.recent_story_ids(utcnow() - timedelta(hours=hours), limit)
 
     async def countries_with_news(self, since: datetime, limit: int = 8) -> list[str]:
         """Country codes with the most stories since ``since`` (for "nothing on X")."""
-        from bot.store import StoryCountry
-
-        async with self.store.session() as session:
-            rows = await session.execute(
-                select(StoryCountry.code, func.count())
-                .where(StoryCountry.updated_at >= since)
-                .group_by(StoryCountry.code)
-                .order_by(func.count().desc(), StoryCountry.code)
-                .limit(limit)
-            )
-            return [code for code, _n in rows.all()]
+        return await self.store.countries_with_news(since, limit)
 
     async def documents(self, story_ids: Sequence[int]) -> list[Document]:
         """The articles behind the stories, parsed for answering (cached per story version)."""
@@ -219,7 +170,7 @@ def has_key_points(data: dict[str, Any] | None) -> bool:
     return isinstance(points, list) and any(str(p).strip() for p in points)
 
 
-def _document(article: Article) -> Document:
+def _document(article: ArticleRecord) -> Document:
     analysis = (
         Analysis.from_dict(article.analysis, text=article.text, title=article.title)
         if article.analysis
