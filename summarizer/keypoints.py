@@ -36,7 +36,7 @@ from threadpoolctl import ThreadpoolController
 
 from summarizer.brief import KeyPoint, Quote, Sentence
 from summarizer.language import detect_language
-from summarizer.text import quotation_spans, words
+from summarizer.text import has_words, quotation_spans, words
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -224,13 +224,11 @@ class _Language:
     def terms(self, text: str) -> list[str]:
         stop = self.stop_words
         stem = self.stem
-        out = []
-        for word in words(text):
-            lower = word.lower()
-            if lower in stop or not lower[0].isalpha():
-                continue
-            out.append(stem(lower))
-        return out
+        return [
+            stem(lower)
+            for lower in map(str.lower, words(text))
+            if lower not in stop and lower[0].isalpha()
+        ]
 
 
 @lru_cache(maxsize=1)
@@ -296,7 +294,7 @@ def _is_fragment(sentence: Sentence) -> bool:
         return True
     if _SPACE_SCRIPTLESS.search(text):  # Chinese, Japanese, Korean: count characters
         return len(text) < 15
-    return len(words(text)) < MIN_WORDS
+    return not has_words(text, MIN_WORDS)
 
 
 def usable_sentences(

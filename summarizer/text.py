@@ -25,7 +25,7 @@ import html
 import re
 from dataclasses import replace
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import TYPE_CHECKING
 
 from summarizer.brief import Sentence
@@ -400,6 +400,11 @@ _WORD = re.compile(r"\w+(?:['’\-]\w+)*")
 def words(text: str) -> list[str]:
     """The words of a text: runs of letters and digits, keeping inner ' ’ and - (don't, U-turn)."""
     return _WORD.findall(text)
+
+
+def has_words(text: str, count: int) -> bool:
+    """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that."""
+    return count <= 0 or sum(1 for _ in islice(_WORD.finditer(text), count)) == count
 
 
 class SentenceTokenizer:

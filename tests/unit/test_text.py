@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from summarizer.text import SentenceTokenizer, clean_text, split_sentences, words
+from summarizer.text import SentenceTokenizer, clean_text, has_words, split_sentences, words
 from tests.growth import cpu_growth, repeat_to, work_growth
 
 SEED = Path(__file__).resolve().parents[1] / "data" / "seed-article.txt"
@@ -246,3 +246,9 @@ def test_sumy_parser_runs_without_nltk_data(monkeypatch):
         "He spoke.",
         "The talks ended.",
     ]
+
+
+def test_has_words_counts_like_words():
+    for text in ["", "one", "Don't stop the U-turn now, please", "a b c d e", "— 12 3 —"]:
+        for count in range(0, 8):
+            assert has_words(text, count) == (len(words(text)) >= count), (text, count)
