@@ -44,6 +44,7 @@ from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchError, FetchLimits
 from bot.ingest.stories import Profile, StoryIndex
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
+from bot.store.errors import is_database_error
 from bot.store.records import EntryMark, StoryPlan
 from bot.store.types import storable
 
@@ -52,9 +53,6 @@ log = logging.getLogger(__name__)
 MAX_BRIEF_ARTICLES = 12  # a story's brief is made of its most recent articles
 FUTURE_SLACK = timedelta(hours=1)  # feeds dated in the future are clamped to now
 REPAIR_LIMIT = 200  # orphans and stories without their brief repaired per cycle
-#: Exceptions from these modules (and OSError) are the database or the network failing
-#: for now: the entry is tried again next poll. Any other is the entry's own fault.
-_TRANSIENT_MODULES = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
 
 
 @dataclass(slots=True)
@@ -209,9 +207,9 @@ def content_hash(text: str) -> str:
 
 
 def _transient(exc: BaseException) -> bool:
-    """The database or the network failing for now (try the entry again next poll)."""
-    module = type(exc).__module__ or ""
-    return isinstance(exc, OSError | TimeoutError) or module.startswith(_TRANSIENT_MODULES)
+    """The database or the network failing for now (try the entry again next poll); any
+    other exception is the entry's own fault."""
+    return isinstance(exc, OSError | TimeoutError) or is_database_error(exc)
 
 
 class _Cycle:

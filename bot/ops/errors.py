@@ -68,7 +68,9 @@ def explain(exc: BaseException) -> StartupError | None:
             )
         if isinstance(exc, telegram_error.NetworkError):
             return StartupError(f"cannot reach the Telegram Bot API: {reason(exc)}", UNAVAILABLE)
-    sa_exc = sys.modules.get("sqlalchemy.exc")
-    if sa_exc is not None and isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return StartupError(f"cannot use the database: {reason(exc)}", UNAVAILABLE)
+    if "sqlalchemy" in sys.modules:  # else no database was touched: nothing to ask
+        from bot.store.errors import is_database_unavailable
+
+        if is_database_unavailable(exc):
+            return StartupError(f"cannot use the database: {reason(exc)}", UNAVAILABLE)
     return None
