@@ -17,7 +17,10 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 #: name -> (module, one-line help, aliases), in the order ``--help`` lists them.
 COMMANDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -160,7 +163,7 @@ def _run(name: str, args: argparse.Namespace) -> int:
         return _report(name, exc, debug=str(level).upper() == "DEBUG")
 
 
-def _checked(name: str, args: argparse.Namespace, settings: Any) -> int:
+def _checked(name: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot.ops.preflight import NEEDS_DATABASE, preflight
 
     if name in NEEDS_DATABASE:

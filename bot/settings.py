@@ -272,6 +272,21 @@ class Settings(BaseSettings):
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.default_timezone)
 
+    @property
+    def http_deadline(self) -> float:
+        """Seconds one request may take in all: HTTP_TOTAL_TIMEOUT, else connect + 2 x read."""
+        if self.http_total_timeout is not None:
+            return self.http_total_timeout
+        return self.http_connect_timeout + 2 * self.http_read_timeout
+
+    @property
+    def http_decoded_cap(self) -> int:
+        """Bytes a body may have once decompressed: HTTP_MAX_DECODED_BYTES, else twice the
+        cap on the bytes received (and never under 1 MiB)."""
+        if self.http_max_decoded_bytes is not None:
+            return self.http_max_decoded_bytes
+        return max(2 * self.http_max_body_bytes, 1 << 20)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
             if name == "database_url" and isinstance(value, str):
@@ -328,6 +343,12 @@ def get_settings() -> Settings:
 def make_settings(**overrides: Any) -> Settings:
     """Settings for tests and scripts: no ``.env`` file, the environment, then ``overrides``."""
     return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+
+
+#: Every setting at its default, the environment and ``.env`` unread: where option objects
+#: built from settings (``bot.ingest.fetch.FetchLimits``) take their own defaults, so
+#: that this module stays the one source of them.
+DEFAULTS = Settings.model_construct()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,10 +14,14 @@ import argparse
 import asyncio
 import sys
 from datetime import timedelta
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.ingest.cycle import CycleReport, FeedReport, run_cycle
 from bot.ingest.fetch import Fetcher, FetchLimits
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.store import Store
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
 
 
-async def _main(args: argparse.Namespace, settings: Any) -> int:
+async def _main(args: argparse.Namespace, settings: Settings) -> int:
     from bot.settings import load_feeds
     from bot.store import Store
 
@@ -86,11 +90,11 @@ def _exit_code(report: CycleReport) -> int:
     return 0
 
 
-async def _seconds_to_next_poll(store: Any, settings: Any) -> float:
+async def _seconds_to_next_poll(store: Store, settings: Settings) -> float:
     from bot.store.types import utcnow
 
-    times = [f.next_poll_at for f in await store.list_feeds(enabled_only=True) if not f.gone]
-    times = [t for t in times if t is not None]
+    feeds = await store.list_feeds(enabled_only=True)
+    times = [f.next_poll_at for f in feeds if not f.gone and f.next_poll_at is not None]
     if not times:
         return float(settings.poll_interval)
     wait = (min(times) - utcnow()) / timedelta(seconds=1)

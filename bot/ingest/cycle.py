@@ -35,7 +35,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.ingest import dedupe, schedule, worker_tasks
 from bot.ingest.canonical import canonicalize_url, resolve_canonical
@@ -44,9 +44,13 @@ from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
 from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchError, FetchLimits
 from bot.ingest.stories import Profile, StoryIndex
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
+from bot.settings import Settings
 from bot.store.errors import is_database_error
 from bot.store.records import EntryMark, StoryPlan
 from bot.store.types import storable
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +176,57 @@ class CycleReport:
         )
 
 
+class FeedRow(Protocol):
+    """What the cycle reads of a feed the store hands out (:class:`bot.store.Feed`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def poll_url(self) -> str: ...
+    @property
+    def html_url(self) -> str | None: ...
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def last_modified(self) -> str | None: ...
+    @property
+    def interval_seconds(self) -> int | None: ...
+    @property
+    def consecutive_failures(self) -> int: ...
+    @property
+    def moved_candidate(self) -> str | None: ...
+
+
+class ArticleRow(Protocol):
+    """What the cycle reads of a stored article (:class:`bot.store.Article`)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def analysis(self) -> dict[str, Any] | None: ...
+    @property
+    def published_at(self) -> datetime | None: ...
+    @property
+    def fetched_at(self) -> datetime: ...
+
+
+class OrphanRow(ArticleRow, Protocol):
+    """An article in no story, with its signature to place it by."""
+
+    @property
+    def minhash(self) -> bytes | None: ...
+
+
 #: What a story's brief is made of, per article: (analysis JSON, text, title).
 BriefInput = tuple[dict[str, Any], str, str | None]
 
@@ -196,11 +251,6 @@ class _Item:
     budget: float = 0.0  # seconds of worker time left for this page
 
 
-def _setting(settings: Any, name: str, default: Any) -> Any:
-    value = getattr(settings, name, None)
-    return default if value is None else value
-
-
 def content_hash(text: str) -> str:
     """A hash of the text with whitespace and case normalised: exact copies share it."""
     return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
@@ -214,7 +264,7 @@ def _transient(exc: BaseException) -> bool:
 
 class _Cycle:
     def __init__(
-        self, store: Any, settings: Any, fetcher: Fetcher, pool: WorkerPool, now: datetime
+        self, store: Store, settings: Settings, fetcher: Fetcher, pool: WorkerPool, now: datetime
     ) -> None:
         self.store = store
         self.settings = settings
@@ -223,17 +273,16 @@ class _Cycle:
         self.now = now
         self.started = time.monotonic()
         self.report = CycleReport(started_at=now)
-        self.interval = float(_setting(settings, "poll_interval", 900))
-        self.floor = float(_setting(settings, "poll_floor", 60))
-        self.window = timedelta(hours=float(_setting(settings, "story_window_hours", 48)))
-        retention = float(_setting(settings, "retention_days", 30))
-        self.oldest = now - timedelta(days=retention)
-        self.budget = float(_setting(settings, "ingest_page_budget", 20.0))
-        self.page_cap = _setting(settings, "http_max_page_bytes", None)
+        self.interval = float(settings.poll_interval)
+        self.floor = float(settings.poll_floor)
+        self.window = timedelta(hours=settings.story_window_hours)
+        self.oldest = now - timedelta(days=settings.retention_days)
+        self.budget = settings.ingest_page_budget
+        self.page_cap = settings.http_max_page_bytes
         self.lock = asyncio.Lock()
         self.recent_lock = asyncio.Lock()
         # entries in flight at once: bounds memory (bodies waiting for extraction)
-        self.in_flight = asyncio.Semaphore(int(_setting(settings, "ingest_concurrency", 12)))
+        self.in_flight = asyncio.Semaphore(settings.ingest_concurrency)
         self.index: dedupe.NearDuplicateIndex | None = None
         self.article_story: dict[int, int | None] = {}
         self.stories = StoryIndex(self.window)
@@ -265,7 +314,7 @@ class _Cycle:
                 item.budget -= time.monotonic() - started
 
     # ---------------------------------------------------------------- feeds
-    async def poll(self, feed: Any) -> FeedReport:
+    async def poll(self, feed: FeedRow) -> FeedReport:
         started = time.monotonic()
         rep = FeedReport(feed_id=feed.id, name=feed.name, url=feed.url)
         try:
@@ -297,7 +346,7 @@ class _Cycle:
             retry_after=retry_after,
         )
 
-    async def _poll(self, feed: Any, rep: FeedReport) -> None:
+    async def _poll(self, feed: FeedRow, rep: FeedReport) -> None:
         interval = float(feed.interval_seconds or self.interval)
         polled = rep.polled_at = self.clock()  # the floor counts from this request
         try:
@@ -363,7 +412,7 @@ class _Cycle:
             len(rep.skipped),
         )
 
-    async def _redirects(self, feed: Any, permanent_url: str | None, rep: FeedReport) -> None:
+    async def _redirects(self, feed: FeedRow, permanent_url: str | None, rep: FeedReport) -> None:
         """Follow a feed that moved: confirmed on two polls in a row, then polled there.
 
         Why not at once: one 301 can be a mistake (a misconfigured server, a domain that
@@ -387,7 +436,9 @@ class _Cycle:
                 target,
             )
 
-    async def _record_failure(self, feed: Any, rep: FeedReport, retry_after: float | None) -> None:
+    async def _record_failure(
+        self, feed: FeedRow, rep: FeedReport, retry_after: float | None
+    ) -> None:
         interval = float(feed.interval_seconds or self.interval)
         failures = int(feed.consecutive_failures or 0) + 1
         gone = rep.status == "gone"
@@ -413,7 +464,7 @@ class _Cycle:
         )
 
     # ---------------------------------------------------------------- entries
-    async def _entries(self, feed: Any, entries: list[FeedEntry], rep: FeedReport) -> int:
+    async def _entries(self, feed: FeedRow, entries: list[FeedEntry], rep: FeedReport) -> int:
         """Handle the new entries of one feed; returns how many were marked seen."""
         fresh = [e for e in entries if e.published is None or e.published >= self.oldest]
         stale = [e.key for e in entries if e.published is not None and e.published < self.oldest]
@@ -455,19 +506,19 @@ class _Cycle:
         return handled
 
     async def _bounded_entry(
-        self, feed: Any, entry: FeedEntry, rep: FeedReport
+        self, feed: FeedRow, entry: FeedEntry, rep: FeedReport
     ) -> EntryMark | None:
         async with self.in_flight:
             return await self._entry(feed, entry, rep)
 
     @staticmethod
-    def _canonical(feed: Any, entry: FeedEntry) -> str:
+    def _canonical(feed: FeedRow, entry: FeedEntry) -> str:
         if entry.link:
             return entry.canonical_url or canonicalize_url(entry.link)
         # no link: the feed's text is the article; a key of its own keeps it unique
         return f"urn:newsbrief:entry:{hashlib.sha1(entry.key.encode()).hexdigest()}"
 
-    async def _entry(self, feed: Any, entry: FeedEntry, rep: FeedReport) -> EntryMark | None:
+    async def _entry(self, feed: FeedRow, entry: FeedEntry, rep: FeedReport) -> EntryMark | None:
         """One new entry; returns its seen mark, or None when stored with its article."""
         url = entry.link or feed.html_url or feed.url
         canonical = self._canonical(feed, entry)
@@ -643,7 +694,7 @@ class _Cycle:
         if signature is not None and self.index is not None:
             self.index.add(article_id, signature)
 
-    async def _store(self, feed: Any, item: _Item, rep: FeedReport) -> EntryMark | None:
+    async def _store(self, feed: FeedRow, item: _Item, rep: FeedReport) -> EntryMark | None:
         if item.canonical in self.canonicals:
             rep.duplicates += 1
             return EntryMark(item.entry.key, "duplicate")
@@ -723,7 +774,7 @@ class _Cycle:
         except Exception:  # a repair that fails must not stop the cycle's real work
             log.exception("event=repair_failed")
 
-    async def _repair_orphan(self, row: Any) -> None:
+    async def _repair_orphan(self, row: OrphanRow) -> None:
         profile = _profile_of_row(row)
         signature = dedupe.from_bytes(row.minhash) if row.minhash else None
         story_id, _ = self._place(signature, profile, exclude=row.id)
@@ -785,7 +836,7 @@ class _Cycle:
         from the store; and how many articles the story had when they were read."""
         if story_id in self.created:  # all its articles arrived in this cycle
             ids: list[int] = list(fresh)
-            older: list[Any] = []
+            older: list[ArticleRow] = []
         else:
             detail = await self.store.get_story(story_id)
             older = list(detail.articles) if detail is not None else []
@@ -807,7 +858,7 @@ def _people_of(analysis: dict[str, Any]) -> list[str]:
     return [p.get("name", "") for p in analysis.get("people", []) if p.get("name")]
 
 
-def _profile_of_row(article: Any) -> Profile:
+def _profile_of_row(article: ArticleRow) -> Profile:
     data = article.analysis or {}
     countries = [c["code"] for c in data.get("countries", []) if c.get("score", 0) >= 0.25][:4]
     return Profile.of_article(
@@ -834,8 +885,8 @@ def _headline(text: str) -> str:
 
 
 async def run_cycle(
-    store: Any,
-    settings: Any,
+    store: Store,
+    settings: Settings,
     *,
     fetcher: Fetcher | None = None,
     now: datetime | None = None,
@@ -859,10 +910,7 @@ async def run_cycle(
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(FetchLimits.from_settings(settings))
     if pool is None:
-        pool = shared_pool(
-            int(_setting(settings, "ingest_workers", 2)),
-            float(_setting(settings, "ingest_page_budget", 20.0)),
-        )
+        pool = shared_pool(settings.ingest_workers, settings.ingest_page_budget)
     cycle = _Cycle(store, settings, fetcher, pool, now)
     try:
         await cycle.repair()

@@ -21,7 +21,7 @@ import logging
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -35,6 +35,7 @@ from bot.ingest.guard import (
     is_public_address,
     system_resolver,
 )
+from bot.settings import DEFAULTS, Settings
 
 try:  # brotli is an httpx extra we depend on; tolerate its absence anyway
     import brotli
@@ -43,7 +44,6 @@ except ImportError:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "newsbrief/0.1 (+https://github.com/newsbrief/newsbrief; news brief bot; feed reader)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 PERMANENT_REDIRECTS = frozenset({301, 308})
 FEED_ACCEPT = (
@@ -55,56 +55,49 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.3"
 
 @dataclass(frozen=True, slots=True)
 class FetchLimits:
-    """The knobs of :class:`Fetcher`; :meth:`from_settings` reads them from the settings."""
+    """The knobs of :class:`Fetcher`, built from the settings by :meth:`from_settings`.
 
-    connect_timeout: float = 10.0
-    read_timeout: float = 20.0
-    total_timeout: float = 45.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_decoded_bytes: int = 20 * 1024 * 1024
+    Each default is the setting's default (:data:`bot.settings.DEFAULTS`), so a
+    ``FetchLimits(read_timeout=0.5)`` in a test differs from the service's only where it
+    says so.
+    """
+
+    connect_timeout: float = DEFAULTS.http_connect_timeout
+    read_timeout: float = DEFAULTS.http_read_timeout
+    total_timeout: float = DEFAULTS.http_deadline
+    max_body_bytes: int = DEFAULTS.http_max_body_bytes
+    max_decoded_bytes: int = DEFAULTS.http_decoded_cap
     # an article page once decompressed: real news pages are under 1.5 MB, and what
     # extraction costs grows with the size (a 38 KB gzip page can decode to 20 MB)
-    max_page_bytes: int = 4_000_000
-    max_redirects: int = 5
-    max_connections: int = 20
-    max_per_host: int = 2
-    allow_private_hosts: bool = False
-    user_agent: str = USER_AGENT
+    max_page_bytes: int = DEFAULTS.http_max_page_bytes
+    max_redirects: int = DEFAULTS.http_max_redirects
+    max_connections: int = DEFAULTS.http_max_concurrency
+    max_per_host: int = DEFAULTS.http_per_host_concurrency
+    allow_private_hosts: bool = DEFAULTS.allow_private_hosts
+    user_agent: str = DEFAULTS.user_agent
+    # Not settings, fixed policy (tests may change them): HTTP/2 where the server offers
+    # it; a host that times out or refuses this many times in a row is not asked again
+    # for ``host_cooldown`` seconds: its queued requests fail at once instead of each waiting
     http2: bool = True
-    # a host that times out or refuses this many times in a row is not asked again for
-    # ``host_cooldown`` seconds: its queued requests fail at once instead of each waiting
     host_failure_threshold: int = 3
     host_cooldown: float = 300.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> FetchLimits:
-        """The limits named in :class:`bot.settings.Settings`; defaults for the rest."""
-        names = {
-            "connect_timeout": "http_connect_timeout",
-            "read_timeout": "http_read_timeout",
-            "total_timeout": "http_total_timeout",
-            "max_body_bytes": "http_max_body_bytes",
-            "max_decoded_bytes": "http_max_decoded_bytes",
-            "max_page_bytes": "http_max_page_bytes",
-            "max_redirects": "http_max_redirects",
-            "max_connections": "http_max_concurrency",
-            "max_per_host": "http_per_host_concurrency",
-            "allow_private_hosts": "allow_private_hosts",
-            "user_agent": "user_agent",
-        }
-        values: dict[str, Any] = {}
-        for field_name, setting in names.items():
-            value = getattr(settings, setting, None)
-            if value is not None:
-                values[field_name] = value
-        limits = cls(**values)
-        # the total deadline and the decoded cap follow the others unless set explicitly
-        if "total_timeout" not in values:
-            total = limits.connect_timeout + 2 * limits.read_timeout
-            limits = replace(limits, total_timeout=total)
-        if "max_decoded_bytes" not in values:
-            limits = replace(limits, max_decoded_bytes=max(2 * limits.max_body_bytes, 1 << 20))
-        return limits
+    def from_settings(cls, settings: Settings) -> FetchLimits:
+        """The limits as the service is configured."""
+        return cls(
+            connect_timeout=settings.http_connect_timeout,
+            read_timeout=settings.http_read_timeout,
+            total_timeout=settings.http_deadline,
+            max_body_bytes=settings.http_max_body_bytes,
+            max_decoded_bytes=settings.http_decoded_cap,
+            max_page_bytes=settings.http_max_page_bytes,
+            max_redirects=settings.http_max_redirects,
+            max_connections=settings.http_max_concurrency,
+            max_per_host=settings.http_per_host_concurrency,
+            allow_private_hosts=settings.allow_private_hosts,
+            user_agent=settings.user_agent,
+        )
 
 
 class FetchError(Exception):

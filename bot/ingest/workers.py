@@ -36,6 +36,8 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bot.settings import DEFAULTS
+
 log = logging.getLogger(__name__)
 
 #: Imported once in the fork server, inherited by every worker forked from it.
@@ -134,7 +136,12 @@ def _context() -> Any:
 class WorkerPool:
     """``size`` worker processes; :meth:`run` gives each task at most its budget."""
 
-    def __init__(self, size: int = 2, *, budget: float = 30.0) -> None:
+    def __init__(
+        self,
+        size: int = DEFAULTS.ingest_workers,
+        *,
+        budget: float = DEFAULTS.ingest_page_budget,
+    ) -> None:
         self.size = max(1, int(size))
         self.budget = float(budget)
         self._context = _context()
