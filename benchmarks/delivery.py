@@ -2,7 +2,7 @@
 
     python benchmarks/delivery.py [--subscribers 10000] [--limited 1000] [--database-url URL]
 
-Three runs on the same code path as the service (dispatch_digests: claim due subscribers,
+Three runs on the same code path as the service (Digests.dispatch_due: claim due subscribers,
 build their digests into the outbox, flush the outbox through Delivery and PTB):
 
 1. limiter at Telegram's 30 messages/s (target >= 29/s). To keep the run short, this
@@ -94,7 +94,6 @@ async def run_once(
     max_messages: int | None,
     transport: str = "aiohttp",
 ) -> dict:
-    from bot.jobs import dispatch_digests
     from bot.telegram.app import build_application, setup
     from tests.fakes.bot_harness import bot_settings
 
@@ -108,15 +107,14 @@ async def run_once(
         base_url=f"http://127.0.0.1:{port}/bot",
         rate_limit=rate_limit,
         per_chat_interval=1.0,
-        scheduler=False,
         request=HTTPXRequest(connection_pool_size=256) if transport == "httpx" else None,
     )
     await app.initialize()
     try:
         await setup(app)
-        nb = app.bot_data["nb"]
+        nb = app.bot_data.services
         t0 = time.perf_counter()
-        plan = await dispatch_digests(nb.bot_store, nb.digests, None)
+        plan = await nb.digests.dispatch_due(None)
         planned = time.perf_counter() - t0
         t1 = time.perf_counter()
         report = await nb.delivery.flush_outbox(max_messages=max_messages)

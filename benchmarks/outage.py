@@ -7,7 +7,7 @@ Issue 7, point 3: with PostgreSQL stopped for 20 s mid-send, today's main sent 2
 twice. Each run here makes a PostgreSQL cluster of its own (``initdb`` + ``pg_ctl`` on a
 free port, in a temp directory; the shared server is never touched), a fresh database,
 two Iran stories and ``--subscribers`` due subscribers (one message each), then runs
-the service's own path (``dispatch_digests`` through ``Delivery`` and python-telegram-bot,
+the service's own path (``Digests.dispatch_due`` through ``Delivery`` and python-telegram-bot,
 limiter at ``--rate`` messages/s) in a child process against the fake Bot API (another
 child process, counting what it accepts per chat). Once 100 messages are accepted the
 cluster is stopped for ``--outage`` seconds and started again; the bot process then
@@ -58,7 +58,6 @@ async def child_main(args: argparse.Namespace) -> dict:
 
     from sqlalchemy import insert
 
-    from bot.jobs import dispatch_digests
     from bot.store import Store
     from bot.store.migrate import upgrade
     from bot.store.subscribers import SUB, S
@@ -89,16 +88,15 @@ async def child_main(args: argparse.Namespace) -> dict:
         base_url=f"http://127.0.0.1:{args.fake_port}/bot",
         rate_limit=args.rate,
         per_chat_interval=1.0,
-        scheduler=False,
     )
     await app.initialize()
     errors: list[str] = []
     queued = 0
     try:
         await setup(app)
-        nb = app.bot_data["nb"]
+        nb = app.bot_data.services
         try:
-            report = await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+            report = await nb.digests.dispatch_due(nb.delivery)
             queued = report.messages
         except Exception as exc:
             errors.append(f"dispatch: {exc!r}"[:300])

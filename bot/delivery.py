@@ -93,47 +93,51 @@ class SendFailed(Exception):
         self.transient = transient
 
 
+@dataclass(frozen=True)
+class DeliveryOptions:
+    """How :class:`Delivery` paces, retries and records; the defaults suit Telegram."""
+
+    per_chat_interval: float = 1.0
+    max_retry_after: int = 5
+    network_retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+    #: chats sent to at once; None: the application decides (by its rate limiter)
+    concurrency: int | None = None
+    batch_size: int = 500
+    lease: timedelta = timedelta(seconds=30)
+    retry_delay: timedelta = timedelta(seconds=60)
+    max_attempts: int = 5
+    #: marks not yet written survive the process here (replayed before any claim)
+    journal: Path | None = None
+    #: the only process sending from this store (SQLite, lock held): at start it may
+    #: take back every claim, since whoever left them is dead
+    sole_sender: bool = False
+    #: how long one flush keeps retrying marks before it ends (they are kept)
+    mark_retry_for: timedelta = timedelta(minutes=2)
+
+
 class Delivery:
     """Sends messages for the handlers and the jobs; nothing else calls ``send_message``."""
 
-    def __init__(
-        self,
-        bot: Bot,
-        store: BotStore,
-        *,
-        per_chat_interval: float = 1.0,
-        max_retry_after: int = 5,
-        network_retries: int = 3,
-        backoff: float = 0.5,
-        max_backoff: float = 8.0,
-        concurrency: int = 100,
-        batch_size: int = 500,
-        lease: timedelta = timedelta(seconds=30),
-        retry_delay: timedelta = timedelta(seconds=60),
-        max_attempts: int = 5,
-        journal: Path | str | None = None,
-        sole_sender: bool = False,
-        mark_retry_for: timedelta = timedelta(minutes=2),
-    ) -> None:
+    def __init__(self, bot: Bot, store: BotStore, options: DeliveryOptions | None = None) -> None:
+        options = options or DeliveryOptions()
         self.bot = bot
         self.store = store
-        self.per_chat_interval = per_chat_interval
-        self.max_retry_after = max_retry_after
-        self.network_retries = network_retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
-        self.concurrency = concurrency
-        self.batch_size = batch_size
-        self.lease = lease
-        self.retry_delay = retry_delay
-        self.max_attempts = max_attempts
-        #: marks not yet written survive the process here (replayed before any claim)
-        self.journal = MarkJournal(Path(journal)) if journal else None
-        #: the only process sending from this store (SQLite, lock held): at start it may
-        #: take back every claim, since whoever left them is dead
-        self.sole_sender = sole_sender
-        #: how long one flush keeps retrying marks before it ends (they are kept)
-        self.mark_retry_for = mark_retry_for
+        self.options = options
+        self.per_chat_interval = options.per_chat_interval
+        self.max_retry_after = options.max_retry_after
+        self.network_retries = options.network_retries
+        self.backoff = options.backoff
+        self.max_backoff = options.max_backoff
+        self.concurrency = options.concurrency or 100
+        self.batch_size = options.batch_size
+        self.lease = options.lease
+        self.retry_delay = options.retry_delay
+        self.max_attempts = options.max_attempts
+        self.journal = MarkJournal(Path(options.journal)) if options.journal else None
+        self.sole_sender = options.sole_sender
+        self.mark_retry_for = options.mark_retry_for
         self._unwritten: list[Mark] = []
         self._claims_reset = False
         self._recover_lock = asyncio.Lock()

@@ -20,6 +20,12 @@ from bot.timezones import BadTime as BadTime
 from bot.timezones import BadTimezone as BadTimezone
 
 
+def parse_hhmm(value: str) -> time:
+    """A stored digest time (``07:30``, always ``HH:MM``) as a time of day."""
+    hour, minute = value.split(":")
+    return time(int(hour), int(minute))
+
+
 def parse_time(text: str) -> time:
     """``07:30``, ``7pm``, ``noon``, ``half past seven`` → a time of day (bot.timezones)."""
     return timezones.parse_time(text)

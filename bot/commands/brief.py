@@ -53,7 +53,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.ingest import run_cycle
     from bot.settings import load_feeds
     from bot.store import Store, utcnow
-    from bot.telegram.briefs import Briefs
+    from bot.briefing import Briefs
     from bot.telegram.render import render_story
     from summarizer import country_name, lookup_country, suggest_countries
 

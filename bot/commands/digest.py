@@ -76,7 +76,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def _send_due(settings: Settings, base_url: str | None, lock: SenderLock | None) -> int:
     from bot.commands.sending import delivery_options
-    from bot.jobs import dispatch_digests
     from bot.store import Store
     from bot.telegram.app import build_application, setup
 
@@ -85,14 +84,13 @@ async def _send_due(settings: Settings, base_url: str | None, lock: SenderLock |
         settings,
         store,
         base_url=base_url,
-        scheduler=False,
         delivery_options=delivery_options(settings.database_url, lock),
     )
     await app.initialize()
     try:
         await setup(app)
-        nb = app.bot_data["nb"]
-        report = await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+        nb = app.bot_data.services
+        report = await nb.digests.dispatch_due(nb.out)
     finally:
         await app.shutdown()
         await store.close()
@@ -105,12 +103,11 @@ async def _send_due(settings: Settings, base_url: str | None, lock: SenderLock |
 
 
 async def _print(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.briefing import Briefs, names
     from bot.commands.brief import to_terminal
-    from bot.jobs import names
     from bot.store import Store, utcnow
-    from bot.telegram.briefs import Briefs
     from bot.telegram.render import render_digest
-    from summarizer.gazetteer import parse_country_list
+    from summarizer import parse_country_list
 
     codes, unknown = parse_country_list(", ".join(args.countries))
     if unknown or not codes:

@@ -16,7 +16,11 @@ from urllib.parse import urlsplit
 from telegram import Update
 
 if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.delivery import DeliveryOptions
     from bot.settings import Settings
+    from bot.telegram.context import Jobs
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -94,7 +98,19 @@ def run(args: argparse.Namespace) -> int:
             lock.release()
 
 
-def _serve(args: argparse.Namespace, settings: Settings, delivery: dict) -> int:
+def scheduled_jobs(*, poll: bool) -> Jobs:
+    """The periodic jobs of ``bot.jobs``, started with the bot: wired here, so that
+    ``bot.telegram`` never imports ``bot.jobs`` (nor the other way round)."""
+    from bot.jobs import build_scheduler
+    from bot.telegram.context import Jobs, Services
+
+    def build(nb: Services) -> AsyncIOScheduler:
+        return build_scheduler(nb.store, nb.bot_store, nb.digests, nb.out, nb.settings, poll=poll)
+
+    return Jobs(build=build, polls_feeds=poll)
+
+
+def _serve(args: argparse.Namespace, settings: Settings, delivery: DeliveryOptions) -> int:
     from bot.store import Store
     from bot.telegram.app import build_application
 
@@ -103,7 +119,7 @@ def _serve(args: argparse.Namespace, settings: Settings, delivery: dict) -> int:
         settings,
         store,
         base_url=args.api_base_url,
-        poll_feeds=not args.no_poll,
+        jobs=scheduled_jobs(poll=not args.no_poll),
         migrate=True,
         delivery_options=delivery,
     )

@@ -4,8 +4,8 @@ and where accepted-message marks are journalled when the database is away."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from bot.delivery import DeliveryOptions
 from bot.store.lock import SenderLock, sqlite_file
 
 #: PostgreSQL workers journal marks here (relative to the working directory, like the
@@ -19,8 +19,8 @@ def take_sender_lock(database_url: str) -> SenderLock | None:
     return SenderLock(database).acquire() if database is not None else None
 
 
-def delivery_options(database_url: str, lock: SenderLock | None) -> dict[str, Any]:
+def delivery_options(database_url: str, lock: SenderLock | None) -> DeliveryOptions:
     """Options for :class:`bot.delivery.Delivery` in a sending command."""
     database = sqlite_file(database_url)
     journal = database.with_name(database.name + ".marks") if database else POSTGRES_JOURNAL
-    return {"journal": journal.resolve(), "sole_sender": lock is not None and lock.held}
+    return DeliveryOptions(journal=journal.resolve(), sole_sender=lock is not None and lock.held)

@@ -130,8 +130,8 @@ def sources_for(app: Any) -> HealthSources:
     from bot.store.migrate import current_revision
     from bot.store.types import utcnow
 
-    nb = app.bot_data["nb"]
-    options = app.bot_data.get("options", {})
+    nb = app.bot_data.services
+    jobs = app.bot_data.options.jobs
 
     async def backlog() -> tuple[int, int, int, float]:
         counts = await nb.bot_store.counts()
@@ -142,9 +142,9 @@ def sources_for(app: Any) -> HealthSources:
         return counts["subscribers"], counts["active"], counts["pending"], max(age, 0.0)
 
     def scheduler_running() -> bool | None:
-        if not options.get("scheduler", True):
+        if jobs is None:
             return None
-        scheduler = app.bot_data.get("scheduler")
+        scheduler = app.bot_data.scheduler
         return bool(scheduler is not None and scheduler.running)
 
     period = max(60, min(nb.settings.poll_interval, 900))
@@ -152,7 +152,7 @@ def sources_for(app: Any) -> HealthSources:
         ping_database=lambda: current_revision(nb.store.engine),
         scheduler_running=scheduler_running,
         backlog=backlog,
-        poll_period=float(period) if options.get("poll_feeds", True) else None,
+        poll_period=float(period) if jobs is not None and jobs.polls_feeds else None,
     )
 
 

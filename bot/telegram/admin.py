@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.telegram.handlers import BotContext, chat_of, ctx_of
+from bot.telegram.common import chat_of
+from bot.telegram.context import NewsbriefContext, Services
 from bot.telegram.render import clip, esc, pack
 
 
-async def _refused(nb: BotContext, update: Update) -> bool:
+async def _refused(nb: Services, update: Update) -> bool:
     """Tell a non-admin so, and say whether they were refused."""
     if nb.is_admin(update.effective_user.id if update.effective_user else None):
         return False
@@ -17,8 +17,8 @@ async def _refused(nb: BotContext, update: Update) -> bool:
     return True
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    nb = ctx_of(context)
+async def stats(update: Update, context: NewsbriefContext) -> None:
+    nb = context.services
     if await _refused(nb, update):
         return
     counts = await nb.bot_store.counts()
@@ -42,8 +42,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await nb.out.send(chat_of(update), "\n".join(lines))
 
 
-async def feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    nb = ctx_of(context)
+async def feeds(update: Update, context: NewsbriefContext) -> None:
+    nb = context.services
     if await _refused(nb, update):
         return
     chat_id = chat_of(update)

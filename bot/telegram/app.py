@@ -8,6 +8,7 @@ setup :meth:`Application.run_polling` / ``run_webhook`` get through ``post_init`
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -16,7 +17,6 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
@@ -27,16 +27,33 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.delivery import Delivery
-from bot.jobs import DigestBuilder, build_scheduler
+from bot.briefing import Briefs, Digests
+from bot.delivery import Delivery, DeliveryOptions
 from bot.settings import Settings
 from bot.store import Store
 from bot.store.subscribers import BotStore
-from bot.telegram import admin, buttons, callbacks, conversation
-from bot.telegram import handlers as h
-from bot.telegram.briefs import Briefs
+from bot.telegram import (
+    admin,
+    brief,
+    buttons,
+    callbacks,
+    conversation,
+    digest_now,
+    preferences,
+    stop,
+    subscriptions,
+    welcome,
+)
+from bot.telegram.context import (
+    CONTEXT_TYPES,
+    Jobs,
+    NewsbriefApp,
+    NewsbriefContext,
+    RunOptions,
+    Services,
+)
+from bot.telegram.digests import TelegramDigests
 from bot.telegram.request import AiohttpRequest
-from bot.telegram.updates import SeenUpdates
 
 log = logging.getLogger("newsbrief.app")
 
@@ -50,18 +67,20 @@ def build_application(
     base_file_url: str | None = None,
     rate_limit: float | None = 30.0,
     per_chat_interval: float = 1.0,
-    delivery_options: dict[str, Any] | None = None,
-    scheduler: bool = True,
-    poll_feeds: bool = True,
+    delivery_options: DeliveryOptions | None = None,
+    jobs: Jobs | None = None,
     pool_size: int = 256,
     migrate: bool = False,
     request: BaseRequest | None = None,
-) -> Application:
+) -> NewsbriefApp:
     """The bot, ready for ``run_polling``/``run_webhook`` or :func:`running`.
 
     ``rate_limit`` is the overall messages/second (Telegram allows about 30); ``None``
     turns the limiter off (benchmarks of the bot's own throughput). ``request`` replaces
     the aiohttp transport (benchmarks compare it with PTB's own httpx transport).
+    ``per_chat_interval`` overrides the one in ``delivery_options``.
+    ``jobs``: the periodic jobs to start with the bot (``bot.commands.run`` passes the
+    scheduler's); none by default (tests and one-off commands run jobs themselves).
     """
     token = token or settings.bot_token
     base_url = base_url or settings.telegram_api_base_url  # a self-hosted Bot API server
@@ -71,6 +90,7 @@ def build_application(
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .token(token)
+        .context_types(CONTEXT_TYPES)
         .job_queue(None)
         .concurrent_updates(256)
         .request(request or AiohttpRequest(connection_pool_size=pool_size))
@@ -81,54 +101,64 @@ def build_application(
     if settings.telegram_local_mode:  # that server runs with --local
         builder = builder.local_mode(True)
     if rate_limit:
-        builder = builder.rate_limiter(
-            # One message per 1/rate seconds rather than `rate` at once each second: the
-            # same average, without bursts that Telegram may answer with 429.
-            AIORateLimiter(
-                overall_max_rate=1,
-                overall_time_period=1 / rate_limit,
-                group_max_rate=20,
-                group_time_period=60,
-                max_retries=0,  # RetryAfter is handled (and bounded) by bot.delivery
-            )
-        )
-    app = builder.post_init(setup).post_shutdown(teardown).build()
-    bot_store = BotStore(store.engine)
-    briefs = Briefs(store)
-    app.bot_data["nb"] = h.BotContext(
-        settings=settings,
-        store=store,
-        bot_store=bot_store,
-        briefs=briefs,
-        digests=DigestBuilder(briefs, bot_store, settings),
+        builder = builder.rate_limiter(rate_limiter(rate_limit))
+    app: NewsbriefApp = builder.post_init(setup).post_shutdown(teardown).build()
+    app.bot_data.services = services(settings, store)
+    given = delivery_options or DeliveryOptions()
+    app.bot_data.options = RunOptions(
+        delivery=dataclasses.replace(
+            given,
+            per_chat_interval=per_chat_interval,
+            # With the limiter on, a few digest sends in flight keep up with 30/s, and a
+            # reader's /brief waits behind at most those few; without it, many more.
+            concurrency=given.concurrency or (16 if rate_limit else 100),
+        ),
+        jobs=jobs,
+        migrate=migrate,
     )
-    app.bot_data["options"] = {
-        "per_chat_interval": per_chat_interval,
-        # With the limiter on, a few digest sends in flight keep up with 30/s, and a
-        # reader's /brief waits behind at most those few; without it, many more in flight.
-        "delivery": {"concurrency": 16 if rate_limit else 100, **(delivery_options or {})},
-        "scheduler": scheduler,
-        "poll_feeds": poll_feeds,
-        "migrate": migrate,
-    }
     add_handlers(app)
     return app
 
 
-def add_handlers(app: Application) -> None:
+def rate_limiter(rate: float) -> AIORateLimiter:
+    """One message per 1/rate seconds rather than ``rate`` at once each second: the same
+    average, without bursts that Telegram may answer with 429."""
+    return AIORateLimiter(
+        overall_max_rate=1,
+        overall_time_period=1 / rate,
+        group_max_rate=20,
+        group_time_period=60,
+        max_retries=0,  # RetryAfter is handled (and bounded) by bot.delivery
+    )
+
+
+def services(settings: Settings, store: Store) -> Services:
+    """The services of one application: the store, the briefing service, digests drawn
+    for Telegram (delivery comes in :func:`setup`, once the bot is up)."""
+    bot_store = BotStore(store.engine)
+    briefs = Briefs(store)
+    return Services(
+        settings=settings,
+        store=store,
+        bot_store=bot_store,
+        briefs=briefs,
+        digests=Digests(briefs, bot_store, settings, TelegramDigests()),
+    )
+
+
+def add_handlers(app: NewsbriefApp) -> None:
     """Replays dropped first; commands; one handler per button action; questions."""
-    app.bot_data["seen_updates"] = SeenUpdates()
     app.add_handler(TypeHandler(Update, drop_replayed), group=-1)
     commands = {
-        "start": h.start,
-        "help": h.help_command,
-        "subscribe": h.subscribe,
-        "unsubscribe": h.unsubscribe,
-        "subscriptions": h.subscriptions,
-        "brief": h.brief,
-        "settings": h.settings_command,
-        "digest": h.digest_now,
-        "stop": h.stop,
+        "start": welcome.start,
+        "help": welcome.help_command,
+        "subscribe": subscriptions.subscribe,
+        "unsubscribe": subscriptions.unsubscribe,
+        "subscriptions": subscriptions.subscriptions,
+        "brief": brief.brief,
+        "settings": preferences.settings_command,
+        "digest": digest_now.digest_now,
+        "stop": stop.stop,
         "stats": admin.stats,
         "feeds": admin.feeds,
     }
@@ -146,72 +176,59 @@ def add_handlers(app: Application) -> None:
     app.add_error_handler(on_error)
 
 
-async def drop_replayed(update: Update, context: Any) -> None:
+async def drop_replayed(update: Update, context: NewsbriefContext) -> None:
     """Stop an update already handled (a webhook retry, a replay): each is acted on once."""
-    seen: SeenUpdates = context.application.bot_data["seen_updates"]
-    if seen.check_and_add(update.update_id):
+    if context.bot_data.seen_updates.check_and_add(update.update_id):
         log.warning("event=update_replayed update_id=%s", update.update_id)
         raise ApplicationHandlerStop
 
 
-async def on_error(update: object, context: Any) -> None:
+async def on_error(update: object, context: NewsbriefContext) -> None:
     """Log a handler's failure once, with the chat; tell the user, without details."""
     chat = getattr(getattr(update, "effective_chat", None), "id", None)
     log.error(
         "event=handler_error chat_id=%s error=%r", chat, str(context.error), exc_info=context.error
     )
-    nb: h.BotContext = context.application.bot_data["nb"]
+    nb = context.services
     if chat is not None and nb.delivery is not None:
         await nb.delivery.send(chat, "Sorry, something went wrong there. Please try again.")
 
 
-async def setup(app: Application) -> None:
+async def setup(app: NewsbriefApp) -> None:
     """After ``initialize``: delivery, the command menu, outbox claims, the scheduler."""
-    nb: h.BotContext = app.bot_data["nb"]
-    options = app.bot_data["options"]
-    if options["migrate"]:
+    nb = app.bot_data.services
+    options = app.bot_data.options
+    if options.migrate:
         from bot.settings import load_feeds
 
         await nb.store.migrate()
         await nb.store.sync_feeds(load_feeds(nb.settings.feeds_file))
-    nb.delivery = Delivery(
-        app.bot,
-        nb.bot_store,
-        per_chat_interval=options["per_chat_interval"],
-        **options["delivery"],
-    )
+    nb.delivery = Delivery(app.bot, nb.bot_store, options.delivery)
     # Claims a killed predecessor left are taken back by the first flush, and only by the
     # store's sole sender (its SQLite lock held: Delivery(sole_sender=True)).
     try:
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in h.COMMANDS])
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in welcome.COMMANDS])
     except Exception as exc:  # the menu is a nicety; never fail start-up on it
         log.warning("event=set_commands_failed error=%r", str(exc))
-    if options["scheduler"]:
-        scheduler = build_scheduler(
-            nb.store,
-            nb.bot_store,
-            nb.digests,
-            nb.delivery,
-            nb.settings,
-            poll=options["poll_feeds"],
-        )
+    if options.jobs is not None:
+        scheduler = options.jobs.build(nb)
         scheduler.start()
-        app.bot_data["scheduler"] = scheduler
+        app.bot_data.scheduler = scheduler
     log.info("event=bot_ready username=%s", app.bot.username)
 
 
-async def teardown(app: Application) -> None:
-    nb: h.BotContext = app.bot_data["nb"]
+async def teardown(app: NewsbriefApp) -> None:
+    nb = app.bot_data.services
     for task in list(nb.tasks):
         task.cancel()
     await nb.waiters.cancel()
-    scheduler = app.bot_data.pop("scheduler", None)
+    scheduler, app.bot_data.scheduler = app.bot_data.scheduler, None
     if scheduler is not None:
         scheduler.shutdown(wait=False)
 
 
 @contextlib.asynccontextmanager
-async def running(app: Application, *, poll_interval: float = 0.0) -> AsyncIterator[Application]:
+async def running(app: NewsbriefApp, *, poll_interval: float = 0.0) -> AsyncIterator[NewsbriefApp]:
     """Run ``app`` with long polling inside an ``async with`` (tests, benchmarks)."""
     await app.initialize()
     try:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from summarizer.gazetteer import gazetteer
+from summarizer import is_country_code
 
 MAX_CALLBACK_BYTES = 64
 MAX_STORY_ID = 2**31 - 1
@@ -62,7 +62,7 @@ class Press:
 
 def is_country(code: str) -> bool:
     """Whether ``code`` is an upper-case ISO alpha-2 code the gazetteer can name."""
-    return bool(_CODE_RE.fullmatch(code)) and code in gazetteer().display
+    return bool(_CODE_RE.fullmatch(code)) and is_country_code(code)
 
 
 @lru_cache(maxsize=1)

@@ -29,7 +29,7 @@ from bot.telegram.render import (
     render_quote,
     render_sources,
 )
-from summarizer.brief import Quote
+from summarizer import Quote
 
 CARD_CHARS = 700
 FULL_CHARS = 2000

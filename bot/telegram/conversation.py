@@ -14,22 +14,16 @@ import re
 
 from rapidfuzz import fuzz, process
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ContextTypes
 
 from bot.telegram import keyboards as kb
-from bot.telegram.handlers import (
-    COMMANDS,
-    DEFAULT_WINDOW_HOURS,
-    chat_of,
-    ctx_of,
-    flags_to_codes,
-    send_brief,
-    suggest_country,
-)
+from bot.telegram.brief import DEFAULT_WINDOW_HOURS, send_brief
+from bot.telegram.common import chat_of, flags_to_codes, suggest_country
+from bot.telegram.context import NewsbriefContext
 from bot.telegram.questions import question
 from bot.telegram.render import clip, esc
+from bot.telegram.welcome import COMMANDS
 from bot.telegram.windows import parse_window
-from summarizer.gazetteer import (
+from summarizer import (
     country_name,
     lookup_country,
     parse_country_list,
@@ -71,9 +65,9 @@ def closest_command(typed: str) -> str | None:
     return match[0] if match else None
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: NewsbriefContext) -> None:
     """A command no handler took: suggest the nearest one, with a button when it fits."""
-    nb = ctx_of(context)
+    nb = context.services
     message = update.effective_message
     if message is None or not message.text:
         return
@@ -130,9 +124,9 @@ def country_query(text: str) -> tuple[list[str], float | None] | None:
     return None
 
 
-async def plain_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def plain_text(update: Update, context: NewsbriefContext) -> None:
     """A message that is not a command: a hint, a country's brief, or a question."""
-    nb = ctx_of(context)
+    nb = context.services
     message = update.effective_message
     if message is None or message.text is None:
         return

@@ -1,91 +1,48 @@
-"""A digest by country: one section per subscribed country, in the subscriber's order.
+"""A digest drawn for Telegram: one section per subscribed country, in the subscriber's order.
 
-A five-country digest used to be the eight most important stories of all five together:
-three messages of full briefs, and not one about Iran or Russia when the US, China and
-the UK had bigger news. Now each country that has news gets at least its top story
-(:func:`allocate`), a story about two subscribed countries appears once, under the
-first of them in the subscriber's order, and a country with nothing new gets one line.
-Stories are cards with their More buttons (:mod:`bot.telegram.layout`); messages are
-split between sections when a section fits a message of its own, never inside a story.
+Which stories go where is planned by :mod:`bot.briefing` (:func:`bot.briefing.allocate`);
+this module is its renderer (:class:`TelegramDigests`). A country with nothing new gets
+one line. Stories are cards with their More buttons (:mod:`bot.telegram.layout`);
+messages are split between sections when a section fits a message of its own, never
+inside a story.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
+from bot.briefing import Page, StoryBrief, names
+from bot.digest import describe_local
+from bot.store.subscribers import SubscriberInfo
 from bot.telegram import layout
 from bot.telegram.cards import visible_len
 from bot.telegram.layout import Part
-from bot.telegram.render import StoryBrief
-from summarizer.gazetteer import country_name
+from bot.telegram.render import esc
+from summarizer import country_name
 
-#: Stories in a digest: at least one per country with news, up to this many in all
-#: (a one-country digest has them all; five countries take turns).
-DIGEST_STORIES = 8
-PER_COUNTRY = DIGEST_STORIES
 NOTHING_NEW = "Nothing new since your last digest."
 ASK_HINT = "Reply to a message to ask about its stories."
 
-Page = tuple[str, list[int], dict[str, Any] | None]
+
+class TelegramDigests:
+    """The digest renderer the briefing service is given (:class:`bot.briefing.Digests`)."""
+
+    def digest(
+        self, sub: SubscriberInfo, chosen: Mapping[str, Sequence[StoryBrief]], now: datetime
+    ) -> list[Page]:
+        """The digest's messages under a heading with the countries and the local day."""
+        when = describe_local(now, sub.timezone).split(" (")[0].rsplit(" ", 1)[0]
+        heading = f"Your digest · {names(sub.codes)} · {when}"
+        return compose(heading, list(sub.codes), chosen, now)
+
+    def nothing_new(self, sub: SubscriberInfo) -> str:
+        return f"Nothing new on {esc(names(sub.codes))} since your last digest."
 
 
 def flag(code: str) -> str:
     """The flag emoji of an ISO code (🇮🇷 for IR)."""
     return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in code.upper() if "A" <= c <= "Z")
-
-
-def allocate(
-    codes: Sequence[str],
-    candidates: Mapping[str, Sequence[StoryBrief]],
-    seen: set[int],
-    *,
-    total: int = DIGEST_STORIES,
-    per_country: int = PER_COUNTRY,
-) -> dict[str, list[StoryBrief]]:
-    """Each country's stories: its own first, then by turns, each story once.
-
-    ``candidates`` are each country's stories, most important first; ``seen`` the ids
-    already sent to this subscriber. A story belongs to the first country (in ``codes``
-    order) that lists it. Every country with a fresh story gets its top one, even past
-    ``total``: when all of a country's stories belong to earlier countries, it takes its
-    top one that no earlier country shows. The rest are filled a round at a time.
-    """
-    owner: dict[int, str] = {}
-    own: dict[str, list[StoryBrief]] = {c: [] for c in codes}
-    for code in codes:
-        for story in candidates.get(code, ()):
-            if story.story_id in seen or story.story_id in owner:
-                continue
-            owner[story.story_id] = code
-            own[code].append(story)
-    chosen: dict[str, list[StoryBrief]] = {c: [] for c in codes}
-    taken: set[int] = set()
-    for code in codes:  # the first round: every country with news, its top story
-        top = own[code][0] if own[code] else _unshown(candidates.get(code, ()), seen, taken)
-        if top is None:
-            continue
-        if owner.get(top.story_id) not in (None, code):  # an earlier country's, not shown
-            own[owner[top.story_id]].remove(top)
-        chosen[code].append(top)
-        taken.add(top.story_id)
-    count = len(taken)
-    for _round in range(1, per_country):
-        for code in codes:
-            if count >= total:
-                return chosen
-            rest = [s for s in own[code] if s.story_id not in taken]
-            if rest:
-                chosen[code].append(rest[0])
-                taken.add(rest[0].story_id)
-                count += 1
-    return chosen
-
-
-def _unshown(stories: Sequence[StoryBrief], seen: set[int], taken: set[int]) -> StoryBrief | None:
-    """The first of ``stories`` neither sent before nor already in this digest."""
-    return next((s for s in stories if s.story_id not in seen and s.story_id not in taken), None)
 
 
 def sections(codes: Sequence[str], chosen: Mapping[str, Sequence[StoryBrief]]) -> list[list[Part]]:

@@ -16,14 +16,14 @@ from bot.store import utcnow
 from bot.telegram import layout
 from bot.telegram.callbacks import Press
 from bot.telegram.cards import visible_len
-from bot.telegram.handlers import BotContext
+from bot.telegram.context import Services
 from bot.telegram.render import LIMIT, StoryBrief
 
 log = logging.getLogger("newsbrief.telegram")
 
 
 async def toggle_story(
-    nb: BotContext, update: Update, press: Press, chat_id: int, message_id: int | None
+    nb: Services, update: Update, press: Press, chat_id: int, message_id: int | None
 ) -> None:
     assert press.number is not None
     expand = press.action == "more"
@@ -52,7 +52,7 @@ async def toggle_story(
     await nb.out.edit(chat_id, message_id, body, reply_markup=layout.keyboard(parts, stories))
 
 
-async def _load(nb: BotContext, story_ids: list[int]) -> dict[int, StoryBrief]:
+async def _load(nb: Services, story_ids: list[int]) -> dict[int, StoryBrief]:
     out = {}
     for story_id in story_ids:
         story = await nb.briefs.story(story_id)
@@ -61,7 +61,7 @@ async def _load(nb: BotContext, story_ids: list[int]) -> dict[int, StoryBrief]:
     return out
 
 
-async def _on_its_own(nb: BotContext, chat_id: int, story_id: int, expand: bool) -> None:
+async def _on_its_own(nb: Services, chat_id: int, story_id: int, expand: bool) -> None:
     """The story as a message of its own (expanded for More), with its buttons."""
     story = await nb.briefs.story(story_id)
     if story is None:

@@ -9,13 +9,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.store import utcnow
-from bot.telegram.handlers import chat_of, ctx_of
+from bot.telegram.common import chat_of
+from bot.telegram.context import NewsbriefContext
 from bot.telegram.render import clip, esc, link, outlet_name, render_quote
-from summarizer.answer import Answer
-from summarizer.brief import Quote
+from summarizer import Answer, Quote
 
 FOLLOW_UP_WINDOW = timedelta(hours=2)
 #: chat_data keys: answer message id -> the person that answer was about; the latest one
@@ -70,9 +69,9 @@ def render_answer(
     return "\n\n".join(parts)
 
 
-async def question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def question(update: Update, context: NewsbriefContext) -> None:
     """A message that is not a command: a question about the brief it replies to."""
-    nb = ctx_of(context)
+    nb = context.services
     chat_id = chat_of(update)
     message = update.effective_message
     if message is None or not message.text:

@@ -12,11 +12,10 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from urllib.parse import urlsplit
 
-from summarizer.brief import Brief, Quote
+from bot.briefing.model import Source, StoryBrief
+from summarizer import Quote
 
 #: Telegram's limit is 4096 characters after entity parsing; we keep the raw HTML under
 #: it, which is stricter and leaves room for nothing to go wrong.
@@ -57,26 +56,6 @@ def outlet_name(url: str, name: str | None = None) -> str:
         return name
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """One article behind a story: where it was published."""
-
-    url: str
-    outlet: str | None = None
-    title: str | None = None
-    at: datetime | None = None  # when the article was published (else fetched)
-
-
-@dataclass(slots=True)
-class StoryBrief:
-    """A story ready to show: its id (for buttons), the brief and its sources."""
-
-    story_id: int
-    brief: Brief
-    sources: list[Source] = field(default_factory=list)
-    updated_at: datetime | None = None
 
 
 def speaker_line(quote: Quote) -> str:

@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+from bot.delivery import DeliveryOptions
 from bot.settings import FeedConfig, Settings, make_settings
 from bot.store import Store
 from tests.fakes.telegram_api import FakeBotAPI
@@ -116,7 +117,7 @@ async def bot_running(
     *,
     rate_limit: float | None = None,
     per_chat_interval: float = 0.0,
-    delivery_options: dict[str, Any] | None = None,
+    delivery_options: DeliveryOptions | None = None,
 ) -> AsyncIterator[Any]:
     """The real Application, long-polling the fake API, scheduler off (tests run jobs)."""
     from bot.telegram.app import build_application, running
@@ -131,7 +132,6 @@ async def bot_running(
         rate_limit=rate_limit,
         per_chat_interval=per_chat_interval,
         delivery_options=delivery_options,
-        scheduler=False,
     )
     async with running(app):
         yield app

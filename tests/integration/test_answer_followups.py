@@ -3,38 +3,10 @@ the real bot against the fake Bot API (issue 10)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from bot.store import Store
 from bot.store.subscribers import BotStore
-from tests.fakes.bot_harness import bot_running, fill_store
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
 USER = 1001
-
-
-@pytest.fixture
-async def filled(sqlite_url: str) -> AsyncIterator[Store]:
-    store = Store.from_url(sqlite_url)
-    await fill_store(store)
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
-    async with bot_running(fake, filled):
-        yield BotStore(filled.engine)
 
 
 async def one(fake: FakeBotAPI, text: str, *, reply_to: SentMessage | None = None) -> SentMessage:

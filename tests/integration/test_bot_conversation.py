@@ -21,33 +21,10 @@ from bot.settings import FeedConfig
 from bot.store import Store, Story, StoryCountry
 from bot.store.subscribers import BotStore
 from bot.telegram.conversation import HINT
-from tests.fakes.bot_harness import articles, bot_running, bulk_fill, fill_store, page, rss
+from tests.fakes.bot_harness import articles, bot_running, bulk_fill, page, rss
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
 USER = 1001
-
-
-@pytest.fixture
-async def filled(sqlite_url: str) -> AsyncIterator[Store]:
-    store = Store.from_url(sqlite_url)
-    report = await fill_store(store)
-    assert report.new_articles == 3, report.summary()
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
-    async with bot_running(fake, filled):
-        yield BotStore(filled.engine)
 
 
 async def one(fake: FakeBotAPI, text: str, *, chat: int = USER) -> SentMessage:
@@ -168,7 +145,7 @@ async def test_while_the_first_poll_runs_brief_says_still_collecting_then_sends_
             server.add("/feed.xml", rss(base, items), content_type="application/rss+xml")
             await store.sync_feeds([FeedConfig(url=f"{base}/feed.xml", name="Test Wire")])
             async with bot_running(fake, store) as app:
-                app.bot_data["nb"].waiters.interval = 0.1
+                app.bot_data.services.waiters.interval = 0.1
                 wait = await one(fake, "/brief Iran")
                 assert wait.plain == (
                     "I'm still collecting the news: the first reading of the feeds has not "
@@ -300,8 +277,8 @@ async def test_every_story_card_from_aeb_pages_served_by_a_local_feed_fits(
     """Real AEB pages through real ingestion (fetch, extract, analyse, stories); every
     story the store then holds gives a card of at most 700 characters and a full brief
     that fits a message."""
+    from bot.briefing import Briefs
     from bot.ingest import run_cycle
-    from bot.telegram.briefs import Briefs
     from bot.telegram.cards import card, full
     from tests.fakes.bot_harness import ingest_settings
     from tests.fakes.feed_server import FeedServer

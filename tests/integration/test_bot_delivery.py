@@ -17,15 +17,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.digest import next_digest_at
-from bot.jobs import dispatch_digests, parse_hhmm
+from bot.delivery import DeliveryOptions
+from bot.digest import next_digest_at, parse_hhmm
 from bot.store import Store
 from bot.store.subscribers import OUT, BotStore, NewOutboxMessage
 from tests.fakes.bot_harness import REPO, bot_running, bulk_fill, fill_store
@@ -34,18 +33,6 @@ from tests.fakes.telegram_api import FakeBotAPI
 
 def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
-
-
-@pytest.fixture
-async def filled(store: Store) -> Store:
-    await fill_store(store)
-    return store
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
 
 
 async def add_subscriber(
@@ -67,8 +54,8 @@ async def add_subscriber(
 
 
 async def dispatch(app: Any, now: datetime | None = None) -> Any:
-    nb = app.bot_data["nb"]
-    return await dispatch_digests(nb.bot_store, nb.digests, nb.delivery, now=now)
+    nb = app.bot_data.services
+    return await nb.digests.dispatch_due(nb.delivery, now=now)
 
 
 async def outbox_statuses(bs: BotStore) -> Counter:
@@ -155,7 +142,7 @@ async def test_429_storm_and_dropped_connections_lose_and_repeat_nothing(
     fake.inject("429", count=15, retry_after=1)
     fake.inject("drop", count=3)
     started = time.monotonic()
-    async with bot_running(fake, filled, delivery_options={"backoff": 0.05}) as app:
+    async with bot_running(fake, filled, delivery_options=DeliveryOptions(backoff=0.05)) as app:
         report = await dispatch(app)
     assert fake.errors["429"] == 15 and fake.errors["drop"] == 3
     assert report.delivery.sent == 10 and report.delivery.failed == 0
@@ -176,7 +163,7 @@ async def test_bad_request_is_logged_with_the_chat_and_not_retried(
     )
     with caplog.at_level(logging.ERROR, logger="newsbrief.delivery"):
         async with bot_running(fake, filled) as app:
-            report = await app.bot_data["nb"].delivery.flush_outbox()
+            report = await app.bot_data.services.delivery.flush_outbox()
     assert report.sent == 1 and report.failed == 1
     assert fake.calls["sendMessage"] == 2
     assert any("bad_request" in r.getMessage() and "8001" in r.getMessage() for r in caplog.records)
@@ -186,7 +173,7 @@ async def test_bad_request_is_logged_with_the_chat_and_not_retried(
 CHILD = """
 import asyncio, sys
 from datetime import timedelta
-from bot.jobs import dispatch_digests
+from bot.delivery import DeliveryOptions
 from bot.store import Store
 from bot.telegram.app import build_application, setup
 from tests.fakes.bot_harness import bot_settings
@@ -194,13 +181,13 @@ from tests.fakes.bot_harness import bot_settings
 async def main(url, base, token):
     store = Store.from_url(url)
     app = build_application(bot_settings(), store, token=token, base_url=base, rate_limit=20,
-                            per_chat_interval=0, scheduler=False,
-                            delivery_options={"lease": timedelta(seconds=1)})
+                            per_chat_interval=0,
+                            delivery_options=DeliveryOptions(lease=timedelta(seconds=1)))
     await app.initialize()
     await setup(app)
-    nb = app.bot_data["nb"]
+    nb = app.bot_data.services
     print("dispatching", flush=True)
-    await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+    await nb.digests.dispatch_due(nb.delivery)
     print("finished", flush=True)
 
 asyncio.run(main(*sys.argv[1:4]))
@@ -253,7 +240,7 @@ async def test_one_chat_is_paced_other_chats_are_not_held_up(
     fake: FakeBotAPI, filled: Store
 ) -> None:
     async with bot_running(fake, filled, per_chat_interval=0.3) as app:
-        delivery = app.bot_data["nb"].delivery
+        delivery = app.bot_data.services.delivery
         await asyncio.gather(
             *(delivery.send(chat, f"message {i}") for i in range(3) for chat in (11, 12))
         )
@@ -291,10 +278,10 @@ async def test_two_dispatchers_on_postgres_share_the_work_without_repeats(
         for chat in chats:
             await add_subscriber(bs, chat)
         async with bot_running(fake, first) as app1, bot_running(fake, second) as app2:
-            nb1, nb2 = app1.bot_data["nb"], app2.bot_data["nb"]
+            nb1, nb2 = app1.bot_data.services, app2.bot_data.services
             r1, r2 = await asyncio.gather(
-                dispatch_digests(nb1.bot_store, nb1.digests, nb1.delivery, batch=7),
-                dispatch_digests(nb2.bot_store, nb2.digests, nb2.delivery, batch=7),
+                nb1.digests.dispatch_due(nb1.delivery, batch=7),
+                nb2.digests.dispatch_due(nb2.delivery, batch=7),
             )
         assert r1.subscribers + r2.subscribers == len(chats)
         assert r1.subscribers > 0 and r2.subscribers > 0  # both took a share
@@ -352,7 +339,7 @@ async def test_digest_now_goes_through_the_outbox_a_failed_send_arrives_later_on
     # skip because the first fault already answered for that message).
     fake.inject("drop", count=2, chat_id=chat, skip=1)
     fake.inject("500", count=2, chat_id=chat)
-    options = {"backoff": 0.01, "retry_delay": timedelta(seconds=0.3)}
+    options = DeliveryOptions(backoff=0.01, retry_delay=timedelta(seconds=0.3))
     async with bot_running(fake, store, delivery_options=options) as app:
         first = (await fake.ask(chat, "/digest"))[0]
         assert first.plain.startswith("Your digest · Iran")
@@ -392,9 +379,9 @@ async def test_a_live_sender_keeps_its_claims_a_dead_one_loses_them_within_a_lea
         [NewOutboxMessage(chat, f"part {i}", digest_key="k", seq=i) for i in range(4)]
     )
     async with bot_running(
-        fake, store, per_chat_interval=0.4, delivery_options={"lease": lease}
+        fake, store, per_chat_interval=0.4, delivery_options=DeliveryOptions(lease=lease)
     ) as app:
-        flush = asyncio.create_task(app.bot_data["nb"].delivery.flush_outbox())
+        flush = asyncio.create_task(app.bot_data.services.delivery.flush_outbox())
         await until_sent(fake, 1)  # the sender has claimed the chat's rows
         stolen = []
         while not flush.done():  # about 1.2 s of sending: twice the lease

@@ -9,41 +9,15 @@ like Telegram does, so every message asserted on here was also accepted as valid
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.store import Store
 from bot.store.subscribers import BotStore
 from bot.telegram.conversation import HINT
-from tests.fakes.bot_harness import bot_running, fill_store
+from tests.fakes.bot_harness import bot_running
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
 USER = 1001
 ADMIN = 42
-
-
-@pytest.fixture
-async def filled(sqlite_url: str) -> AsyncIterator[Store]:
-    store = Store.from_url(sqlite_url)
-    report = await fill_store(store)
-    assert report.new_articles == 3, report.summary()
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(fake: FakeBotAPI, filled: Store) -> AsyncIterator[BotStore]:
-    async with bot_running(fake, filled):
-        yield BotStore(filled.engine)
 
 
 async def one(

@@ -11,35 +11,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
-from bot.jobs import dispatch_digests
 from bot.store import Store
 from bot.store.subscribers import BotStore
-from tests.fakes.bot_harness import bot_running, fill_store
+from tests.fakes.bot_harness import bot_running
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
 USER = 1001
 ADMIN = 42
 INVALID = "That button is no longer valid."
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotAPI]:
-    async with FakeBotAPI() as api:
-        yield api
-
-
-@pytest.fixture
-async def filled(store: Store) -> Store:
-    """A store on each backend (SQLite file, PostgreSQL), filled by the real ingestion."""
-    await fill_store(store)
-    return store
 
 
 async def one(fake: FakeBotAPI, text: str, *, chat: int = USER) -> SentMessage:
@@ -58,8 +43,8 @@ async def write(store: Store, sql: str, **params: Any) -> None:
 
 
 async def dispatch(app: Any) -> Any:
-    nb = app.bot_data["nb"]
-    return await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+    nb = app.bot_data.services
+    return await nb.digests.dispatch_due(nb.delivery)
 
 
 # -- forged buttons --------------------------------------------------------------------

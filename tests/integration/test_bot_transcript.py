@@ -9,27 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
-
 from bot.store import Store
-from tests.fakes.bot_harness import bot_running, fill_store
+from tests.fakes.bot_harness import bot_running
 from tests.fakes.telegram_api import FakeBotAPI, SentMessage
 
 USER = 1001
-
-
-@pytest.fixture
-async def filled(sqlite_url: str) -> AsyncIterator[Store]:
-    store = Store.from_url(sqlite_url)
-    report = await fill_store(store)
-    assert report.new_articles == 3, report.summary()
-    try:
-        yield store
-    finally:
-        await store.close()
 
 
 class Session:

@@ -18,20 +18,23 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from bot.jobs import dispatch_digests
+from bot.delivery import DeliveryOptions
 from bot.store import Store
 from bot.store.migrate import upgrade
-from bot.store.subscribers import OUT, SUB, S
-from tests.fakes.bot_harness import REPO, bot_running, bulk_fill
+from bot.store.subscribers import OUT
+from tests.fakes.bot_harness import REPO, bot_running
 from tests.fakes.pg_cluster import ThrowawayPostgres, why_unavailable
 from tests.fakes.telegram_api import FakeBotAPI
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import DueDigests
 
 SUBSCRIBERS = 500
 OUTAGE_SECONDS = 4.0
@@ -53,31 +56,11 @@ async def cluster() -> Any:
         await asyncio.to_thread(pg.destroy)
 
 
-async def prepared_store(url: str) -> Store:
+async def prepared_store(url: str, due_digests: DueDigests) -> Store:
     """The cluster's database, migrated, with two Iran stories and 500 due subscribers."""
     store = Store.from_url(url)
     await upgrade(store.engine)
-    await bulk_fill(store, 8, countries=("IR",), days=0.5)  # two stories: one-page digests
-    due = datetime.now(UTC) - timedelta(minutes=1)
-    chats = range(FIRST_CHAT, FIRST_CHAT + SUBSCRIBERS)
-    async with store.engine.begin() as conn:
-        await conn.execute(
-            insert(S),
-            [
-                {
-                    "chat_id": c,
-                    "active": True,
-                    "paused": False,
-                    "quiet_notice": True,
-                    "digest_time": "08:00",
-                    "timezone": "UTC",
-                    "next_digest_at": due,
-                    "created_at": due,
-                }
-                for c in chats
-            ],
-        )
-        await conn.execute(insert(SUB), [{"chat_id": c, "code": "IR"} for c in chats])
+    await due_digests(store, FIRST_CHAT, SUBSCRIBERS)
     return store
 
 
@@ -102,20 +85,20 @@ def tally(fake: FakeBotAPI) -> tuple[int, int]:
 
 
 async def test_a_postgres_outage_mid_digest_loses_nothing_and_repeats_nothing(
-    cluster: ThrowawayPostgres, tmp_path: Path
+    cluster: ThrowawayPostgres, tmp_path: Path, due_digests: DueDigests
 ) -> None:
-    store = await prepared_store(cluster.url)
+    store = await prepared_store(cluster.url, due_digests)
     journal = tmp_path / "outbox.marks"
     # Leases shorter than the outage: on the old code the unmarked rows' claims lapse and
     # the next flush sends them again.
-    options = {"lease": timedelta(seconds=2), "journal": journal}
+    options = DeliveryOptions(lease=timedelta(seconds=2), journal=journal)
     try:
         async with (
             FakeBotAPI() as fake,
             bot_running(fake, store, rate_limit=50, delivery_options=options) as app,
         ):
-            nb = app.bot_data["nb"]
-            fan_out = asyncio.create_task(dispatch_digests(nb.bot_store, nb.digests, nb.delivery))
+            nb = app.bot_data.services
+            fan_out = asyncio.create_task(nb.digests.dispatch_due(nb.delivery))
             await wait_until(lambda: fake.accepted >= 100, 60, "the fan-out to start")
             await asyncio.to_thread(cluster.stop)
             at_stop = fake.accepted
@@ -145,7 +128,7 @@ async def test_a_postgres_outage_mid_digest_loses_nothing_and_repeats_nothing(
 CHILD = """
 import asyncio, sys
 from datetime import timedelta
-from bot.jobs import dispatch_digests
+from bot.delivery import DeliveryOptions
 from bot.store import Store
 from bot.telegram.app import build_application, setup
 from tests.fakes.bot_harness import bot_settings
@@ -153,21 +136,22 @@ from tests.fakes.bot_harness import bot_settings
 async def main(url, base, token, journal):
     store = Store.from_url(url)
     app = build_application(bot_settings(), store, token=token, base_url=base, rate_limit=50,
-                            per_chat_interval=0, scheduler=False,
-                            delivery_options={"lease": timedelta(seconds=1), "journal": journal})
+                            per_chat_interval=0,
+                            delivery_options=DeliveryOptions(lease=timedelta(seconds=1),
+                                                             journal=journal))
     await app.initialize()
     await setup(app)
-    nb = app.bot_data["nb"]
-    await dispatch_digests(nb.bot_store, nb.digests, nb.delivery)
+    nb = app.bot_data.services
+    await nb.digests.dispatch_due(nb.delivery)
 
 asyncio.run(main(*sys.argv[1:5]))
 """
 
 
 async def test_marks_journalled_during_an_outage_survive_kill_9_and_are_replayed_first(
-    cluster: ThrowawayPostgres, tmp_path: Path
+    cluster: ThrowawayPostgres, tmp_path: Path, due_digests: DueDigests
 ) -> None:
-    store = await prepared_store(cluster.url)
+    store = await prepared_store(cluster.url, due_digests)
     journal = tmp_path / "outbox.marks"
     try:
         async with FakeBotAPI() as fake:
@@ -194,8 +178,10 @@ async def test_marks_journalled_during_an_outage_survive_kill_9_and_are_replayed
             accepted_by_child = fake.accepted
             await asyncio.to_thread(cluster.start)
             await asyncio.sleep(1.1)  # the dead process's leases run out
-            async with bot_running(fake, store, delivery_options={"journal": journal}) as app:
-                report = await app.bot_data["nb"].delivery.flush_outbox()
+            async with bot_running(
+                fake, store, delivery_options=DeliveryOptions(journal=journal)
+            ) as app:
+                report = await app.bot_data.services.delivery.flush_outbox()
         lost, duplicated = tally(fake)
         print(
             f"kill -9 during the outage: child sent {accepted_by_child}, in flight {in_flight},"

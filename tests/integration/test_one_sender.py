@@ -15,49 +15,27 @@ import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-
-from sqlalchemy import insert
+from typing import TYPE_CHECKING
 
 from bot.store import Store
 from bot.store.lock import SenderLock, StoreBusy
-from bot.store.subscribers import SUB, S
-from tests.fakes.bot_harness import bulk_fill
 from tests.fakes.telegram_api import FakeBotAPI
 from tests.integration.test_bot_modes import env_for, run_cli, run_to_end, stop
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import DueDigests
 
 FIRST_CHAT = 520_000
 
 
-async def due_subscribers(url: str, count: int) -> list[int]:
+async def due_subscribers(url: str, count: int, due_digests: DueDigests) -> list[int]:
     """Two Iran stories and ``count`` subscribers due now: one message each."""
     store = Store.from_url(url)
     try:
-        await bulk_fill(store, 8, countries=("IR",), days=0.5)
-        due = datetime.now(UTC) - timedelta(minutes=1)
-        chats = list(range(FIRST_CHAT, FIRST_CHAT + count))
-        async with store.engine.begin() as conn:
-            await conn.execute(
-                insert(S),
-                [
-                    {
-                        "chat_id": c,
-                        "active": True,
-                        "paused": False,
-                        "quiet_notice": True,
-                        "digest_time": "08:00",
-                        "timezone": "UTC",
-                        "next_digest_at": due,
-                        "created_at": due,
-                    }
-                    for c in chats
-                ],
-            )
-            await conn.execute(insert(SUB), [{"chat_id": c, "code": "IR"} for c in chats])
+        return await due_digests(store, FIRST_CHAT, count)
     finally:
         await store.close()
-    return chats
 
 
 def env_with(tmp_path: Path, url: str, fake: FakeBotAPI) -> dict[str, str]:
@@ -84,9 +62,9 @@ def assert_refused(result: subprocess.CompletedProcess[str], command: str) -> No
 
 
 async def test_overlapping_send_due_and_a_second_run_are_refused_nothing_repeats(
-    sqlite_url: str, tmp_path: Path
+    sqlite_url: str, tmp_path: Path, due_digests: DueDigests
 ) -> None:
-    chats = await due_subscribers(sqlite_url, 400)  # about 13 s at 30 messages/s
+    chats = await due_subscribers(sqlite_url, 400, due_digests)  # about 13 s at 30 messages/s
     async with FakeBotAPI() as fake:
         env = env_with(tmp_path, sqlite_url, fake)
         base = ["--api-base-url", fake.base_url]
@@ -118,9 +96,9 @@ async def test_overlapping_send_due_and_a_second_run_are_refused_nothing_repeats
 
 
 async def test_run_holds_the_store_and_after_kill_9_the_next_sender_takes_over(
-    sqlite_url: str, tmp_path: Path
+    sqlite_url: str, tmp_path: Path, due_digests: DueDigests
 ) -> None:
-    chats = await due_subscribers(sqlite_url, 300)
+    chats = await due_subscribers(sqlite_url, 300, due_digests)
     async with FakeBotAPI() as fake:
         env = env_with(tmp_path, sqlite_url, fake)
         base = ["--api-base-url", fake.base_url]

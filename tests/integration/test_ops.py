@@ -184,7 +184,7 @@ async def test_the_bot_api_server_comes_from_the_settings(tmp_path: Path) -> Non
                 telegram_api_base_url=fake.base_url.removesuffix("/bot"),  # "/bot" is added
                 telegram_local_mode=True,
             )
-            app = build_application(settings, store, scheduler=False, rate_limit=None)
+            app = build_application(settings, store, rate_limit=None)
             assert app.bot.local_mode is True
             async with running(app):
                 reply = await fake.ask(3003, "/help")

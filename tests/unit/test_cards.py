@@ -24,7 +24,8 @@ from bot.telegram.cards import (
     strip_lead,
     visible_len,
 )
-from bot.telegram.digests import allocate, compose, flag
+from bot.briefing import allocate
+from bot.telegram.digests import compose, flag
 from bot.telegram.render import LIMIT, Source, StoryBrief, render_more_quotes
 from bot.telegram.windows import MAX_HOURS, parse_window
 from summarizer import analyse, summarize_story

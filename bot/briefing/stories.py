@@ -1,0 +1,151 @@
+"""The read model of stories: briefs with their sources for countries and windows, and
+answers to follow-up questions from the articles behind them.
+
+The Telegram handlers, the digest planner and the command line ask this module for
+:class:`~bot.briefing.model.StoryBrief` objects and follow-up answers; it reads the
+store's read-model queries (it runs no SQL of its own) and keeps a small cache of
+parsed articles, since the same story is asked about by many readers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.briefing.model import Source, StoryBrief
+from bot.store import ArticleRecord, Store, StorySummary, utcnow
+from summarizer import Analysis, Answer, Brief, Document, answer_question
+
+log = logging.getLogger("newsbrief.briefs")
+
+
+class Briefs:
+    """Read briefs, sources and article analyses for the bot."""
+
+    def __init__(self, store: Store, *, cache_size: int = 256) -> None:
+        self.store = store
+        self._docs: OrderedDict[int, tuple[datetime, list[Document]]] = OrderedDict()
+        self._cache_size = cache_size
+
+    async def sources(self, story_ids: Sequence[int]) -> dict[int, list[Source]]:
+        """The articles behind each story as links, most recent first."""
+        links = await self.store.sources(story_ids)
+        return {
+            story_id: [Source(url=s.url, outlet=s.outlet, title=s.title, at=s.at) for s in found]
+            for story_id, found in links.items()
+        }
+
+    async def from_summaries(self, summaries: Sequence[StorySummary]) -> list[StoryBrief]:
+        """The stories as briefs; one whose stored brief cannot be read is left out (logged),
+        so it never takes down a /brief or a digest of other stories."""
+        sources = await self.sources([s.id for s in summaries])
+        out = []
+        for s in summaries:
+            try:
+                brief = Brief.from_dict(s.brief, s.headline)
+            except Exception:  # JSON from another version, or written by hand
+                log.exception("event=story_unreadable story_id=%s", s.id)
+                continue
+            out.append(StoryBrief(s.id, brief, sources.get(s.id, []), s.updated_at))
+        return out
+
+    async def for_countries(
+        self, codes: Iterable[str], since: datetime, limit: int | None = 3
+    ) -> list[StoryBrief]:
+        """The top stories about ``codes``; a story still waiting for its key points (the
+        store is being filled) is left out, never shown as a bare title."""
+        wanted = None if limit is None else limit * 3
+        summaries = await self.store.stories_since(list(codes), since, limit=wanted)
+        ready = [s for s in summaries if has_key_points(s.brief)]
+        return await self.from_summaries(ready[:limit] if limit is not None else ready)
+
+    async def collecting(self) -> bool:
+        """Whether the first reading of the feeds is still going on: an enabled feed has
+        never been polled yet, so the store does not hold the news it will."""
+        return await self.store.unpolled_feed_count() > 0
+
+    async def story(self, story_id: int) -> StoryBrief | None:
+        """One story as a brief; ``None`` if it is gone or its stored brief is unreadable."""
+        stored = await self.store.story_brief(story_id)
+        if stored is None:
+            return None
+        try:
+            parsed = Brief.from_dict(stored.brief, stored.headline)
+        except Exception:
+            log.exception("event=story_unreadable story_id=%s", story_id)
+            return None
+        sources = await self.sources([story_id])
+        return StoryBrief(story_id, parsed, sources[story_id], stored.updated_at)
+
+    async def people(
+        self, story_ids: Sequence[int], limit: int = 2
+    ) -> list[tuple[str, str | None]]:
+        """The people quoted in the stories (name, title), officials first: what a reader
+        can ask about when a question found nothing."""
+        out: list[tuple[str, str | None]] = []
+        for story_id in story_ids:
+            story = await self.story(story_id)
+            if story is None:
+                continue
+            quotes = sorted(
+                story.brief.official_quotes,
+                key=lambda q: {"official": 0, "expert": 1}.get(q.speaker_role or "", 2),
+            )
+            for q in quotes:
+                known = any(q.speaker == name for name, _t in out)
+                if q.speaker and q.speaker_kind in (None, "person") and not known:
+                    out.append((q.speaker, q.speaker_title))
+                if len(out) >= limit:
+                    return out
+        return out
+
+    async def recent_story_ids(self, hours: float = 24, limit: int = 30) -> list[int]:
+        """The latest stories, whatever the country (questions with no brief before them)."""
+        return await self.store.recent_story_ids(utcnow() - timedelta(hours=hours), limit)
+
+    async def countries_with_news(self, since: datetime, limit: int = 8) -> list[str]:
+        """Country codes with the most stories since ``since`` (for "nothing on X")."""
+        return await self.store.countries_with_news(since, limit)
+
+    async def documents(self, story_ids: Sequence[int]) -> list[Document]:
+        """The articles behind the stories, parsed for answering (cached per story version)."""
+        docs: list[Document] = []
+        for story_id in story_ids:
+            detail = await self.store.get_story(story_id)
+            if detail is None:
+                continue
+            cached = self._docs.get(story_id)
+            if cached and cached[0] == detail.updated_at:
+                self._docs.move_to_end(story_id)
+                docs.extend(cached[1])
+                continue
+            built = [_document(a) for a in detail.articles if a.text]
+            self._docs[story_id] = (detail.updated_at, built)
+            while len(self._docs) > self._cache_size:
+                self._docs.popitem(last=False)
+            docs.extend(built)
+        return docs
+
+    async def answer(
+        self, question: str, story_ids: Sequence[int], about: str | None = None
+    ) -> Answer:
+        """``about``: the person the answer this follows up was about ("what did he say")."""
+        return answer_question(question, await self.documents(story_ids), about=about)
+
+
+def has_key_points(data: dict[str, Any] | None) -> bool:
+    """Whether a stored brief has any key point (a story waiting for its brief has none)."""
+    points = data.get("key_points") if isinstance(data, dict) else None
+    return isinstance(points, list) and any(str(p).strip() for p in points)
+
+
+def _document(article: ArticleRecord) -> Document:
+    analysis = (
+        Analysis.from_dict(article.analysis, text=article.text, title=article.title)
+        if article.analysis
+        else Analysis(text=article.text, title=article.title)
+    )
+    return Document(analysis=analysis, url=article.url, source=article.outlet, title=article.title)
