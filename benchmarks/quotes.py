@@ -10,6 +10,11 @@ compare with the textacy reference printed alongside (quoted from that README, n
 it needs spaCy and a model, which the project does not ship). The baseline is run in the
 same run: the summarizer of commit 464d051 (before issue 8), exported with ``git archive``
 into a temporary directory and scored by this same script in a subprocess.
+
+A prediction's speaker is the resolved name, or else the description the article gives
+where it names nobody ("the Indiana governor", "a narrator in the ad", "the ruling";
+never a pronoun): PolNeAR annotates that local source, without coreference. The brief
+never shows such a description as a name (``find_quotes_people_and_descriptions``).
 """
 
 from __future__ import annotations
@@ -33,10 +38,10 @@ def _wordset(words: str) -> frozenset[str]:
 
 REPO = Path(__file__).resolve().parent.parent
 try:
-    from summarizer.quotes import find_quotes_and_people
+    import summarizer.quotes as quotes_module
 except ModuleNotFoundError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(REPO))
-    from summarizer.quotes import find_quotes_and_people
+    import summarizer.quotes as quotes_module
 
 QUOTE_CHARS = '"“”«»'
 PRONOUNS = _wordset("he she they i we it you him her them who this that")
@@ -56,6 +61,11 @@ def _words(s: str) -> set[str]:
     return {w for w in re.findall(r"[\w’'\-]+", s.lower()) if w not in STOPWORDS}
 
 
+def _offsets(pair: str) -> tuple[int, int]:
+    start, end = pair.split()[:2]
+    return int(start), int(end)
+
+
 def load_split(path: Path) -> list[tuple[str, str, list[Gold]]]:
     """(article, text, gold quotes); one annotator per article, the first by file name."""
     by_article: dict[str, list[Path]] = defaultdict(list)
@@ -73,7 +83,7 @@ def load_split(path: Path) -> list[tuple[str, str, list[Gold]]]:
             parts = line.split("\t")
             if parts[0].startswith("T") and len(parts) >= 2:
                 kind, _, rest = parts[1].partition(" ")
-                offsets = [tuple(map(int, s.split())) for s in rest.split(";")]
+                offsets = [_offsets(s) for s in rest.split(";")]
                 spans[parts[0]] = (kind, offsets, parts[2] if len(parts) > 2 else "")
             elif parts[0].startswith("E") and len(parts) >= 2:
                 relations.append(dict(x.split(":", 1) for x in parts[1].split()))
@@ -130,14 +140,44 @@ def baseline(path: Path, rev: str) -> dict[str, float]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    start: int
+    end: int
+    speaker: str
+    speaker_title: str | None
+    text: str
+
+
+def predictions(text: str) -> list[Prediction]:
+    """The attributed quotes of one article.
+
+    PolNeAR's sources are local mentions with no coreference ("the Indiana governor",
+    "a campaign spokesman"), so a quote whose speaker resolves to no name is scored by the
+    description the article gives there, when there is one (never a pronoun). Older
+    trees (the baseline) have no descriptions: their named speakers only.
+    """
+    describe = getattr(quotes_module, "find_quotes_people_and_descriptions", None)
+    if describe is None:
+        quotes, _ = quotes_module.find_quotes_and_people(text, [])
+        descriptions: list[str | None] = [None] * len(quotes)
+    else:
+        quotes, _, descriptions = describe(text)
+    out = []
+    for q, description in zip(quotes, descriptions, strict=True):
+        speaker = q.speaker or description
+        if speaker is not None:
+            out.append(Prediction(q.start, q.end, speaker, q.speaker_title, q.text))
+    return out
+
+
 def score(data, show_errors: int = 0) -> dict[str, float]:
     """Match predictions to gold by the README's rules and count."""
     n_gold = n_pred = n_match = sp_total = sp_right = 0
     errors: list[str] = []
     started = time.perf_counter()
     for article, text, gold in data:
-        quotes, _ = find_quotes_and_people(text, [])
-        preds = [q for q in quotes if q.speaker is not None]
+        preds = predictions(text)
         n_gold += len(gold)
         n_pred += len(preds)
         matched = _match(gold, preds)

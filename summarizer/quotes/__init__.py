@@ -30,7 +30,7 @@ from summarizer.quotes.marks import (
 )
 from summarizer.quotes.roles import speaker_kind, speaker_role
 
-__all__ = ["find_quotes_and_people"]
+__all__ = ["find_quotes_and_people", "find_quotes_people_and_descriptions"]
 
 
 def find_quotes_and_people(
@@ -42,8 +42,23 @@ def find_quotes_and_people(
     boundaries around quote marks, which it finds itself (a sentence splitter may cut
     inside a quote, which must not cut the quote).
     """
+    quotes, people, _ = find_quotes_people_and_descriptions(text)
+    return quotes, people
+
+
+def find_quotes_people_and_descriptions(
+    text: str,
+) -> tuple[list[Quote], list[Person], list[str | None]]:
+    """:func:`find_quotes_and_people`, plus for each quote the speaker as the text describes
+    it when no name resolves ("the Indiana governor", "a narrator in the ad", "the ruling";
+    None otherwise, and never a pronoun).
+
+    A description is not a name: a brief never shows it as one. It tells how the article
+    attributes the quote where it does not say who, which is what PolNeAR annotates (the
+    local source, with no coreference); the public ``Quote`` has no field for it yet.
+    """
     if not text:
-        return [], []
+        return [], [], []
     raws = _pair_quotes(text)
     people = find_people(text, [(q.open_mark, q.after) for q in raws])
     att = _Attributor(text, people)
@@ -77,7 +92,18 @@ def find_quotes_and_people(
             people.entities[q.speaker].speaker = True
     merged = _merge(text, raws)
     quotes = [_to_quote(text, people, q) for q in merged]
-    return quotes, people.people()
+    return quotes, people.people(), [_description(text, q) for q in merged]
+
+
+def _description(text: str, q: _Raw) -> str | None:
+    """The unresolved speaker's description, "The Indiana governor" written "the Indiana
+    governor" (a description, not a name, starts in lower case)."""
+    if q.speaker is not None or q.mention is None:
+        return None
+    words = text[q.mention[0] : q.mention[1]].strip(" ,")
+    if words.split()[0].lower() in ("the", "a", "an", "one", "another"):
+        words = words[:1].lower() + words[1:]
+    return words
 
 
 def _merge(text: str, raws: list[_Raw]) -> list[_Raw]:

@@ -37,7 +37,7 @@ from summarizer.quotes.cues import (
     _sentence_start,
 )
 from summarizer.quotes.marks import _Raw
-from summarizer.quotes.resolve import Resolver
+from summarizer.quotes.resolve import _DESCRIPTION_HEADS, Resolver, is_description
 from summarizer.titles import (
     not_name_words,
     title_nouns,
@@ -85,6 +85,7 @@ class _Attributor:
                 if eid is not None:
                     q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
                     return True
+                self._describe(q, s, e)  # '“Q,” said the announcer'
         if not ends_open and not inner.endswith("."):
             if not self._short_clause(w0, limit):
                 return False
@@ -139,6 +140,7 @@ class _Attributor:
         eid = self.entity_for(*span)
         if eid is None:
             q.contested = clause
+            self._describe(q, *span)  # '“Q,” the announcer said'
             return False
         q.speaker, q.cue, q.cue_span, q.via = eid, m.group(), m.span(), "after"
         return True
@@ -235,6 +237,13 @@ class _Attributor:
             s, e = span
         eid = self.entity_for(s, e)
         return (eid, cue) if eid is not None else None
+
+    def _describe(self, q: _Raw, start: int, end: int) -> None:
+        """Keep the unresolved subject of a speech verb as the quote's description when it
+        is one ("the Indiana governor", "a narrator in the ad", "the ruling"), not a
+        pronoun or a name that failed to resolve."""
+        if q.mention is None and is_description(self.text[start:end]):
+            q.mention = (start, end)
 
     def _short_clause(self, pos: int, limit: int) -> bool:
         """After '."' only a short attribution sentence counts: 'Q.' he said."""
@@ -340,6 +349,8 @@ class _Attributor:
             return (eid, "subject") if eid is not None else None
         span = self._subject_before(start, m.start())
         eid = self.entity_for(*span) if span is not None else None
+        if eid is None and span is not None and k == 0:
+            self._describe(q, *span)  # 'the announcer said, “Q”'
         return (eid, "before") if eid is not None else None
 
     def _inverted(self, q: _Raw, m: _Cue, start: int) -> int | None:
@@ -495,7 +506,10 @@ def _description_before(left: str, end: int) -> tuple[int, int] | None:
     last = words[-1]
     head = last.group().lower()
     if base + last.end() != end or not (
-        head in _SPEAKER_HEADS or head in _BARE_SPEAKERS or head in title_nouns()
+        head in _SPEAKER_HEADS
+        or head in _BARE_SPEAKERS
+        or head in title_nouns()
+        or head in _DESCRIPTION_HEADS
     ):
         return None
     if head in _BARE_SPEAKERS and (len(words) == 1 or words[-2].group().lower() not in _NP_DET):

@@ -27,6 +27,9 @@ class _Raw:
     via: str = ""  # which construction attributed it
     seps: dict[int, str] = field(default_factory=dict)  # piece index -> joiner before it
     contested: bool = False  # two candidates compete: the speaker stays unknown
+    # the speaker as the text describes it when no name resolves: "the announcer" in
+    # '“Q,” the announcer said' (a description, never a name; see quotes.describe)
+    mention: tuple[int, int] | None = None
 
 
 _CLOSER = {"“": "”", "„": "“", '"': '"', "«": "»", "”": "”"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from summarizer.people import PeopleIndex
-from summarizer.quotes.cues import _BARE_SPEAKERS, _NP_DET
+from summarizer.quotes.cues import _BARE_SPEAKERS, _NP_DET, _head_ok
 from summarizer.titles import (
     capital_country,
     country_names,
@@ -220,3 +220,27 @@ def _plausible_name(names: list[str], bare: str) -> bool:
 def _describes(words: list[str]) -> bool:
     """ "a WeWork spokesperson": a capitalised organisation inside a description is fine."""
     return words[-1][:1].islower()
+
+
+# Heads of descriptions that name no one but say who spoke, beyond the speaker heads of
+# the cue stage: "the announcer", "one questioner", "the ruling", "the clip".
+_DESCRIPTION_HEADS = wordset(
+    """announcer questioner moderator commentator caller listener viewer reader insiders
+    insider ruling decision order verdict opinion clip video piece spot commission union
+    council association"""
+)
+_DESCRIPTION_LEAD = wordset("the a an one another some several his her their its our my")
+
+
+def is_description(np: str) -> bool:
+    """Whether a speaker phrase is a description ("the Indiana governor", "a narrator in the
+    ad", "the ruling", "Obama's former campaign strategist"): what a reader learns of the
+    speaker when the article does not name them there. Pronouns and names are not."""
+    words = np.split()
+    if not 2 <= len(words) <= 8 or any(ch in np for ch in '"“”«»'):
+        return False
+    first = words[0]
+    if first.lower() not in _DESCRIPTION_LEAD and not first.endswith(("’s", "'s")):
+        return False
+    head = words[-1].lower().strip(".,;:’'")
+    return _head_ok(head) or head in _DESCRIPTION_HEADS
