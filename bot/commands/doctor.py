@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
+    from bot.ingest.fetch import Fetcher
     from bot.settings import FeedConfig, Settings
 
 OK, WARN, FAIL, SKIP = "ok", "warn", "FAIL", "skip"
@@ -110,15 +111,16 @@ async def check_feeds(settings: Settings) -> list[Check]:
         return list(await asyncio.gather(*(check_feed(fetcher, feed) for feed in feeds)))
 
 
-async def check_feed(fetcher: object, feed: FeedConfig) -> Check:
+async def check_feed(fetcher: Fetcher, feed: FeedConfig) -> Check:
     """Fetch and parse one feed: its item count, or why it failed."""
     from bot.ingest.feeds import FeedParseError, parse_feed
-    from bot.ingest.fetch import FEED_ACCEPT, FetchError
+    from bot.ingest.fetch import FEED_ACCEPT
+    from bot.ingest.fetch_errors import FetchError
 
     name = f"feed {feed.name}"
     started = time.monotonic()
     try:
-        result = await fetcher.fetch(feed.url, accept=FEED_ACCEPT)  # type: ignore[attr-defined]
+        result = await fetcher.fetch(feed.url, accept=FEED_ACCEPT)
         parsed = parse_feed(result.body, result.url, result.content_type)
     except FetchError as exc:
         return Check(name, FAIL, f"{exc} ({feed.url})")

@@ -41,7 +41,8 @@ from bot.ingest import dedupe, schedule, worker_tasks
 from bot.ingest.canonical import canonicalize_url, resolve_canonical
 from bot.ingest.extract import Extracted, choose_text, is_html
 from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
-from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchError, FetchLimits
+from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchLimits
+from bot.ingest.fetch_errors import FetchError, HTTPStatusError
 from bot.ingest.stories import Profile, StoryIndex
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
 from bot.settings import Settings
@@ -355,7 +356,7 @@ class _Cycle:
             )
         except FetchError as exc:
             rep.status, rep.error, rep.http_status = "failed", str(exc), exc.status
-            if exc.status == 410:
+            if isinstance(exc, HTTPStatusError) and exc.status == 410:
                 rep.status = "gone"
             await self._record_failure(feed, rep, exc.retry_after)
             return

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -24,12 +24,30 @@ from bot.store.types import storable
 
 
 class FeedParseError(Exception):
-    """The body is not a feed we can read (``kind`` is recorded as the feed's error)."""
+    """The body is not a feed we can read; ``str()`` is ``"<kind>: <message>"``, what is
+    recorded as the feed's error."""
 
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
+    kind: ClassVar[str] = "malformed"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{self.kind}: {message}")
         self.message = message
+
+
+class EmptyFeed(FeedParseError):
+    kind = "empty"
+
+
+class MalformedFeed(FeedParseError):
+    """A feed the parser gave up on, or one so broken that it has no entries to take."""
+
+    kind = "malformed"
+
+
+class NotAFeed(FeedParseError):
+    """A document that is no RSS or Atom at all (an HTML page, say)."""
+
+    kind = "not_a_feed"
 
 
 @dataclass(slots=True)
@@ -96,7 +114,7 @@ def strip_bad_charrefs(body: bytes) -> bytes:
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse a fetched feed body; raise :class:`FeedParseError` when it is not a feed."""
     if not body.strip():
-        raise FeedParseError("empty", "empty body")
+        raise EmptyFeed("empty body")
     # No Content-Location: feedparser would resolve a bare GUID ("item-17") against it
     # and make it look like a link. Relative links are resolved here, knowingly.
     headers: dict[str, str] = {}
@@ -107,14 +125,14 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
             strip_bad_charrefs(body), response_headers=headers, sanitize_html=True
         )
     except Exception as exc:  # feedparser's fallback parser on hostile input
-        raise FeedParseError("malformed", f"parser failed: {type(exc).__name__}: {exc}") from None
+        raise MalformedFeed(f"parser failed: {type(exc).__name__}: {exc}") from None
     bozo = _text(parsed.get("bozo_exception") or "") or None if parsed.get("bozo") else None
     if not parsed.get("version") and not parsed.entries:
         if not _FEED_MARKERS.search(body[:4096]):
-            raise FeedParseError("not_a_feed", f"no RSS or Atom document ({content_type})")
-        raise FeedParseError("malformed", bozo or "unreadable feed")
+            raise NotAFeed(f"no RSS or Atom document ({content_type})")
+        raise MalformedFeed(bozo or "unreadable feed")
     if bozo and not parsed.entries:
-        raise FeedParseError("malformed", bozo)
+        raise MalformedFeed(bozo)
     info = parsed.feed
     entries: list[FeedEntry] = []
     skipped: list[str] = []

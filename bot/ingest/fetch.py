@@ -9,8 +9,9 @@ address actually connected to (:mod:`bot.ingest.guard`), so DNS rebinding cannot
 between a check and the connection. Concurrency is limited overall and per host, so one
 slow site cannot hold up the others and no site is hammered.
 
-Failures are raised as :class:`FetchError` with a short ``kind`` the caller records
-(``timeout``, ``http_status``, ``too_large``...), never as a bare httpx exception.
+Failures are raised as one of the :mod:`bot.ingest.fetch_errors` classes
+(:class:`FetchTimeout`, :class:`TooLarge`, :class:`RefusedAddress`,
+:class:`HTTPStatusError`...), all :class:`FetchError`, never as a bare httpx exception.
 """
 
 from __future__ import annotations
@@ -22,14 +23,31 @@ import time
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from bot.ingest.fetch_errors import (
+    BadRedirect,
+    BadScheme,
+    BadURL,
+    ConnectFailed,
+    DecodeError,
+    FetchError,
+    FetchTimeout,
+    HostResting,
+    HTTPStatusError,
+    RedirectLoop,
+    RefusedAddress,
+    TooLarge,
+    TooManyRedirects,
+    UnresolvedHost,
+)
 from bot.ingest.guard import (
-    DestinationError,
+    AddressRefused,
+    HostNotFound,
     Resolver,
     guarded_client_transports,
     is_public_address,
@@ -41,6 +59,17 @@ try:  # brotli is an httpx extra we depend on; tolerate its absence anyway
     import brotli
 except ImportError:  # pragma: no cover
     brotli = None
+
+__all__ = [
+    "FEED_ACCEPT",
+    "PAGE_ACCEPT",
+    "FetchError",
+    "FetchLimits",
+    "FetchResult",
+    "Fetcher",
+    "check_url",
+    "parse_retry_after",
+]
 
 log = logging.getLogger(__name__)
 
@@ -98,26 +127,6 @@ class FetchLimits:
             allow_private_hosts=settings.allow_private_hosts,
             user_agent=settings.user_agent,
         )
-
-
-class FetchError(Exception):
-    """A fetch that did not produce a usable body; ``kind`` is what the store records."""
-
-    def __init__(
-        self,
-        kind: str,
-        message: str,
-        *,
-        url: str,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(f"{kind}: {message}")
-        self.kind = kind
-        self.message = message
-        self.url = url
-        self.status = status
-        self.retry_after = retry_after
 
 
 @dataclass(slots=True)
@@ -180,20 +189,16 @@ def check_url(url: str) -> None:
     try:
         parts = urlsplit(url)
     except ValueError as exc:
-        raise FetchError("bad_url", str(exc)[:200], url=url) from None
+        raise BadURL(str(exc)[:200], url=url) from None
     if parts.scheme not in ("http", "https"):
-        raise FetchError("bad_scheme", f"scheme {parts.scheme!r} not allowed", url=url)
+        raise BadScheme(f"scheme {parts.scheme!r} not allowed", url=url)
     try:
         if not parts.hostname:
-            raise FetchError("bad_url", "no host", url=url)
+            raise BadURL("no host", url=url)
         parts.port  # noqa: B018 - raises on a bad port
         httpx.URL(url)  # what httpx will refuse (127.000.000.001, a bad IPv6 literal...)
     except (ValueError, httpx.InvalidURL) as exc:
-        raise FetchError("bad_url", str(exc)[:200], url=url) from None
-
-
-#: Failures that asking again cannot fix: the entry is stored from the feed's text.
-PERMANENT_KINDS = frozenset({"bad_url", "bad_scheme", "bad_redirect", "blocked_address"})
+        raise BadURL(str(exc)[:200], url=url) from None
 
 
 class _BoundedDecoder:
@@ -211,7 +216,7 @@ class _BoundedDecoder:
             if enc in ("gzip", "x-gzip", "deflate") or (enc == "br" and brotli is not None):
                 self.steps.append(enc)
             else:
-                raise FetchError("decode", f"unsupported content-encoding {enc!r}", url=url)
+                raise DecodeError(f"unsupported content-encoding {enc!r}", url=url)
         self._objs: list[Any] = []
         for enc in self.steps:
             if enc in ("gzip", "x-gzip"):
@@ -233,11 +238,11 @@ class _BoundedDecoder:
         if enc == "br":
             out = obj.process(data, output_buffer_limit=room + 1)
             if len(out) > room or not obj.can_accept_more_data():
-                raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+                raise TooLarge("decompressed body over the cap", url=self.url)
             return out
         out = obj.decompress(data, room + 1)
         if len(out) > room or obj.unconsumed_tail:
-            raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+            raise TooLarge("decompressed body over the cap", url=self.url)
         return out
 
     def feed(self, data: bytes) -> bytes:
@@ -245,10 +250,10 @@ class _BoundedDecoder:
             for index in range(len(self.steps)):
                 data = self._one(index, data, self.limit - self.total)
         except (zlib.error, getattr(brotli, "error", zlib.error)) as exc:
-            raise FetchError("decode", f"bad compressed body: {exc}", url=self.url) from None
+            raise DecodeError(f"bad compressed body: {exc}", url=self.url) from None
         self.total += len(data)
         if self.total > self.limit:
-            raise FetchError("too_large", "decompressed body over the cap", url=self.url)
+            raise TooLarge("decompressed body over the cap", url=self.url)
         return data
 
 
@@ -354,11 +359,9 @@ class Fetcher:
         current = url
         while True:
             if current in seen:
-                raise FetchError("redirect_loop", f"redirect loop via {current}", url=url)
+                raise RedirectLoop(f"redirect loop via {current}", url=url)
             if len(seen) > self.limits.max_redirects:
-                raise FetchError(
-                    "too_many_redirects", f"more than {self.limits.max_redirects}", url=url
-                )
+                raise TooManyRedirects(f"more than {self.limits.max_redirects}", url=url)
             seen.append(current)
             check_url(current)
             headers = {"Accept": accept}
@@ -370,16 +373,14 @@ class Fetcher:
             if result.status in REDIRECT_STATUSES:
                 location = result.headers.get("location")
                 if not location:
-                    raise FetchError(
-                        "http_status", "redirect without Location", url=url, status=result.status
+                    raise HTTPStatusError(
+                        "redirect without Location", url=url, status=result.status
                     )
                 all_permanent = all_permanent and result.status in PERMANENT_REDIRECTS
                 try:
                     current = urljoin(current, location.strip())
                 except ValueError as exc:
-                    raise FetchError(
-                        "bad_redirect", f"to {location[:100]!r}: {exc}", url=url
-                    ) from None
+                    raise BadRedirect(f"to {location[:100]!r}: {exc}", url=url) from None
                 continue
             result.redirects = seen[1:]
             if seen[1:] and all_permanent:
@@ -395,8 +396,7 @@ class Fetcher:
         async with self._overall, self._host_slot(url):
             started = time.monotonic()
             if self._down_until.get(host, 0.0) > started:
-                raise FetchError(
-                    "host_unavailable",
+                raise HostResting(
                     f"{host} failed {self._failures.get(host, 0)} times in a row; resting",
                     url=url,
                 )
@@ -405,12 +405,11 @@ class Fetcher:
                     result = await self._request(url, headers, cap)
             except TimeoutError:
                 self._host_failed(host)
-                raise FetchError(
-                    "timeout", f"no complete answer within {self.limits.total_timeout:g}s", url=url
+                raise FetchTimeout(
+                    f"no complete answer within {self.limits.total_timeout:g}s", url=url
                 ) from None
-            except FetchError as exc:
-                if exc.kind in ("timeout", "connect"):
-                    self._host_failed(host)
+            except (FetchTimeout, ConnectFailed):
+                self._host_failed(host)
                 raise
             finally:
                 budget[0] -= time.monotonic() - started
@@ -430,8 +429,7 @@ class Fetcher:
                 if status in REDIRECT_STATUSES or status == 304:
                     return FetchResult(url=url, status=status, headers=response.headers)
                 if not 200 <= status < 300:
-                    raise FetchError(
-                        "http_status",
+                    raise HTTPStatusError(
                         f"HTTP {status}",
                         url=url,
                         status=status,
@@ -439,25 +437,27 @@ class Fetcher:
                     )
                 body = await self._read_body(response, url, cap)
                 return FetchResult(url=url, status=status, headers=response.headers, body=body)
-        except DestinationError as exc:  # refused by the guard before connecting
-            raise FetchError(exc.kind, exc.message, url=url) from None
+        except HostNotFound as exc:  # refused by the guard before connecting
+            raise UnresolvedHost(exc.message, url=url) from None
+        except AddressRefused as exc:
+            raise RefusedAddress(exc.message, url=url) from None
         except (httpx.InvalidURL, ValueError) as exc:
             # httpx builds the next request of every redirect even when not following
             # it: a Location it cannot parse (javascript:..., a bad IPv6 literal) raises
-            raise FetchError("bad_redirect", str(exc)[:200], url=url) from None
+            raise BadRedirect(str(exc)[:200], url=url) from None
         except httpx.TimeoutException as exc:
-            raise FetchError("timeout", type(exc).__name__, url=url) from None
+            raise FetchTimeout(type(exc).__name__, url=url) from None
         except httpx.RemoteProtocolError as exc:
-            kind = "bad_redirect" if "location header" in str(exc).lower() else "connect"
-            raise FetchError(kind, f"{type(exc).__name__}: {exc}", url=url) from None
+            error = BadRedirect if "location header" in str(exc).lower() else ConnectFailed
+            raise error(f"{type(exc).__name__}: {exc}", url=url) from None
         except httpx.TransportError as exc:
-            raise FetchError("connect", f"{type(exc).__name__}: {exc}", url=url) from None
+            raise ConnectFailed(f"{type(exc).__name__}: {exc}", url=url) from None
 
     async def _read_body(self, response: httpx.Response, url: str, cap: int) -> bytes:
         lim = self.limits
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > lim.max_body_bytes:
-            raise FetchError("too_large", f"Content-Length {declared} over the cap", url=url)
+            raise TooLarge(f"Content-Length {declared} over the cap", url=url)
         encodings = response.headers.get("content-encoding", "").split(",")
         decoder = _BoundedDecoder(encodings, cap, url)
         received = 0
@@ -465,13 +465,8 @@ class Fetcher:
         async for raw in response.aiter_raw():
             received += len(raw)
             if received > lim.max_body_bytes:
-                raise FetchError("too_large", f"body over {lim.max_body_bytes} bytes", url=url)
+                raise TooLarge(f"body over {lim.max_body_bytes} bytes", url=url)
             chunks.append(decoder.feed(raw) if decoder.steps else raw)
         if not decoder.steps and received > cap:
-            raise FetchError("too_large", f"body over {cap} bytes", url=url)
+            raise TooLarge(f"body over {cap} bytes", url=url)
         return b"".join(chunks)
-
-
-def http_date(when: datetime) -> str:
-    """Format a datetime as an HTTP date (for If-Modified-Since built from our own clock)."""
-    return email.utils.format_datetime(when.astimezone(UTC), usegmt=True)

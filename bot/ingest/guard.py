@@ -35,16 +35,19 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
 class DestinationError(Exception):
-    """A connection refused before any byte was sent: ``kind`` is what the fetcher records.
+    """A connection refused before any byte was sent (the fetcher says for which URL)."""
 
-    ``blocked_address`` when the name resolves to a non-public address, ``dns`` when it
-    does not resolve at all.
-    """
-
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.kind = kind
         self.message = message
+
+
+class HostNotFound(DestinationError):
+    """The name does not resolve, or to no address."""
+
+
+class AddressRefused(DestinationError):
+    """The name resolves to an address we do not connect to (or it is a unix socket)."""
 
 
 _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
@@ -133,16 +136,13 @@ async def resolve_checked(
         try:
             addresses = await resolver(host, port)
         except (OSError, UnicodeError) as exc:
-            raise DestinationError("dns", f"cannot resolve {host}: {exc}") from None
+            raise HostNotFound(f"cannot resolve {host}: {exc}") from None
     if not addresses:
-        raise DestinationError("dns", f"{host} resolves to no address")
+        raise HostNotFound(f"{host} resolves to no address")
     if not allow_private:
         blocked = [a for a in addresses if not allowed(a)]
         if blocked:
-            raise DestinationError(
-                "blocked_address",
-                f"{host} resolves to a non-public address ({', '.join(blocked)})",
-            )
+            raise AddressRefused(f"{host} resolves to a non-public address ({', '.join(blocked)})")
     return addresses
 
 
@@ -211,7 +211,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise DestinationError("blocked_address", "unix sockets are not fetched")
+        raise AddressRefused("unix sockets are not fetched")
 
     async def sleep(self, seconds: float) -> None:
         await self._backend.sleep(seconds)
@@ -344,9 +344,11 @@ def guarded_client_transports(
 
 
 __all__ = [
+    "AddressRefused",
     "DestinationError",
     "GuardedBackend",
     "GuardedTransport",
+    "HostNotFound",
     "ProxiedGuard",
     "Resolver",
     "embedded_ipv4",

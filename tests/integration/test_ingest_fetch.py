@@ -10,7 +10,21 @@ from dataclasses import replace
 import brotli
 import pytest
 
-from bot.ingest.fetch import Fetcher, FetchError, FetchLimits
+from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.fetch_errors import (
+    BadRedirect,
+    BadScheme,
+    BadURL,
+    DecodeError,
+    FetchTimeout,
+    HostResting,
+    HTTPStatusError,
+    RedirectLoop,
+    RefusedAddress,
+    TooLarge,
+    TooManyRedirects,
+    UnresolvedHost,
+)
 from tests.fakes.feed_server import GZIP_BOMB, HANG, HUGE, SLOW_BODY, FeedServer
 
 FAST = FetchLimits(
@@ -83,7 +97,7 @@ async def test_conditional_get_with_etag_and_last_modified(server, fetcher):
 @pytest.mark.parametrize("status", [404, 410, 500])
 async def test_error_statuses_raise_with_status(server, fetcher, status):
     url = server.add("/err", "nope", status=status)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(HTTPStatusError) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "http_status" and info.value.status == status
 
@@ -91,14 +105,14 @@ async def test_error_statuses_raise_with_status(server, fetcher, status):
 @pytest.mark.parametrize("status", [429, 503])
 async def test_busy_statuses_carry_retry_after(server, fetcher, status):
     url = server.add("/busy", "busy", status=status, headers={"Retry-After": "120"})
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(HTTPStatusError) as info:
         await fetcher.fetch(url)
     assert info.value.status == status and info.value.retry_after == 120
 
 
 async def test_server_that_never_answers_times_out(server, fetcher):
     url = server.add("/hang", behaviour=HANG)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(FetchTimeout) as info:
         await fetcher.fetch(url)
     # our timeout, not the server giving up (it holds the connection for 60 s), asked once
     assert info.value.kind == "timeout"
@@ -107,7 +121,7 @@ async def test_server_that_never_answers_times_out(server, fetcher):
 
 async def test_body_that_trickles_forever_hits_total_deadline(server, fetcher):
     url = server.add("/slow", behaviour=SLOW_BODY)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(FetchTimeout) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "timeout"
     # the total deadline ended it: the read timeout alone would never fire (a byte every 0.2 s)
@@ -134,7 +148,7 @@ async def test_hanging_host_does_not_hold_up_another(server):
 async def test_fifty_megabyte_body_is_cut_off(server, patient):
     size = 50 * 1024 * 1024
     url = server.add("/huge", behaviour=HUGE, size=size)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(TooLarge) as info:
         await patient.fetch(url)
     assert info.value.kind == "too_large"
     # cut off past the 1 MB cap: the server could write only the cap and the socket buffers
@@ -143,14 +157,14 @@ async def test_fifty_megabyte_body_is_cut_off(server, patient):
 
 async def test_declared_content_length_over_cap_is_refused_before_reading(server, fetcher):
     url = server.add("/big", b"x" * 1_500_000)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(TooLarge) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "too_large" and "Content-Length" in info.value.message
 
 
 async def test_gzip_bomb_is_stopped_at_decoded_cap(server, patient):
     url = server.add("/bomb", behaviour=GZIP_BOMB, size=200 * 1024 * 1024)
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(TooLarge) as info:
         await patient.fetch(url)
     assert info.value.kind == "too_large"
 
@@ -158,7 +172,7 @@ async def test_gzip_bomb_is_stopped_at_decoded_cap(server, patient):
 async def test_corrupt_gzip_is_a_decode_error(server, fetcher):
     body = gzip.compress(b"<p>hello</p>" * 100)[:40] + b"garbage" * 20
     url = server.add("/corrupt", body, headers={"Content-Encoding": "gzip"})
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(DecodeError) as info:
         await fetcher.fetch(url)
     assert info.value.kind == "decode"
 
@@ -176,7 +190,7 @@ async def test_redirects_are_followed_and_permanent_ones_reported(server, fetche
 async def test_redirect_loop_is_detected(server, fetcher):
     server.add("/a", status=302, headers={"Location": "/b"})
     server.add("/b", status=302, headers={"Location": "/a"})
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(RedirectLoop) as info:
         await fetcher.fetch(server.url("/a"))
     assert info.value.kind == "redirect_loop"
     assert server.count("/a") == 1 and server.count("/b") == 1
@@ -186,7 +200,7 @@ async def test_too_many_redirects(server, fetcher):
     for i in range(6):
         server.add(f"/r{i}", status=307, headers={"Location": f"/r{i + 1}"})
     server.add("/r6", "end")
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(TooManyRedirects) as info:
         await fetcher.fetch(server.url("/r0"))
     assert info.value.kind == "too_many_redirects"
 
@@ -194,13 +208,13 @@ async def test_too_many_redirects(server, fetcher):
 async def test_private_address_refused_unless_allowed(server):
     url = server.add("/page", "secret")
     async with Fetcher(FetchLimits(allow_private_hosts=False)) as strict:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await strict.fetch(url)
         assert info.value.kind == "blocked_address"
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await strict.fetch("http://localhost:1/")
         assert info.value.kind == "blocked_address"
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(BadScheme) as info:
             await strict.fetch("file:///etc/passwd")
         assert info.value.kind == "bad_scheme"
     assert server.count("/page") == 0
@@ -210,14 +224,14 @@ async def test_redirect_to_private_address_is_refused_at_the_hop(server):
     """A public-looking first hop must not smuggle us onto the loopback."""
     server.add("/page", "secret")
     async with Fetcher(FetchLimits(allow_private_hosts=False)) as strict:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             # 169.254.169.254 is the cloud metadata address: link-local, refused
             await strict.fetch("http://169.254.169.254/latest/meta-data/")
         assert info.value.kind == "blocked_address"
     # and with private hosts allowed, a redirect hop to a non-http scheme is refused
     server.add("/to-file", status=302, headers={"Location": "file:///etc/passwd"})
     async with Fetcher(FAST) as loose:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(BadScheme) as info:
             await loose.fetch(server.url("/to-file"))
         assert info.value.kind == "bad_scheme"
     assert server.count("/page") == 0
@@ -246,10 +260,10 @@ async def test_host_that_keeps_timing_out_rests_and_others_do_not(server, fetche
     hang = server.add("/hang", behaviour=HANG)
     server.add("/fine", "ok")
     for _ in range(3):
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(FetchTimeout) as info:
             await fetcher.fetch(hang)
         assert info.value.kind == "timeout"
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(HostResting) as info:
         await fetcher.fetch(server.url("/fine"))  # same host: not asked while it rests
     assert info.value.kind == "host_unavailable" and server.count("/fine") == 0
     other_host = server.url("/fine").replace("127.0.0.1", "localhost")
@@ -282,7 +296,7 @@ class ScriptedResolver:
 async def test_name_resolving_to_loopback_is_refused_unless_allowed(server):
     url = server.add("/page", "secret").replace("127.0.0.1", "localhost")
     async with Fetcher(STRICT) as strict:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await strict.fetch(url)
     assert info.value.kind == "blocked_address" and "localhost" in info.value.message
     assert server.count("/page") == 0
@@ -295,7 +309,7 @@ async def test_name_resolving_to_loopback_is_refused_unless_allowed(server):
 async def test_ipv6_loopback_and_ipv4_mapped_loopback_are_refused(server, host):
     url = server.add("/page", "secret").replace("127.0.0.1", host)
     async with Fetcher(STRICT) as strict:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await strict.fetch(url)
     assert info.value.kind == "blocked_address"
     assert server.count("/page") == 0
@@ -310,7 +324,7 @@ async def test_redirect_to_a_private_address_is_refused_at_the_hop(server):
     resolver = ScriptedResolver(["10.1.2.3"])  # intranet.test is a private host
     async with Fetcher(STRICT, address_allowed=only_ipv4_loopback, resolver=resolver) as f:
         for path in ("/to-v6", "/to-metadata", "/to-name"):
-            with pytest.raises(FetchError) as info:
+            with pytest.raises(RefusedAddress) as info:
                 await f.fetch(server.url(path))
             assert info.value.kind == "blocked_address", path
             assert server.count(path) == 1  # the first hop was fetched, the next refused
@@ -330,7 +344,7 @@ async def test_the_address_checked_is_the_address_connected_to(server):
     assert server.requests_for("/page")[0].headers["host"].startswith("news.test:")
     rebound = ScriptedResolver(["10.0.0.7"], ["127.0.0.1"])
     async with Fetcher(STRICT, address_allowed=only_ipv4_loopback, resolver=rebound) as f:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await f.fetch(url)
     assert info.value.kind == "blocked_address" and rebound.asked == ["news.test"]
     assert server.count("/page") == 1
@@ -341,7 +355,7 @@ async def test_a_name_that_does_not_resolve_is_a_dns_error():
         raise OSError(-2, "Name or service not known")
 
     async with Fetcher(STRICT, resolver=nowhere) as f:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(UnresolvedHost) as info:
             await f.fetch("http://no-such-host.test/feed.xml")
     assert info.value.kind == "dns"
 
@@ -362,7 +376,7 @@ async def test_proxies_from_the_environment_are_used(server, monkeypatch):
     # not allowed private hosts: the proxied name is checked before asking the proxy
     resolver = ScriptedResolver(["10.0.0.7"])
     async with Fetcher(STRICT, resolver=resolver) as f:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(RefusedAddress) as info:
             await f.fetch("http://news.test/feed.xml")
     assert info.value.kind == "blocked_address" and resolver.asked == ["news.test"]
     assert server.count("http://news.test/feed.xml") == 1
@@ -373,13 +387,13 @@ async def test_redirect_to_javascript_is_a_fetch_error(server, fetcher):
     url = server.add("/to-js", status=302, headers={"Location": "javascript:alert(1)"})
     server.add("/to-v6", status=301, headers={"Location": "http://[::1/x"})
     for path in ("/to-js", "/to-v6"):
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(BadRedirect) as info:
             await fetcher.fetch(url.replace("/to-js", path))
         assert info.value.kind == "bad_redirect", path
 
 
 async def test_an_invalid_ipv4_literal_is_a_fetch_error(fetcher):
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(BadURL) as info:
         await fetcher.fetch("http://127.000.000.001/x")
     assert info.value.kind == "bad_url"
 
@@ -394,7 +408,7 @@ async def test_6to4_of_loopback_is_refused_before_connecting(server):
             "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",
             "http://[::ffff:7f00:1]/",
         ):
-            with pytest.raises(FetchError) as info:
+            with pytest.raises(RefusedAddress) as info:
                 await fetcher.fetch(url)
             assert info.value.kind == "blocked_address", url
 
@@ -406,9 +420,9 @@ async def test_a_page_that_decodes_past_the_page_cap_is_refused(server):
     limits = FetchLimits.from_settings(make_settings(allow_private_hosts=True))
     url = server.add("/page-bomb", behaviour=GZIP_BOMB, size=19_600_000)
     async with Fetcher(limits) as fetcher:
-        with pytest.raises(FetchError) as info:
+        with pytest.raises(TooLarge) as info:
             await fetcher.fetch(url, max_bytes=limits.max_page_bytes)
         assert info.value.kind == "too_large"
-        with pytest.raises(FetchError) as info:  # and as a feed, past the decoded cap
+        with pytest.raises(TooLarge) as info:  # and as a feed, past the decoded cap
             await fetcher.fetch(url)
         assert info.value.kind == "too_large"

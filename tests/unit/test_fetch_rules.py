@@ -18,6 +18,7 @@ from bot.ingest.fetch import (
     check_url,
     parse_retry_after,
 )
+from bot.ingest.fetch_errors import DecodeError, RefusedURL, TooLarge
 from bot.ingest.guard import embedded_ipv4, environment_proxies, is_public_address
 from bot.settings import make_settings
 
@@ -93,17 +94,16 @@ def test_ipv6_forms_embedding_ipv4_are_judged_by_the_embedded_address(address, i
     ],
 )
 def test_urls_httpx_would_refuse_are_fetch_errors_of_a_permanent_kind(url, kind):
-    from bot.ingest.fetch import PERMANENT_KINDS
-
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(RefusedURL) as info:  # permanent: asking again cannot help
         check_url(url)
-    assert info.value.kind == kind and kind in PERMANENT_KINDS
+    assert info.value.kind == kind
+    assert str(info.value).startswith(f"{kind}: ")  # what a feed's last_error starts with
 
 
 def test_bounded_gzip_decoder_stops_a_bomb_early():
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=1)
     decoder = _BoundedDecoder(["gzip"], 1_000_000, "http://x/")
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(TooLarge) as info:
         for start in range(0, len(bomb), 16_384):
             decoder.feed(bomb[start : start + 16_384])
     assert info.value.kind == "too_large"
@@ -132,7 +132,7 @@ def test_brotli_bomb_is_stopped():
 
 
 def test_unknown_encoding_is_refused():
-    with pytest.raises(FetchError) as info:
+    with pytest.raises(DecodeError) as info:
         _BoundedDecoder(["compress"], 10, "http://x/")
     assert info.value.kind == "decode"
 
@@ -206,3 +206,20 @@ def test_decoded_bodies_are_capped_well_below_a_gzip_page_of_20_mb():
     limits = FetchLimits.from_settings(make_settings())
     assert limits.max_decoded_bytes < 19_600_000
     assert limits.max_page_bytes < 19_600_000 and limits.max_page_bytes >= 1_500_000
+
+
+def test_every_fetch_failure_is_a_fetch_error_with_its_own_kind():
+    """Callers tell failures apart by class; the kind, stored in a feed's last_error and
+    in logs, stays one word per class and ``str()`` keeps its "kind: message" form."""
+    from bot.ingest import fetch_errors
+
+    classes = [getattr(fetch_errors, name) for name in fetch_errors.__all__]
+    assert all(issubclass(cls, FetchError) for cls in classes)
+    kinds = [cls.kind for cls in classes]
+    assert len(set(kinds)) == len(kinds)
+    error = fetch_errors.HTTPStatusError("HTTP 503", url="http://x/", status=503, retry_after=5)
+    assert str(error) == "http_status: HTTP 503" and error.message == "HTTP 503"
+    assert (error.status, error.retry_after, error.url) == (503, 5, "http://x/")
+    assert fetch_errors.TooLarge("big", url="http://x/").status is None
+    permanent = {cls.kind for cls in classes if issubclass(cls, fetch_errors.RefusedURL)}
+    assert permanent == {"refused", "bad_url", "bad_scheme", "bad_redirect", "blocked_address"}
