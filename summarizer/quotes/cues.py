@@ -119,7 +119,7 @@ _CAP_NP = rf"{_CAP}(?:{_SP}(?:of{_SP}(?:the{_SP})?)?{_CAP}){{0,6}}"
 _AFTER_NP = re.compile(
     rf"""\s*(?P<np>
         (?:[Hh]e|[Ss]he|[Tt]hey|[Ww]e|I)\b(?![ \u00a0]+[A-Z])
-      | (?:{_DET}\s+)?(?:[\w’'\-.]+\s+){{0,6}}?{_CAP_NP}
+      | (?:{_DET}\s+)?(?:[\w’'\-./]+\s+){{0,6}}?{_CAP_NP}
       | {_DET}\s+(?:[\w’'\-]+\s+){{0,4}}?[a-z][\w’'\-]*
       | {"|".join(sorted(_BARE_SPEAKERS))}
     )""",

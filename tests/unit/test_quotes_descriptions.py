@@ -69,3 +69,14 @@ def test_a_named_speaker_has_no_description() -> None:
 def test_unresolved_pronoun_is_no_description() -> None:
     text = "The meeting ended late.\n\n“It was a long day,” they said."
     assert described(text) == [("It was a long day", None, None)]
+
+
+def test_indefinite_description_is_the_speaker_as_written() -> None:
+    text = "The feud goes on.\n\n“He is frustrated by all of it,” an insider told the magazine."
+    assert described(text) == [("He is frustrated by all of it", "an insider", None)]
+
+
+def test_title_with_a_slash_before_the_name() -> None:
+    # "9/11 widow Jane Doe": the title's first word holds a slash
+    text = "“It was over before it began,” said 9/11 widow Jane Doe."
+    assert described(text) == [("It was over before it began", "Jane Doe", None)]
