@@ -148,10 +148,6 @@ class Analysis:
             truncated=bool(data.get("truncated", False)),
         )
 
-    def person_names(self) -> list[str]:
-        """The names of the people proper (not organisations or governments) it names."""
-        return [p.name for p in self.people if p.kind == "person" and p.name]
-
 
 @dataclass(slots=True)
 class Brief:

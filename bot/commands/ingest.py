@@ -16,8 +16,9 @@ import sys
 from datetime import timedelta
 from typing import TYPE_CHECKING, TextIO
 
-from bot.ingest.cycle import CycleReport, FeedReport, run_cycle
+from bot.ingest.cycle import run_cycle
 from bot.ingest.fetch import Fetcher, FetchLimits
+from bot.ingest.report import CycleReport, FeedReport
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -64,7 +65,7 @@ async def _main(args: argparse.Namespace, settings: Settings) -> int:
     from bot.store import Store
 
     feeds = load_feeds(args.feeds_file or settings.feeds_file)
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     try:
         await store.sync_feeds(feeds)
         async with Fetcher(FetchLimits.from_settings(settings)) as fetcher:

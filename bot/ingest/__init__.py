@@ -6,6 +6,7 @@ the modules beside it each do one step and are usable alone.
 
 from __future__ import annotations
 
-from bot.ingest.cycle import CycleReport, FeedReport, run_cycle
+from bot.ingest.cycle import run_cycle
+from bot.ingest.report import CycleReport, FeedReport
 
 __all__ = ["CycleReport", "FeedReport", "run_cycle"]

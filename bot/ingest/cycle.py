@@ -22,6 +22,10 @@ feed's text, which gets a budget of its own; no analysis) with the reason on its
 mark. A story's brief has the same budget. Briefs of the stories touched are
 rebuilt once at the end of the cycle, each on its own; a cycle first repairs what a
 crash may have left: articles in no story, and stories whose brief misses articles.
+
+This module handles entries, articles and their stories; polling a feed is
+:mod:`bot.ingest.polling`, rebuilding briefs :mod:`bot.ingest.story_briefs`, what is
+read of stored articles :mod:`bot.ingest.articles`, the reports :mod:`bot.ingest.report`.
 """
 
 from __future__ import annotations
@@ -30,20 +34,32 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from bot.ingest import dedupe, schedule, worker_tasks
+from bot.ingest.articles import (
+    BriefInput,
+    OrphanRow,
+    content_hash,
+    countries_of,
+    fallback_headline,
+    main_countries,
+    person_names,
+    profile_of_row,
+)
 from bot.ingest.canonical import canonicalize_url, resolve_canonical
 from bot.ingest.extract import Extracted, choose_text, is_html
-from bot.ingest.feeds import FeedEntry, FeedParseError, parse_feed
-from bot.ingest.fetch import FEED_ACCEPT, PAGE_ACCEPT, Fetcher, FetchLimits
-from bot.ingest.fetch_errors import FetchError, HTTPStatusError
+from bot.ingest.feeds import FeedEntry
+from bot.ingest.fetch import PAGE_ACCEPT, Fetcher, FetchLimits
+from bot.ingest.fetch_errors import FetchError
+from bot.ingest.polling import FeedPoller, FeedRow
+from bot.ingest.report import CycleReport, FeedReport
 from bot.ingest.stories import Profile, StoryIndex
+from bot.ingest.story_briefs import StoryBriefs
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
 from bot.settings import Settings
 from bot.store.errors import is_database_error
@@ -53,183 +69,12 @@ from bot.store.types import storable
 if TYPE_CHECKING:
     from bot.store import Store
 
+__all__ = ["CycleReport", "FeedReport", "run_cycle"]
+
 log = logging.getLogger(__name__)
 
-MAX_BRIEF_ARTICLES = 12  # a story's brief is made of its most recent articles
 FUTURE_SLACK = timedelta(hours=1)  # feeds dated in the future are clamped to now
 REPAIR_LIMIT = 200  # orphans and stories without their brief repaired per cycle
-
-
-@dataclass(slots=True)
-class FeedReport:
-    """What happened to one feed in a cycle."""
-
-    feed_id: int
-    name: str
-    url: str
-    status: str = "ok"  # ok | not_modified | failed | gone
-    error: str | None = None
-    http_status: int | None = None
-    entries: int = 0
-    new_entries: int = 0
-    new_articles: int = 0
-    duplicates: int = 0
-    near_duplicates: int = 0
-    pages_fetched: int = 0
-    page_failures: int = 0
-    feed_text_used: int = 0
-    moved_to: str | None = None  # the feed redirected permanently here
-    moved: bool = False  # ...on two polls in a row: it is polled there from now on
-    polled_at: datetime | None = None
-    next_poll_at: datetime | None = None
-    seconds: float = 0.0
-    skipped: list[str] = field(default_factory=list)  # bad items left out, with why
-    entry_failures: list[str] = field(default_factory=list)  # "key: why", stored or not
-
-    @property
-    def answered(self) -> bool:
-        """The feed could be polled (a feed, or 304), whatever became of its entries."""
-        return self.status in ("ok", "not_modified")
-
-
-@dataclass(slots=True)
-class CycleReport:
-    """What one cycle did, for the logs, ``newsbrief ingest --once`` and benchmarks."""
-
-    started_at: datetime
-    seconds: float = 0.0
-    feeds: list[FeedReport] = field(default_factory=list)
-    stories_created: int = 0
-    stories_updated: int = 0
-    briefs_built: int = 0
-    briefs_failed: int = 0
-    analysis_errors: int = 0
-    pruned_articles: int = 0
-    orphans_repaired: int = 0
-    briefs_repaired: int = 0
-    worker_timeouts: int = 0
-
-    def _sum(self, name: str) -> int:
-        return sum(getattr(f, name) for f in self.feeds)
-
-    @property
-    def feeds_polled(self) -> int:
-        return len(self.feeds)
-
-    @property
-    def feeds_answered(self) -> int:
-        return sum(1 for f in self.feeds if f.answered)
-
-    @property
-    def feeds_not_modified(self) -> int:
-        return sum(1 for f in self.feeds if f.status == "not_modified")
-
-    @property
-    def feeds_failed(self) -> int:
-        return sum(1 for f in self.feeds if f.status in ("failed", "gone"))
-
-    @property
-    def failures(self) -> list[FeedReport]:
-        return [f for f in self.feeds if f.status in ("failed", "gone")]
-
-    @property
-    def new_entries(self) -> int:
-        return self._sum("new_entries")
-
-    @property
-    def new_articles(self) -> int:
-        return self._sum("new_articles")
-
-    @property
-    def duplicates(self) -> int:
-        return self._sum("duplicates")
-
-    @property
-    def near_duplicates(self) -> int:
-        return self._sum("near_duplicates")
-
-    @property
-    def pages_fetched(self) -> int:
-        return self._sum("pages_fetched")
-
-    @property
-    def page_failures(self) -> int:
-        return self._sum("page_failures")
-
-    @property
-    def feed_text_used(self) -> int:
-        return self._sum("feed_text_used")
-
-    @property
-    def items_skipped(self) -> int:
-        return sum(len(f.skipped) for f in self.feeds)
-
-    def summary(self) -> str:
-        return (
-            f"feeds polled {self.feeds_polled}, not modified {self.feeds_not_modified}, "
-            f"failed {self.feeds_failed}; new articles {self.new_articles}, "
-            f"duplicates {self.duplicates} (near {self.near_duplicates}); "
-            f"stories new {self.stories_created}, updated {self.stories_updated}; "
-            f"pages {self.pages_fetched} (failed {self.page_failures}, "
-            f"feed text {self.feed_text_used}); items skipped {self.items_skipped}; "
-            f"repaired {self.orphans_repaired} orphans, {self.briefs_repaired} briefs; "
-            f"{self.seconds:.2f} s"
-        )
-
-
-class FeedRow(Protocol):
-    """What the cycle reads of a feed the store hands out (:class:`bot.store.Feed`)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def poll_url(self) -> str: ...
-    @property
-    def html_url(self) -> str | None: ...
-    @property
-    def etag(self) -> str | None: ...
-    @property
-    def last_modified(self) -> str | None: ...
-    @property
-    def interval_seconds(self) -> int | None: ...
-    @property
-    def consecutive_failures(self) -> int: ...
-    @property
-    def moved_candidate(self) -> str | None: ...
-
-
-class ArticleRow(Protocol):
-    """What the cycle reads of a stored article (:class:`bot.store.Article`)."""
-
-    @property
-    def id(self) -> int: ...
-    @property
-    def url(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def text(self) -> str: ...
-    @property
-    def analysis(self) -> dict[str, Any] | None: ...
-    @property
-    def published_at(self) -> datetime | None: ...
-    @property
-    def fetched_at(self) -> datetime: ...
-
-
-class OrphanRow(ArticleRow, Protocol):
-    """An article in no story, with its signature to place it by."""
-
-    @property
-    def minhash(self) -> bytes | None: ...
-
-
-#: What a story's brief is made of, per article: (analysis JSON, text, title).
-BriefInput = tuple[dict[str, Any], str, str | None]
 
 
 @dataclass(slots=True)
@@ -252,11 +97,6 @@ class _Item:
     budget: float = 0.0  # seconds of worker time left for this page
 
 
-def content_hash(text: str) -> str:
-    """A hash of the text with whitespace and case normalised: exact copies share it."""
-    return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
-
-
 def _transient(exc: BaseException) -> bool:
     """The database or the network failing for now (try the entry again next poll); any
     other exception is the entry's own fault."""
@@ -268,14 +108,12 @@ class _Cycle:
         self, store: Store, settings: Settings, fetcher: Fetcher, pool: WorkerPool, now: datetime
     ) -> None:
         self.store = store
-        self.settings = settings
         self.fetcher = fetcher
         self.pool = pool
         self.now = now
-        self.started = time.monotonic()
         self.report = CycleReport(started_at=now)
-        self.interval = float(settings.poll_interval)
-        self.floor = float(settings.poll_floor)
+        self.poller = FeedPoller(store, fetcher, settings, now, self._entries)
+        self.briefs = StoryBriefs(store, self._work, self.report, now)
         self.window = timedelta(hours=settings.story_window_hours)
         self.oldest = now - timedelta(days=settings.retention_days)
         self.budget = settings.ingest_page_budget
@@ -287,12 +125,10 @@ class _Cycle:
         self.index: dedupe.NearDuplicateIndex | None = None
         self.article_story: dict[int, int | None] = {}
         self.stories = StoryIndex(self.window)
-        self.touched: dict[int, list[tuple[int, BriefInput | None]]] = {}
-        self.repair_at: dict[int, datetime] = {}  # stories rebuilt without news: keep date
-        self.created: set[int] = set()
         self.canonicals: set[str] = set()  # stored this cycle
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
-        self.analyses: dict[str, asyncio.Future[Any]] = {}
+        # one analysis per distinct text this cycle (Analysis.to_dict(), None: failed)
+        self.analyses: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
 
     async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
         """One step in a worker process; TaskFailed says why it gave nothing.
@@ -313,156 +149,6 @@ class _Cycle:
         finally:
             if item is not None:
                 item.budget -= time.monotonic() - started
-
-    # ---------------------------------------------------------------- feeds
-    async def poll(self, feed: FeedRow) -> FeedReport:
-        started = time.monotonic()
-        rep = FeedReport(feed_id=feed.id, name=feed.name, url=feed.url)
-        try:
-            await self._poll(feed, rep)
-        except Exception as exc:  # the last line of defence: one feed, one error
-            log.exception("event=feed_crashed feed_id=%s url=%s", feed.id, feed.url)
-            rep.status, rep.error = "failed", f"internal: {type(exc).__name__}: {exc}"
-            try:
-                await self._record_failure(feed, rep, None)
-            except Exception:  # the database too: the report still says what happened
-                log.exception("event=feed_failure_not_recorded feed_id=%s", feed.id)
-        rep.seconds = time.monotonic() - started
-        return rep
-
-    def clock(self) -> datetime:
-        """The cycle's ``now`` moved on by the time spent since: when a feed is polled."""
-        return self.now + timedelta(seconds=time.monotonic() - self.started)
-
-    def _next_poll(
-        self, polled: datetime, delay: float, retry_after: float | None = None
-    ) -> datetime:
-        """``delay`` after this cycle's tick, so the next tick finds the feed due."""
-        return schedule.next_poll(
-            self.now,
-            polled,
-            delay,
-            interval=self.interval,
-            floor=self.floor,
-            retry_after=retry_after,
-        )
-
-    async def _poll(self, feed: FeedRow, rep: FeedReport) -> None:
-        interval = float(feed.interval_seconds or self.interval)
-        polled = rep.polled_at = self.clock()  # the floor counts from this request
-        try:
-            result = await self.fetcher.fetch(
-                feed.poll_url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_ACCEPT
-            )
-        except FetchError as exc:
-            rep.status, rep.error, rep.http_status = "failed", str(exc), exc.status
-            if isinstance(exc, HTTPStatusError) and exc.status == 410:
-                rep.status = "gone"
-            await self._record_failure(feed, rep, exc.retry_after)
-            return
-        max_age = schedule.parse_max_age(result.headers.get("cache-control"))
-        if result.not_modified:
-            await self._redirects(feed, result.permanent_url, rep)
-            rep.status, rep.http_status = "not_modified", 304
-            delay = schedule.success_delay(interval, floor=self.floor, max_age=max_age)
-            rep.next_poll_at = self._next_poll(polled, delay)
-            await self.store.record_feed_success(
-                feed.id,
-                etag=result.etag or feed.etag,
-                last_modified=result.last_modified or feed.last_modified,
-                next_poll_at=rep.next_poll_at,
-                polled_at=polled,
-            )
-            log.info("event=feed_not_modified feed_id=%s", feed.id)
-            return
-        rep.http_status = result.status
-        try:
-            parsed = parse_feed(result.body, result.url, result.headers.get("content-type"))
-        except FeedParseError as exc:
-            rep.status, rep.error = "failed", str(exc)
-            await self._record_failure(feed, rep, None)
-            return
-        await self._redirects(feed, result.permanent_url, rep)  # only once it parsed
-        if parsed.bozo:  # readable despite errors: take what it has, say so in the report
-            rep.error = f"recovered from: {parsed.bozo[:200]}"
-            log.info("event=feed_bozo feed_id=%s error=%r", feed.id, parsed.bozo[:200])
-        for reason in parsed.skipped:
-            log.warning("event=entry_skipped feed_id=%s reason=%r", feed.id, reason)
-        rep.skipped = list(parsed.skipped)
-        rep.entries = len(parsed.entries)
-        handled = await self._entries(feed, parsed.entries, rep)
-        delay = schedule.success_delay(
-            interval, floor=self.floor, ttl_minutes=parsed.ttl_minutes, max_age=max_age
-        )
-        rep.next_poll_at = self._next_poll(polled, delay)
-        await self.store.record_feed_success(
-            feed.id,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            items_seen_delta=handled,
-            next_poll_at=rep.next_poll_at,
-            polled_at=polled,
-        )
-        log.info(
-            "event=feed_polled feed_id=%s entries=%d new=%d articles=%d dups=%d skipped=%d",
-            feed.id,
-            rep.entries,
-            rep.new_entries,
-            rep.new_articles,
-            rep.duplicates,
-            len(rep.skipped),
-        )
-
-    async def _redirects(self, feed: FeedRow, permanent_url: str | None, rep: FeedReport) -> None:
-        """Follow a feed that moved: confirmed on two polls in a row, then polled there.
-
-        Why not at once: one 301 can be a mistake (a misconfigured server, a domain that
-        changed hands, a CDN migration rolled back), and moving is sticky; a move that
-        lasts a poll interval is a move. Until then the redirect is followed each time,
-        at the cost of one hop. Only a poll that answered a feed (parsed, or 304) counts;
-        a failed poll neither confirms nor forgets.
-        """
-        target = permanent_url if permanent_url != feed.poll_url else None
-        if target is None and not feed.moved_candidate:
-            return
-        rep.moved_to = target
-        rep.moved = await self.store.record_feed_redirect(feed.id, target, at=rep.polled_at)
-        if target is not None:
-            log.warning(
-                "event=%s feed_id=%s url=%s polled=%s new_url=%s",
-                "feed_moved" if rep.moved else "feed_redirected_permanently",
-                feed.id,
-                feed.url,
-                feed.poll_url,
-                target,
-            )
-
-    async def _record_failure(
-        self, feed: FeedRow, rep: FeedReport, retry_after: float | None
-    ) -> None:
-        interval = float(feed.interval_seconds or self.interval)
-        failures = int(feed.consecutive_failures or 0) + 1
-        gone = rep.status == "gone"
-        delay = schedule.failure_delay(
-            interval, failures, floor=self.floor, retry_after=retry_after
-        )
-        polled = rep.polled_at or self.clock()
-        rep.next_poll_at = None if gone else self._next_poll(polled, delay, retry_after)
-        log.warning(
-            "event=feed_failed feed_id=%s url=%s error=%r failures=%d next=%s",
-            feed.id,
-            feed.url,
-            rep.error,
-            failures,
-            rep.next_poll_at,
-        )
-        await self.store.record_feed_failure(
-            feed.id,
-            rep.error or "unknown error",
-            next_poll_at=rep.next_poll_at,
-            gone=gone,
-            polled_at=polled,
-        )
 
     # ---------------------------------------------------------------- entries
     async def _entries(self, feed: FeedRow, entries: list[FeedEntry], rep: FeedReport) -> int:
@@ -630,9 +316,9 @@ class _Cycle:
             future.set_result(result)
         result = await future
         if result is not None:
-            item.analysis, item.people = result
+            item.analysis, item.people = result, person_names(result)
 
-    async def _stored_analysis(self, item: _Item) -> tuple[dict[str, Any], list[str]] | None:
+    async def _stored_analysis(self, item: _Item) -> dict[str, Any] | None:
         """An exact copy of a stored article (a syndicated text) reuses its analysis."""
         if item.signature is None or self.index is None:
             return None
@@ -642,7 +328,7 @@ class _Cycle:
         rows = await self.store.get_articles([int(near[0])])  # type: ignore[call-overload]
         if not rows or not rows[0].analysis or rows[0].text != item.text:
             return None  # offsets index the text: only a byte-identical text may share them
-        return rows[0].analysis, _people_of(rows[0].analysis)
+        return rows[0].analysis
 
     # ---------------------------------------------------------------- articles and stories
     async def _ensure_recent(self) -> None:
@@ -658,7 +344,7 @@ class _Cycle:
         self.article_story = {row.article_id: row.story_id for row in rows}
         member_ids = [row.article_id for row in rows if row.story_id is not None]
         for article in await self.store.get_articles(member_ids):
-            self.stories.add(self.article_story[article.id], _profile_of_row(article))
+            self.stories.add(self.article_story[article.id], profile_of_row(article))
         self.index = index
 
     def _place(
@@ -686,11 +372,8 @@ class _Cycle:
         brief_input: BriefInput | None,
     ) -> None:
         """What this cycle knows once an article is in a story (after the commit only)."""
-        if created:
-            self.created.add(story_id)
+        self.briefs.joined(story_id, article_id, created, brief_input)
         self.stories.add(story_id, profile)
-        self.touched.setdefault(story_id, []).append((article_id, brief_input))
-        self.repair_at.pop(story_id, None)  # news after all: the brief is dated now
         self.article_story[article_id] = story_id
         if signature is not None and self.index is not None:
             self.index.add(article_id, signature)
@@ -705,14 +388,14 @@ class _Cycle:
             title=item.title,
             text=item.text,
             people=item.people,
-            countries=[c for c, score in _countries(analysis) if score >= 0.25][:4],
+            countries=main_countries(analysis),
             published=item.published,
         )
         story_id, near = self._place(item.signature, profile)
         plan = StoryPlan(
             story_id=story_id,
-            headline=item.title or _headline(item.text),
-            countries=tuple(_countries(analysis)),
+            headline=item.title or fallback_headline(item.text),
+            countries=tuple(countries_of(analysis)),
         )
         article = {
             "url": item.url,
@@ -768,22 +451,19 @@ class _Cycle:
                     log.exception("event=orphan_repair_failed article_id=%s", row.id)
             since = self.now - self.window
             for story_id, updated_at in await self.store.stories_needing_brief(since, REPAIR_LIMIT):
-                if story_id not in self.touched:
-                    self.touched[story_id] = []
-                    self.repair_at[story_id] = updated_at
-                    self.report.briefs_repaired += 1
+                self.briefs.lost(story_id, updated_at)
         except Exception:  # a repair that fails must not stop the cycle's real work
             log.exception("event=repair_failed")
 
     async def _repair_orphan(self, row: OrphanRow) -> None:
-        profile = _profile_of_row(row)
+        profile = profile_of_row(row)
         signature = dedupe.from_bytes(row.minhash) if row.minhash else None
         story_id, _ = self._place(signature, profile, exclude=row.id)
         analysis = row.analysis or None
         plan = StoryPlan(
             story_id=story_id,
-            headline=row.title or _headline(row.text or row.url),
-            countries=tuple(_countries(analysis)),
+            headline=row.title or fallback_headline(row.text or row.url),
+            countries=tuple(countries_of(analysis)),
         )
         async with self.lock:
             result = await self.store.place_article(row.id, plan, at=self.now)
@@ -797,92 +477,6 @@ class _Cycle:
         self._remember(
             result.article_id, result.story_id, result.created, profile, signature, brief_input
         )
-
-    # ---------------------------------------------------------------- briefs
-    async def refresh_briefs(self) -> None:
-        """Rebuild the brief, headline and countries of every story touched this cycle.
-
-        Each story on its own: one that fails (its stored analyses unreadable, its
-        brief over budget, its row refused) is logged with its id and the rest go on.
-        """
-        for story_id, fresh in self.touched.items():
-            if story_id not in self.created and story_id not in self.repair_at:
-                self.report.stories_updated += 1
-            try:
-                await self._refresh(story_id, dict(fresh))
-            except Exception as exc:
-                log.error("event=brief_failed story_id=%s error=%r", story_id, exc)
-                self.report.briefs_failed += 1
-        self.report.stories_created = len(self.created)
-
-    async def _refresh(self, story_id: int, fresh: dict[int, BriefInput | None]) -> None:
-        inputs, count = await self._brief_inputs(story_id, fresh)
-        if not inputs:
-            return
-        brief, countries, headline = await self._work("brief", worker_tasks.summarize, inputs)
-        await self.store.update_story(
-            story_id,
-            brief=brief,
-            countries=countries or None,
-            headline=headline or None,
-            at=self.repair_at.get(story_id, self.now),
-            built_from=count,
-        )
-        self.report.briefs_built += 1
-
-    async def _brief_inputs(
-        self, story_id: int, fresh: dict[int, BriefInput | None]
-    ) -> tuple[list[BriefInput], int]:
-        """The latest articles' (analysis, text, title), this cycle's from memory, older
-        from the store; and how many articles the story had when they were read."""
-        if story_id in self.created:  # all its articles arrived in this cycle
-            ids: list[int] = list(fresh)
-            older: list[ArticleRow] = []
-        else:
-            detail = await self.store.get_story(story_id)
-            older = list(detail.articles) if detail is not None else []
-            ids = [a.id for a in older]
-        by_id = {a.id: a for a in older}
-        inputs: list[BriefInput] = []
-        for article_id in ids[-MAX_BRIEF_ARTICLES:]:
-            known = fresh.get(article_id)
-            if known is not None:
-                inputs.append(known)
-                continue
-            row = by_id.get(article_id)
-            if row is not None and row.analysis:
-                inputs.append((row.analysis, row.text or "", row.title))
-        return inputs, len(ids)
-
-
-def _people_of(analysis: dict[str, Any]) -> list[str]:
-    return [p.get("name", "") for p in analysis.get("people", []) if p.get("name")]
-
-
-def _profile_of_row(article: ArticleRow) -> Profile:
-    data = article.analysis or {}
-    countries = [c["code"] for c in data.get("countries", []) if c.get("score", 0) >= 0.25][:4]
-    return Profile.of_article(
-        title=article.title,
-        text=article.text or "",
-        people=_people_of(data),
-        countries=countries,
-        published=article.published_at or article.fetched_at,
-    )
-
-
-def _countries(analysis: dict[str, Any] | None) -> list[tuple[str, float]]:
-    if not analysis:
-        return []
-    return [(c["code"], float(c.get("score", 0))) for c in analysis.get("countries", [])]
-
-
-_FIRST_SENTENCE = re.compile(r"(.{20,200}?[.!?])(\s|$)", re.DOTALL)
-
-
-def _headline(text: str) -> str:
-    match = _FIRST_SENTENCE.match(text.strip()[:400])
-    return (match.group(1) if match else text.strip()[:120]).strip()
 
 
 async def run_cycle(
@@ -915,12 +509,12 @@ async def run_cycle(
     cycle = _Cycle(store, settings, fetcher, pool, now)
     try:
         await cycle.repair()
-        feeds = await store.due_feeds(schedule.due_by(now, cycle.interval))  # due at this tick
+        feeds = await store.due_feeds(schedule.due_by(now, cycle.poller.interval))  # at this tick
         if feed_ids is not None:
             wanted = set(feed_ids)
             feeds = [f for f in feeds if f.id in wanted]
-        cycle.report.feeds = list(await asyncio.gather(*(cycle.poll(f) for f in feeds)))
-        await cycle.refresh_briefs()
+        cycle.report.feeds = list(await asyncio.gather(*(cycle.poller.poll(f) for f in feeds)))
+        await cycle.briefs.refresh()
         if prune:
             pruned = await store.prune(cycle.oldest)
             cycle.report.pruned_articles = pruned.articles

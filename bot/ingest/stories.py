@@ -169,19 +169,6 @@ class Profile:
             last_seen=published,
         )
 
-    @classmethod
-    def of_analysis(cls, analysis: Any, *, published: datetime | None = None) -> Profile:
-        """From a :class:`summarizer.Analysis` (persons only; main countries only)."""
-        people = [p.name for p in analysis.people if getattr(p, "kind", "person") == "person"]
-        countries = [c.code for c in analysis.countries if c.score >= 0.25][:4]
-        return cls.of_article(
-            title=analysis.title,
-            text=analysis.text,
-            people=people,
-            countries=countries,
-            published=published,
-        )
-
     def merge(self, other: Profile) -> None:
         """Add an article's profile to a story's."""
         self.terms.update(other.terms)

@@ -1,6 +1,6 @@
 """What ingestion's worker processes run: module-level functions, plain values in and out.
 
-Each returns what the cycle stores or indexes (a dict, bytes, names), not the
+Each returns what the cycle stores or indexes (JSON as a dict, bytes), not the
 summarizer's objects, so what crosses the pipe is small and needs no class of ours to
 be importable on the other side beyond these functions.
 """
@@ -26,16 +26,11 @@ def signature(text: str) -> bytes | None:
     return dedupe.to_bytes(mh) if mh is not None else None
 
 
-def analyse(text: str, title: str | None) -> tuple[dict[str, Any], list[str]]:
-    """``summarizer.analyse`` as stored JSON, and the names of the people (not bodies) in it.
-
-    The JSON drops each person's kind, which story matching needs: it travels beside.
-    """
+def analyse(text: str, title: str | None) -> dict[str, Any]:
+    """``summarizer.analyse`` as stored JSON (``Analysis.to_dict()``)."""
     from summarizer import analyse as run
 
-    analysis = run(text, title)
-    people = [p.name for p in analysis.people if getattr(p, "kind", "person") == "person"]
-    return analysis.to_dict(), people
+    return run(text, title).to_dict()
 
 
 def summarize(

@@ -128,4 +128,3 @@ def test_an_analysis_stored_before_kinds_and_truncation_still_reads() -> None:
     assert analysis.people == [Person("Sergey Shoigu", None, [(1, 5)], "person")]
     assert analysis.quotes == [Quote("x", 1, 2)]
     assert analysis.truncated is False
-    assert analysis.person_names() == ["Sergey Shoigu"]
