@@ -221,25 +221,27 @@ def is_mostly_upper(text: str, sample: int = 2000) -> bool:
     return sum(map(str.isupper, head)) > 3 * sum(map(str.islower, head))
 
 
+_span = re.Match.span
+
+
 def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> list[Mention]:
     """Every country word in ``text[start:]``, longest match first, left to right."""
     g = gazetteer()
     by_first, by_pair, singles = g.by_first, g.by_pair, g.singles
     if upper is None:
         upper = is_mostly_upper(text[start:])
-    spans = [m.span() for m in TOKEN_RE.finditer(text, start)]
+    spans = list(map(_span, TOKEN_RE.finditer(text, start)))
     n = len(spans)
     out: list[Mention] = []
-    i = 0
-    while i < n:
-        start, end = spans[i]
-        if not text[start].isupper():
-            i += 1
+    resume = 0  # the tokens before this one were read as part of a match
+    # only a capitalised token can open a name: the others are passed over in one go
+    for i in [j for j, (s, _) in enumerate(spans) if text[s].isupper()]:
+        if i < resume:
             continue
+        start, end = spans[i]
         first = text[start:end].lower()
         if first not in by_first or (start and text[start - 1].isdigit()):
-            i += 1  # "16GB" is no country
-            continue
+            continue  # "16GB" is no country
         candidates: list[Surface] = []
         if i + 1 < n:
             s1, e1 = spans[i + 1]
@@ -272,15 +274,13 @@ def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> li
             matched = (surface, k, last_end)
             break
         if matched is None:
-            i += 1
             continue
         surface, k, last_end = matched
+        resume = i + k
         if last_end < len(text) and text[last_end].isdigit():
-            i += k
             continue
         if surface.code is not None and _keep(text, spans, i, k, surface.text, upper):
             out.append(Mention(surface.code, surface.kind, start, last_end, text[start:last_end]))
-        i += k
     return out
 
 
