@@ -50,7 +50,8 @@ def test_json_schema_and_offsets_into_the_input() -> None:
     for point in data["key_points"]:
         assert text[point["start"] : point["end"]] == point["text"]
     for person in data["people"]:
-        assert set(person) == {"name", "title", "mentions"}
+        assert set(person) == {"name", "title", "kind", "mentions"}
+        assert person["kind"] in {"person", "organisation", "government"}
         for start, end in person["mentions"]:
             assert 0 <= start < end <= len(text)
 
