@@ -107,7 +107,7 @@ async def run(args: argparse.Namespace) -> int:
         poll_interval=900,
         poll_floor=60,
     )
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     main_feeds = [
         FeedConfig(url=f"{base}/feeds/{f}.xml", name=f"Outlet {f}") for f in range(args.feeds)
     ]

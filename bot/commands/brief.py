@@ -50,10 +50,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.briefing import Briefs
     from bot.ingest import run_cycle
     from bot.settings import load_feeds
     from bot.store import Store, utcnow
-    from bot.briefing import Briefs
     from bot.telegram.render import render_story
     from summarizer import country_name, lookup_country, suggest_countries
 
@@ -67,7 +67,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     try:
         if not args.no_poll and (await store.stats()).stories == 0:
             print("The store is empty: polling the feeds once…", file=sys.stderr)

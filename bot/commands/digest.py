@@ -79,7 +79,7 @@ async def _send_due(settings: Settings, base_url: str | None, lock: SenderLock |
     from bot.store import Store
     from bot.telegram.app import build_application, setup
 
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     app = build_application(
         settings,
         store,
@@ -113,7 +113,7 @@ async def _print(settings: Settings, args: argparse.Namespace) -> int:
     if unknown or not codes:
         print(f"newsbrief digest: unknown countries: {', '.join(unknown)}", file=sys.stderr)
         return 2
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     try:
         stories = await Briefs(store).for_countries(
             codes, utcnow() - timedelta(hours=args.hours), limit=8

@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _open(settings: Settings) -> Store:
-    store = await Store.open(settings)
+    store = await Store.open(settings.database_url)
     try:
         await store.sync_feeds(load_feeds(settings.feeds_file))
     except BaseException:

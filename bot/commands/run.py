@@ -114,7 +114,7 @@ def _serve(args: argparse.Namespace, settings: Settings, delivery: DeliveryOptio
     from bot.store import Store
     from bot.telegram.app import build_application
 
-    store = Store(settings)
+    store = Store.from_url(settings.database_url)
     app = build_application(
         settings,
         store,

@@ -7,6 +7,7 @@ derives from :class:`StoreBase`, so all of them run on the same engine and sessi
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -43,6 +44,8 @@ class StoreBase:
         self.engine = engine
         self.dialect = engine.dialect.name
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        #: This process's name on the outbox rows it claims (see ``OutboxQueries``).
+        self.owner = uuid.uuid4().hex[:16]
 
     @property
     def is_postgres(self) -> bool:
@@ -67,6 +70,10 @@ class StoreBase:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         return sqlite_insert(table)
+
+    def _insert_new(self, table: Any) -> Any:
+        """INSERT ... ON CONFLICT DO NOTHING: two taps on a button must not collide."""
+        return self._insert(table).on_conflict_do_nothing()
 
     def _unindexed(self, column: Any) -> ColumnElement[Any]:
         """``column`` in a form SQLite cannot look up in an index (a unary ``+``, its own

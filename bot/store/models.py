@@ -1,8 +1,12 @@
-"""The tables of ingestion: feeds, what they have shown us, articles and stories.
+"""Every table of newsbrief, on one :class:`Base`.
 
-Other parts of the bot add their own tables on the same :class:`Base` (and their own
-Alembic revisions chained on ``0001``). The schema is created by the migrations, never
-by ``create_all``, so a change here needs a revision in ``migrations/versions``.
+Ingestion: feeds, what they have shown us, articles and stories. The bot: subscribers
+and their countries, the outbox, which stories each message showed, and which stories
+each chat already got. The schema is created by the migrations, never by
+``create_all``, so a change here needs a revision in ``migrations/versions``.
+
+Core statements use the tables under readable names (:data:`SUBSCRIBERS`,
+:data:`OUTBOX`, ...): the bot's queries are written on Core tables.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Float,
     ForeignKey,
@@ -192,3 +197,94 @@ class StoryCountry(Base):
     # the story's source count or its updated_at change; None for rows written around
     # the Store (those are still found, as candidates of their own)
     rank: Mapped[float | None] = mapped_column(Float)
+
+
+class Subscriber(Base):
+    """A private chat with the bot and its digest schedule."""
+
+    __tablename__ = "subscribers"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_notice: Mapped[bool] = mapped_column(Boolean, default=True)
+    digest_time: Mapped[str] = mapped_column(String(5), default="08:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    last_digest_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deactivated_at: Mapped[datetime | None]
+    deactivated_reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Subscription(Base):
+    __tablename__ = "subscriptions"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("subscribers.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A message to send, recorded before sending; ``status`` says where it is."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("digest_key", "seq"),
+        Index("ix_outbox_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="digest")
+    digest_key: Mapped[str | None] = mapped_column(String(80))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None]
+    story_ids: Mapped[dict[str, Any] | None]  # {"ids": [...]}
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SentMessage(Base):
+    """Which stories a message the bot sent is about (buttons and follow-ups use it)."""
+
+    __tablename__ = "sent_messages"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    message_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    story_ids: Mapped[dict[str, Any]]  # {"ids": [...]}
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class DeliveredStory(Base):
+    """A story a chat received in a digest: later digests leave it out."""
+
+    __tablename__ = "delivered_stories"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    story_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    delivered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+#: ``sent_messages.kind`` of a question waiting for its answer (no stories behind it).
+CONFIRM_KIND = "confirm"
+
+SUBSCRIBERS = table_of(Subscriber)
+SUBSCRIPTIONS = table_of(Subscription)
+#: A subscriber's countries in the order they were subscribed (digest sections follow it).
+SUBSCRIPTION_ORDER = (SUBSCRIPTIONS.c.created_at, SUBSCRIPTIONS.c.code)
+OUTBOX = table_of(OutboxMessage)
+SENT_MESSAGES = table_of(SentMessage)
+DELIVERED_STORIES = table_of(DeliveredStory)

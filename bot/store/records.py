@@ -1,6 +1,6 @@
-"""What the store's queries return when a row of one table is not enough.
+"""What goes into the store's methods and what comes out of them, as plain values.
 
-Plain frozen dataclasses: they outlive the session that read them and carry no lazy
+Frozen dataclasses: they outlive the session that read them and carry no lazy
 loading, so handlers and jobs can pass them around freely.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import struct
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 
 def url_hash(value: str) -> str:
@@ -208,3 +208,88 @@ class StoredBrief:
     headline: str
     brief: dict[str, Any] | None
     updated_at: datetime
+
+
+class FeedSpec(Protocol):
+    """A feed as configured (``bot.settings.FeedConfig`` is one): what the store keeps of it."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def html_url(self) -> str | None: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def country(self) -> str | None: ...
+    @property
+    def enabled(self) -> bool: ...
+    @property
+    def interval_seconds(self) -> int | None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewArticle:
+    """An article to store. ``analysis`` is ``Analysis.to_dict()``; ``minhash`` the
+    signature's uint64s (or bytes from :func:`pack_signature`); ``canonical_url``
+    defaults to ``url``; ``text_source`` is ``"page"`` or ``"feed"``."""
+
+    url: str
+    title: str | None
+    text: str
+    canonical_url: str | None = None
+    feed_id: int | None = None
+    outlet: str | None = None
+    guid: str | None = None
+    published_at: datetime | None = None
+    fetched_at: datetime | None = None
+    text_source: str = "page"
+    language: str | None = None
+    analysis: dict[str, Any] | None = None
+    minhash: bytes | Iterable[int] | None = None
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberInfo:
+    """A subscriber as the bot may use it: stored values it cannot use are left out."""
+
+    chat_id: int
+    active: bool
+    paused: bool
+    quiet_notice: bool
+    digest_time: str
+    timezone: str
+    next_digest_at: datetime | None
+    last_digest_at: datetime | None
+    codes: tuple[str, ...]
+    #: Stored values the bot cannot use, left out of the fields above (``country='ZZ'``).
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    """A message claimed from the outbox, to send."""
+
+    id: int
+    chat_id: int
+    seq: int
+    text: str
+    reply_markup: dict | None
+    story_ids: list[int]
+    attempts: int
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewOutboxMessage:
+    """A message to queue in the outbox (``digest_key`` + ``seq`` make it unique)."""
+
+    chat_id: int
+    text: str
+    seq: int = 0
+    digest_key: str | None = None
+    reply_markup: dict | None = None
+    story_ids: Sequence[int] = ()
+    kind: str = "digest"

@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterable
 
 from bot.digest import get_zone
-from summarizer.gazetteer import gazetteer
 
 FALLBACK_TIMEZONE = "UTC"
 FALLBACK_DIGEST_TIME = "08:00"
@@ -23,7 +22,11 @@ _CODE_RE = re.compile(r"[A-Z]{2}")
 
 
 def usable_code(code: object) -> bool:
-    return isinstance(code, str) and bool(_CODE_RE.fullmatch(code)) and code in gazetteer().display
+    """An ISO alpha-2 code the gazetteer can name (the summarizer is loaded on first use:
+    commands that read no subscriber do not pay for it)."""
+    from summarizer import is_country_code
+
+    return isinstance(code, str) and bool(_CODE_RE.fullmatch(code)) and is_country_code(code)
 
 
 def usable_timezone(name: object) -> bool:

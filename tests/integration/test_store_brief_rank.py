@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, text
 
 from bot.store import Store, Story, StoryCountry
 from bot.store.migrate import upgrade
-from bot.store.store import _RANK_MARGIN, rank_key
+from bot.store.ranking import RANK_MARGIN, rank_key
 
 NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
 CODES = ("IR", "IL", "RU", "DE")
@@ -84,7 +84,7 @@ async def test_candidates_follow_the_answer_not_the_history(store: Store) -> Non
         for codes, limit in ((["IR"], 3), (list(CODES), 5)):
             top = store._top_candidates(codes, NOW - timedelta(days=10), NOW, 0.0, limit)
             found = (await session.scalars(top)).all()
-            assert len(found) <= (limit + _RANK_MARGIN) * len(codes) < rows
+            assert len(found) <= (limit + RANK_MARGIN) * len(codes) < rows
 
 
 async def test_rank_kept_up_to_date_and_rows_written_around_the_store(store: Store) -> None:

@@ -1,0 +1,234 @@
+"""Articles: stored with their story and their feed entry in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.base import chunks
+from bot.store.feeds import FeedQueries
+from bot.store.models import Article, Story, StoryArticle
+from bot.store.records import (
+    ArticleRecord,
+    EntryMark,
+    IngestResult,
+    MinhashRow,
+    NewArticle,
+    StoryPlan,
+    pack_signature,
+    url_hash,
+)
+from bot.store.stories import StoryQueries
+from bot.store.types import as_utc, storable, storable_json, utcnow
+
+
+class ArticleQueries(StoryQueries, FeedQueries):
+    """Articles, and their way into a story."""
+
+    async def article_exists(self, canonical_url: str) -> bool:
+        async with self.session() as session:
+            found = await session.scalar(
+                select(Article.id).where(Article.canonical_hash == url_hash(canonical_url))
+            )
+        return found is not None
+
+    async def known_canonical_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these canonical URLs are stored already, in one query per 500 URLs.
+
+        What an ingestion cycle asks for every entry of a feed before fetching its page;
+        one :meth:`article_exists` per entry would be one round trip each.
+        """
+        by_hash = {url_hash(url): url for url in dict.fromkeys(urls)}
+        found: set[str] = set()
+        async with self.session() as session:
+            for chunk in chunks(list(by_hash)):
+                rows = await session.scalars(
+                    select(Article.canonical_hash).where(Article.canonical_hash.in_(chunk))
+                )
+                found.update(by_hash[h] for h in rows.all())
+        return found
+
+    async def find_article_by_content_hash(self, content_hash: str) -> int | None:
+        """The id of an article with exactly this text, if any (cheap exact-duplicate check)."""
+        async with self.session() as session:
+            return await session.scalar(
+                select(Article.id).where(Article.content_hash == content_hash).limit(1)
+            )
+
+    async def add_article(self, article: NewArticle | None = None, /, **fields: Any) -> int | None:
+        """Store an article; returns its id, or None if its canonical URL is already stored.
+
+        The article is a :class:`NewArticle`, or its fields as keyword arguments.
+        """
+        values = article_values(article if article is not None else NewArticle(**fields))
+        async with self.transaction() as session:
+            return await self._insert_article(session, values)
+
+    async def _insert_article(self, session: AsyncSession, values: dict[str, Any]) -> int | None:
+        statement = (
+            self._insert(Article)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["canonical_hash"])
+            .returning(Article.id)
+        )
+        return (await session.execute(statement)).scalar_one_or_none()
+
+    async def ingest_article(
+        self,
+        article: NewArticle | Mapping[str, Any],
+        story: StoryPlan,
+        *,
+        seen: EntryMark | None = None,
+        at: datetime | None = None,
+    ) -> IngestResult | None:
+        """Store an article, its story membership and its entry's seen mark: all or nothing.
+
+        ``article`` is a :class:`NewArticle` (or its fields in a mapping); ``story`` says which
+        story it joins (one that no longer exists is replaced by a new one) or how to
+        start one; ``seen`` is the feed entry it came from (``feed_id`` is the article's).
+        Returns None when its canonical URL is stored already (the entry is still marked
+        seen). A process killed at any point leaves either all of it or none of it.
+        """
+        at = at or utcnow()
+        new = article if isinstance(article, NewArticle) else NewArticle(**article)
+        values = article_values(new)
+        async with self.transaction() as session:
+            article_id = await self._insert_article(session, values)
+            result = None
+            if article_id is not None:
+                result = await self._place(session, article_id, story, at)
+            if seen is not None and values["feed_id"] is not None:
+                if article_id is None:
+                    seen = EntryMark(seen.key, "duplicate", seen.error)
+                await self._insert_seen(session, self._seen_rows(values["feed_id"], [seen], at))
+            return result
+
+    async def place_article(
+        self, article_id: int, story: StoryPlan, *, at: datetime | None = None
+    ) -> IngestResult | None:
+        """Put an article that is in no story into one (the repair of orphans); None if it
+        is in a story already or gone."""
+        at = at or utcnow()
+        async with self.transaction() as session:
+            member = await session.scalar(
+                select(StoryArticle.story_id).where(StoryArticle.article_id == article_id)
+            )
+            if member is not None or await session.get(Article, article_id) is None:
+                return None
+            return await self._place(session, article_id, story, at)
+
+    async def _place(
+        self, session: AsyncSession, article_id: int, story: StoryPlan, at: datetime
+    ) -> IngestResult:
+        story_id = story.story_id
+        if story_id is not None and await session.get(Story, story_id) is None:
+            story_id = None  # pruned meanwhile (another worker): start a story instead
+        if story_id is not None:
+            await self._attach(session, story_id, [article_id], at)
+            return IngestResult(article_id=article_id, story_id=story_id, created=False)
+        row = Story(
+            headline=storable(story.headline),
+            created_at=at,
+            updated_at=at,
+            article_count=0,
+            source_count=0,
+            needs_brief=True,
+        )
+        session.add(row)
+        await session.flush()
+        await self._attach(session, row.id, [article_id], at)
+        await self._set_countries(session, row.id, story.countries, at)
+        return IngestResult(article_id=article_id, story_id=row.id, created=True)
+
+    async def orphan_articles(self, since: datetime, limit: int = 200) -> list[Article]:
+        """Articles fetched since ``since`` that are in no story (left by a crash, or by an
+        older version that stored the article and its story in two transactions)."""
+        query = (
+            select(Article)
+            .where(
+                Article.fetched_at >= as_utc(since),
+                ~exists().where(StoryArticle.article_id == Article.id),
+            )
+            .order_by(Article.id)
+            .limit(limit)
+        )
+        async with self.session() as session:
+            return list((await session.scalars(query)).all())
+
+    async def get_articles(self, ids: Iterable[int]) -> list[Article]:
+        """Articles by id, in the order asked (missing ids are skipped)."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[int, Article] = {}
+        async with self.session() as session:
+            for chunk in chunks(wanted):
+                rows = await session.scalars(select(Article).where(Article.id.in_(chunk)))
+                found.update((a.id, a) for a in rows.all())
+        return [found[i] for i in wanted if i in found]
+
+    async def recent_minhashes(self, since: datetime) -> list[MinhashRow]:
+        """Signatures of articles fetched since ``since``: what near-duplicate checks index."""
+        query = (
+            select(Article.id, StoryArticle.story_id, Article.minhash)
+            .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
+            .where(Article.fetched_at >= as_utc(since), Article.minhash.is_not(None))
+            .order_by(Article.id)
+        )
+        async with self.session() as session:
+            rows = (await session.execute(query)).all()
+        return [
+            MinhashRow(article_id=a, story_id=s, signature=bytes(m))
+            for a, s, m in rows
+            if m is not None  # the query asks for signatures only; this tells the type checker
+        ]
+
+
+def article_values(article: NewArticle) -> dict[str, Any]:
+    """An article row's values; text without NUL and lone surrogates (no database takes them)."""
+    if article.text_source not in ("page", "feed"):
+        raise ValueError(f"text_source must be 'page' or 'feed', not {article.text_source!r}")
+    canonical = article.canonical_url or article.url
+    return {
+        "url": storable(article.url),
+        "canonical_url": storable(canonical),
+        "canonical_hash": url_hash(canonical),
+        "guid": _storable_or_none(article.guid),
+        "feed_id": article.feed_id,
+        "outlet": _storable_or_none(article.outlet),
+        "title": _storable_or_none(article.title),
+        "published_at": article.published_at,
+        "fetched_at": article.fetched_at or utcnow(),
+        "text": storable(article.text),
+        "text_source": article.text_source,
+        "language": article.language,
+        "analysis": storable_json(article.analysis) if article.analysis is not None else None,
+        "minhash": pack_signature(article.minhash) if article.minhash is not None else None,
+        "content_hash": article.content_hash,
+    }
+
+
+def _storable_or_none(value: str | None) -> str | None:
+    return storable(value) if value is not None else None
+
+
+def article_record(row: Article) -> ArticleRecord:
+    """An article row as a plain record that outlives its session."""
+    return ArticleRecord(
+        id=row.id,
+        url=row.url,
+        canonical_url=row.canonical_url,
+        title=row.title,
+        text=row.text,
+        outlet=row.outlet,
+        feed_id=row.feed_id,
+        guid=row.guid,
+        published_at=row.published_at,
+        fetched_at=row.fetched_at,
+        text_source=row.text_source,
+        language=row.language,
+        analysis=row.analysis,
+        content_hash=row.content_hash,
+    )

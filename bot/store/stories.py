@@ -1,0 +1,289 @@
+"""Stories: articles about the same event, their countries and the rank of each.
+
+Every change to a story's source count, recency or countries stores the rank of its
+country rows again (:meth:`StoryQueries._rerank`): /brief reads only the top of that index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.base import StoreBase, chunks
+from bot.store.models import Article, Story, StoryArticle, StoryCountry, table_of
+from bot.store.ranking import rank_key
+from bot.store.records import StoryCandidate
+from bot.store.types import as_utc, storable, storable_json, utcnow
+
+
+class StoryQueries(StoreBase):
+    """Stories as ingestion builds them: created, joined by articles, given a brief."""
+
+    async def create_story(
+        self,
+        headline: str,
+        *,
+        article_ids: Iterable[int] = (),
+        brief: dict[str, Any] | None = None,
+        countries: Iterable[tuple[str, float]] = (),
+        at: datetime | None = None,
+    ) -> int:
+        """A new story, with its first articles and countries; returns its id."""
+        at = at or utcnow()
+        async with self.transaction() as session:
+            story = Story(
+                headline=headline,
+                brief=brief,
+                created_at=at,
+                updated_at=at,
+                article_count=0,
+                source_count=0,
+            )
+            session.add(story)
+            await session.flush()
+            if await self._attach(session, story.id, list(article_ids), at) and brief is not None:
+                story.needs_brief = False  # made with its brief: nothing is waiting
+            await self._set_countries(session, story.id, countries, at)
+            return story.id
+
+    async def attach_article(
+        self, story_id: int, article_id: int, *, at: datetime | None = None
+    ) -> bool:
+        """Add an article to a story (no-op if it is there); refreshes counts and recency.
+
+        Returns False when the article already belongs to a story (this one or another).
+        """
+        at = at or utcnow()
+        async with self.transaction() as session:
+            return await self._attach(session, story_id, [article_id], at) > 0
+
+    async def update_story(
+        self,
+        story_id: int,
+        *,
+        brief: dict[str, Any] | None = None,
+        countries: Iterable[tuple[str, float]] | None = None,
+        headline: str | None = None,
+        at: datetime | None = None,
+        built_from: int | None = None,
+    ) -> None:
+        """Replace a story's brief (``Brief.to_dict()``), countries and headline as given.
+
+        ``built_from``: how many articles the story had when the brief was made; it
+        stays waiting for a brief (``needs_brief``) if more joined meanwhile.
+        """
+        at = at or utcnow()
+        values: dict[str, Any] = {"updated_at": at}
+        if brief is not None:
+            values["brief"] = storable_json(brief)
+            values["needs_brief"] = (
+                False if built_from is None else Story.article_count > built_from
+            )
+        if headline is not None:
+            values["headline"] = storable(headline)
+        async with self.transaction() as session:
+            await session.execute(update(Story).where(Story.id == story_id).values(values))
+            if countries is not None:
+                await self._set_countries(session, story_id, countries, at)
+            else:
+                await self._touch_countries(session, story_id, at)
+
+    async def _attach(
+        self, session: AsyncSession, story_id: int, article_ids: list[int], at: datetime
+    ) -> int:
+        if not article_ids:
+            return 0
+        rows = [{"story_id": story_id, "article_id": a, "added_at": at} for a in article_ids]
+        statement = self._insert(StoryArticle).on_conflict_do_nothing()
+        result = await session.execute(statement.returning(StoryArticle.article_id), rows)
+        added = len(result.all())
+        if added:
+            await session.execute(
+                update(Story).where(Story.id == story_id).values(needs_brief=True)
+            )
+            await self._refresh_counts(session, story_id, at)
+            await self._touch_countries(session, story_id, at)
+        return added
+
+    async def _refresh_counts(self, session: AsyncSession, story_id: int, at: datetime) -> None:
+        members = select(StoryArticle.article_id).where(StoryArticle.story_id == story_id)
+        article_count = (
+            select(func.count())
+            .select_from(StoryArticle)
+            .where(StoryArticle.story_id == story_id)
+            .scalar_subquery()
+        )
+        source_count = (
+            select(func.count(func.distinct(func.coalesce(Article.outlet, ""))))
+            .where(Article.id.in_(members))
+            .scalar_subquery()
+        )
+        await session.execute(
+            update(Story)
+            .where(Story.id == story_id)
+            .values(article_count=article_count, source_count=source_count, updated_at=at)
+        )
+
+    async def _set_countries(
+        self,
+        session: AsyncSession,
+        story_id: int,
+        countries: Iterable[tuple[str, float]],
+        at: datetime,
+    ) -> None:
+        best: dict[str, float] = {}
+        for code, score in countries:
+            code = code.upper()
+            best[code] = max(float(score), best.get(code, 0.0))
+        await session.execute(delete(StoryCountry).where(StoryCountry.story_id == story_id))
+        if best:
+            await session.execute(
+                table_of(StoryCountry).insert(),
+                [
+                    {"story_id": story_id, "code": c, "score": s, "updated_at": at}
+                    for c, s in best.items()
+                ],
+            )
+            await self._rerank(session, story_id)
+
+    async def _touch_countries(self, session: AsyncSession, story_id: int, at: datetime) -> None:
+        await self._rerank(session, story_id, touch=at)
+
+    async def _rerank(
+        self, session: AsyncSession, story_id: int, *, touch: datetime | None = None
+    ) -> None:
+        """Store each country row's :func:`rank_key` from the story row as it now is (its
+        source count and updated_at, the inputs of :func:`importance`); ``touch`` also
+        dates the rows, which is what the /brief window filters on."""
+        story = (
+            await session.execute(
+                select(Story.source_count, Story.updated_at).where(Story.id == story_id)
+            )
+        ).one_or_none()
+        if story is None:
+            return
+        rows = (
+            await session.execute(
+                select(StoryCountry.code, StoryCountry.score).where(
+                    StoryCountry.story_id == story_id
+                )
+            )
+        ).all()
+        if not rows:
+            return
+        table = table_of(StoryCountry)
+        values: dict[str, Any] = {"rank": bindparam("new_rank")}
+        if touch is not None:
+            values["updated_at"] = touch
+        await session.execute(
+            table.update()
+            .where(table.c.story_id == story_id, table.c.code == bindparam("row_code"))
+            .values(values),
+            [
+                {"row_code": code, "new_rank": rank_key(score, story[0], story[1])}
+                for code, score in rows
+            ],
+        )
+
+    async def recent_stories(self, since: datetime) -> list[StoryCandidate]:
+        """Stories updated since ``since``, with countries and people: clustering candidates."""
+        from summarizer import Brief  # the NLP core loads on first use, not with the store
+
+        async with self.session() as session:
+            stories = (
+                (
+                    await session.execute(
+                        select(Story)
+                        .where(Story.updated_at >= as_utc(since))
+                        .order_by(Story.updated_at.desc(), Story.id.desc())
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            countries = await self._countries_of(session, [s.id for s in stories])
+        return [
+            StoryCandidate(
+                id=s.id,
+                headline=s.headline,
+                created_at=s.created_at,
+                updated_at=s.updated_at,
+                article_count=s.article_count,
+                source_count=s.source_count,
+                countries=countries.get(s.id, {}),
+                people=[p.name for p in Brief.from_dict(s.brief).people if p.name],
+            )
+            for s in stories
+        ]
+
+    async def _countries_of(
+        self, session: AsyncSession, story_ids: list[int]
+    ) -> dict[int, dict[str, float]]:
+        out: dict[int, dict[str, float]] = {}
+        for chunk in chunks(story_ids):
+            rows = await session.execute(
+                select(StoryCountry.story_id, StoryCountry.code, StoryCountry.score)
+                .where(StoryCountry.story_id.in_(chunk))
+                .order_by(StoryCountry.story_id, StoryCountry.score.desc())
+            )
+            for story_id, code, score in rows.all():
+                out.setdefault(story_id, {})[code] = score
+        return out
+
+    async def refresh_ranks(self, *, only_missing: bool = True) -> int:
+        """Store the rank of story-country rows written around the Store (bulk loads, hand
+        fixes), or of every row; returns how many. /brief finds unranked rows anyway,
+        but reads each of them, so its cost then follows their number."""
+        rows_of = select(
+            StoryCountry.story_id,
+            StoryCountry.code,
+            StoryCountry.score,
+            Story.source_count,
+            Story.updated_at,
+        ).join(Story, Story.id == StoryCountry.story_id)
+        if only_missing:
+            rows_of = rows_of.where(StoryCountry.rank.is_(None))
+        table = table_of(StoryCountry)
+        statement = (
+            table.update()
+            .where(
+                table.c.story_id == bindparam("row_story"),
+                table.c.code == bindparam("row_code"),
+            )
+            .values(rank=bindparam("new_rank"))
+        )
+        async with self.transaction() as session:
+            rows = (await session.execute(rows_of)).all()
+            for chunk in chunks(rows, 5000):
+                await session.execute(
+                    statement,
+                    [
+                        {"row_story": i, "row_code": c, "new_rank": rank_key(s, n, at)}
+                        for i, c, s, n, at in chunk
+                    ],
+                )
+        return len(rows)
+
+    async def stories_needing_brief(
+        self, since: datetime, limit: int = 100
+    ) -> list[tuple[int, datetime]]:
+        """``(id, updated_at)`` of stories updated since ``since`` with articles their brief
+        does not include yet (older ones are no longer news: they are not retried)."""
+        query = (
+            select(Story.id, Story.updated_at)
+            .where(Story.needs_brief.is_(True), Story.updated_at >= as_utc(since))
+            .order_by(Story.updated_at.desc(), Story.id)
+            .limit(limit)
+        )
+        async with self.session() as session:
+            return [(i, u) for i, u in (await session.execute(query)).all()]
+
+    async def story_of_article(self, article_id: int) -> int | None:
+        async with self.session() as session:
+            return await session.scalar(
+                select(StoryArticle.story_id).where(StoryArticle.article_id == article_id)
+            )
