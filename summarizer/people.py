@@ -397,26 +397,25 @@ def _sequences(text: str) -> list[list[tuple[int, int, str]]]:
         s, e = m.span()
         w = m.group()
         brk = False
-        if (
-            w.endswith(".")
-            and w.lower() not in _ABBREVIATIONS
-            and not (len(w) == 2 or "." in w[:-1])
-        ):
+        last = w[-1]  # tokens are never empty; most end in a letter and skip the tests below
+        if last == "." and w.lower() not in _ABBREVIATIONS and not (len(w) == 2 or "." in w[:-1]):
             w = w[:-1]
             e -= 1
             brk = True
-        if w.endswith(("’s", "'s")):
-            w = w[:-2]
-            e -= 2
-            brk = True
-        elif w.endswith(("’", "'")):
-            w = w[:-1]
-            e -= 1
-            brk = True
+            last = w[-1:]
+        if last in ("s", "’", "'"):
+            if w.endswith(("’s", "'s")):
+                w = w[:-2]
+                e -= 2
+                brk = True
+            elif last != "s":
+                w = w[:-1]
+                e -= 1
+                brk = True
         if not w:
             broken = True
             continue
-        if cur and not broken and text[cur[-1][1] : s] == " ":
+        if cur and not broken and s - cur[-1][1] == 1 and text[s - 1] == " ":
             cur.append((s, e, w))
         else:
             if cur:
