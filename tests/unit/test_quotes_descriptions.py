@@ -80,3 +80,14 @@ def test_title_with_a_slash_before_the_name() -> None:
     # "9/11 widow Jane Doe": the title's first word holds a slash
     text = "“It was over before it began,” said 9/11 widow Jane Doe."
     assert described(text) == [("It was over before it began", "Jane Doe", None)]
+
+
+def test_she_after_an_inverted_cue_is_the_widow_just_quoted() -> None:
+    # "said widow X": X is the subject of "said" (widow is a title), so "She continued" is X,
+    # not the woman named earlier
+    text = (
+        "The senator spoke first. Hillary Clinton agreed.\n\n"
+        "“We will not stop,” said 9/11 widow Terry Strada.\n\n"
+        "She continued, “For us, all we are asking for is justice.”"
+    )
+    assert [s for _, s, _ in described(text)] == ["Terry Strada", "Terry Strada"]
