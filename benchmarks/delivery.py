@@ -37,7 +37,7 @@ from sqlalchemy import func, insert, select, update  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
 from bot.store import Store  # noqa: E402
-from bot.store.subscribers import OUT, SUB, S  # noqa: E402
+from bot.store.models import OUTBOX, SUBSCRIBERS, SUBSCRIPTIONS  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI, serve_forever  # noqa: E402
 
 TOKEN = FakeBotAPI.token
@@ -74,13 +74,13 @@ async def add_subscribers(store: Store, n: int, first_chat: int) -> None:
     subs = [{"chat_id": r["chat_id"], "code": "IR", "created_at": due} for r in rows]
     async with store.engine.begin() as conn:
         for start in range(0, n, 2000):
-            await conn.execute(insert(S), rows[start : start + 2000])
-            await conn.execute(insert(SUB), subs[start : start + 2000])
+            await conn.execute(insert(SUBSCRIBERS), rows[start : start + 2000])
+            await conn.execute(insert(SUBSCRIPTIONS), subs[start : start + 2000])
 
 
 async def outbox_counts(store: Store) -> dict[str, int]:
     async with store.engine.connect() as conn:
-        rows = await conn.execute(select(OUT.c.status, func.count()).group_by(OUT.c.status))
+        rows = await conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
         return dict(rows.all())
 
 
@@ -169,11 +169,11 @@ async def main_async(args: argparse.Namespace) -> int:
         # clear the first run's queue so the second measures its own 10,000
         async with store.engine.begin() as conn:
             await conn.execute(
-                update(OUT)
-                .where(OUT.c.status == "pending")
+                update(OUTBOX)
+                .where(OUTBOX.c.status == "pending")
                 .values(status="failed", error="benchmark reset")
             )
-            await conn.execute(update(S).values(next_digest_at=None))
+            await conn.execute(update(SUBSCRIBERS).values(next_digest_at=None))
         rows.append(
             await run_once(
                 store,
@@ -186,7 +186,7 @@ async def main_async(args: argparse.Namespace) -> int:
         )
         # baseline for the transport: the same unlimited run on PTB's own httpx transport
         async with store.engine.begin() as conn:
-            await conn.execute(update(S).values(next_digest_at=None))
+            await conn.execute(update(SUBSCRIBERS).values(next_digest_at=None))
         rows.append(
             await run_once(
                 store,

@@ -60,7 +60,7 @@ async def child_main(args: argparse.Namespace) -> dict:
 
     from bot.store import Store
     from bot.store.migrate import upgrade
-    from bot.store.subscribers import SUB, S
+    from bot.store.models import SUBSCRIBERS, SUBSCRIPTIONS
     from bot.telegram.app import build_application, setup
     from tests.fakes.bot_harness import bot_settings, bulk_fill
 
@@ -72,14 +72,14 @@ async def child_main(args: argparse.Namespace) -> dict:
     row = {"active": True, "paused": False, "quiet_notice": True, "digest_time": "08:00"}
     async with store.engine.begin() as conn:
         await conn.execute(
-            insert(S),
+            insert(SUBSCRIBERS),
             [
                 {**row, "chat_id": c, "timezone": "UTC", "next_digest_at": due, "created_at": due}
                 for c in chats
             ],
         )
         await conn.execute(
-            insert(SUB), [{"chat_id": c, "code": "IR", "created_at": due} for c in chats]
+            insert(SUBSCRIPTIONS), [{"chat_id": c, "code": "IR", "created_at": due} for c in chats]
         )
     app = build_application(
         bot_settings(),

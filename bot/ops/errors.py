@@ -68,7 +68,7 @@ def explain(exc: BaseException) -> StartupError | None:
             )
         if isinstance(exc, telegram_error.NetworkError):
             return StartupError(f"cannot reach the Telegram Bot API: {reason(exc)}", UNAVAILABLE)
-    if "sqlalchemy" in sys.modules:  # else no database was touched: nothing to ask
+    if "bot.store" in sys.modules:  # else no database was touched: nothing to ask
         from bot.store.errors import is_database_unavailable
 
         if is_database_unavailable(exc):

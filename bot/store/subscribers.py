@@ -377,17 +377,10 @@ class BotStore(SubscriberQueries, OutboxQueries, MessageQueries):
     them all; new code takes the ``Store``."""
 
 
-#: The names of the Core tables before they had readable ones (bot.store.models), for
-#: the tests and benchmarks that still import them from here.
-S, SUB, OUT = SUBSCRIBERS, SUBSCRIPTIONS, OUTBOX
-
 __all__ = [
-    "OUT",
-    "SUB",
     "BotStore",
     "NewOutboxMessage",
     "OutboxRow",
-    "S",
     "SubscriberInfo",
     "SubscriberQueries",
 ]

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import insert
 
 from bot.store import Store
-from bot.store.subscribers import SUB, BotStore, S
+from bot.store.models import SUBSCRIBERS, SUBSCRIPTIONS
+from bot.store.subscribers import BotStore
 from tests.fakes.bot_harness import bot_running, bulk_fill, fill_store
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -49,7 +50,7 @@ async def _due_digests(store: Store, first_chat: int, count: int) -> list[int]:
     chats = list(range(first_chat, first_chat + count))
     async with store.engine.begin() as conn:
         await conn.execute(
-            insert(S),
+            insert(SUBSCRIBERS),
             [
                 {
                     "chat_id": c,
@@ -64,7 +65,7 @@ async def _due_digests(store: Store, first_chat: int, count: int) -> list[int]:
                 for c in chats
             ],
         )
-        await conn.execute(insert(SUB), [{"chat_id": c, "code": "IR"} for c in chats])
+        await conn.execute(insert(SUBSCRIPTIONS), [{"chat_id": c, "code": "IR"} for c in chats])
     return chats
 
 

@@ -26,7 +26,8 @@ from sqlalchemy import select
 from bot.delivery import DeliveryOptions
 from bot.digest import next_digest_at, parse_hhmm
 from bot.store import Store
-from bot.store.subscribers import OUT, BotStore, NewOutboxMessage
+from bot.store.models import OUTBOX
+from bot.store.subscribers import BotStore, NewOutboxMessage
 from tests.fakes.bot_harness import REPO, bot_running, bulk_fill, fill_store
 from tests.fakes.telegram_api import FakeBotAPI
 
@@ -60,7 +61,7 @@ async def dispatch(app: Any, now: datetime | None = None) -> Any:
 
 async def outbox_statuses(bs: BotStore) -> Counter:
     async with bs.engine.connect() as conn:
-        return Counter((await conn.execute(select(OUT.c.status))).scalars())
+        return Counter((await conn.execute(select(OUTBOX.c.status))).scalars())
 
 
 async def test_digest_at_eight_berlin_across_both_dst_changes(
@@ -347,7 +348,9 @@ async def test_digest_now_goes_through_the_outbox_a_failed_send_arrives_later_on
         async def put_off() -> bool:
             async with bs.engine.connect() as conn:
                 rows = (
-                    await conn.execute(select(OUT.c.status, OUT.c.attempts).order_by(OUT.c.id))
+                    await conn.execute(
+                        select(OUTBOX.c.status, OUTBOX.c.attempts).order_by(OUTBOX.c.id)
+                    )
                 ).all()
             return len(rows) >= 2 and rows[1] == ("pending", 1)
 
@@ -411,7 +414,9 @@ async def test_marks_written_twice_change_nothing_the_second_time(store: Store) 
     await bs.mark_sent(marks)
     async with bs.engine.connect() as conn:
         got = (
-            await conn.execute(select(OUT.c.status, OUT.c.attempts, OUT.c.telegram_message_id))
+            await conn.execute(
+                select(OUTBOX.c.status, OUTBOX.c.attempts, OUTBOX.c.telegram_message_id)
+            )
         ).all()
     assert sorted(got) == [("sent", 1, 500), ("sent", 1, 501)]
     assert await bs.stories_of_message(16001, 501) == [2]

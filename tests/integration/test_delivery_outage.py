@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from bot.delivery import DeliveryOptions
 from bot.store import Store
 from bot.store.migrate import upgrade
-from bot.store.subscribers import OUT
+from bot.store.models import OUTBOX
 from tests.fakes.bot_harness import REPO, bot_running
 from tests.fakes.pg_cluster import ThrowawayPostgres, why_unavailable
 from tests.fakes.telegram_api import FakeBotAPI
@@ -66,7 +66,7 @@ async def prepared_store(url: str, due_digests: DueDigests) -> Store:
 
 async def statuses(store: Store) -> Counter:
     async with store.engine.connect() as conn:
-        rows = await conn.execute(select(OUT.c.status, func.count()).group_by(OUT.c.status))
+        rows = await conn.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
         return Counter(dict(rows.all()))
 
 
