@@ -91,6 +91,10 @@ class Feed(Base):
     effective_url: Mapped[str | None] = mapped_column(Text)
     moved_candidate: Mapped[str | None] = mapped_column(Text)  # seen once, to confirm
     moved_at: Mapped[datetime | None]
+    # the worker polling it now (bot.store.leases): the claim lapses at lease_until, so
+    # a dead worker's feeds are polled by another one
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
 
     @property
     def poll_url(self) -> str:

@@ -24,8 +24,10 @@ from bot.store.briefs import BriefQueries
 from bot.store.engine import make_engine
 from bot.store.feeds import feed_status
 from bot.store.housekeeping import Housekeeping
+from bot.store.leases import FeedLeaseQueries
 from bot.store.messages import MessageQueries
 from bot.store.outbox import OutboxQueries
+from bot.store.placement import PlacementQueries
 from bot.store.ranking import RECENCY_HALF_LIFE_HOURS, importance, rank_key
 from bot.store.subscribers import BotStore, SubscriberQueries
 
@@ -39,6 +41,8 @@ class Store(
     SubscriberQueries,
     OutboxQueries,
     MessageQueries,
+    FeedLeaseQueries,
+    PlacementQueries,
 ):
     """The database: SQLite by default, PostgreSQL when the URL says so."""
 
@@ -69,6 +73,7 @@ class Store(
         return await migrations.current_revision(self.engine)
 
     async def close(self) -> None:
+        self.close_placing()
         await self.engine.dispose()
 
     async def __aenter__(self) -> Store:
