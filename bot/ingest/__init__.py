@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from bot.ingest.cycle import run_cycle
 from bot.ingest.report import CycleReport, FeedReport
+from bot.ingest.window import StoryWindow
 
-__all__ = ["CycleReport", "FeedReport", "run_cycle"]
+__all__ = ["CycleReport", "FeedReport", "StoryWindow", "run_cycle"]

@@ -58,8 +58,9 @@ from bot.ingest.fetch import PAGE_ACCEPT, Fetcher, FetchLimits
 from bot.ingest.fetch_errors import FetchError
 from bot.ingest.polling import FeedPoller, FeedRow
 from bot.ingest.report import CycleReport, FeedReport
-from bot.ingest.stories import Profile, StoryIndex
+from bot.ingest.stories import Profile
 from bot.ingest.story_briefs import StoryBriefs
+from bot.ingest.window import StoryWindow
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
 from bot.settings import Settings
 from bot.store.errors import is_database_error
@@ -69,7 +70,7 @@ from bot.store.types import storable
 if TYPE_CHECKING:
     from bot.store import Store
 
-__all__ = ["CycleReport", "FeedReport", "run_cycle"]
+__all__ = ["CycleReport", "FeedReport", "StoryWindow", "run_cycle"]
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,13 @@ def _transient(exc: BaseException) -> bool:
 
 class _Cycle:
     def __init__(
-        self, store: Store, settings: Settings, fetcher: Fetcher, pool: WorkerPool, now: datetime
+        self,
+        store: Store,
+        settings: Settings,
+        fetcher: Fetcher,
+        pool: WorkerPool,
+        now: datetime,
+        recent: StoryWindow,
     ) -> None:
         self.store = store
         self.fetcher = fetcher
@@ -122,9 +129,8 @@ class _Cycle:
         self.recent_lock = asyncio.Lock()
         # entries in flight at once: bounds memory (bodies waiting for extraction)
         self.in_flight = asyncio.Semaphore(settings.ingest_concurrency)
-        self.index: dedupe.NearDuplicateIndex | None = None
-        self.article_story: dict[int, int | None] = {}
-        self.stories = StoryIndex(self.window)
+        self.recent = recent  # the story window, kept across cycles by the scheduler
+        self.synced = False  # brought up to date this cycle (once, when first needed)
         self.canonicals: set[str] = set()  # stored this cycle
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
         # one analysis per distinct text this cycle (Analysis.to_dict(), None: failed)
@@ -320,9 +326,9 @@ class _Cycle:
 
     async def _stored_analysis(self, item: _Item) -> dict[str, Any] | None:
         """An exact copy of a stored article (a syndicated text) reuses its analysis."""
-        if item.signature is None or self.index is None:
+        if item.signature is None or not self.synced:
             return None
-        near = self.index.best_match(item.signature)
+        near = self.recent.duplicates.best_match(item.signature)
         if near is None or near[1] < 0.99:  # only a (near-)identical text can be a copy
             return None
         rows = await self.store.get_articles([int(near[0])])  # type: ignore[call-overload]
@@ -332,33 +338,25 @@ class _Cycle:
 
     # ---------------------------------------------------------------- articles and stories
     async def _ensure_recent(self) -> None:
+        """The story window brought up to date, once a cycle: what was stored since the
+        last cycle (by any process) is read, what left the window dropped."""
         async with self.recent_lock:
-            if self.index is None:
-                await self._load_recent()
-
-    async def _load_recent(self) -> None:
-        """The near-duplicate index and story profiles of the window, built once a cycle."""
-        index = dedupe.NearDuplicateIndex()
-        rows = await self.store.recent_minhashes(self.now - self.window)
-        index.add_all((row.article_id, row.signature) for row in rows)
-        self.article_story = {row.article_id: row.story_id for row in rows}
-        member_ids = [row.article_id for row in rows if row.story_id is not None]
-        for article in await self.store.get_articles(member_ids):
-            self.stories.add(self.article_story[article.id], profile_of_row(article))
-        self.index = index
+            if not self.synced:
+                await self.recent.sync(self.store, self.now)
+                self.synced = True
 
     def _place(
         self, signature: Any, profile: Profile, exclude: int | None = None
     ) -> tuple[int | None, bool]:
         """The story an article joins (a near-duplicate's, else the best match; None: a
         new one), and whether a near-duplicate was found."""
-        assert self.index is not None
-        near = self.index.best_match(signature) if signature is not None else None
+        assert self.synced
+        near = self.recent.duplicates.best_match(signature) if signature is not None else None
         if near is not None and near[0] == exclude:
             near = None
-        story_id = self.article_story.get(near[0]) if near is not None else None  # type: ignore[call-overload]
+        story_id = self.recent.story_of(int(near[0])) if near is not None else None  # type: ignore[call-overload]
         if story_id is None:
-            match = self.stories.best(profile)
+            match = self.recent.stories.best(profile)
             story_id = match.story_id if match is not None else None
         return story_id, near is not None
 
@@ -370,13 +368,12 @@ class _Cycle:
         profile: Profile,
         signature: Any,
         brief_input: BriefInput | None,
+        fetched_at: datetime,
     ) -> None:
-        """What this cycle knows once an article is in a story (after the commit only)."""
+        """What the cycle and the window know once an article is in a story (after the
+        commit only)."""
         self.briefs.joined(story_id, article_id, created, brief_input)
-        self.stories.add(story_id, profile)
-        self.article_story[article_id] = story_id
-        if signature is not None and self.index is not None:
-            self.index.add(article_id, signature)
+        self.recent.add(article_id, story_id, profile, signature, fetched_at)
 
     async def _store(self, feed: FeedRow, item: _Item, rep: FeedReport) -> EntryMark | None:
         if item.canonical in self.canonicals:
@@ -428,7 +425,7 @@ class _Cycle:
         brief_input = (analysis, item.text, item.title) if analysis is not None else None
         self._remember(
             result.article_id, result.story_id, result.created, profile, item.signature,
-            brief_input,
+            brief_input, self.now,
         )  # fmt: skip
         self.analyses.pop(item.content_hash, None)  # later copies find it in the index
         return None
@@ -475,8 +472,9 @@ class _Cycle:
         self.report.orphans_repaired += 1
         brief_input = (analysis, row.text or "", row.title) if analysis is not None else None
         self._remember(
-            result.article_id, result.story_id, result.created, profile, signature, brief_input
-        )
+            result.article_id, result.story_id, result.created, profile, signature, brief_input,
+            row.fetched_at,
+        )  # fmt: skip
 
 
 async def run_cycle(
@@ -488,12 +486,16 @@ async def run_cycle(
     feed_ids: Iterable[int] | None = None,
     prune: bool = True,
     pool: WorkerPool | None = None,
+    window: StoryWindow | None = None,
 ) -> CycleReport:
     """Poll every due feed once, store what is new, refresh the stories it joined.
 
     ``fetcher`` may be shared between cycles (the scheduler keeps one); otherwise one is
     made from ``settings`` and closed. ``pool`` runs extraction and analysis; by default
-    the process's shared one (INGEST_WORKERS processes). ``feed_ids`` limits the cycle
+    the process's shared one (INGEST_WORKERS processes). ``window`` is the index of the
+    recent articles that near-duplicates and stories are matched against: kept between
+    cycles (the scheduler keeps one), it is built once and then only brought up to date;
+    without it, each cycle builds its own. ``feed_ids`` limits the cycle
     to those feeds (still only when due). Old articles are pruned after RETENTION_DAYS
     unless ``prune`` is False. Never raises for a feed's or a story's failure: it is in
     the report and on the feed's row.
@@ -506,7 +508,9 @@ async def run_cycle(
     fetcher = fetcher or Fetcher(FetchLimits.from_settings(settings))
     if pool is None:
         pool = shared_pool(settings.ingest_workers, settings.ingest_page_budget)
-    cycle = _Cycle(store, settings, fetcher, pool, now)
+    if window is None:
+        window = StoryWindow(timedelta(hours=settings.story_window_hours))
+    cycle = _Cycle(store, settings, fetcher, pool, now, window)
     try:
         await cycle.repair()
         feeds = await store.due_feeds(schedule.due_by(now, cycle.poller.interval))  # at this tick

@@ -9,6 +9,7 @@ can keep them and the index can be rebuilt after a restart.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -48,9 +49,18 @@ def to_bytes(mh: MinHash) -> bytes:
     return np.asarray(mh.hashvalues, dtype="<u8").tobytes()
 
 
+@functools.cache
+def _permutations(num_perm: int) -> np.ndarray:
+    """The permutation parameters of every signature (derived from SEED): computed once
+    and shared, where each MinHash would otherwise draw and hold its own 2 KB copy."""
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+
+
 def from_bytes(data: bytes | bytearray) -> MinHash:
     values = np.frombuffer(data, dtype="<u8").astype(np.uint32)
-    return MinHash(num_perm=len(values), seed=SEED, hashvalues=values, scheme=SCHEME)
+    return MinHash(
+        seed=SEED, hashvalues=values, permutations=_permutations(len(values)), scheme=SCHEME
+    )
 
 
 def similarity(a: MinHash, b: MinHash) -> float:
@@ -89,7 +99,7 @@ class NearDuplicateIndex:
     def best_match(self, mh: MinHash) -> tuple[object, float] | None:
         """The indexed article most similar to ``mh`` at or above the threshold."""
         best: tuple[object, float] | None = None
-        for key in self._lsh.query(mh):
+        for key in sorted(self._lsh.query(mh)):  # ties go to the oldest, whatever the history
             score = similarity(mh, self._sigs[key])
             if score >= self.threshold and (best is None or score > best[1]):
                 best = (key, score)

@@ -74,6 +74,13 @@ def terms(title: str | None, text: str) -> Counter[str]:
     return Counter(dict(counts.most_common(TOP_TERMS)))
 
 
+def lead_is_whole(prefix: str, length: int) -> bool:
+    """Whether the first characters of a text of ``length`` characters give the same
+    :func:`terms` as the whole text: all of it, or more than LEAD_WORDS words of it (then
+    the last word counted ends before the prefix does)."""
+    return length <= len(prefix) or len(_WORD.findall(prefix.lower())) > LEAD_WORDS
+
+
 def _stem(word: str) -> str:
     word = word.replace("’", "'").removesuffix("'s")
     for suffix in ("ies", "es", "s"):
@@ -114,8 +121,22 @@ class TermStats:
 
     def replace(self, old: Iterable[str], new: Iterable[str]) -> None:
         before, after = set(old), set(new)
-        self.df.subtract(before - after)
+        self._forget(before - after)
         self.df.update(after - before)
+
+    def remove(self, terms: Iterable[str]) -> None:
+        """A story left the window: its terms no longer count."""
+        self.stories -= 1
+        self._forget(set(terms))
+
+    def _forget(self, terms: set[str]) -> None:
+        # a count that falls to 0 is dropped: the window's vocabulary does not pile up
+        for term in terms:
+            left = self.df.get(term, 0) - 1
+            if left > 0:
+                self.df[term] = left
+            else:
+                self.df.pop(term, None)
 
     def idf(self, term: str) -> float:
         """Smoothed IDF, scaled so a term in ~1/6 of stories keeps weight 1.
@@ -294,11 +315,30 @@ class StoryIndex:
             self.stats.replace(before, story.terms)
         after = set(story.terms)
         for term in before - after:
-            self._postings.get(term, set()).discard(story_id)
+            ids = self._postings.get(term)
+            if ids is not None:
+                ids.discard(story_id)
+                if not ids:
+                    del self._postings[term]
         for term in after - before:
             self._postings.setdefault(term, set()).add(story_id)
         for person in story.people:
             self._people.setdefault(person, set()).add(story_id)
+
+    def remove(self, story_id: Any) -> Profile | None:
+        """Take a story out (it left the window, or is rebuilt from its members)."""
+        story = self.profiles.pop(story_id, None)
+        if story is None:
+            return None
+        self.stats.remove(story.terms)
+        for postings, keys in ((self._postings, story.terms), (self._people, story.people)):
+            for key in keys:
+                ids = postings.get(key)
+                if ids is not None:
+                    ids.discard(story_id)
+                    if not ids:
+                        del postings[key]
+        return story
 
     def candidates(self, article: Profile, top: int = 25, min_shared: int = 3) -> list[Any]:
         """Stories sharing ``min_shared`` of the article's most distinctive terms, or a person."""
@@ -310,7 +350,7 @@ class StoryIndex:
         found = {story_id for story_id, n in shared.items() if n >= min_shared}
         for person in article.people:
             found.update(self._people.get(person, ()))
-        return list(found)
+        return sorted(found)  # ties go to the oldest story, whatever the index's history
 
     def best(self, article: Profile) -> Match | None:
         """The story this article belongs to, if any."""

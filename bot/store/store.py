@@ -30,6 +30,7 @@ from bot.store.outbox import OutboxQueries
 from bot.store.placement import PlacementQueries
 from bot.store.ranking import RECENCY_HALF_LIFE_HOURS, importance, rank_key
 from bot.store.subscribers import BotStore, SubscriberQueries
+from bot.store.window import WindowQueries
 
 __all__ = ["RECENCY_HALF_LIFE_HOURS", "BotStore", "Store", "feed_status", "importance", "rank_key"]
 
@@ -43,6 +44,7 @@ class Store(
     MessageQueries,
     FeedLeaseQueries,
     PlacementQueries,
+    WindowQueries,
 ):
     """The database: SQLite by default, PostgreSQL when the URL says so."""
 

@@ -1,0 +1,312 @@
+"""The story window of one process: near-duplicate and story indexes kept across cycles.
+
+Each new article is compared with the articles of the last STORY_WINDOW_HOURS: by MinHash
+for copies (:class:`~bot.ingest.dedupe.NearDuplicateIndex`), by profile for other
+write-ups of the same event (:class:`~bot.ingest.stories.StoryIndex`). Reloading that
+window every cycle made a cycle's cost, and its stall of the event loop, grow with the
+window (2.9 s with 5,430 articles in it). A :class:`StoryWindow` is built once, the
+first time a cycle needs it, in pages with an await between slices of work, and then
+kept up to date by :meth:`StoryWindow.sync`:
+
+- what was stored since the last sync is read by id (``id >`` the highest seen), so the
+  articles other ingest processes stored reach this one's index too; an id skipped
+  below the highest (a transaction still open in another process when it was read) is
+  looked for again until it is :data:`HOLE_LAG` old;
+- articles whose ``fetched_at`` left the window are dropped, and so is a story with no
+  article left in it;
+- the articles this process stores are added at once (:meth:`StoryWindow.add`).
+
+After a sync the index holds what a reload of the window would give: every article
+fetched since the window's start, each story's profile merged from its members in id
+order (a member arriving out of order, or one leaving, rebuilds its story's profile
+from the profiles kept per article), so story matching decides as it did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import logging
+import sys
+import time
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bot.ingest import dedupe
+from bot.ingest.articles import main_countries, person_names
+from bot.ingest.stories import Profile, StoryIndex, lead_is_whole
+
+if TYPE_CHECKING:
+    from bot.store import Store
+    from bot.store.window import ProfileRow, WindowRow
+
+__all__ = ["HOLE_LAG", "StoryWindow"]
+
+log = logging.getLogger(__name__)
+
+PAGE = 500  # articles read per query
+SLICE = 0.02  # seconds of work on the event loop between two awaits
+HOLE_LAG = 300.0  # seconds an id skipped below the highest seen is looked for again
+HOLE_SPAN = 1000  # ids below the highest read that are watched for holes
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredProfile:
+    """One article's story profile, compact: it is kept for every article in a story."""
+
+    terms: tuple[str, ...]
+    counts: array[int]
+    people: frozenset[str]
+    countries: tuple[str, ...]
+    seen: datetime | None
+
+    @classmethod
+    def of(cls, profile: Profile) -> _StoredProfile:
+        # interned: the same words recur across thousands of articles
+        return cls(
+            terms=tuple(sys.intern(t) for t in profile.terms),
+            counts=array("I", profile.terms.values()),
+            people=frozenset(sys.intern(p) for p in profile.people),
+            countries=tuple(profile.countries),
+            seen=profile.first_seen,
+        )
+
+    def profile(self) -> Profile:
+        return Profile(
+            terms=Counter(dict(zip(self.terms, self.counts, strict=True))),
+            people=set(self.people),
+            countries=set(self.countries),
+            first_seen=self.seen,
+            last_seen=self.seen,
+        )
+
+
+@dataclass(slots=True)
+class _Entry:
+    fetched_at: datetime
+    story_id: int | None
+
+
+class _Slicer:
+    """Hands the event loop back every :data:`SLICE` seconds of work."""
+
+    def __init__(self) -> None:
+        self.mark = time.perf_counter()
+
+    async def tick(self) -> None:
+        if time.perf_counter() - self.mark >= SLICE:
+            await asyncio.sleep(0)
+            self.mark = time.perf_counter()
+
+
+class StoryWindow:
+    """The near-duplicate and story indexes of the recent articles, kept across cycles.
+
+    The owner of a process's long-lived objects (the scheduler) keeps one and passes it
+    to every cycle; a cycle without one builds its own (``newsbrief ingest --once``).
+    ``reads`` counts what syncs read from the store (``rows``, ``profiles``, ``texts``):
+    a cycle's share follows its new articles, not the window.
+    """
+
+    def __init__(self, span: timedelta) -> None:
+        self.span = span
+        self.reads: Counter[str] = Counter()
+        self._lock = asyncio.Lock()
+        self._clear()
+
+    def _clear(self) -> None:
+        self.duplicates = dedupe.NearDuplicateIndex()
+        self.stories = StoryIndex(self.span)
+        self.start: datetime | None = None  # None: not built yet
+        self._articles: dict[int, _Entry] = {}
+        self._profiles: dict[int, _StoredProfile] = {}  # articles in a story
+        self._members: dict[int, list[int]] = {}  # story id -> its article ids, in order
+        self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
+        self._synced_id = 0  # the highest id a sync has read
+        self._holes: dict[int, float] = {}  # id skipped below it -> when first missed
+
+    def __len__(self) -> int:
+        return len(self._articles)
+
+    def story_of(self, article_id: int) -> int | None:
+        entry = self._articles.get(article_id)
+        return entry.story_id if entry is not None else None
+
+    # ---------------------------------------------------------------- sync
+    async def sync(self, store: Store, now: datetime) -> None:
+        """Bring the window to ``now``: drop what left it, read what was stored since."""
+        async with self._lock:
+            start = now - self.span
+            if self.start is not None and start < self.start:
+                self._clear()  # moved back in time (a replay): what was dropped is needed
+            building = self.start is None
+            began = time.perf_counter()
+            self.start = start
+            try:
+                await self._catch_up(store, start)
+            except BaseException:
+                self._clear()  # half a page indexed is no index: built again next time
+                raise
+            if building:
+                log.info(
+                    "event=story_window_built articles=%d stories=%d seconds=%.2f",
+                    len(self._articles), len(self.stories), time.perf_counter() - began,
+                )  # fmt: skip
+
+    async def _catch_up(self, store: Store, start: datetime) -> None:
+        slicer = _Slicer()
+        await self._expire(start, slicer)
+        if self._holes:
+            await self._fill_holes(store, slicer)
+        while True:
+            rows = await store.window_rows(start, after_id=self._synced_id, limit=PAGE)
+            await self._take(store, rows, slicer)
+            if len(rows) < PAGE:
+                break
+
+    async def _take(self, store: Store, rows: Sequence[WindowRow], slicer: _Slicer) -> None:
+        """Index a page of rows read by id; note the ids skipped below the highest."""
+        self.reads["rows"] += len(rows)
+        if not rows:
+            return
+        floor = max(self._synced_id, rows[-1].article_id - HOLE_SPAN)
+        self._synced_id = rows[-1].article_id
+        self._note_holes(floor, [r.article_id for r in rows])
+        await self._index(store, [r for r in rows if r.article_id not in self._articles], slicer)
+
+    def _note_holes(self, floor: int, ids: Sequence[int]) -> None:
+        noticed = time.monotonic()
+        last = floor
+        for article_id in ids:
+            for missing in range(max(last, floor) + 1, article_id):
+                self._holes.setdefault(missing, noticed)
+            last = article_id
+
+    async def _fill_holes(self, store: Store, slicer: _Slicer) -> None:
+        """Ids skipped by an earlier sync: stored since by a transaction then still open?"""
+        assert self.start is not None
+        waiting = sorted(self._holes)
+        self.reads["holes"] += len(waiting)
+        rows = await store.window_rows_of(waiting, self.start)
+        self.reads["rows"] += len(rows)
+        for row in rows:
+            self._holes.pop(row.article_id, None)
+        await self._index(store, [r for r in rows if r.article_id not in self._articles], slicer)
+        too_old = time.monotonic() - HOLE_LAG
+        for article_id in waiting:
+            if self._holes.get(article_id, too_old + 1) <= too_old:
+                del self._holes[article_id]
+
+    async def _index(self, store: Store, rows: Sequence[WindowRow], slicer: _Slicer) -> None:
+        """Add new rows (in id order): signatures at once, profiles read in pages."""
+        for row in rows:
+            self._enter(row.article_id, row.story_id, row.fetched_at)
+            if row.signature is not None:
+                self.duplicates.add(row.article_id, dedupe.from_bytes(row.signature))
+            await slicer.tick()
+        members = [row.article_id for row in rows if row.story_id is not None]
+        for page in range(0, len(members), PAGE // 5):
+            profiles = await self._read_profiles(store, members[page : page + PAGE // 5], slicer)
+            for article_id, profile in profiles:
+                story_id = self._articles[article_id].story_id
+                assert story_id is not None
+                self._join(article_id, story_id, profile)
+                await slicer.tick()
+
+    async def _read_profiles(
+        self, store: Store, ids: Sequence[int], slicer: _Slicer
+    ) -> list[tuple[int, Profile]]:
+        rows = await store.window_profiles(ids)
+        self.reads["profiles"] += len(rows)
+        long = [r.article_id for r in rows if not lead_is_whole(r.lead, r.text_length)]
+        texts = await store.article_texts(long) if long else {}
+        self.reads["texts"] += len(texts)
+        profiles = []
+        for row in rows:
+            profiles.append((row.article_id, _profile(row, texts.get(row.article_id, row.lead))))
+            await slicer.tick()
+        return profiles
+
+    async def _expire(self, start: datetime, slicer: _Slicer) -> None:
+        """Drop the articles fetched before ``start``; rebuild the stories they were in."""
+        touched: set[int] = set()
+        while self._expiry and self._expiry[0][0] < start:
+            _, article_id = heapq.heappop(self._expiry)
+            entry = self._articles.pop(article_id, None)
+            if entry is None:
+                continue
+            self.duplicates.remove(article_id)
+            self._holes.pop(article_id, None)
+            if entry.story_id is not None and self._profiles.pop(article_id, None) is not None:
+                self._members[entry.story_id].remove(article_id)
+                touched.add(entry.story_id)
+        for story_id in sorted(touched):
+            self._rebuild(story_id)
+            await slicer.tick()
+
+    # ---------------------------------------------------------------- changes
+    def add(
+        self,
+        article_id: int,
+        story_id: int,
+        profile: Profile,
+        signature: Any,
+        fetched_at: datetime,
+    ) -> None:
+        """An article this process just stored (or placed) in a story."""
+        self._enter(article_id, story_id, fetched_at)
+        if signature is not None:
+            self.duplicates.add(article_id, signature)
+        if article_id not in self._profiles:
+            self._join(article_id, story_id, profile)
+
+    def _enter(self, article_id: int, story_id: int | None, fetched_at: datetime) -> None:
+        entry = self._articles.get(article_id)
+        if entry is None:
+            self._articles[article_id] = _Entry(fetched_at, story_id)
+            heapq.heappush(self._expiry, (fetched_at, article_id))
+        elif story_id is not None:
+            entry.story_id = story_id  # an orphan placed in a story
+
+    def _join(self, article_id: int, story_id: int, profile: Profile) -> None:
+        """Add a member's profile to its story, merged in id order like a reload."""
+        self._profiles[article_id] = _StoredProfile.of(profile)
+        members = self._members.setdefault(story_id, [])
+        if not members or members[-1] < article_id:
+            members.append(article_id)
+            self.stories.add(story_id, profile)
+            return
+        members.append(article_id)
+        members.sort()
+        self._rebuild(story_id)
+
+    def _rebuild(self, story_id: int) -> None:
+        """A story's profile merged again from the members it has left."""
+        self.stories.remove(story_id)
+        members = self._members.get(story_id)
+        if not members:
+            self._members.pop(story_id, None)
+            return
+        for article_id in members:
+            self.stories.add(story_id, self._profiles[article_id].profile())
+
+    def profiles(self) -> Iterable[tuple[int, Profile]]:
+        """(story id, profile) of every story in the window (for tests and checks)."""
+        return self.stories.profiles.items()
+
+
+def _profile(row: ProfileRow, text: str) -> Profile:
+    """An article's profile from its parts, as :func:`bot.ingest.articles.profile_of_row`
+    makes it from the whole row."""
+    analysis = {"people": row.people or [], "countries": row.countries or []}
+    return Profile.of_article(
+        title=row.title,
+        text=text,
+        people=person_names(analysis),
+        countries=main_countries(analysis),
+        published=row.published_at or row.fetched_at,
+    )
