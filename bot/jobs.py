@@ -21,16 +21,22 @@ from bot.store import Store, utcnow
 from bot.store.subscribers import BotStore
 
 if TYPE_CHECKING:
-    from bot.ingest import CycleReport
+    from bot.ingest import CycleReport, StoryWindow
 
 log = logging.getLogger("newsbrief.jobs")
 
 
-async def poll_feeds(store: Store, settings: Settings) -> CycleReport:
-    """One ingestion cycle over the due feeds (bot.ingest.run_cycle)."""
-    from bot.ingest import run_cycle  # the extraction stack loads only where feeds are polled
+async def poll_feeds(
+    store: Store, settings: Settings, kept: dict[str, StoryWindow] | None = None
+) -> CycleReport:
+    """One ingestion cycle over the due feeds (bot.ingest.run_cycle); ``kept`` holds the
+    story window from one cycle to the next (built once, then only brought up to date)."""
+    from bot.ingest import StoryWindow, run_cycle  # the extraction stack loads only here
 
-    return record_cycle(await run_cycle(store, settings))  # counted for /metrics
+    if kept is not None and "window" not in kept:
+        kept["window"] = StoryWindow(timedelta(hours=settings.story_window_hours))
+    window = kept["window"] if kept is not None else None
+    return record_cycle(await run_cycle(store, settings, window=window))  # for /metrics
 
 
 async def cleanup(store: Store, bot_store: BotStore, settings: Settings) -> dict[str, int]:
@@ -65,7 +71,7 @@ def build_scheduler(
             poll_feeds,
             "interval",
             seconds=poll_period(settings),
-            args=[store, settings],
+            args=[store, settings, {}],
             id="poll_feeds",
             next_run_time=utcnow(),
             **defaults,
