@@ -57,13 +57,17 @@ def poll_period(settings: Settings) -> int:
 def build_scheduler(
     store: Store,
     bot_store: BotStore,
-    digests: Digests,
-    outbox: Outbox,
+    digests: Digests | None,
+    outbox: Outbox | None,
     settings: Settings,
     *,
     poll: bool = True,
+    dispatch: bool = True,
+    clean: bool = True,
 ) -> AsyncIOScheduler:
-    """The three jobs; each runs alone (``max_instances=1``) and coalesces missed runs."""
+    """The jobs of this process's roles (:mod:`bot.roles`): ``poll`` (ingest), ``dispatch``
+    (digest: needs ``digests`` and ``outbox``), ``clean``; each runs alone
+    (``max_instances=1``) and coalesces missed runs."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 60}
     if poll:
@@ -76,15 +80,20 @@ def build_scheduler(
             next_run_time=utcnow(),
             **defaults,
         )
-    scheduler.add_job(
-        digests.dispatch_due,
-        "interval",
-        seconds=60,
-        args=[outbox],
-        id="dispatch_digests",
-        next_run_time=utcnow() + timedelta(seconds=5),
-        **defaults,
-    )
+    if dispatch:
+        if digests is None or outbox is None:
+            raise ValueError("dispatching digests needs the digests service and an outbox")
+        scheduler.add_job(
+            digests.dispatch_due,
+            "interval",
+            seconds=60,
+            args=[outbox],
+            id="dispatch_digests",
+            next_run_time=utcnow() + timedelta(seconds=5),
+            **defaults,
+        )
+    if not clean:
+        return scheduler
     scheduler.add_job(
         cleanup,
         "interval",

@@ -1,8 +1,12 @@
-"""``newsbrief run [--webhook]``: the bot and its scheduler, in one process.
+"""``newsbrief run [--webhook] [--role ROLE]``: the bot and its scheduler, in one process.
 
 Long polling by default (``worker: newsbrief run``); with ``--webhook`` Telegram posts
 updates to ``WEBHOOK_URL`` and every request must carry ``WEBHOOK_SECRET`` in the
 ``X-Telegram-Bot-Api-Secret-Token`` header (``web: newsbrief run --webhook``).
+
+``--role`` (:mod:`bot.roles`) splits the work: ``bot`` answers updates, ``ingest`` polls
+the feeds, ``digest`` sends due digests; a process without the ``bot`` role runs its
+jobs headless (:mod:`bot.commands.headless`), and one with only ``ingest`` needs no token.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import Update
+
+from bot.roles import BOT, DIGEST, INGEST, add_role_option, describe, needs_telegram, roles_of
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -28,8 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run",
         help="run the Telegram bot and its scheduler",
         description="Run the bot (long polling, or --webhook) with the feed poller and "
-        "the digest dispatcher. Needs TELEGRAM_BOT_TOKEN.",
+        "the digest dispatcher, or only some of them (--role). Needs TELEGRAM_BOT_TOKEN, "
+        "except with --role ingest alone.",
     )
+    add_role_option(parser)
     parser.add_argument(
         "--webhook",
         action="store_true",
@@ -43,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="webhook: port to listen on (default: $PORT, else 8443)",
     )
     parser.add_argument(
-        "--no-poll", action="store_true", help="do not poll feeds (another process ingests)"
+        "--no-poll",
+        action="store_true",
+        help="do not poll feeds (another process ingests): the same as --role bot,digest",
     )
     # Tests and self-hosted Bot API servers: where the Bot API lives (default: Telegram's).
     parser.add_argument(
@@ -71,11 +81,16 @@ def run(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         first = exc.errors()[0]
         return _fail(f"bad setting {'.'.join(map(str, first['loc'])).upper()}: {first['msg']}")
-    if not settings.bot_token:
+    roles = roles_of(args)
+    if not roles:
+        return _fail("--no-poll leaves no role to run: drop it, or name --role bot or digest")
+    if needs_telegram(roles) and not settings.bot_token:
         return _fail(
-            "TELEGRAM_BOT_TOKEN is not set (get one from @BotFather; put it in the "
-            "environment or in .env)"
+            f"TELEGRAM_BOT_TOKEN is not set (the {describe(roles & {BOT, DIGEST})} role needs "
+            "it; get one from @BotFather; put it in the environment or in .env)"
         )
+    if args.webhook and BOT not in roles:
+        return _fail("--webhook receives updates: it needs the bot role")
     if args.webhook and not settings.webhook_url:
         return _fail("--webhook needs WEBHOOK_URL (the public https URL Telegram posts to)")
     configure_logging(args.log_level or settings.log_level)
@@ -87,30 +102,42 @@ def run(args: argparse.Namespace) -> int:
     from bot.commands.sending import delivery_options, take_sender_lock
     from bot.store.lock import StoreBusy
 
+    if BOT not in roles:
+        from bot.commands.headless import serve
+
+        return serve(args, settings, roles)
     try:
         lock = take_sender_lock(settings.database_url)  # held until this process ends
     except StoreBusy as exc:
         return _fail(str(exc))
     try:
-        return _serve(args, settings, delivery_options(settings.database_url, lock))
+        return _serve(args, settings, delivery_options(settings.database_url, lock), roles)
     finally:
         if lock is not None:
             lock.release()
 
 
-def scheduled_jobs(*, poll: bool) -> Jobs:
+def scheduled_jobs(*, poll: bool, dispatch: bool = True) -> Jobs:
     """The periodic jobs of ``bot.jobs``, started with the bot: wired here, so that
-    ``bot.telegram`` never imports ``bot.jobs`` (nor the other way round)."""
+    ``bot.telegram`` never imports ``bot.jobs`` (nor the other way round). ``poll``: the
+    ingest role; ``dispatch``: the digest role."""
     from bot.jobs import build_scheduler
     from bot.telegram.context import Jobs, Services
 
     def build(nb: Services) -> AsyncIOScheduler:
-        return build_scheduler(nb.store, nb.bot_store, nb.digests, nb.out, nb.settings, poll=poll)
+        return build_scheduler(
+            nb.store, nb.bot_store, nb.digests, nb.out, nb.settings, poll=poll, dispatch=dispatch
+        )
 
     return Jobs(build=build, polls_feeds=poll)
 
 
-def _serve(args: argparse.Namespace, settings: Settings, delivery: DeliveryOptions) -> int:
+def _serve(
+    args: argparse.Namespace,
+    settings: Settings,
+    delivery: DeliveryOptions,
+    roles: frozenset[str],
+) -> int:
     from bot.store import Store
     from bot.telegram.app import build_application
 
@@ -119,7 +146,7 @@ def _serve(args: argparse.Namespace, settings: Settings, delivery: DeliveryOptio
         settings,
         store,
         base_url=args.api_base_url,
-        jobs=scheduled_jobs(poll=not args.no_poll),
+        jobs=scheduled_jobs(poll=INGEST in roles, dispatch=DIGEST in roles),
         migrate=True,
         delivery_options=delivery,
     )

@@ -173,9 +173,13 @@ NEEDS_DATABASE = {"run", "ingest", "feeds", "brief", "digest"}
 
 async def preflight(command: str, settings: Settings, args: object) -> None:
     """The checks ``command`` needs before it starts; long-running ones retry."""
-    service = command == "run" or bool(getattr(args, "send_due", False))
+    from bot.roles import needs_telegram, roles_of
+
+    sends_due = bool(getattr(args, "send_due", False))
+    service = command == "run" or sends_due
     budget = settings.startup_retry_seconds if service else 0.0
-    if service:
+    # `run --role ingest` alone talks to no Telegram: it needs no token (bot.roles)
+    if sends_due or (command == "run" and needs_telegram(roles_of(args))):
         await check_telegram(settings, getattr(args, "api_base_url", None), budget=budget)
     if command in NEEDS_DATABASE:
         await check_database(settings, budget=budget)
