@@ -216,3 +216,16 @@ def test_ranking_never_looks_up_nltk_data(monkeypatch):
         cleaned = clean_text(text)
         points = select_key_points(cleaned, split_sentences(cleaned), language=language)
         assert 3 <= len(points) <= 5 and points[0].start == 0
+
+
+def test_boilerplate_at_start_anywhere_and_end() -> None:
+    from summarizer.keypoints import _is_boilerplate
+
+    assert _is_boilerplate("Read more: the council's budget explained in full")
+    assert _is_boilerplate("Copyright 2019 The Daily Example. All rights reserved.")
+    assert _is_boilerplate("A protester holds a sign outside the town hall / Reuters")
+    assert _is_boilerplate("Sign up for our daily newsletter to get the news first")
+    assert not _is_boilerplate("By Monday, the council had voted to close the bridge.")
+    assert not _is_boilerplate("The company reported losses for the latest quarter.")
+    # 'ı' matches "i" when case is ignored: the phrase is still found
+    assert _is_boilerplate("Thıs artıcle was originally published by the Example Times.")

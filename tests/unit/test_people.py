@@ -272,3 +272,16 @@ def test_a_plural_title_before_names_is_no_part_of_the_name() -> None:
 def test_a_shorter_organisation_later_does_not_double_the_title() -> None:
     text = "Mei Lan Oh of the Boston Daily Times reported it. Oh of the Times added more."
     assert people_of(text)["Mei Lan Oh"].title == "of the Boston Daily Times"
+
+
+def test_descriptions_match_as_the_regex_does() -> None:
+    from summarizer.people import _description_re, _descriptions
+
+    text = (
+        "The the president said. The acting Spokesman left; the old man stayed. "
+        "The minister the president met. The big bad evil minister, the one two three "
+        "four minister and the SPOKESMAN's aide arrived."
+    )
+    expected = [m.span() for m in _description_re().finditer(text)]
+    assert [m.span() for m in _descriptions(text)] == expected
+    assert expected  # the text holds descriptions at all

@@ -304,3 +304,14 @@ def test_several_quoted_phrases_of_one_clause_are_one_quote() -> None:
     # the span runs from the first quoted word to the last
     assert text[q.start : q.start + 5] == "nasty"
     assert text[q.end - 5 : q.end] == "sick."
+
+
+def test_cue_scan_finds_whole_words_only() -> None:
+    from summarizer.quotes.cues import _scan_cues
+
+    text = (
+        "He said so. Unsaid words, said-so talk and the Saidi family aside, SAID it loud; "
+        "according to Ann, she has written it and expressed hope that it ends; claims that X."
+    )
+    found = [c.group() for c in _scan_cues(text)]
+    assert found == ["said", "SAID", "according to", "written", "expressed hope", "claims"]

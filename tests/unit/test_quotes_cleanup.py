@@ -48,3 +48,13 @@ def test_a_name_in_a_photo_credit_is_never_the_antecedent() -> None:
     quote = analyse(text).quotes[0]
     assert quote.speaker == "Ana Ruiz"
     assert text[quote.start : quote.end] == "It took ten years,"
+
+
+def test_heading_after_more_than_one_blank_line() -> None:
+    # headings are looked for only at the start and after blank lines; "\n\n\n" before a
+    # heading still counts (the look-behind sees the last two line breaks)
+    text = "Body text here, a sentence.\n\n\nAnother Heading Line\n\n\n\nMore body text follows."
+    cleaned = drop_clutter(text)
+    assert "Another Heading Line" not in cleaned
+    assert len(cleaned) == len(text)
+    assert "Body text here" in cleaned and "More body text" in cleaned
