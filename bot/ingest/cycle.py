@@ -52,6 +52,7 @@ from bot.ingest.articles import (
     profile_of_row,
 )
 from bot.ingest.canonical import canonicalize_url, resolve_canonical
+from bot.ingest.claims import poll_claimed
 from bot.ingest.extract import Extracted, choose_text, is_html
 from bot.ingest.feeds import FeedEntry
 from bot.ingest.fetch import PAGE_ACCEPT, Fetcher, FetchLimits
@@ -513,11 +514,15 @@ async def run_cycle(
     cycle = _Cycle(store, settings, fetcher, pool, now, window)
     try:
         await cycle.repair()
-        feeds = await store.due_feeds(schedule.due_by(now, cycle.poller.interval))  # at this tick
-        if feed_ids is not None:
-            wanted = set(feed_ids)
-            feeds = [f for f in feeds if f.id in wanted]
-        cycle.report.feeds = list(await asyncio.gather(*(cycle.poller.poll(f) for f in feeds)))
+        # each due feed is claimed with a lease first: any number of workers share them
+        cycle.report.feeds = await poll_claimed(
+            store,
+            cycle.poller.poll,
+            schedule.due_by(now, cycle.poller.interval),  # at this tick
+            clock=cycle.poller.clock,
+            slots=settings.ingest_concurrency,
+            feed_ids=feed_ids,
+        )
         await cycle.briefs.refresh()
         if prune:
             pruned = await store.prune(cycle.oldest)
