@@ -251,7 +251,8 @@ class _Cycle:
         await self._signature(item)
         await self._ensure_recent()
         await self._analysis(item)
-        async with self.lock:
+        async with self.lock, self.store.placing():  # one placer across all workers
+            await self._sync_placed()
             return await self._store(feed, item, rep)
 
     async def _page(self, item: _Item, rep: FeedReport) -> Extracted | None:
@@ -345,6 +346,13 @@ class _Cycle:
             if not self.synced:
                 await self.recent.sync(self.store, self.now)
                 self.synced = True
+
+    async def _sync_placed(self) -> None:
+        """Under the placement lock: the window learns what other workers placed since it
+        last looked, so two workers never start two stories for one event (ids grow in
+        the order articles are placed, all under that lock: bot/store/placement.py)."""
+        await self._ensure_recent()
+        await self.recent.sync(self.store, self.now)
 
     def _place(
         self, signature: Any, profile: Profile, exclude: int | None = None
@@ -456,26 +464,27 @@ class _Cycle:
     async def _repair_orphan(self, row: OrphanRow) -> None:
         profile = profile_of_row(row)
         signature = dedupe.from_bytes(row.minhash) if row.minhash else None
-        story_id, _ = self._place(signature, profile, exclude=row.id)
         analysis = row.analysis or None
-        plan = StoryPlan(
-            story_id=story_id,
-            headline=row.title or fallback_headline(row.text or row.url),
-            countries=tuple(countries_of(analysis)),
-        )
-        async with self.lock:
+        async with self.lock, self.store.placing():  # one placer across all workers
+            await self._sync_placed()
+            story_id, _ = self._place(signature, profile, exclude=row.id)
+            plan = StoryPlan(
+                story_id=story_id,
+                headline=row.title or fallback_headline(row.text or row.url),
+                countries=tuple(countries_of(analysis)),
+            )
             result = await self.store.place_article(row.id, plan, at=self.now)
-        if result is None:
-            return
+            if result is None:
+                return
+            brief_input = (analysis, row.text or "", row.title) if analysis is not None else None
+            self._remember(
+                result.article_id, result.story_id, result.created, profile, signature,
+                brief_input, row.fetched_at,
+            )  # fmt: skip
         log.warning(
             "event=orphan_repaired article_id=%s story_id=%s", result.article_id, result.story_id
         )
         self.report.orphans_repaired += 1
-        brief_input = (analysis, row.text or "", row.title) if analysis is not None else None
-        self._remember(
-            result.article_id, result.story_id, result.created, profile, signature, brief_input,
-            row.fetched_at,
-        )  # fmt: skip
 
 
 async def run_cycle(
