@@ -4,9 +4,11 @@ Where an article goes (a near-duplicate's story, the best matching story, or a n
 is decided by the ingest cycle from what it knows of the window. Two workers ingesting
 articles of the same event at once would each miss the other's article and start two
 stories for one event. So placing is serialised: a worker takes the placement lock,
-reads the articles other workers stored since it last looked (:meth:`Placement.newcomers`),
-decides, stores the article with its story (its own transaction, committed before the
-lock is let go), and releases the lock; the next worker then sees that article.
+reads the articles other workers stored since it last looked (the story window's sync,
+:mod:`bot.ingest.window`, by id), decides, stores the article with its story (its own
+transaction, committed before the lock is let go), and releases the lock; the next
+worker then sees that article. As every article is inserted under this lock, ids grow
+in the order articles are placed, and an id is a complete watermark.
 
 The lock is a transaction-level advisory lock on PostgreSQL (``pg_advisory_xact_lock``,
 dropped with the connection if the worker dies) and ``flock`` on ``<database>.placing``
@@ -22,58 +24,17 @@ import contextlib
 import fcntl
 import os
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import text
 
 from bot.store.base import StoreBase
 from bot.store.engine import is_sqlite_memory
-from bot.store.models import Article, StoryArticle
-from bot.store.records import MinhashRow
-from bot.store.types import as_utc
 
 #: Any fixed number, distinct from the migrations' lock ("news"): "plac".
 _PG_PLACEMENT_KEY = 0x706C6163
 #: Seconds between attempts at a SQLite placement lock another process holds.
 _FLOCK_RETRY = 0.005
-
-
-class Placement:
-    """The placement lock, held: what a worker may read while it decides."""
-
-    def __init__(self, connection: AsyncConnection | None, store: PlacementQueries) -> None:
-        self._connection = connection
-        self._store = store
-
-    async def newcomers(self, after_id: int, since: datetime) -> list[MinhashRow]:
-        """Articles with an id above ``after_id`` fetched since ``since`` that carry a
-        signature, with their story: what other workers placed since this one looked.
-
-        Ids grow in the order articles are placed (each is inserted under this lock),
-        so one id is a complete watermark.
-        """
-        query = (
-            select(Article.id, StoryArticle.story_id, Article.minhash)
-            .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
-            .where(
-                Article.id > after_id,
-                Article.fetched_at >= as_utc(since),
-                Article.minhash.is_not(None),
-            )
-            .order_by(Article.id)
-        )
-        if self._connection is not None:
-            rows = (await self._connection.execute(query)).all()
-        else:
-            async with self._store.session() as session:
-                rows = list((await session.execute(query)).all())
-        return [
-            MinhashRow(article_id=a, story_id=s, signature=bytes(m))
-            for a, s, m in rows
-            if m is not None
-        ]
 
 
 class PlacementQueries(StoreBase):
@@ -83,7 +44,7 @@ class PlacementQueries(StoreBase):
     _placing_fd: int | None = None
 
     @contextlib.asynccontextmanager
-    async def placing(self) -> AsyncIterator[Placement]:
+    async def placing(self) -> AsyncIterator[None]:
         """Hold the placement lock of every worker of this store while the block runs."""
         if self._placing_lock is None:
             self._placing_lock = asyncio.Lock()
@@ -93,15 +54,15 @@ class PlacementQueries(StoreBase):
                     await connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_PLACEMENT_KEY}
                     )
-                    yield Placement(connection, self)
+                    yield
                 return  # the commit released the lock
             fd = self._placing_file()
             if fd is None:
-                yield Placement(None, self)
+                yield
                 return
             await _flock(fd)
             try:
-                yield Placement(None, self)
+                yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
