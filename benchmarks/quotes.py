@@ -14,7 +14,7 @@ into a temporary directory and scored by this same script in a subprocess.
 A prediction's speaker is the resolved name, or else the description the article gives
 where it names nobody ("the Indiana governor", "a narrator in the ad", "the ruling";
 never a pronoun): PolNeAR annotates that local source, without coreference. The brief
-never shows such a description as a name (``find_quotes_people_and_descriptions``).
+never shows such a description as a name (``Quote.speaker_description``).
 """
 
 from __future__ import annotations
@@ -157,15 +157,10 @@ def predictions(text: str) -> list[Prediction]:
     description the article gives there, when there is one (never a pronoun). Older
     trees (the baseline) have no descriptions: their named speakers only.
     """
-    describe = getattr(quotes_module, "find_quotes_people_and_descriptions", None)
-    if describe is None:
-        quotes, _ = quotes_module.find_quotes_and_people(text, [])
-        descriptions: list[str | None] = [None] * len(quotes)
-    else:
-        quotes, _, descriptions = describe(text)
+    quotes, _ = quotes_module.find_quotes_and_people(text, [])
     out = []
-    for q, description in zip(quotes, descriptions, strict=True):
-        speaker = q.speaker or description
+    for q in quotes:
+        speaker = q.speaker or getattr(q, "speaker_description", None)
         if speaker is not None:
             out.append(Prediction(q.start, q.end, speaker, q.speaker_title, q.text))
     return out

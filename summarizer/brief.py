@@ -54,6 +54,9 @@ class Quote:
     cue: str | None = None
     speaker_role: str | None = None  # "official" | "expert" | "other" | None (no speaker)
     speaker_kind: str | None = None  # "person" | "organisation" | "government" | None
+    # how the article describes a speaker it does not name ("the Indiana governor"), in
+    # lower case; never a name and never shown as one (None when ``speaker`` is set)
+    speaker_description: str | None = None
 
     @property
     def attributed(self) -> bool:
@@ -211,6 +214,7 @@ def _quote_dict(q: Quote) -> dict[str, Any]:
         "cue": q.cue,
         "speaker_role": q.speaker_role,
         "speaker_kind": q.speaker_kind,
+        "speaker_description": q.speaker_description,
     }
 
 
@@ -224,6 +228,7 @@ def _quote(q: Mapping[str, Any]) -> Quote:
         cue=q.get("cue"),
         speaker_role=q.get("speaker_role"),
         speaker_kind=q.get("speaker_kind"),
+        speaker_description=q.get("speaker_description"),
     )
 
 

@@ -30,7 +30,7 @@ from summarizer.quotes.marks import (
 )
 from summarizer.quotes.roles import speaker_kind, speaker_role
 
-__all__ = ["find_quotes_and_people", "find_quotes_people_and_descriptions"]
+__all__ = ["find_quotes_and_people"]
 
 
 def find_quotes_and_people(
@@ -38,27 +38,15 @@ def find_quotes_and_people(
 ) -> tuple[list[Quote], list[Person]]:
     """Every direct quote with its resolved speaker, and the article's people.
 
-    ``sentences`` is accepted for the pipeline's sake; attribution needs clause
+    A quote whose speaker resolves to no name keeps, in ``speaker_description``, how the
+    article describes who spoke there ("the Indiana governor", "a narrator in the ad",
+    "the ruling"; never a pronoun): a description, not a name, which a brief never shows
+    as one. ``sentences`` is accepted for the pipeline's sake; attribution needs clause
     boundaries around quote marks, which it finds itself (a sentence splitter may cut
     inside a quote, which must not cut the quote).
     """
-    quotes, people, _ = find_quotes_people_and_descriptions(text)
-    return quotes, people
-
-
-def find_quotes_people_and_descriptions(
-    text: str,
-) -> tuple[list[Quote], list[Person], list[str | None]]:
-    """:func:`find_quotes_and_people`, plus for each quote the speaker as the text describes
-    it when no name resolves ("the Indiana governor", "a narrator in the ad", "the ruling";
-    None otherwise, and never a pronoun).
-
-    A description is not a name: a brief never shows it as one. It tells how the article
-    attributes the quote where it does not say who, which is what PolNeAR annotates (the
-    local source, with no coreference); the public ``Quote`` has no field for it yet.
-    """
     if not text:
-        return [], [], []
+        return [], []
     raws = _pair_quotes(text)
     people = find_people(text, [(q.open_mark, q.after) for q in raws])
     att = _Attributor(text, people)
@@ -92,7 +80,7 @@ def find_quotes_people_and_descriptions(
             people.entities[q.speaker].speaker = True
     merged = _merge(text, raws)
     quotes = [_to_quote(text, people, q) for q in merged]
-    return quotes, people.people(), [_description(text, q) for q in merged]
+    return quotes, people.people()
 
 
 def _description(text: str, q: _Raw) -> str | None:
@@ -184,4 +172,5 @@ def _to_quote(text: str, people: PeopleIndex, q: _Raw) -> Quote:
         cue=q.cue,
         speaker_role=role,
         speaker_kind=kind,
+        speaker_description=_description(text, q),
     )

@@ -25,6 +25,7 @@ quotes = st.builds(
     cue=MAYBE,
     speaker_role=st.none() | st.sampled_from(["official", "expert", "other"]),
     speaker_kind=st.none() | KIND,
+    speaker_description=MAYBE,
 )
 # scores as the JSON keeps them (Analysis rounds to 4 digits)
 scores = st.integers(min_value=0, max_value=10_000).map(lambda n: n / 10_000)

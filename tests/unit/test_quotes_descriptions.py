@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from summarizer.quotes import find_quotes_people_and_descriptions
+from summarizer.quotes import find_quotes_and_people
 from summarizer.quotes.resolve import is_description
 
 
 def described(text: str) -> list[tuple[str, str | None, str | None]]:
-    quotes, _, descriptions = find_quotes_people_and_descriptions(text)
-    return [(q.text.rstrip(",. "), q.speaker, d) for q, d in zip(quotes, descriptions, strict=True)]
+    quotes, _ = find_quotes_and_people(text)
+    return [(q.text.rstrip(",. "), q.speaker, q.speaker_description) for q in quotes]
 
 
 @pytest.mark.parametrize(
