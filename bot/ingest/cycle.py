@@ -333,7 +333,7 @@ class _Cycle:
         near = self.recent.duplicates.best_match(item.signature)
         if near is None or near[1] < 0.99:  # only a (near-)identical text can be a copy
             return None
-        rows = await self.store.get_articles([int(near[0])])  # type: ignore[call-overload]
+        rows = await self.store.get_articles([int(near[0])])
         if not rows or not rows[0].analysis or rows[0].text != item.text:
             return None  # offsets index the text: only a byte-identical text may share them
         return rows[0].analysis
@@ -363,7 +363,7 @@ class _Cycle:
         near = self.recent.duplicates.best_match(signature) if signature is not None else None
         if near is not None and near[0] == exclude:
             near = None
-        story_id = self.recent.story_of(int(near[0])) if near is not None else None  # type: ignore[call-overload]
+        story_id = self.recent.story_of(int(near[0])) if near is not None else None
         if story_id is None:
             match = self.recent.stories.best(profile)
             story_id = match.story_id if match is not None else None

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -275,6 +275,48 @@ def best_story(
     return best
 
 
+class _Postings:
+    """Key (a term, a person) -> the stories that have it: the one story id itself, a set
+    only when several share the key. Most keys belong to one story, and an index that
+    lives as long as the process should not give the garbage collector a set per key to
+    walk on every full collection."""
+
+    __slots__ = ("_held",)
+
+    def __init__(self) -> None:
+        self._held: dict[str, Any] = {}
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+    def add(self, key: str, story_id: Any) -> None:
+        held = self._held.get(key, _NONE)
+        if held is _NONE:
+            self._held[key] = story_id
+        elif type(held) is set:
+            held.add(story_id)
+        elif held != story_id:
+            self._held[key] = {held, story_id}
+
+    def discard(self, key: str, story_id: Any) -> None:
+        held = self._held.get(key, _NONE)
+        if type(held) is set:
+            held.discard(story_id)
+            if len(held) == 1:
+                self._held[key] = next(iter(held))
+        elif held is not _NONE and held == story_id:
+            del self._held[key]
+
+    def get(self, key: str) -> Collection[Any]:
+        held = self._held.get(key, _NONE)
+        if held is _NONE:
+            return ()
+        return held if type(held) is set else (held,)
+
+
+_NONE: Any = object()
+
+
 class StoryIndex:
     """Recent stories' profiles with an inverted index, so matching stays cheap.
 
@@ -287,8 +329,8 @@ class StoryIndex:
         self.window = window
         self.profiles: dict[Any, Profile] = {}
         self.stats = TermStats()
-        self._postings: dict[str, set[Any]] = {}
-        self._people: dict[str, set[Any]] = {}
+        self._postings = _Postings()
+        self._people = _Postings()
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -315,15 +357,11 @@ class StoryIndex:
             self.stats.replace(before, story.terms)
         after = set(story.terms)
         for term in before - after:
-            ids = self._postings.get(term)
-            if ids is not None:
-                ids.discard(story_id)
-                if not ids:
-                    del self._postings[term]
+            self._postings.discard(term, story_id)
         for term in after - before:
-            self._postings.setdefault(term, set()).add(story_id)
+            self._postings.add(term, story_id)
         for person in story.people:
-            self._people.setdefault(person, set()).add(story_id)
+            self._people.add(person, story_id)
 
     def remove(self, story_id: Any) -> Profile | None:
         """Take a story out (it left the window, or is rebuilt from its members)."""
@@ -331,13 +369,10 @@ class StoryIndex:
         if story is None:
             return None
         self.stats.remove(story.terms)
-        for postings, keys in ((self._postings, story.terms), (self._people, story.people)):
-            for key in keys:
-                ids = postings.get(key)
-                if ids is not None:
-                    ids.discard(story_id)
-                    if not ids:
-                        del postings[key]
+        for term in story.terms:
+            self._postings.discard(term, story_id)
+        for person in story.people:
+            self._people.discard(person, story_id)
         return story
 
     def candidates(self, article: Profile, top: int = 25, min_shared: int = 3) -> list[Any]:
@@ -346,10 +381,10 @@ class StoryIndex:
         ranked = sorted(article.terms, key=lambda t: article.terms[t] * idf(t), reverse=True)
         shared: Counter[Any] = Counter()
         for term in ranked[:top]:
-            shared.update(self._postings.get(term, ()))
+            shared.update(self._postings.get(term))
         found = {story_id for story_id, n in shared.items() if n >= min_shared}
         for person in article.people:
-            found.update(self._people.get(person, ()))
+            found.update(self._people.get(person))
         return sorted(found)  # ties go to the oldest story, whatever the index's history
 
     def best(self, article: Profile) -> Match | None:

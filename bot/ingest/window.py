@@ -29,10 +29,8 @@ import heapq
 import logging
 import sys
 import time
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -54,41 +52,33 @@ HOLE_LAG = 300.0  # seconds an id skipped below the highest seen is looked for a
 HOLE_SPAN = 1000  # ids below the highest read that are watched for holes
 
 
-@dataclass(frozen=True, slots=True)
-class _StoredProfile:
-    """One article's story profile, compact: it is kept for every article in a story."""
-
-    terms: tuple[str, ...]
-    counts: array[int]
-    people: frozenset[str]
-    countries: tuple[str, ...]
-    seen: datetime | None
-
-    @classmethod
-    def of(cls, profile: Profile) -> _StoredProfile:
-        # interned: the same words recur across thousands of articles
-        return cls(
-            terms=tuple(sys.intern(t) for t in profile.terms),
-            counts=array("I", profile.terms.values()),
-            people=frozenset(sys.intern(p) for p in profile.people),
-            countries=tuple(profile.countries),
-            seen=profile.first_seen,
-        )
-
-    def profile(self) -> Profile:
-        return Profile(
-            terms=Counter(dict(zip(self.terms, self.counts, strict=True))),
-            people=set(self.people),
-            countries=set(self.countries),
-            first_seen=self.seen,
-            last_seen=self.seen,
-        )
+#: One article's story profile as kept for every article in a story: (terms, their
+#: counts, people, countries, published). Plain tuples of strings, numbers and a datetime:
+#: compact (the words interned, they recur across thousands of articles) and, once a
+#: collection has seen them, no work for the garbage collector (a full collection walks
+#: every container object the process holds, and stalls the event loop while it does).
+_Stored = tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], tuple[str, ...], datetime | None]
 
 
-@dataclass(slots=True)
-class _Entry:
-    fetched_at: datetime
-    story_id: int | None
+def _compact(profile: Profile) -> _Stored:
+    return (
+        tuple(sys.intern(t) for t in profile.terms),
+        tuple(profile.terms.values()),
+        tuple(sys.intern(p) for p in profile.people),
+        tuple(profile.countries),
+        profile.first_seen,
+    )
+
+
+def _expand(stored: _Stored) -> Profile:
+    terms, counts, people, countries, seen = stored
+    return Profile(
+        terms=Counter(dict(zip(terms, counts, strict=True))),
+        people=set(people),
+        countries=set(countries),
+        first_seen=seen,
+        last_seen=seen,
+    )
 
 
 class _Slicer:
@@ -122,9 +112,9 @@ class StoryWindow:
         self.duplicates = dedupe.NearDuplicateIndex()
         self.stories = StoryIndex(self.span)
         self.start: datetime | None = None  # None: not built yet
-        self._articles: dict[int, _Entry] = {}
-        self._profiles: dict[int, _StoredProfile] = {}  # articles in a story
-        self._members: dict[int, list[int]] = {}  # story id -> its article ids, in order
+        self._articles: dict[int, tuple[datetime, int | None]] = {}  # -> fetched, story
+        self._profiles: dict[int, _Stored] = {}  # articles in a story
+        self._members: dict[int, tuple[int, ...]] = {}  # story id -> its articles, in order
         self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
         self._synced_id = 0  # the highest id a sync has read
         self._holes: dict[int, float] = {}  # id skipped below it -> when first missed
@@ -134,7 +124,7 @@ class StoryWindow:
 
     def story_of(self, article_id: int) -> int | None:
         entry = self._articles.get(article_id)
-        return entry.story_id if entry is not None else None
+        return entry[1] if entry is not None else None
 
     # ---------------------------------------------------------------- sync
     async def sync(self, store: Store, now: datetime) -> None:
@@ -206,13 +196,13 @@ class StoryWindow:
         for row in rows:
             self._enter(row.article_id, row.story_id, row.fetched_at)
             if row.signature is not None:
-                self.duplicates.add(row.article_id, dedupe.from_bytes(row.signature))
+                self.duplicates.add(row.article_id, row.signature)
             await slicer.tick()
         members = [row.article_id for row in rows if row.story_id is not None]
         for page in range(0, len(members), PAGE // 5):
             profiles = await self._read_profiles(store, members[page : page + PAGE // 5], slicer)
             for article_id, profile in profiles:
-                story_id = self._articles[article_id].story_id
+                story_id = self._articles[article_id][1]
                 assert story_id is not None
                 self._join(article_id, story_id, profile)
                 await slicer.tick()
@@ -241,9 +231,12 @@ class StoryWindow:
                 continue
             self.duplicates.remove(article_id)
             self._holes.pop(article_id, None)
-            if entry.story_id is not None and self._profiles.pop(article_id, None) is not None:
-                self._members[entry.story_id].remove(article_id)
-                touched.add(entry.story_id)
+            story_id = entry[1]
+            if story_id is not None and self._profiles.pop(article_id, None) is not None:
+                self._members[story_id] = tuple(
+                    a for a in self._members[story_id] if a != article_id
+                )
+                touched.add(story_id)
         for story_id in sorted(touched):
             self._rebuild(story_id)
             await slicer.tick()
@@ -267,21 +260,20 @@ class StoryWindow:
     def _enter(self, article_id: int, story_id: int | None, fetched_at: datetime) -> None:
         entry = self._articles.get(article_id)
         if entry is None:
-            self._articles[article_id] = _Entry(fetched_at, story_id)
+            self._articles[article_id] = (fetched_at, story_id)
             heapq.heappush(self._expiry, (fetched_at, article_id))
         elif story_id is not None:
-            entry.story_id = story_id  # an orphan placed in a story
+            self._articles[article_id] = (entry[0], story_id)  # an orphan placed in a story
 
     def _join(self, article_id: int, story_id: int, profile: Profile) -> None:
         """Add a member's profile to its story, merged in id order like a reload."""
-        self._profiles[article_id] = _StoredProfile.of(profile)
-        members = self._members.setdefault(story_id, [])
+        self._profiles[article_id] = _compact(profile)
+        members = self._members.get(story_id, ())
         if not members or members[-1] < article_id:
-            members.append(article_id)
+            self._members[story_id] = (*members, article_id)
             self.stories.add(story_id, profile)
             return
-        members.append(article_id)
-        members.sort()
+        self._members[story_id] = tuple(sorted((*members, article_id)))
         self._rebuild(story_id)
 
     def _rebuild(self, story_id: int) -> None:
@@ -292,7 +284,7 @@ class StoryWindow:
             self._members.pop(story_id, None)
             return
         for article_id in members:
-            self.stories.add(story_id, self._profiles[article_id].profile())
+            self.stories.add(story_id, _expand(self._profiles[article_id]))
 
     def profiles(self) -> Iterable[tuple[int, Profile]]:
         """(story id, profile) of every story in the window (for tests and checks)."""
