@@ -7,7 +7,9 @@ releases it. Any number of workers of one store therefore split the due feeds be
 them as they go, and each feed is polled once per interval: once polled it is no
 longer due, and while it is being polled its lease keeps the other workers off it.
 The leases of feeds in flight are renewed while they last, so a long poll keeps its
-feeds; a worker that dies leaves its leases to lapse, and another one polls them.
+feeds; a worker that dies leaves its leases to lapse, and another one polls them. A
+worker whose entries are at their limit claims no more feeds until it has room: the
+work of a busy tick is spread over the workers instead of queueing in the first one.
 
 Leases run on the cycle's clock (its tick moved on by the time spent), which is the
 wall clock in service and a test's clock in tests.
@@ -30,6 +32,7 @@ __all__ = ["poll_claimed"]
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+BUSY_WAIT = 0.05  # seconds between looks at a busy worker's room for another feed
 
 
 async def poll_claimed(
@@ -41,9 +44,14 @@ async def poll_claimed(
     slots: int,
     feed_ids: Iterable[int] | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    busy: Callable[[], bool] | None = None,
 ) -> list[R]:
     """Claim and ``poll`` every feed due by ``due_by`` that no other worker holds, at most
     ``slots`` at once; the results in the order the feeds were claimed.
+
+    ``busy`` says this worker has all the work it can do at once (its entries in flight
+    at their limit): no more feeds are claimed until it has room, so the entries of the
+    due feeds are spread over the workers that have room instead of queueing here.
 
     ``poll`` must not raise for a feed's own failure (it records it); a failure to claim
     (the database away) ends the cycle's polling with that error once the feeds in
@@ -58,6 +66,8 @@ async def poll_claimed(
 
     async def slot() -> None:
         while True:
+            while busy is not None and in_flight and busy():
+                await asyncio.sleep(BUSY_WAIT)
             async with claiming:
                 feeds = await store.claim_feeds(
                     due_by, limit=1, now=clock(), lease=lease, feed_ids=wanted, exclude=taken

@@ -531,6 +531,7 @@ async def run_cycle(
             clock=cycle.poller.clock,
             slots=settings.ingest_concurrency,
             feed_ids=feed_ids,
+            busy=cycle.in_flight.locked,  # entries at their limit: leave feeds to others
         )
         await cycle.briefs.refresh()
         if prune:

@@ -1,0 +1,350 @@
+"""Several ingest workers on PostgreSQL: pages/s with 1, 2 and 3 worker processes.
+
+The 181 pages of the ScrapingHub article-extraction benchmark (the AEB pages, as
+``benchmarks/ingest.py`` serves them: gzipped, from a loopback HTTP server in a process
+of its own) are listed by FEEDS feeds, and each page again under a mirror URL by as many
+mirror feeds, so every event arrives twice, through two feeds that different workers
+may claim. For each number of workers, on a fresh PostgreSQL database of this run's own
+(emptied between runs, dropped at the end):
+
+1. N worker processes (:mod:`tests.fakes.ingest_worker`: one ``run_cycle`` each, with
+   ``--pool`` extraction processes) start, warm up, and are told to go at once; the
+   figure is the pages stored per second of wall time until the last one is done;
+2. the same N processes run the next tick (16 minutes later): every feed must answer
+   304, having been polled exactly once per tick, and no page fetched twice;
+3. checks: every feed polled by exactly one worker per tick, every page stored once
+   (none lost, none twice), every page in the same story as its mirror (no story split),
+   and the story count equal to the one-worker run's.
+
+Usage: python benchmarks/workers.py [ARTICLES_DIR] [--feeds N] [--pool N] [--limit N]
+[--workers 1,2,3] (ARTICLES_DIR defaults to ../shared/eval/articles beside the
+repository; PostgreSQL from TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
+The machine's load average is printed with the figures: on a shared machine the ratio
+says more about free cores than about newsbrief. The last line is the main figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import html
+import json
+import multiprocessing
+import os
+import re
+import sys
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+DEFAULT_ARTICLES = REPO / ".." / "shared" / "eval" / "articles"
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+
+
+def page_title(raw_html: bytes) -> str:
+    match = _TITLE.search(raw_html[:100_000])
+    if not match:
+        return ""
+    return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())[:200]
+
+
+# ------------------------------------------------------------------ the server process
+def feeds_for(ids: list[str], titles: dict[str, str], base: str, n: int, prefix: str) -> dict:
+    """``n`` RSS documents under ``prefix`` listing the pages under ``prefix``."""
+    from tests.fakes.feed_server import rss
+
+    out = {}
+    for f in range(n):
+        items = [
+            {
+                "title": titles[i] or i[:12],
+                "link": f"{base}{prefix}/page/{i}.html",
+                "guid": f"{prefix}/{i}",
+                "pubDate": "Mon, 02 Mar 2026 10:00:00 GMT",
+            }
+            for i in ids[f::n]
+        ]
+        out[f"{prefix}/feeds/{f}.xml"] = rss(items, title=f"Feed {prefix} {f}")
+    return out
+
+
+def serve(gz: dict[str, bytes], titles: dict[str, str], rounds: list[str], n: int, conn) -> None:  # type: ignore[no-untyped-def]
+    """Every page and feed of every round (originals and mirrors), then hits on demand."""
+    from tests.fakes.feed_server import FeedServer
+
+    ids = sorted(gz)
+    with FeedServer() as server:
+        base = server.base_url
+        for prefix in rounds:
+            for copy in ("", "/mirror"):
+                for i in ids:
+                    server.add(
+                        f"{prefix}{copy}/page/{i}.html",
+                        gz[i],
+                        content_type="text/html; charset=utf-8",
+                        headers={"Content-Encoding": "gzip"},
+                    )
+                for path, body in feeds_for(ids, titles, base, n, prefix + copy).items():
+                    server.add(path, body, content_type="application/rss+xml", etag=True)
+        conn.send(base)
+        while (message := conn.recv()) != "stop":
+            conn.send(
+                [
+                    (h.path, "if-none-match" in h.headers)
+                    for h in list(server.hits)
+                    if h.path.startswith(message)
+                ]
+            )
+
+
+# ------------------------------------------------------------------ the database
+async def pg_admin(url: str, statement: str) -> None:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn, timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+async def empty(url: str) -> None:
+    """Every table emptied (the schema stays): each run starts from nothing."""
+    from sqlalchemy import text
+
+    from bot.store import make_engine
+
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = (
+                await connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                        " AND tablename <> 'alembic_version'"
+                    )
+                )
+            ).scalars()
+            names = ", ".join(f'"{t}"' for t in tables)
+            await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+# ------------------------------------------------------------------ the workers
+async def start_worker(url: str, feeds: list[dict[str, str]], now: datetime, pool: int) -> Any:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.fakes.ingest_worker", url, json.dumps(feeds),
+        now.isoformat(), str(pool),
+        cwd=REPO, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    line = await asyncio.wait_for(proc.stdout.readline(), 300)
+    if line.strip() != b"ready":
+        raise RuntimeError(f"a worker did not start: {line!r}")
+    return proc
+
+
+async def tick(url: str, feeds: list[dict[str, str]], now: datetime, n: int, pool: int) -> tuple:
+    """``n`` workers, warmed up, told to go together; (wall seconds, their reports)."""
+    procs = await asyncio.gather(*(start_worker(url, feeds, now, pool) for _ in range(n)))
+    started = time.perf_counter()
+    for proc in procs:
+        proc.stdin.write(b"go\n")
+    await asyncio.gather(*(proc.stdin.drain() for proc in procs))
+    outs = await asyncio.gather(*(proc.communicate() for proc in procs))
+    wall = time.perf_counter() - started
+    reports = []
+    for proc, (out, _err) in zip(procs, outs, strict=True):
+        if proc.returncode != 0:
+            raise RuntimeError(f"a worker failed with exit status {proc.returncode}")
+        reports.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return wall, reports
+
+
+async def stories(url: str, base: str, prefix: str) -> dict[str, int]:
+    """Page URL (without the server and round prefix) -> its story."""
+    from sqlalchemy import select
+
+    from bot.store import Store
+    from bot.store.models import Article, StoryArticle
+
+    store = Store.from_url(url)
+    try:
+        async with store.session() as session:
+            rows = await session.execute(
+                select(Article.url, StoryArticle.story_id).outerjoin(
+                    StoryArticle, StoryArticle.article_id == Article.id
+                )
+            )
+            out: dict[str, int] = {}
+            for page_url, story_id in rows.all():
+                key = page_url.removeprefix(base + prefix)
+                if key in out:
+                    raise RuntimeError(f"{key} stored twice")
+                out[key] = story_id
+            return out
+    finally:
+        await store.close()
+
+
+def partition(story_of: dict[str, int]) -> set[frozenset[str]]:
+    """The pages grouped by story, mirrors folded onto their originals."""
+    groups: dict[int, set[str]] = {}
+    for page, story_id in story_of.items():
+        groups.setdefault(story_id, set()).add(page.removeprefix("/mirror"))
+    return {frozenset(g) for g in groups.values()}
+
+
+async def run(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
+    from bot.store import make_engine
+    from bot.store.migrate import upgrade
+
+    admin = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
+    name = f"newsbrief_bench_workers_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
+    await pg_admin(admin, f'CREATE DATABASE "{name}"')
+    rows: list[dict[str, Any]] = []
+    try:
+        engine = make_engine(url)
+        await upgrade(engine)
+        await engine.dispose()
+        baseline: set[frozenset[str]] | None = None
+        for n in args.counts:
+            prefix = f"/w{n}"
+            feeds = [
+                {"url": f"{args.base}{prefix}{copy}/feeds/{f}.xml", "name": f"{copy or 'o'} {f}"}
+                for copy in ("", "/mirror")
+                for f in range(args.feeds)
+            ]
+            await empty(url)
+            load_before = os.getloadavg()
+            wall, first = await tick(url, feeds, T0, n, args.pool)
+            load_after = os.getloadavg()
+            _, second = await tick(url, feeds, T0 + timedelta(minutes=16), n, args.pool)
+            args.conn.send(prefix)
+            hits: list[tuple[str, bool]] = args.conn.recv()
+            story_of = await stories(url, args.base, prefix)
+            feed_hits = Counter(path for path, _ in hits if "/feeds/" in path)
+            page_hits = Counter(path for path, _ in hits if "/page/" in path)
+            conditional = sum(1 for path, asked in hits if "/feeds/" in path and asked)
+            polled = [[r["feeds"] for r in first], [r["feeds"] for r in second]]
+            flat = [[i for ids in per_tick for i in ids] for per_tick in polled]
+            # each tick: every feed polled, and by one worker only
+            once_per_tick = all(len(ids) == len(set(ids)) == len(feeds) for ids in flat)
+            paired = sum(
+                1 for page in args.ids
+                if f"/page/{page}.html" in story_of
+                and story_of.get(f"/page/{page}.html") == story_of.get(f"/mirror/page/{page}.html")
+            )  # fmt: skip
+            groups = partition(story_of)
+            baseline = baseline if baseline is not None else groups
+            pages = 2 * len(args.ids)
+            rows.append(
+                {
+                    "n": n,
+                    "wall": wall,
+                    "pages_s": pages / wall,
+                    "stored": len(story_of),
+                    "pages": pages,
+                    "feeds_ok": once_per_tick
+                    and all(c == 2 for c in feed_hits.values())
+                    and len(feed_hits) == len(feeds)
+                    and conditional == len(feeds),
+                    "not_modified": sum(r["not_modified"] for r in second),
+                    "pages_once": all(c == 1 for c in page_hits.values())
+                    and len(page_hits) == pages,
+                    "paired": paired,
+                    "stories": len(groups),
+                    "same_stories": groups == baseline,
+                    "shares": [len(r["feeds"]) for r in first],
+                    "load": (load_before[0], load_after[0]),
+                }
+            )
+    finally:
+        await pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    one = rows[0]["pages_s"]
+    print(
+        f"{len(args.ids)} AEB pages x2 (mirrors), {2 * args.feeds} feeds, "
+        f"{args.pool} extraction process(es) per worker, PostgreSQL, {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
+        f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
+        f"{'= 1 worker':>10} {'feeds each':>12} {'load 1m':>11}"
+    )
+    print(header)
+    for r in rows:
+        print(
+            f"{r['n']:>7} {r['wall']:>7.1f} {r['pages_s']:>8.1f} {r['pages_s'] / one:>6.2f} "
+            f"{r['stored']:>4}/{r['pages']:<3} {'yes' if r['feeds_ok'] else 'NO':>12} "
+            f"{r['not_modified']:>5} {'yes' if r['pages_once'] else 'NO':>8} "
+            f"{r['paired']:>4}/{len(args.ids):<3} {r['stories']:>7} "
+            f"{'yes' if r['same_stories'] else 'no':>10} "
+            f"{','.join(map(str, r['shares'])):>12} {r['load'][0]:>5.2f}-{r['load'][1]:<5.2f}"
+        )
+    ok = all(
+        r["feeds_ok"]
+        and r["pages_once"]
+        and r["stored"] == r["pages"]
+        and r["paired"] == len(args.ids)
+        for r in rows
+    )
+    if not ok:
+        print("WARNING: a feed polled twice or not at all, or a page lost, twice, or split")
+    ratios = ", ".join(f"{r['n']}: {r['pages_s'] / one:.2f}x" for r in rows[1:])
+    rates = ", ".join(f"{r['n']}: {r['pages_s']:.1f}" for r in rows)
+    print(
+        f"workers {rates} pages/s "
+        f"({ratios} one worker); each feed polled once per tick: "
+        f"{'yes' if ok else 'NO'}; load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
+    return 0 if ok else 1
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("articles", nargs="?", default=str(DEFAULT_ARTICLES))
+    parser.add_argument("--feeds", type=int, default=30, help="feeds listing the pages (x2)")
+    parser.add_argument("--pool", type=int, default=1, help="extraction processes per worker")
+    parser.add_argument("--limit", type=int, default=0, help="use only the first N pages")
+    parser.add_argument("--workers", default="1,2,3", help="worker counts to compare")
+    args = parser.parse_args()
+    args.counts = [int(n) for n in args.workers.split(",")]
+    articles = Path(args.articles)
+    truth = json.loads((articles / "ground-truth.json").read_text())
+    ids = sorted(truth)[: args.limit] if args.limit else sorted(truth)
+    gz = {i: (articles / "html" / f"{i}.html.gz").read_bytes() for i in ids}
+    titles = {i: page_title(gzip.decompress(b)) for i, b in gz.items()}
+    args.ids = ids
+    ctx = multiprocessing.get_context("fork")  # before any event loop or thread
+    args.conn, child = ctx.Pipe()
+    rounds = [f"/w{n}" for n in args.counts]
+    proc = ctx.Process(target=serve, args=(gz, titles, rounds, args.feeds, child))
+    proc.start()
+    del gz
+    try:
+        args.base = args.conn.recv()
+        return asyncio.run(run(args))
+    finally:
+        args.conn.send("stop")
+        proc.join(timeout=10)
+        if proc.is_alive():
+            proc.terminate()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
