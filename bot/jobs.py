@@ -34,7 +34,7 @@ async def poll_feeds(
     from bot.ingest import StoryWindow, run_cycle  # the extraction stack loads only here
 
     if kept is not None and "window" not in kept:
-        kept["window"] = StoryWindow(timedelta(hours=settings.story_window_hours))
+        kept["window"] = StoryWindow(timedelta(hours=settings.story_window_hours), settle=True)
     window = kept["window"] if kept is not None else None
     return record_cycle(await run_cycle(store, settings, window=window))  # for /metrics
 

@@ -249,7 +249,7 @@ class _Cycle:
         item.published = min(published, self.now + FUTURE_SLACK)
         item.content_hash = content_hash(item.text)
         await self._signature(item)
-        await self._ensure_recent()
+        await self.ensure_recent()
         await self._analysis(item)
         async with self.lock, self.store.placing():  # one placer across all workers
             await self._sync_placed()
@@ -339,7 +339,7 @@ class _Cycle:
         return rows[0].analysis
 
     # ---------------------------------------------------------------- articles and stories
-    async def _ensure_recent(self) -> None:
+    async def ensure_recent(self) -> None:
         """The story window brought up to date, once a cycle: what was stored since the
         last cycle (by any process) is read, what left the window dropped."""
         async with self.recent_lock:
@@ -351,7 +351,7 @@ class _Cycle:
         """Under the placement lock: the window learns what other workers placed since it
         last looked, so two workers never start two stories for one event (ids grow in
         the order articles are placed, all under that lock: bot/store/placement.py)."""
-        await self._ensure_recent()
+        await self.ensure_recent()
         await self.recent.sync(self.store, self.now)
 
     def _place(
@@ -388,7 +388,7 @@ class _Cycle:
         if item.canonical in self.canonicals:
             rep.duplicates += 1
             return EntryMark(item.entry.key, "duplicate")
-        await self._ensure_recent()
+        await self.ensure_recent()
         analysis = item.analysis
         profile = Profile.of_article(
             title=item.title,
@@ -449,7 +449,7 @@ class _Cycle:
         try:
             orphans = await self.store.orphan_articles(self.now - self.window, REPAIR_LIMIT)
             if orphans:  # the window's index is loaded only when there is work for it
-                await self._ensure_recent()
+                await self.ensure_recent()
             for row in orphans:
                 try:
                     await self._repair_orphan(row)
@@ -522,6 +522,8 @@ async def run_cycle(
         window = StoryWindow(timedelta(hours=settings.story_window_hours))
     cycle = _Cycle(store, settings, fetcher, pool, now, window)
     try:
+        if window.settle and not window.built:  # a kept window: built first, nothing in flight
+            await cycle.ensure_recent()
         await cycle.repair()
         # each due feed is claimed with a lease first: any number of workers share them
         cycle.report.feeds = await poll_claimed(

@@ -276,10 +276,11 @@ def best_story(
 
 
 class _Postings:
-    """Key (a term, a person) -> the stories that have it: the one story id itself, a set
-    only when several share the key. Most keys belong to one story, and an index that
-    lives as long as the process should not give the garbage collector a set per key to
-    walk on every full collection."""
+    """Key (a term, a person) -> the stories that have it: the one story id itself, or a
+    tuple of them when several share the key. An index that lives as long as the process
+    should not give the garbage collector a container per key to walk on every full
+    collection (a tuple of ints is dropped from its watch once it has seen it; a set never
+    is); a tuple is copied to change, which costs little next to scoring a story."""
 
     __slots__ = ("_held",)
 
@@ -293,17 +294,18 @@ class _Postings:
         held = self._held.get(key, _NONE)
         if held is _NONE:
             self._held[key] = story_id
-        elif type(held) is set:
-            held.add(story_id)
+        elif type(held) is tuple:
+            if story_id not in held:
+                self._held[key] = (*held, story_id)
         elif held != story_id:
-            self._held[key] = {held, story_id}
+            self._held[key] = (held, story_id)
 
     def discard(self, key: str, story_id: Any) -> None:
         held = self._held.get(key, _NONE)
-        if type(held) is set:
-            held.discard(story_id)
-            if len(held) == 1:
-                self._held[key] = next(iter(held))
+        if type(held) is tuple:
+            if story_id in held:
+                left = tuple(s for s in held if s != story_id)
+                self._held[key] = left[0] if len(left) == 1 else left
         elif held is not _NONE and held == story_id:
             del self._held[key]
 
@@ -311,7 +313,7 @@ class _Postings:
         held = self._held.get(key, _NONE)
         if held is _NONE:
             return ()
-        return held if type(held) is set else (held,)
+        return held if type(held) is tuple else (held,)
 
 
 _NONE: Any = object()
