@@ -11,24 +11,40 @@ RSS feeds, and ingested into a fresh SQLite store:
 3. the same pages under other URLs (mirror feeds): each must join its story as a
    second source, not start a new one.
 
-Usage: python benchmarks/ingest.py [ARTICLES_DIR] [--feeds N] [--limit N]
+4. CPU time: the first cycle's, this process's and its worker processes' (the page
+   server's left out), against ``trafilatura.extract`` alone on the same pages;
+5. the window: the same new pages ingested by a warm process into stores that already
+   hold 0, 2,000 and 20,000 articles in the story window (the AEB texts under other
+   URLs, every word of four letters or more given a suffix of its copy so each copy is
+   an event of its own, with signatures, analyses and stories, inserted in bulk); the
+   window's index is built first, as a process does once at start-up, and timed alone;
+6. the longest event-loop stall in each cycle and build: a ticker coroutine asking to
+   wake every 10 ms records how late it wakes.
+
+Usage: python benchmarks/ingest.py [ARTICLES_DIR] [--feeds N] [--limit N] [--fills 0,2000,20000]
 (ARTICLES_DIR defaults to ../shared/eval/articles relative to the repository root).
-The last line is the main figure.
+Temporary databases are removed at the end. The last line is the main figure.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import gzip
 import html
+import inspect
 import json
 import multiprocessing
+import os
 import re
 import resource
+import shutil
 import sys
 import tempfile
 import time
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -88,8 +104,225 @@ def build_feeds(ids: list[str], titles: dict[str, str], base: str, n_feeds: int,
     return feeds
 
 
+# ------------------------------------------------------------------ measuring
+def _descendants(root: int) -> set[int]:
+    """Every live process below ``root`` (from /proc: Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat is not None:
+                children.setdefault(int(stat[1]), []).append(int(entry))
+    found, todo = set(), [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat after the command name (state first)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+
+
+def process_cpu(exclude: int | None = None) -> float:
+    """CPU seconds of this process and every process below it, live (their own time and
+    that of the children they reaped) or reaped by us, leaving out ``exclude``'s tree."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+    skip = {exclude, *_descendants(exclude)} if exclude is not None else set()
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in _descendants(os.getpid()) - skip:
+        stat = _proc_stat(pid)
+        if stat is not None:  # utime, stime, cutime, cstime: fields 14-17 of stat
+            total += sum(int(v) for v in stat[11:15]) / tick
+    return total
+
+
+class StallMeter:
+    """The longest the event loop kept a 10 ms ticker waiting past its time."""
+
+    PERIOD = 0.01
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+
+    async def _tick(self) -> None:
+        while True:
+            asked = time.perf_counter() + self.PERIOD
+            await asyncio.sleep(self.PERIOD)
+            self.longest = max(self.longest, time.perf_counter() - asked)
+
+
+@asynccontextmanager
+async def stalls():
+    meter = StallMeter()
+    task = asyncio.create_task(meter._tick())
+    await asyncio.sleep(0)
+    try:
+        yield meter
+    finally:
+        task.cancel()
+
+
+async def measured(work, server_pid: int):
+    """(result, wall s, CPU s incl. workers, longest stall s) of awaiting ``work``."""
+    cpu, wall = process_cpu(server_pid), time.perf_counter()
+    async with stalls() as meter:
+        result = await work
+    return result, time.perf_counter() - wall, process_cpu(server_pid) - cpu, meter.longest
+
+
+# ------------------------------------------------------------------ a window to start from
+_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _suffix(k: int) -> str:
+    letters = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        letters = chr(97 + r) + letters
+    return "q" + letters
+
+
+def _suffixed(match: re.Match[str], tag: str) -> str:
+    return match.group(0) + tag
+
+
+async def prefill(store, sources: list[dict], count: int, now: datetime, per_story: int = 3):
+    """``count`` articles fetched over the last 47 hours, in stories of ``per_story``: the
+    stored texts under other URLs, every long word suffixed by copy (each copy an event
+    of its own, none a near-duplicate of the pages ingested next), in bulk."""
+    import hashlib
+
+    from sqlalchemy import insert
+
+    from bot.ingest import dedupe
+    from bot.ingest.articles import content_hash
+    from bot.store.models import Article, Story, StoryArticle
+
+    articles, stories, links = [], [], []
+    async with store.session() as session:
+        first_id = (await session.scalar(select_max(Article.id))) or 0
+        first_story = (await session.scalar(select_max(Story.id))) or 0
+    for n in range(count):
+        k, source = divmod(n, len(sources))
+        src = sources[source]
+        tag = _suffix(k)
+        suffixed = functools.partial(_suffixed, tag=tag)
+        text = _LONG_WORD.sub(suffixed, src["text"])
+        at = now - timedelta(hours=47) * (1 - n / count)
+        analysis = dict(src["analysis"] or {})
+        analysis["people"] = [
+            {**p, "name": _LONG_WORD.sub(suffixed, p.get("name", ""))}
+            for p in analysis.get("people") or ()
+        ]
+        signature = dedupe.signature(text)
+        url = f"https://prefill{n % 40}.example/{n}"
+        article_id, story_id = first_id + n + 1, first_story + n // per_story + 1
+        articles.append(
+            {
+                "id": article_id, "url": url, "canonical_url": url,
+                "canonical_hash": hashlib.sha1(url.encode()).hexdigest(),
+                "outlet": f"Prefill {n % 40}", "title": f"{src['title']} {tag}",
+                "published_at": at, "fetched_at": at, "text": text, "text_source": "page",
+                "language": "en", "analysis": analysis, "content_hash": content_hash(text),
+                "minhash": dedupe.to_bytes(signature) if signature is not None else None,
+            }
+        )  # fmt: skip
+        if n % per_story == 0:
+            stories.append(
+                {
+                    "id": story_id, "headline": src["title"] or "", "created_at": at,
+                    "updated_at": at, "article_count": 0, "source_count": 0,
+                    "needs_brief": False,
+                }
+            )  # fmt: skip
+        links.append({"story_id": story_id, "article_id": article_id, "added_at": at})
+        if len(articles) >= 1000 or n == count - 1:
+            async with store.engine.begin() as conn:
+                for table, rows in ((Article, articles), (Story, stories), (StoryArticle, links)):
+                    if rows:
+                        await conn.execute(insert(table.__table__), rows)
+            articles, stories, links = [], [], []
+
+
+def select_max(column):
+    from sqlalchemy import func, select
+
+    return select(func.max(column))
+
+
+async def stored_sources(store) -> list[dict]:
+    from sqlalchemy import select
+
+    from bot.store.models import Article
+
+    async with store.session() as session:
+        rows = (await session.execute(select(Article.title, Article.text, Article.analysis))).all()
+    return [{"title": t, "text": x, "analysis": a} for t, x, a in rows if x]
+
+
+def new_window(settings):
+    """A story window kept across cycles as the scheduler keeps it (settled once built),
+    where this version of the cycle has one."""
+    from bot.ingest import cycle
+
+    if "window" not in inspect.signature(cycle.run_cycle).parameters:
+        return None  # the cycle reloads the window itself
+    return cycle.StoryWindow(timedelta(hours=settings.story_window_hours), settle=True)
+
+
+async def window_cycle(args, tmp: str, fill: int, sources: list[dict]) -> dict:
+    """The same new pages into a store holding ``fill`` articles in the window."""
+    from bot.ingest.cycle import run_cycle
+    from bot.settings import FeedConfig, make_settings
+    from bot.store import Store
+
+    path = f"{tmp}/fill{fill}.db"
+    settings = make_settings(
+        database_url=f"sqlite+aiosqlite:///{path}",
+        allow_private_hosts=True,
+        poll_interval=900,
+        poll_floor=60,
+    )
+    store = await Store.open(settings.database_url)
+    try:
+        t = time.perf_counter()
+        await prefill(store, sources, fill, T0)
+        filled_s = time.perf_counter() - t
+        await store.sync_feeds(
+            FeedConfig(url=f"{args.base}/feeds/{f}.xml", name=f"Outlet {f}")
+            for f in range(args.feeds)
+        )
+        window = new_window(settings)
+        build = (None, 0.0, 0.0, 0.0)
+        if window is not None:  # what a process does once, at start-up
+            build = await measured(window.sync(store, T0), args.server_pid)
+        kept = {"window": window} if window is not None else {}
+        report, wall, cpu, stall = await measured(
+            run_cycle(store, settings, now=T0, **kept), args.server_pid
+        )
+    finally:
+        await store.close()
+        for suffix in ("", "-wal", "-shm", ".placing"):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path + suffix)
+    return {
+        "fill": fill, "filled_s": filled_s, "build_s": build[1], "build_stall": build[3],
+        "wall": wall, "cpu": cpu, "stall": stall, "new": report.new_articles,
+    }  # fmt: skip
+
+
 # ------------------------------------------------------------------ the run
-async def run(args: argparse.Namespace) -> int:
+async def run(args: argparse.Namespace, tmp: str) -> int:
     from sqlalchemy import func, select
 
     from bot.ingest.cycle import run_cycle
@@ -100,7 +333,6 @@ async def run(args: argparse.Namespace) -> int:
 
     ids, truth, base = args.ids, args.truth, args.base
 
-    tmp = tempfile.mkdtemp(prefix="newsbrief-bench-")
     settings = make_settings(
         database_url=f"sqlite+aiosqlite:///{tmp}/bench.db",
         allow_private_hosts=True,
@@ -116,11 +348,13 @@ async def run(args: argparse.Namespace) -> int:
         for f in range(args.feeds)
     ]
     await store.sync_feeds(main_feeds)
+    window = new_window(settings)
+    kept = {"window": window} if window is not None else {}
 
     rss_before = _maxrss_mb()
-    t = time.perf_counter()
-    first = await run_cycle(store, settings, now=T0)
-    first_s = time.perf_counter() - t
+    first, first_s, first_cpu, first_stall = await measured(
+        run_cycle(store, settings, now=T0, **kept), args.server_pid
+    )
     rss_after = _maxrss_mb()
 
     async with store.session() as session:
@@ -134,15 +368,16 @@ async def run(args: argparse.Namespace) -> int:
             sources[article.text_source] += 1
         scores.append(f1(text, truth[i]["articleBody"]))
     pipeline_f1 = sum(scores) / len(scores)
+    del stored
 
     t = time.perf_counter()
-    second = await run_cycle(store, settings, now=T0 + timedelta(minutes=16))
+    second = await run_cycle(store, settings, now=T0 + timedelta(minutes=16), **kept)
     second_s = time.perf_counter() - t
 
     await store.sync_feeds(mirror_feeds)
-    t = time.perf_counter()
-    third = await run_cycle(store, settings, now=T0 + timedelta(minutes=32))
-    third_s = time.perf_counter() - t
+    third, third_s, _, third_stall = await measured(
+        run_cycle(store, settings, now=T0 + timedelta(minutes=32), **kept), args.server_pid
+    )
     async with store.session() as session:
         stories_after = await session.scalar(select(func.count()).select_from(Story))
         story_of = dict(
@@ -160,7 +395,11 @@ async def run(args: argparse.Namespace) -> int:
     originals = [story_of.get(f"{base}/page/{i}.html") for i in ids]
     mirrors = [story_of.get(f"{base}/mirror/page/{i}.html") for i in ids]
     paired = sum(1 for a, b in zip(originals, mirrors, strict=True) if a is not None and a == b)
+    prefill_sources = await stored_sources(store)
     await store.close()
+
+    fills = [await window_cycle(args, tmp, n, prefill_sources) for n in args.fills]
+
     args.conn.send("stop")
     hits = args.conn.recv()
 
@@ -176,20 +415,26 @@ async def run(args: argparse.Namespace) -> int:
         for i in ids
     ]
     baseline_s = time.perf_counter() - t
+    cpu = process_cpu(args.server_pid)
     base_ours = [
-        f1(
-            trafilatura.extract(raw[i], url=truth[i]["url"], **TRAFILATURA_OPTIONS) or "",
-            truth[i]["articleBody"],
-        )
-        for i in ids
+        trafilatura.extract(raw[i], url=truth[i]["url"], **TRAFILATURA_OPTIONS) or "" for i in ids
     ]
+    baseline_cpu = process_cpu(args.server_pid) - cpu
     baseline_f1 = sum(base_default) / len(ids)
-    baseline_ours_f1 = sum(base_ours) / len(ids)
+    baseline_ours_f1 = sum(
+        f1(b, truth[i]["articleBody"]) for b, i in zip(base_ours, ids, strict=True)
+    ) / len(ids)
 
     n = len(ids)
     rows = [
         ("pages", f"{n} (x2 with mirrors), {args.feeds} feeds + {args.feeds} mirror feeds"),
         ("cycle 1: time", f"{first_s:.2f} s, {n / first_s:.1f} pages/s end to end"),
+        (
+            "cycle 1: CPU",
+            f"{first_cpu:.2f} s incl. worker processes; trafilatura alone "
+            f"{baseline_cpu:.2f} s: {first_cpu / baseline_cpu:.2f}x",
+        ),
+        ("cycle 1: longest stall", f"{first_stall * 1000:.0f} ms"),
         (
             "cycle 1: articles",
             f"{first.new_articles} new, {first.pages_fetched} pages fetched, "
@@ -215,21 +460,40 @@ async def run(args: argparse.Namespace) -> int:
         (
             "cycle 3 (mirrors)",
             f"{third_s:.2f} s, {third.new_articles} articles, "
-            f"{third.near_duplicates} near-duplicates, {third.stories_created} new stories",
+            f"{third.near_duplicates} near-duplicates, {third.stories_created} new stories, "
+            f"longest stall {third_stall * 1000:.0f} ms",
         ),
         ("stories after mirrors", f"{stories_after} ({two_sources} with two sources)"),
         ("mirror in its original's story", f"{paired}/{n}"),
         ("server requests", str(hits)),
     ]
+    for fill in fills:
+        rows.append(
+            (
+                f"window {fill['fill']:>6}: cycle",
+                f"{fill['wall']:.2f} s wall, {fill['cpu']:.2f} s CPU, longest stall "
+                f"{fill['stall'] * 1000:.0f} ms, {fill['new']} new "
+                f"(start-up build {fill['build_s']:.2f} s, longest stall "
+                f"{fill['build_stall'] * 1000:.0f} ms; pre-fill {fill['filled_s']:.1f} s)",
+            )
+        )
     width = max(len(k) for k, _ in rows)
     for key, value in rows:
         print(f"{key:<{width}}  {value}")
     ok = second.pages_fetched == 0 and second.feeds_not_modified == second.feeds_polled
     if not ok:
         print("WARNING: the second cycle fetched pages or got 200s", file=sys.stderr)
+    growth = ""
+    if len(fills) > 1 and fills[0]["fill"] == 0:
+        growth = (
+            f", cycle at {fills[-1]['fill']} in window {fills[-1]['wall'] / fills[0]['wall']:.2f}x"
+            f" the empty window's"
+        )
+    longest = max([first_stall, third_stall] + [f["stall"] for f in fills])
     print(
-        f"ingest {n / first_s:.1f} pages/s, extraction F1 {pipeline_f1:.3f} "
-        f"(trafilatura alone {baseline_ours_f1:.3f}), peak RSS {rss_after:.0f} MB, "
+        f"ingest {n / first_s:.1f} pages/s, CPU {first_cpu / baseline_cpu:.2f}x trafilatura "
+        f"alone, extraction F1 {pipeline_f1:.3f} (trafilatura alone {baseline_ours_f1:.3f}), "
+        f"longest cycle stall {longest * 1000:.0f} ms{growth}, peak RSS {rss_after:.0f} MB, "
         f"2nd cycle {second_s:.2f} s"
     )
     return 0
@@ -266,7 +530,11 @@ def main() -> int:
     parser.add_argument("articles", nargs="?", default=str(DEFAULT_ARTICLES))
     parser.add_argument("--feeds", type=int, default=5, help="feeds listing the pages")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N pages")
+    parser.add_argument(
+        "--fills", default="0,2000,20000", help="articles already in the window (comma list)"
+    )
     args = parser.parse_args()
+    args.fills = [int(n) for n in args.fills.split(",") if n.strip()]
     articles_dir = Path(args.articles)
     args.truth = json.loads((articles_dir / "ground-truth.json").read_text())
     ids = sorted(args.truth)[: args.limit] if args.limit else sorted(args.truth)
@@ -280,11 +548,15 @@ def main() -> int:
     pages = {f"{p}/page/{i}.html": gz[i] for i in ids for p in ("", "/mirror")}
     proc = ctx.Process(target=_serve_with_base, args=(pages, ids, titles, args.feeds, child))
     proc.start()
+    args.server_pid = proc.pid
     del pages, gz  # the server process has its copy
+    tmp = tempfile.mkdtemp(prefix="newsbrief-bench-")
     try:
         args.base = args.conn.recv()
-        return asyncio.run(run(args))
+        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        return asyncio.run(run(args, tmp))
     finally:
+        shutil.rmtree(tmp, ignore_errors=True)
         proc.join(timeout=10)
         if proc.is_alive():
             proc.terminate()
