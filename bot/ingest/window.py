@@ -51,6 +51,7 @@ PAGE = 500  # articles read per query
 SLICE = 0.02  # seconds of work on the event loop between two awaits
 HOLE_LAG = 300.0  # seconds an id skipped below the highest seen is looked for again
 HOLE_SPAN = 1000  # ids below the highest read that are watched for holes
+HOLE_RECHECK = 1.0  # seconds between two looks for them (syncs come once per placement)
 
 
 #: One article's story profile as kept for every article in a story: (terms, their
@@ -129,6 +130,7 @@ class StoryWindow:
         self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
         self._synced_id = 0  # the highest id a sync has read
         self._holes: dict[int, float] = {}  # id skipped below it -> when first missed
+        self._holes_checked = 0.0
 
     def __len__(self) -> int:
         return len(self._articles)
@@ -167,7 +169,7 @@ class StoryWindow:
     async def _catch_up(self, store: Store, start: datetime) -> None:
         slicer = _Slicer()
         await self._expire(start, slicer)
-        if self._holes:
+        if self._holes and time.monotonic() - self._holes_checked >= HOLE_RECHECK:
             await self._fill_holes(store, slicer)
         while True:
             rows = await store.window_rows(start, after_id=self._synced_id, limit=PAGE)
@@ -197,6 +199,7 @@ class StoryWindow:
         """Ids skipped by an earlier sync: stored since by a transaction then still open?"""
         assert self.start is not None
         waiting = sorted(self._holes)
+        self._holes_checked = time.monotonic()
         self.reads["holes"] += len(waiting)
         rows = await store.window_rows_of(waiting, self.start)
         self.reads["rows"] += len(rows)

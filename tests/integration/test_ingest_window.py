@@ -9,6 +9,7 @@ read, never timed.
 
 from __future__ import annotations
 
+import gc
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -184,6 +185,28 @@ async def test_a_long_lead_is_read_whole_and_profiled_as_before(store: Store) ->
     await kept.sync(store, T0)
     assert kept.reads["texts"] == 1
     assert_same(kept, await reloaded(store, T0))
+
+
+async def test_the_window_gives_the_collector_no_object_per_article(store: Store) -> None:
+    """A full garbage collection walks every container object and stalls the event loop
+    meanwhile: the window must not add containers in proportion to its articles (a set
+    per LSH bucket and per term did: 25 or more per article)."""
+
+    async def tracked_by_a_window() -> tuple[StoryWindow, int]:
+        gc.collect()
+        before = len(gc.get_objects())
+        window = StoryWindow(SPAN)
+        await window.sync(store, T0)
+        gc.collect()
+        return window, len(gc.get_objects()) - before
+
+    writer = Writer(store)  # six stories, however many articles
+    await writer.many(30, T0 - timedelta(hours=40), timedelta(minutes=10))
+    small, small_objects = await tracked_by_a_window()
+    await writer.many(150, T0 - timedelta(hours=30), timedelta(minutes=10))
+    large, large_objects = await tracked_by_a_window()
+    assert (len(small), len(large)) == (30, 180)
+    assert large_objects - small_objects < 150 // 4
 
 
 @pytest.mark.parametrize("size", [30, 150])
