@@ -203,7 +203,14 @@ class _Cycle:
         self, feed: FeedRow, entry: FeedEntry, rep: FeedReport
     ) -> EntryMark | None:
         async with self.in_flight:
-            return await self._entry(feed, entry, rep)
+            ready = await self._entry(feed, entry, rep)
+        if not isinstance(ready, _Item):
+            return ready
+        # placed out of the page pipeline: a wait for another worker's placement does not
+        # hold a page slot, so pages go on being fetched and analysed meanwhile
+        async with self.lock, self.store.placing():  # one placer across all workers
+            await self._sync_placed()
+            return await self._store(feed, ready, rep)
 
     @staticmethod
     def _canonical(feed: FeedRow, entry: FeedEntry) -> str:
@@ -212,8 +219,9 @@ class _Cycle:
         # no link: the feed's text is the article; a key of its own keeps it unique
         return f"urn:newsbrief:entry:{hashlib.sha1(entry.key.encode()).hexdigest()}"
 
-    async def _entry(self, feed: FeedRow, entry: FeedEntry, rep: FeedReport) -> EntryMark | None:
-        """One new entry; returns its seen mark, or None when stored with its article."""
+    async def _entry(self, feed: FeedRow, entry: FeedEntry, rep: FeedReport) -> EntryMark | _Item:
+        """One new entry up to its placement: its seen mark when it goes no further, else
+        the item ready to be stored with its story."""
         url = entry.link or feed.html_url or feed.url
         canonical = self._canonical(feed, entry)
         if canonical in self.claimed:  # another feed of this cycle has the same article
@@ -251,9 +259,7 @@ class _Cycle:
         await self._signature(item)
         await self.ensure_recent()
         await self._analysis(item)
-        async with self.lock, self.store.placing():  # one placer across all workers
-            await self._sync_placed()
-            return await self._store(feed, item, rep)
+        return item
 
     async def _page(self, item: _Item, rep: FeedReport) -> Extracted | None:
         """Fetch and extract the entry's page; None when it fails or is not HTML.
