@@ -20,7 +20,10 @@ Usage: python benchmarks/workers.py [ARTICLES_DIR] [--feeds N] [--pool N] [--lim
 [--workers 1,2,3] (ARTICLES_DIR defaults to ../shared/eval/articles beside the
 repository; PostgreSQL from TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
 The machine's load average is printed with the figures: on a shared machine the ratio
-says more about free cores than about newsbrief. The last line is the main figure.
+says more about free cores than about newsbrief. ``lock held``/``lock wait``: seconds
+the workers (summed) held and waited for the placement lock, which serialises placing
+articles into stories across workers (bot/store/placement.py): the part that does not
+scale. The last line is the main figure.
 """
 
 from __future__ import annotations
@@ -271,6 +274,8 @@ async def run(args: argparse.Namespace) -> int:
                     "stories": len(groups),
                     "same_stories": groups == baseline,
                     "shares": [len(r["feeds"]) for r in first],
+                    "lock_wait": sum(r["placement_wait"] for r in first),
+                    "lock_held": sum(r["placement_held"] for r in first),
                     "load": (load_before[0], load_after[0]),
                 }
             )
@@ -284,7 +289,8 @@ async def run(args: argparse.Namespace) -> int:
     header = (
         f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
         f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
-        f"{'= 1 worker':>10} {'feeds each':>12} {'load 1m':>11}"
+        f"{'= 1 worker':>10} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
+        f"{'load 1m':>11}"
     )
     print(header)
     for r in rows:
@@ -294,7 +300,8 @@ async def run(args: argparse.Namespace) -> int:
             f"{r['not_modified']:>5} {'yes' if r['pages_once'] else 'NO':>8} "
             f"{r['paired']:>4}/{len(args.ids):<3} {r['stories']:>7} "
             f"{'yes' if r['same_stories'] else 'no':>10} "
-            f"{','.join(map(str, r['shares'])):>12} {r['load'][0]:>5.2f}-{r['load'][1]:<5.2f}"
+            f"{','.join(map(str, r['shares'])):>12} {r['lock_held']:>9.1f} {r['lock_wait']:>9.1f} "
+            f"{r['load'][0]:>5.2f}-{r['load'][1]:<5.2f}"
         )
     ok = all(
         r["feeds_ok"]

@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import fcntl
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -42,10 +43,27 @@ class PlacementQueries(StoreBase):
 
     _placing_lock: asyncio.Lock | None = None
     _placing_fd: int | None = None
+    #: What placing cost this store so far: how many, seconds waited for the lock, and
+    #: seconds it was held (benchmarks/workers.py shows where several workers queue).
+    placements = 0
+    placement_wait = 0.0
+    placement_held = 0.0
 
     @contextlib.asynccontextmanager
     async def placing(self) -> AsyncIterator[None]:
         """Hold the placement lock of every worker of this store while the block runs."""
+        asked = time.perf_counter()
+        async with self._locked():
+            held = time.perf_counter()
+            self.placement_wait += held - asked
+            try:
+                yield
+            finally:
+                self.placements += 1
+                self.placement_held += time.perf_counter() - held
+
+    @contextlib.asynccontextmanager
+    async def _locked(self) -> AsyncIterator[None]:
         if self._placing_lock is None:
             self._placing_lock = asyncio.Lock()
         async with self._placing_lock:

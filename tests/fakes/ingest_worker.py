@@ -4,10 +4,11 @@ start several of them on one database.
 ``python -m tests.fakes.ingest_worker DATABASE_URL FEEDS_JSON NOW_ISO [WORKERS]`` syncs
 the feeds, runs :func:`bot.ingest.cycle.run_cycle` once at the tick ``NOW_ISO`` with a
 pool of ``WORKERS`` extraction processes (default 1), and prints one JSON line: the ids
-of the feeds it polled, the new articles, the pages fetched, and the seconds the cycle
-took. It prints ``ready`` once its extraction processes are up, then waits for a line on
-stdin before it starts, so several workers start their cycles together. Nothing of the
-code under test is replaced.
+of the feeds it polled, the new articles, the pages fetched, the seconds the cycle
+took, and the seconds spent waiting for and holding the placement lock. It prints
+``ready`` once its extraction processes are up, then waits for a line on stdin before
+it starts, so several workers start their cycles together. Nothing of the code under
+test is replaced.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ async def main(url: str, feeds: list[dict[str, str]], now: datetime, workers: in
                 "not_modified": report.feeds_not_modified,
                 "seconds": seconds,
                 "owner": store.owner,
+                "placements": store.placements,
+                "placement_wait": store.placement_wait,
+                "placement_held": store.placement_held,
             }
         )
     )
