@@ -219,8 +219,6 @@ async def setup(app: NewsbriefApp) -> None:
 
 async def teardown(app: NewsbriefApp) -> None:
     nb = app.bot_data.services
-    for task in list(nb.tasks):
-        task.cancel()
     await nb.waiters.cancel()
     scheduler, app.bot_data.scheduler = app.bot_data.scheduler, None
     if scheduler is not None:

@@ -10,7 +10,7 @@ imports the jobs module: the caller that wants periodic jobs passes them in.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -35,17 +35,10 @@ class Services:
     briefs: Briefs
     digests: Digests
     delivery: Delivery | None = None  # set up in post_init (it needs the started bot)
-    tasks: set[asyncio.Task] = field(default_factory=set)
     waiters: Waiters = field(default_factory=Waiters)
     # /stop questions being sent: a Yes pressed at once waits until its token is stored
     # (updates are handled concurrently, so the press can overtake the question's handler).
     confirmations_pending: dict[int, asyncio.Event] = field(default_factory=dict)
-
-    def background(self, coro: Coroutine[Any, Any, None]) -> None:
-        """Run ``coro`` after the handler returns (kept referenced until done)."""
-        task = asyncio.create_task(coro)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
 
     @property
     def out(self) -> Delivery:
