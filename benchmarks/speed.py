@@ -184,9 +184,9 @@ def print_rows(rows: list[Row]) -> None:
     for baseline in rows[1:]:
         print(
             f"analyse against {baseline.method}: {ours.rate / baseline.rate:.2f}x the "
-            f"articles/s; median {baseline.median_ms / ours.median_ms:.2f}x, p95 "
-            f"{baseline.p95_ms / ours.p95_ms:.2f}x, max {baseline.max_ms / ours.max_ms:.2f}x "
-            "shorter"
+            f"articles/s; {baseline.method} takes {baseline.median_ms / ours.median_ms:.2f}x "
+            f"its median, {baseline.p95_ms / ours.p95_ms:.2f}x its p95, "
+            f"{baseline.max_ms / ours.max_ms:.2f}x its max"
         )
 
 

@@ -7,9 +7,10 @@ import json
 import sys
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
-from summarizer import Analysis, analyse
+if TYPE_CHECKING:  # the NLP core is imported when an article is analysed, not for --help
+    from summarizer import Analysis
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
         return _fail(f"cannot read {args.file}: {exc.strerror or exc}")
     except UnicodeDecodeError as exc:
         return _fail(f"{args.file} is not UTF-8 text ({exc.reason} at byte {exc.start})")
+
+    from summarizer import analyse  # about half a second: not for --help or a bad file
 
     analysis = analyse(text, title=args.title)
     if args.json:
@@ -112,6 +115,8 @@ def _result(number: int, line: str | bytes) -> dict[str, Any] | None:
         return _error(number, record_id, 'missing "text" (a string)')
     if record.get("title") is not None and not isinstance(record["title"], str):
         return _error(number, record_id, '"title" must be a string')
+    from summarizer import analyse  # only once a record is good (see run())
+
     try:
         analysis = analyse(record["text"], title=record.get("title"))
     except Exception as exc:  # analyse should never raise; if it does, one line is lost
