@@ -66,9 +66,9 @@ async def poll_claimed(
 
     async def slot() -> None:
         while True:
-            while busy is not None and in_flight and busy():
-                await asyncio.sleep(BUSY_WAIT)
-            async with claiming:
+            async with claiming:  # the other slots wait behind a busy one
+                while busy is not None and in_flight and busy():
+                    await asyncio.sleep(BUSY_WAIT)
                 feeds = await store.claim_feeds(
                     due_by, limit=1, now=clock(), lease=lease, feed_ids=wanted, exclude=taken
                 )

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.settings import FeedConfig
-from bot.store import Store
+from bot.store import Feed, Store
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=5)
@@ -42,10 +44,9 @@ async def test_concurrent_claimers_get_disjoint_feeds(store: Store) -> None:
         claimed = await asyncio.gather(*(drain(w) for w in workers))
         every = [feed_id for ids in claimed for feed_id in ids]
         assert len(every) == len(set(every)) == 40  # each feed claimed once, all claimed
-        assert all(claimed), "every claimer got a share"
         leases = await workers[0].leased_feeds(now=T0)
         for worker, ids in zip(workers, claimed, strict=True):
-            assert {leases[i] for i in ids} == {worker.owner}
+            assert all(leases[i] == worker.owner for i in ids)
     finally:
         for worker in workers[1:]:
             await worker.close()
@@ -138,3 +139,113 @@ async def test_postgres_passes_over_rows_another_claim_is_taking(store: Store) -
         )
     finally:
         await other.close()
+
+
+# ------------------------------------------------------------------ a cycle's claims
+async def test_poll_claimed_polls_each_due_feed_once_within_its_slots(store: Store) -> None:
+    from bot.ingest.claims import poll_claimed
+
+    await store.sync_feeds(_feeds(7))
+    other = _another(store)
+    in_flight: set[int] = set()
+    most = 0
+
+    async def poll(feed: Feed) -> int:
+        nonlocal most
+        in_flight.add(feed.id)
+        most = max(most, len(in_flight))
+        leases = await store.leased_feeds(now=T0)
+        assert leases[feed.id] == store.owner  # held while polled
+        # another worker, meanwhile, cannot take a feed this one holds
+        assert await other.claim_feeds(T0, limit=None, now=T0, feed_ids=in_flight) == []
+        await store.record_feed_success(
+            feed.id, etag=None, last_modified=None, next_poll_at=T0 + timedelta(minutes=15)
+        )
+        in_flight.discard(feed.id)
+        return feed.id
+
+    try:
+        polled = await poll_claimed(store, poll, T0, clock=lambda: T0, slots=3)
+    finally:
+        await other.close()
+    assert sorted(polled) == sorted(f.id for f in await store.list_feeds())
+    assert len(set(polled)) == 7 and 1 < most <= 3
+    assert await store.leased_feeds(now=T0) == {}  # all released
+    assert await poll_claimed(store, poll, T0, clock=lambda: T0, slots=3) == []  # none due
+
+
+async def test_a_busy_worker_claims_no_more_feeds_until_it_has_room(store: Store) -> None:
+    from bot.ingest.claims import poll_claimed
+
+    await store.sync_feeds(_feeds(4))
+    room = asyncio.Event()
+    claimed_while_busy: list[int] = []
+    first: list[int] = []
+
+    async def poll(feed: Feed) -> int:
+        if not first:
+            first.append(feed.id)
+            await room.wait()  # the first feed keeps the worker busy
+        elif not room.is_set():
+            claimed_while_busy.append(feed.id)
+        return feed.id
+
+    async def open_up() -> None:
+        while not first:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # a while busy: no other feed may be claimed meanwhile
+        room.set()
+
+    polled, _ = await asyncio.gather(
+        poll_claimed(store, poll, T0, clock=lambda: T0, slots=4, busy=lambda: not room.is_set()),
+        open_up(),
+    )
+    assert claimed_while_busy == []
+    assert len(polled) == 4
+
+
+async def test_a_cycle_cut_short_releases_its_feeds(store: Store) -> None:
+    from bot.ingest.claims import poll_claimed
+
+    await store.sync_feeds(_feeds(2))
+    started = asyncio.Event()
+
+    async def poll(feed: Feed) -> int:
+        started.set()
+        await asyncio.sleep(3600)  # a hung poll: the worker is stopped meanwhile
+        return feed.id
+
+    task = asyncio.create_task(poll_claimed(store, poll, T0, clock=lambda: T0, slots=2))
+    await started.wait()
+    await asyncio.sleep(0.05)
+    assert len(await store.leased_feeds(now=T0)) == 2
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await store.leased_feeds(now=T0) == {}  # another worker may take them at once
+
+
+async def test_a_long_poll_keeps_its_lease_by_renewing_it(store: Store) -> None:
+    from bot.ingest.claims import poll_claimed
+
+    await store.sync_feeds(_feeds(1))
+    other = _another(store)
+    lease = timedelta(seconds=0.6)
+    clock = {"now": T0}
+    stolen: list[int] = []
+
+    async def poll(feed: Feed) -> int:
+        for _ in range(12):  # twice the lease, on the cycle's clock
+            clock["now"] += timedelta(seconds=0.1)
+            await asyncio.sleep(0.1)
+            got = await other.claim_feeds(T0, limit=None, now=clock["now"], lease=lease)
+            stolen.extend(f.id for f in got)
+        return feed.id
+
+    try:
+        polled = await poll_claimed(
+            store, poll, T0, clock=lambda: clock["now"], slots=1, lease=lease
+        )
+    finally:
+        await other.close()
+    assert len(polled) == 1 and stolen == []
