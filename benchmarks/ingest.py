@@ -15,8 +15,9 @@ RSS feeds, and ingested into a fresh SQLite store:
    server's left out), against ``trafilatura.extract`` alone on the same pages;
 5. the window: the same new pages ingested by a warm process into stores that already
    hold 0, 2,000 and 20,000 articles in the story window (the AEB texts under other
-   URLs, every word of four letters or more given a suffix of its copy so each copy is
-   an event of its own, with signatures, analyses and stories, inserted in bulk); the
+   URLs, every word of three letters or more (every word story matching compares)
+   given a suffix of its copy, so each copy is an event of its own that shares no term
+   with the new pages, with signatures, analyses and stories, inserted in bulk); the
    window's index is built first, as a process does once at start-up, and timed alone;
 6. the longest event-loop stall in each cycle and build: a ticker coroutine asking to
    wake every 10 ms records how late it wakes.
@@ -180,7 +181,7 @@ async def measured(work, server_pid: int):
 
 
 # ------------------------------------------------------------------ a window to start from
-_LONG_WORD = re.compile(r"[^\W\d_]{4,}")
+_LONG_WORD = re.compile(r"[^\W\d_]{3,}")
 
 
 def _suffix(k: int) -> str:
@@ -198,7 +199,7 @@ def _suffixed(match: re.Match[str], tag: str) -> str:
 
 async def prefill(store, sources: list[dict], count: int, now: datetime, per_story: int = 3):
     """``count`` articles fetched over the last 47 hours, in stories of ``per_story``: the
-    stored texts under other URLs, every long word suffixed by copy (each copy an event
+    stored texts under other URLs, every word of 3+ letters suffixed by copy (each an event
     of its own, none a near-duplicate of the pages ingested next), in bulk."""
     import hashlib
 

@@ -360,7 +360,7 @@ class _Cycle:
         await self.ensure_recent()
         await self.recent.sync(self.store, self.now)
 
-    def _place(
+    async def _place(
         self, signature: Any, profile: Profile, exclude: int | None = None
     ) -> tuple[int | None, bool]:
         """The story an article joins (a near-duplicate's, else the best match; None: a
@@ -371,7 +371,7 @@ class _Cycle:
             near = None
         story_id = self.recent.story_of(int(near[0])) if near is not None else None
         if story_id is None:
-            match = self.recent.stories.best(profile)
+            match = await self.recent.best_story(profile)
             story_id = match.story_id if match is not None else None
         return story_id, near is not None
 
@@ -403,7 +403,7 @@ class _Cycle:
             countries=main_countries(analysis),
             published=item.published,
         )
-        story_id, near = self._place(item.signature, profile)
+        story_id, near = await self._place(item.signature, profile)
         plan = StoryPlan(
             story_id=story_id,
             headline=item.title or fallback_headline(item.text),
@@ -473,7 +473,7 @@ class _Cycle:
         analysis = row.analysis or None
         async with self.lock, self.store.placing():  # one placer across all workers
             await self._sync_placed()
-            story_id, _ = self._place(signature, profile, exclude=row.id)
+            story_id, _ = await self._place(signature, profile, exclude=row.id)
             plan = StoryPlan(
                 story_id=story_id,
                 headline=row.title or fallback_headline(row.text or row.url),

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.ingest import dedupe
 from bot.ingest.articles import main_countries, person_names
-from bot.ingest.stories import Profile, StoryIndex, lead_is_whole
+from bot.ingest.stories import Match, Profile, StoryIndex, best_story, lead_is_whole
 
 if TYPE_CHECKING:
     from bot.store import Store
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 PAGE = 500  # articles read per query
 SLICE = 0.02  # seconds of work on the event loop between two awaits
+SCORE_SLICE = 64  # candidate stories scored between two looks at the clock
 HOLE_LAG = 300.0  # seconds an id skipped below the highest seen is looked for again
 HOLE_SPAN = 1000  # ids below the highest read that are watched for holes
 HOLE_RECHECK = 1.0  # seconds between two looks for them (syncs come once per placement)
@@ -138,6 +139,28 @@ class StoryWindow:
     def story_of(self, article_id: int) -> int | None:
         entry = self._articles.get(article_id)
         return entry[1] if entry is not None else None
+
+    async def best_story(self, profile: Profile) -> Match | None:
+        """:meth:`StoryIndex.best`, the same decision, scored in slices with an await
+        between them: a person in the news can be in hundreds of the window's stories,
+        each a candidate to score (0.1 ms each), which would hold the event loop."""
+        candidates = self.stories.candidates(profile)
+        best: Match | None = None
+        slicer = _Slicer()
+        for start in range(0, len(candidates), SCORE_SLICE):
+            match = best_story(
+                profile,
+                [
+                    (sid, self.stories.profiles[sid])
+                    for sid in candidates[start : start + SCORE_SLICE]
+                ],
+                window=self.stories.window,
+                stats=self.stories.stats,
+            )
+            if match is not None and (best is None or match.score > best.score):
+                best = match  # the first of equals wins, as in one pass
+            await slicer.tick()
+        return best
 
     # ---------------------------------------------------------------- sync
     async def sync(self, store: Store, now: datetime) -> None:

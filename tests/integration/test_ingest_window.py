@@ -124,7 +124,7 @@ def stories_of(index: StoryIndex) -> dict[Any, tuple[Any, ...]]:
     }
 
 
-def assert_same(kept: StoryWindow, index: StoryIndex) -> None:
+async def assert_same(kept: StoryWindow, index: StoryIndex) -> None:
     assert stories_of(kept.stories) == stories_of(index)
     assert kept.stories.stats.stories == index.stats.stories
     assert +kept.stories.stats.df == +index.stats.df
@@ -137,7 +137,7 @@ def assert_same(kept: StoryWindow, index: StoryIndex) -> None:
             published=kept.start,
         )
         assert kept.stories.candidates(probe) == index.candidates(probe)
-        assert kept.stories.best(probe) == index.best(probe)
+        assert kept.stories.best(probe) == index.best(probe) == await kept.best_story(probe)
 
 
 async def test_a_kept_window_decides_as_a_reload_of_the_window(store: Store) -> None:
@@ -146,16 +146,16 @@ async def test_a_kept_window_decides_as_a_reload_of_the_window(store: Store) -> 
     kept = StoryWindow(SPAN)
     await kept.sync(store, T0)
     assert len(kept) == 28  # fetched at T0 - 48 h or later
-    assert_same(kept, await reloaded(store, T0))
+    await assert_same(kept, await reloaded(store, T0))
 
     for step in range(1, 4):  # later cycles: new articles, older ones leave the window
         now = T0 + step * timedelta(hours=5)
         await writer.many(7, now - timedelta(hours=4), timedelta(minutes=30))
         await kept.sync(store, now)
-        assert_same(kept, await reloaded(store, now))
+        await assert_same(kept, await reloaded(store, now))
         fresh = StoryWindow(SPAN)
         await fresh.sync(store, now)
-        assert_same(kept, fresh.stories)
+        await assert_same(kept, fresh.stories)
         assert sorted(kept.duplicates._sigs) == sorted(fresh.duplicates._sigs)
 
 
@@ -171,7 +171,7 @@ async def test_a_story_whose_articles_all_left_the_window_is_dropped(store: Stor
     await kept.sync(store, T0 + timedelta(hours=2))
     assert story not in kept.stories and kept.story_of(old) is None
     assert len(kept) == 1 and len(kept.duplicates) == 1
-    assert_same(kept, await reloaded(store, T0 + timedelta(hours=2)))
+    await assert_same(kept, await reloaded(store, T0 + timedelta(hours=2)))
 
 
 async def test_a_long_lead_is_read_whole_and_profiled_as_before(store: Store) -> None:
@@ -184,7 +184,7 @@ async def test_a_long_lead_is_read_whole_and_profiled_as_before(store: Store) ->
     kept = StoryWindow(SPAN)
     await kept.sync(store, T0)
     assert kept.reads["texts"] == 1
-    assert_same(kept, await reloaded(store, T0))
+    await assert_same(kept, await reloaded(store, T0))
 
 
 async def test_the_window_gives_the_collector_no_object_per_article(store: Store) -> None:
@@ -223,7 +223,7 @@ async def test_a_sync_reads_what_is_new_not_the_window(store: Store, size: int) 
         kept.reads.clear()
         await kept.sync(store, now)
         assert kept.reads == Counter(rows=5, profiles=5), size
-    assert_same(kept, await reloaded(store, T0 + timedelta(minutes=30)))
+    await assert_same(kept, await reloaded(store, T0 + timedelta(minutes=30)))
 
 
 async def test_an_id_committed_after_a_higher_one_is_found_later(store: Store) -> None:
@@ -310,4 +310,4 @@ async def test_cycles_with_a_kept_window_read_their_new_articles_only(
     # and no profile: they are this process's own, known already
     assert kept.reads["rows"] <= first.new_articles + second.new_articles
     assert kept.reads["profiles"] == kept.reads["texts"] == 0
-    assert_same(kept, await reloaded(store, later))
+    await assert_same(kept, await reloaded(store, later))
