@@ -16,6 +16,7 @@ packed under :data:`PACK_LIMIT` always has room for it.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,6 +30,41 @@ from bot.telegram.render import LIMIT, StoryBrief, esc
 #: Messages are packed under this, so that one card grown to its full brief still fits.
 PACK_LIMIT = LIMIT - (FULL_CHARS - CARD_CHARS) - 96
 BUTTONS_PER_ROW = 4
+
+
+class _StoryTexts:
+    """Cards and full briefs already drawn, per story object and moment.
+
+    A digest run draws the same few dozen stories for thousands of subscribers, and
+    packing a message tries each card several times: drawing is pure, so each (story,
+    number, form, moment) is drawn once. Keyed by the story object's identity, which the
+    entry keeps alive so that the identity is not reused; only calls with an explicit
+    ``now`` are kept (without it, "3 h ago" depends on the clock). Bounded: the least
+    recently used stories go first.
+    """
+
+    def __init__(self, stories: int = 512) -> None:
+        self._limit = stories
+        self._drawn: OrderedDict[int, tuple[StoryBrief, dict[tuple, str]]] = OrderedDict()
+
+    def draw(self, story: StoryBrief, index: int | None, expanded: bool, now: datetime) -> str:
+        entry = self._drawn.get(id(story))
+        if entry is None or entry[0] is not story:
+            entry = (story, {})
+            self._drawn[id(story)] = entry
+            if len(self._drawn) > self._limit:
+                self._drawn.popitem(last=False)
+        else:
+            self._drawn.move_to_end(id(story))
+        key = (index, expanded, now)
+        text = entry[1].get(key)
+        if text is None:
+            shape = full if expanded else card
+            text = entry[1][key] = shape(story, index=index, now=now)
+        return text
+
+
+_drawn = _StoryTexts()
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +99,11 @@ def render(
         story = stories.get(part.story_id)
         if story is None:
             continue
-        shape = full if part.expanded else card
-        blocks.append(shape(story, index=part.index, now=now))
+        if now is not None:
+            blocks.append(_drawn.draw(story, part.index, part.expanded, now))
+        else:
+            shape = full if part.expanded else card
+            blocks.append(shape(story, index=part.index, now=now))
     return "\n\n".join(blocks)
 
 

@@ -195,6 +195,10 @@ class FakeBotAPI:
         self._writers: set[asyncio.StreamWriter] = set()
         self.accepted = 0
         self.per_chat_accepted: Counter = Counter()
+        # (chat, hash of the text) of every accepted message: the same text twice to one
+        # chat is a duplicate, whatever the number of messages a digest is split into
+        self._accepted_texts: set[tuple[int, int]] = set()
+        self.duplicate_messages = 0
         self.first_accept_at: float | None = None
         self.last_accept_at: float | None = None
 
@@ -599,6 +603,10 @@ class FakeBotAPI:
         )
         self.accepted += 1
         self.per_chat_accepted[chat_id] += 1
+        if method == "sendMessage":
+            key = (chat_id, hash(msg.text))
+            self.duplicate_messages += key in self._accepted_texts
+            self._accepted_texts.add(key)
         if self.first_accept_at is None:
             self.first_accept_at = now
         self.last_accept_at = now
@@ -682,6 +690,7 @@ class FakeBotAPI:
             "accepted": self.accepted,
             "chats": len(self.per_chat_accepted),
             "chats_with_more_than_one": duplicated,
+            "duplicate_messages": self.duplicate_messages,
             "first_accept_at": self.first_accept_at,
             "last_accept_at": self.last_accept_at,
             "errors": dict(self.errors),

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from telegram import InlineKeyboardMarkup
 
+from bot.briefing import allocate
 from bot.telegram import layout
 from bot.telegram.cards import (
     CARD_CHARS,
@@ -24,7 +25,6 @@ from bot.telegram.cards import (
     strip_lead,
     visible_len,
 )
-from bot.briefing import allocate
 from bot.telegram.digests import compose, flag
 from bot.telegram.render import LIMIT, Source, StoryBrief, render_more_quotes
 from bot.telegram.windows import MAX_HOURS, parse_window
@@ -243,3 +243,18 @@ def test_a_country_whose_stories_all_concern_an_earlier_one_still_gets_its_top()
     # when the US shows it anyway, it stays under the US, once
     chosen = allocate(["US", "RU"], {"US": [s[3]], "RU": [s[3]]}, seen=set())
     assert {c: [x.story_id for x in v] for c, v in chosen.items()} == {"US": [3], "RU": []}
+
+
+def test_a_story_drawn_again_at_the_same_moment_reads_the_same_and_a_new_brief_is_redrawn() -> None:
+    now = NOW
+    story = story_of(7, SEED_ARTICLE.read_text(encoding="utf-8"), SEED_TITLE)
+    parts = [layout.Part(story_id=7, index=1)]
+    first = layout.render(parts, {7: story}, now)
+    assert layout.render(parts, {7: story}, now) == first == card(story, index=1, now=now)
+    # a later moment ("3 h ago" moves on) and a fresh brief of the same story are drawn anew
+    later = now + timedelta(hours=5)
+    assert layout.render(parts, {7: story}, later) == card(story, index=1, now=later)
+    fresh = story_of(7, "Iran's president said on Monday that talks would resume.", "Talks")
+    assert layout.render(parts, {7: fresh}, now) == card(fresh, index=1, now=now) != first
+    expanded = [layout.Part(story_id=7, index=1, expanded=True)]
+    assert layout.render(expanded, {7: story}, now) == full(story, index=1, now=now)
