@@ -27,8 +27,14 @@ from bot.briefing.model import StoryBrief
 from bot.briefing.stories import Briefs
 from bot.digest import is_stale, next_digest_at, parse_hhmm
 from bot.settings import Settings
-from bot.store import utcnow
-from bot.store.subscribers import BotStore, NewOutboxMessage, SubscriberInfo
+from bot.store import (
+    DigestRun,
+    DigestRunQueries,
+    NewOutboxMessage,
+    Reschedule,
+    SubscriberInfo,
+    utcnow,
+)
 
 log = logging.getLogger("newsbrief.digests")
 
@@ -40,8 +46,8 @@ CLAIM_BATCH = 500
 Page = tuple[str, list[int], dict[str, Any] | None]
 #: Stories chosen for one digest, per country in the subscriber's order.
 Chosen = Mapping[str, Sequence[StoryBrief]]
-#: A database connection of the store's, in the caller's transaction.
-Connection = Any
+#: How a run picks its subscribers, inside its transaction (claim due rows, or lock one).
+Claim = Callable[[DigestRun], Awaitable[Sequence[SubscriberInfo]]]
 
 
 class DigestRenderer(Protocol):
@@ -78,7 +84,7 @@ class DigestPlan:
     messages: list[NewOutboxMessage] = field(default_factory=list)
     delivered: list[tuple[int, int]] = field(default_factory=list)
     # (chat id, next due time, time of this digest); None keeps the stored value
-    schedule: list[tuple[int, datetime | None, datetime | None]] = field(default_factory=list)
+    schedule: list[Reschedule] = field(default_factory=list)
     skipped_stale: int = 0
     quiet: int = 0
     failed: list[int] = field(default_factory=list)  # chat ids whose digest failed
@@ -139,7 +145,7 @@ class Digests:
     def __init__(
         self,
         briefs: Briefs,
-        subscribers: BotStore,
+        subscribers: DigestRunQueries,
         settings: Settings,
         renderer: DigestRenderer,
     ) -> None:
@@ -158,8 +164,8 @@ class Digests:
         report = DispatchReport()
         done: set[int] = set()
 
-        async def claim(conn: Connection) -> Sequence[SubscriberInfo]:
-            subs = await self.subscribers.claim_due(conn, now, batch)
+        async def claim(run: DigestRun) -> Sequence[SubscriberInfo]:
+            subs = await run.claim_due(now, batch)
             if done.issuperset(s.chat_id for s in subs):
                 return []  # nothing due, or only rows this run already handled: never spin
             done.update(s.chat_id for s in subs)
@@ -202,8 +208,8 @@ class Digests:
         if not sub.codes:
             return DigestNow.NO_COUNTRIES, sub
 
-        async def claim(conn: Connection) -> Sequence[SubscriberInfo]:
-            return [await self.subscribers.lock_subscriber(conn, sub.chat_id) or sub]
+        async def claim(run: DigestRun) -> Sequence[SubscriberInfo]:
+            return [await run.lock_subscriber(sub.chat_id) or sub]
 
         subs, plan = await self._claim_plan_record(claim, utcnow(), scheduled=False)
         sub = subs[0]
@@ -215,19 +221,15 @@ class Digests:
         return DigestNow.SENT, sub
 
     async def _claim_plan_record(
-        self,
-        claim: Callable[[Connection], Awaitable[Sequence[SubscriberInfo]]],
-        now: datetime,
-        *,
-        scheduled: bool,
+        self, claim: Claim, now: datetime, *, scheduled: bool
     ) -> tuple[Sequence[SubscriberInfo], DigestPlan]:
-        """Claim rows, plan their digests and record them, in one transaction."""
-        async with self.subscribers.engine.begin() as conn:
-            subs = await claim(conn)
+        """Claim rows, plan their digests and record them, in one transaction (one run)."""
+        async with self.subscribers.digest_run() as run:
+            subs = await claim(run)
             if not subs:
                 return subs, DigestPlan()
-            plan = await self.plan(conn, subs, now, scheduled=scheduled)
-            await self.record(conn, plan, subs, scheduled=scheduled)
+            plan = await self.plan(run, subs, now, scheduled=scheduled)
+            await self.record(run, plan, subs, scheduled=scheduled)
         return subs, plan
 
     # -- planning ------------------------------------------------------------------------
@@ -270,13 +272,13 @@ class Digests:
 
     async def plan(
         self,
-        conn: Connection,
+        run: DigestRun,
         subs: Sequence[SubscriberInfo],
         now: datetime,
         *,
         scheduled: bool = True,
     ) -> DigestPlan:
-        """Digests for ``subs`` (claimed in ``conn``), and each one's next due time."""
+        """Digests for ``subs`` (claimed in ``run``), and each one's next due time."""
         plan = DigestPlan()
         cache: dict[tuple[str, datetime], list[StoryBrief]] = {}
         wanted: dict[int, dict[str, list[StoryBrief]]] = {}
@@ -294,7 +296,7 @@ class Digests:
         all_story_ids = sorted(
             {s.story_id for v in wanted.values() for group in v.values() for s in group}
         )
-        seen = await self.subscribers.delivered_story_ids(conn, list(wanted), all_story_ids)
+        seen = await run.delivered_story_ids(list(wanted), all_story_ids)
         for sub in todo:
             try:
                 self._plan_one(plan, sub, wanted.get(sub.chat_id), seen, now, scheduled)
@@ -354,7 +356,7 @@ class Digests:
 
     async def record(
         self,
-        conn: Connection,
+        run: DigestRun,
         plan: DigestPlan,
         subs: Sequence[SubscriberInfo],
         *,
@@ -366,10 +368,9 @@ class Digests:
         then costs only its own chat's digest, which is logged and, when scheduled, put
         off a day (an on-demand digest leaves the schedule alone).
         """
-        store = self.subscribers
         try:
-            async with conn.begin_nested():
-                await store.record_digest(conn, plan.messages, plan.delivered, plan.schedule)
+            async with run.savepoint():
+                await run.record(plan.messages, plan.delivered, plan.schedule)
             return
         except Exception:
             log.exception("event=digest_batch_record_failed subscribers=%d", len(subs))
@@ -377,15 +378,13 @@ class Digests:
         for sub in subs:
             part = plan.part(sub.chat_id)
             try:
-                async with conn.begin_nested():
-                    await store.record_digest(conn, part.messages, part.delivered, part.schedule)
+                async with run.savepoint():
+                    await run.record(part.messages, part.delivered, part.schedule)
             except Exception:
                 log.exception("event=digest_failed chat_id=%s stage=record", sub.chat_id)
                 plan.failed.append(sub.chat_id)
                 plan.messages = [m for m in plan.messages if m.chat_id != sub.chat_id]
                 if not scheduled:
                     continue
-                async with conn.begin_nested():
-                    await store.record_digest(
-                        conn, (), (), [(sub.chat_id, safe_next_due(sub, now), None)]
-                    )
+                async with run.savepoint():
+                    await run.record((), (), [(sub.chat_id, safe_next_due(sub, now), None)])

@@ -67,10 +67,15 @@ Public API (``from bot.store import ...``)::
 
     # subscribers (SubscriberInfo out)                                         subscribers.py
     ensure_subscriber, get_subscriber, update_subscriber, deactivate, delete_user_data,
-    subscribe, unsubscribe, counts, unusable_subscribers;
-    in the caller's transaction (``async with store.engine.begin() as conn``):
-    claim_due(conn, now, limit), lock_subscriber(conn, chat_id),
-    delivered_story_ids(conn, chats, stories), record_digest(conn, messages, delivered, schedule)
+    subscribe, unsubscribe, counts, unusable_subscribers
+
+    # a digest run: one transaction (DigestRun)                                subscribers.py
+    async with store.digest_run() as run:     # committed at the end, rolled back on error
+        await run.claim_due(now, limit) -> [SubscriberInfo]   # FOR UPDATE SKIP LOCKED on PG
+        await run.lock_subscriber(chat_id) -> SubscriberInfo | None   # /digest, one at a time
+        await run.delivered_story_ids(chats, stories) -> {(chat id, story id)}
+        async with run.savepoint():           # one chat's writes, undone alone if they fail
+            await run.record(messages, delivered, [(chat, next_at, last_at)])  # Reschedule
 
     # outbox (NewOutboxMessage in, OutboxRow out)                                   outbox.py
     enqueue, claim_outbox, renew_claims, release_claims, retry_later, hold, mark_sent,
@@ -125,6 +130,7 @@ from bot.store.records import (
     url_hash,
 )
 from bot.store.store import BotStore, Store, feed_status, importance
+from bot.store.subscribers import DigestRun, DigestRunQueries, Reschedule
 from bot.store.types import UTCDateTime, as_utc, storable, utcnow
 
 __all__ = [
@@ -132,6 +138,8 @@ __all__ = [
     "ArticleRecord",
     "Base",
     "BotStore",
+    "DigestRun",
+    "DigestRunQueries",
     "EntryMark",
     "Feed",
     "FeedHealth",
@@ -142,6 +150,7 @@ __all__ = [
     "NewOutboxMessage",
     "OutboxRow",
     "PruneResult",
+    "Reschedule",
     "SeenEntry",
     "SourceLink",
     "Store",

@@ -19,21 +19,25 @@ from bot.store.models import DELIVERED_STORIES, OUTBOX, SENT_MESSAGES, SUBSCRIBE
 from bot.store.records import NewOutboxMessage, OutboxRow
 from bot.store.types import utcnow
 
+#: A subscriber's schedule after a digest: ``(chat_id, next_digest_at, last_digest_at)``,
+#: each time None to keep the stored value.
+Reschedule = tuple[int, datetime | None, datetime | None]
+
 
 class OutboxQueries(StoreBase):
     """Queue, claim, mark: the outbox as the delivery loop and the digests use it."""
 
-    async def record_digest(
+    async def _record_digest(
         self,
         conn: AsyncConnection,
         messages: Sequence[NewOutboxMessage],
         delivered: Sequence[tuple[int, int]],
-        schedule: Sequence[tuple[int, datetime | None, datetime | None]],
+        schedule: Sequence[Reschedule],
     ) -> None:
-        """In the caller's transaction: queue messages, remember stories, move schedules.
+        """In ``conn``'s transaction: queue messages, remember stories, move schedules.
 
-        ``schedule`` holds ``(chat_id, next_digest_at, last_digest_at)``, each None to keep
-        the stored value (an on-demand digest leaves the schedule alone).
+        Store-internal: :meth:`enqueue` and a digest run
+        (:meth:`bot.store.subscribers.DigestRun.record`) are the ways in.
         """
         now = utcnow()
         if messages:
@@ -73,7 +77,7 @@ class OutboxQueries(StoreBase):
 
     async def enqueue(self, messages: Sequence[NewOutboxMessage]) -> None:
         async with self.engine.begin() as conn:
-            await self.record_digest(conn, messages, (), ())
+            await self._record_digest(conn, messages, (), ())
 
     async def release_claims(self, *, everyone: bool = False) -> int:
         """Give back rows claimed by this process; ``everyone`` only for the store's sole

@@ -26,10 +26,9 @@ from bot.store.feeds import feed_status
 from bot.store.housekeeping import Housekeeping
 from bot.store.leases import FeedLeaseQueries
 from bot.store.messages import MessageQueries
-from bot.store.outbox import OutboxQueries
 from bot.store.placement import PlacementQueries
 from bot.store.ranking import RECENCY_HALF_LIFE_HOURS, importance, rank_key
-from bot.store.subscribers import BotStore, SubscriberQueries
+from bot.store.subscribers import BotStore, DigestRunQueries
 from bot.store.window import WindowQueries
 
 __all__ = ["RECENCY_HALF_LIFE_HOURS", "BotStore", "Store", "feed_status", "importance", "rank_key"]
@@ -39,8 +38,7 @@ class Store(
     ArticleQueries,
     BriefQueries,
     Housekeeping,
-    SubscriberQueries,
-    OutboxQueries,
+    DigestRunQueries,  # subscribers and the outbox, and the digest run over both
     MessageQueries,
     FeedLeaseQueries,
     PlacementQueries,

@@ -7,11 +7,12 @@ cannot use (a country no one can name, an unknown time zone) is left out and log
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Select, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store import subscriber_check
@@ -25,7 +26,7 @@ from bot.store.models import (
     SUBSCRIPTION_ORDER,
     SUBSCRIPTIONS,
 )
-from bot.store.outbox import OutboxQueries
+from bot.store.outbox import OutboxQueries, Reschedule
 from bot.store.records import NewOutboxMessage, OutboxRow, SubscriberInfo
 from bot.store.types import utcnow
 
@@ -268,14 +269,28 @@ class SubscriberQueries(StoreBase):
             ).scalars()
             return total, list(ids)
 
-    async def claim_due(
-        self, conn: AsyncConnection, now: datetime, limit: int
-    ) -> list[SubscriberInfo]:
-        """Due, active, unpaused subscribers, locked for this transaction on PostgreSQL.
+
+class DigestRun:
+    """One digest run's transaction: claim or lock subscribers, read what they were sent,
+    record their digests; committed when the ``async with store.digest_run()`` block ends,
+    rolled back if it raises.
+
+    The run holds the connection, so the briefing service plans digests without ever
+    seeing one. :meth:`savepoint` lets a run write one chat's rows on their own: a row the
+    database refuses then undoes that chat's writes only, and the run goes on.
+    """
+
+    def __init__(self, store: DigestRunQueries, conn: AsyncConnection) -> None:
+        self._store = store
+        self._conn = conn
+
+    async def claim_due(self, now: datetime, limit: int) -> list[SubscriberInfo]:
+        """Due, active, unpaused subscribers, locked for this run on PostgreSQL.
 
         Several dispatchers can run at once on PostgreSQL: ``FOR UPDATE SKIP LOCKED``
         hands each due row to one of them. SQLite has one writer at a time anyway.
         """
+        conn = self._conn
         query = (
             select(SUBSCRIBERS)
             .where(
@@ -287,12 +302,12 @@ class SubscriberQueries(StoreBase):
             .order_by(SUBSCRIBERS.c.next_digest_at, SUBSCRIBERS.c.chat_id)
             .limit(limit)
         )
-        if self.is_postgres:
+        if self._store.is_postgres:
             query = query.with_for_update(skip_locked=True)
         try:
             rows = list((await conn.execute(query)).all())
         except ValueError:  # SQLite keeps any text in a date column: read row by row
-            rows = await self._readable_rows(conn, query, now)
+            rows = await self._readable_rows(query, now)
         if not rows:
             return []
         ids = [r.chat_id for r in rows]
@@ -307,10 +322,11 @@ class SubscriberQueries(StoreBase):
             codes.setdefault(chat_id, []).append(code)
         return [_info(r, codes.get(r.chat_id, ())) for r in rows]
 
-    async def _readable_rows(self, conn: AsyncConnection, query: Any, now: datetime) -> list[Any]:
+    async def _readable_rows(self, query: Select[Any], now: datetime) -> list[Any]:
         """The rows of ``query`` that can be read. One that cannot (a date column holding
         text that is no date) is logged, its dates reset and its digest put off a day, so
         it is neither claimed again at once nor able to fail everyone else's digest."""
+        conn = self._conn
         ids = list((await conn.execute(query.with_only_columns(SUBSCRIBERS.c.chat_id))).scalars())
         rows = []
         for chat_id in ids:
@@ -331,13 +347,14 @@ class SubscriberQueries(StoreBase):
                 )
         return rows
 
-    async def lock_subscriber(self, conn: AsyncConnection, chat_id: int) -> SubscriberInfo | None:
-        """The chat's row, read after taking its write lock for the caller's transaction.
+    async def lock_subscriber(self, chat_id: int) -> SubscriberInfo | None:
+        """The chat's row, read after taking its write lock for this run.
 
         Two ``/digest`` at once (a double tap) then run one after the other, and the
         second sees the stories the first recorded. The first statement is a write, so
         SQLite takes its write lock before reading too.
         """
+        conn = self._conn
         await conn.execute(
             update(SUBSCRIBERS)
             .where(SUBSCRIBERS.c.chat_id == chat_id)
@@ -358,11 +375,12 @@ class SubscriberQueries(StoreBase):
         return _info(row, codes)
 
     async def delivered_story_ids(
-        self, conn: AsyncConnection, chat_ids: Sequence[int], story_ids: Sequence[int]
+        self, chat_ids: Sequence[int], story_ids: Sequence[int]
     ) -> set[tuple[int, int]]:
+        """Which of ``story_ids`` each of ``chat_ids`` was already given: (chat, story)."""
         if not chat_ids or not story_ids:
             return set()
-        rows = await conn.execute(
+        rows = await self._conn.execute(
             select(DELIVERED_STORIES.c.chat_id, DELIVERED_STORIES.c.story_id).where(
                 DELIVERED_STORIES.c.chat_id.in_(chat_ids),
                 DELIVERED_STORIES.c.story_id.in_(story_ids),
@@ -370,8 +388,37 @@ class SubscriberQueries(StoreBase):
         )
         return {(a, b) for a, b in rows.all()}
 
+    async def record(
+        self,
+        messages: Sequence[NewOutboxMessage],
+        delivered: Sequence[tuple[int, int]],
+        schedule: Sequence[Reschedule],
+    ) -> None:
+        """Queue messages, remember stories, move schedules, in this run.
 
-class BotStore(SubscriberQueries, OutboxQueries, MessageQueries):
+        ``schedule`` holds ``(chat_id, next_digest_at, last_digest_at)``, each None to keep
+        the stored value (an on-demand digest leaves the schedule alone).
+        """
+        await self._store._record_digest(self._conn, messages, delivered, schedule)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the run undone on its own if its block raises (the run goes on)."""
+        async with self._conn.begin_nested():
+            yield
+
+
+class DigestRunQueries(SubscriberQueries, OutboxQueries):
+    """Subscribers and the outbox together: what a digest run writes in one transaction."""
+
+    @asynccontextmanager
+    async def digest_run(self) -> AsyncIterator[DigestRun]:
+        """``async with store.digest_run() as run``: one transaction for a digest run."""
+        async with self.engine.begin() as conn:
+            yield DigestRun(self, conn)
+
+
+class BotStore(DigestRunQueries, MessageQueries):
     """The bot's part of the :class:`~bot.store.Store` alone, on an engine: subscribers,
     the outbox, the messages sent. Kept for the callers written before the ``Store`` had
     them all; new code takes the ``Store``."""
@@ -379,8 +426,11 @@ class BotStore(SubscriberQueries, OutboxQueries, MessageQueries):
 
 __all__ = [
     "BotStore",
+    "DigestRun",
+    "DigestRunQueries",
     "NewOutboxMessage",
     "OutboxRow",
+    "Reschedule",
     "SubscriberInfo",
     "SubscriberQueries",
 ]
