@@ -2,7 +2,8 @@
 
 Each subscriber row holds ``next_digest_at`` (UTC). :meth:`Digests.dispatch_due` claims
 the due rows, plans their digests, writes them to the outbox and moves each schedule to
-the next day in one transaction, then has the outbox flushed. A crash before that commit
+the next day in one transaction (a run of the store's, :class:`~bot.store.DigestRun`:
+this module never sees a connection), then has the outbox flushed. A crash before that commit
 leaves the subscriber due (the next run builds the digest); a crash after it leaves the
 messages in the outbox (the next run sends those not yet marked). A digest that fell due
 longer ago than ``DIGEST_STALENESS_HOURS`` (the bot was down) is put off to the next day

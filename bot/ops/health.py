@@ -16,15 +16,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from bot.ops import metrics
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+    from bot.store import Store
 
 log = logging.getLogger("newsbrief.health")
 REFRESH_EVERY = 5.0  # seconds between database reads for the gauges
@@ -35,7 +39,7 @@ GRACE = 300.0  # seconds after start before a missing poll counts as a failure
 class HealthSources:
     """Where the checks look: each a callable, so tests and the CLI can supply their own."""
 
-    ping_database: Callable[[], Awaitable[Any]]
+    ping_database: Callable[[], Awaitable[object]]  # its result is not used
     scheduler_running: Callable[[], bool | None]  # None: this process runs no scheduler
     backlog: Callable[[], Awaitable[tuple[int, int, int, float]]] | None = None
     poll_period: float | None = None  # None: this process does not poll feeds
@@ -67,6 +71,66 @@ async def health(sources: HealthSources, now: float | None = None) -> tuple[bool
         }
     ok = all(part["ok"] for part in body.values())
     return ok, {"status": "ok" if ok else "failing", **body}
+
+
+class _Scheduler(Protocol):
+    @property
+    def running(self) -> bool: ...
+
+
+class _Jobs(Protocol):
+    @property
+    def polls_feeds(self) -> bool: ...
+
+
+class _Options(Protocol):
+    @property
+    def jobs(self) -> _Jobs | None: ...
+
+
+class _Services(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def store(self) -> Store: ...
+
+
+class _BotData(Protocol):
+    @property
+    def services(self) -> _Services: ...
+
+    @property
+    def options(self) -> _Options: ...
+
+    @property
+    def scheduler(self) -> _Scheduler | None: ...
+
+
+class RunningBot(Protocol):
+    """What the checks read of a running bot: the python-telegram-bot ``Application`` that
+    :func:`bot.telegram.app.build_application` builds (``NewsbriefApp``, whose ``bot_data``
+    is a ``BotData``: the services, the run's options, the scheduler).
+
+    Described here by its shape rather than imported: ``bot.telegram`` uses ``bot.ops``
+    (metrics, these routes), so an import back would tie the two rooms in a cycle. mypy
+    checks at every call that the application given has this shape.
+    """
+
+    @property
+    def bot_data(self) -> _BotData: ...
+
+
+App = TypeVar("App", bound=RunningBot)
+#: A ``post_init``/``post_shutdown`` hook of python-telegram-bot's ``Application``.
+Hook = Callable[[App], Coroutine[Any, Any, None]]
+
+
+class HookedBot(Protocol[App]):
+    """A bot ``Application`` whose start-up and shut-down hooks can be wrapped."""
+
+    post_init: Hook[App] | None
+    post_shutdown: Hook[App] | None
 
 
 class OpsRoutes:
@@ -120,22 +184,21 @@ class OpsServer:
             self._runner = None
 
 
-def add_routes(web_app: web.Application, application: Any) -> None:
+def add_routes(web_app: web.Application, application: RunningBot) -> None:
     """``/healthz`` and ``/metrics`` beside the webhook, on the port Telegram posts to."""
     OpsRoutes(sources_for(application)).add_to(web_app)
 
 
-def sources_for(app: Any) -> HealthSources:
+def sources_for(app: RunningBot) -> HealthSources:
     """The checks for a running bot ``Application`` (:mod:`bot.telegram.app`)."""
-    from bot.store.migrate import current_revision
     from bot.store.types import utcnow
 
     nb = app.bot_data.services
     jobs = app.bot_data.options.jobs
 
     async def backlog() -> tuple[int, int, int, float]:
-        counts = await nb.bot_store.counts()
-        oldest = await nb.bot_store.oldest_pending_at()
+        counts = await nb.store.counts()
+        oldest = await nb.store.oldest_pending_at()
         if oldest is not None and oldest.tzinfo is None:  # SQLite hands back naive UTC
             oldest = oldest.replace(tzinfo=UTC)
         age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
@@ -149,29 +212,28 @@ def sources_for(app: Any) -> HealthSources:
 
     period = max(60, min(nb.settings.poll_interval, 900))
     return HealthSources(
-        ping_database=lambda: current_revision(nb.store.engine),
+        ping_database=nb.store.schema_revision,
         scheduler_running=scheduler_running,
         backlog=backlog,
         poll_period=float(period) if jobs is not None and jobs.polls_feeds else None,
     )
 
 
-def attach(app: Any, settings: Any) -> None:
+def attach(app: HookedBot[App], settings: Settings) -> None:
     """Serve ``/healthz`` and ``/metrics`` while ``app`` runs, when METRICS_PORT is set."""
-    if not settings.metrics_port:
+    host, port = settings.metrics_host, settings.metrics_port
+    if not port:
         return
     server: dict[str, OpsServer] = {}
     post_init, post_shutdown = app.post_init, app.post_shutdown
 
-    async def start(application: Any) -> None:
+    async def start(application: App) -> None:
         if post_init is not None:
             await post_init(application)
-        server["it"] = OpsServer(
-            sources_for(application), settings.metrics_host, settings.metrics_port
-        )
+        server["it"] = OpsServer(sources_for(application), host, port)
         await server["it"].start()
 
-    async def stop(application: Any) -> None:
+    async def stop(application: App) -> None:
         if "it" in server:
             await server.pop("it").stop()
         if post_shutdown is not None:
