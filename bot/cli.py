@@ -6,7 +6,7 @@ Each command module exposes ``register(subparsers)``, which adds its parser and 
 Only the module of the command being run is imported (``newsbrief --help`` imports none:
 the one-line help of each command is kept in :data:`COMMANDS`, and a test checks that
 it matches the module's). Before any command runs, every setting is validated (a bad one
-is one line and exit 2) and the start-up checks it needs are made (:mod:`bot.ops.preflight`);
+is one line and exit 2) and the start-up checks it needs are made (:mod:`bot.commands.preflight`);
 a failure they or the command meet is one line too, the traceback only at DEBUG. The exit
 statuses are listed in :mod:`bot.ops.errors`.
 """
@@ -164,7 +164,7 @@ def _run(name: str, args: argparse.Namespace) -> int:
 
 
 def _checked(name: str, args: argparse.Namespace, settings: Settings) -> int:
-    from bot.ops.preflight import NEEDS_DATABASE, preflight
+    from bot.commands.preflight import NEEDS_DATABASE, preflight
 
     if name in NEEDS_DATABASE:
         import asyncio

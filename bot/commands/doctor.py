@@ -70,8 +70,8 @@ async def diagnose(settings: Settings, base_url: str | None, *, feeds: bool = Tr
 
 
 async def check_token(settings: Settings, base_url: str | None) -> Check:
+    from bot.commands.preflight import check_telegram
     from bot.ops.errors import StartupError
-    from bot.ops.preflight import check_telegram
 
     if not settings.bot_token:
         return Check("telegram", WARN, "TELEGRAM_BOT_TOKEN is not set: `run` needs it")
@@ -83,8 +83,8 @@ async def check_token(settings: Settings, base_url: str | None) -> Check:
 
 
 async def check_database(settings: Settings) -> Check:
+    from bot.commands.preflight import check_database as probe
     from bot.ops.errors import StartupError
-    from bot.ops.preflight import check_database as probe
 
     try:
         current, head = await probe(settings, budget=0)
