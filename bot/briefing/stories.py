@@ -67,6 +67,12 @@ class Briefs:
         never been polled yet, so the store does not hold the news it will."""
         return await self.store.unpolled_feed_count() > 0
 
+    async def settling(self) -> bool:
+        """Whether news is still on its way in: the first reading is going on, or stories
+        it stored still wait for their briefs (built at the end of each ingest cycle).
+        What someone told "still collecting" waits for, so the brief they get is whole."""
+        return await self.collecting() or await self.store.story_awaits_brief()
+
     async def story(self, story_id: int) -> StoryBrief | None:
         """One story as a brief; ``None`` if it is gone or its stored brief is unreadable."""
         stored = await self.store.story_brief(story_id)

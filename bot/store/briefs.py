@@ -81,6 +81,15 @@ class BriefQueries(StoryQueries):
             )
         return int(waiting or 0)
 
+    async def story_awaits_brief(self) -> bool:
+        """Whether a story is waiting for its brief (ingestion stored its articles and has
+        not yet built the brief from them; read through ``needs_brief``'s index)."""
+        async with self.session() as session:
+            found = await session.scalar(
+                select(Story.id).where(Story.needs_brief.is_(True)).limit(1)
+            )
+        return found is not None
+
     async def recent_story_ids(self, since: datetime, limit: int = 30) -> list[int]:
         """Stories updated since ``since``, the most widely covered first, whatever the
         country (what a question with no brief before it is answered from)."""

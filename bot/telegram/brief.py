@@ -104,7 +104,7 @@ async def still_collecting(nb: Services, chat_id: int, codes: list[str], hours: 
         )
 
     nb.waiters.add(
-        chat_id, codes, hours, collecting=nb.briefs.collecting, deliver=deliver, give_up=give_up
+        chat_id, codes, hours, collecting=nb.briefs.settling, deliver=deliver, give_up=give_up
     )
 
 

@@ -302,13 +302,16 @@ async def test_ingest_article_writes_article_story_and_seen_mark_together(store:
         story = await session.get(Story, first.story_id)
     assert sorted(outcomes.values()) == ["duplicate", "stored", "stored"]
     assert story is not None and story.article_count == 2 and story.needs_brief
+    assert await store.story_awaits_brief()  # what a reader told "still collecting" waits on
     # a brief built from 1 of the 2 articles leaves the story waiting; from both, done
     await store.update_story(first.story_id, brief={"headline": "x"}, built_from=1)
     assert [s for s, _ in await store.stories_needing_brief(NOW - timedelta(hours=1))] == [
         first.story_id
     ]
+    assert await store.story_awaits_brief()
     await store.update_story(first.story_id, brief={"headline": "x"}, built_from=2)
     assert await store.stories_needing_brief(NOW - timedelta(hours=1)) == []
+    assert not await store.story_awaits_brief()
 
 
 async def test_ingest_article_into_a_story_pruned_meanwhile_starts_a_new_one(store: Store) -> None:
