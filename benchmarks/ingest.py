@@ -15,10 +15,11 @@ RSS feeds, and ingested into a fresh SQLite store:
    server's left out), against ``trafilatura.extract`` alone on the same pages;
 5. the window: the same new pages ingested by a warm process into stores that already
    hold 0, 2,000 and 20,000 articles in the story window (the AEB texts under other
-   URLs, every word of three letters or more (every word story matching compares)
-   given a suffix of its copy, so each copy is an event of its own that shares no term
-   with the new pages, with signatures, analyses and stories, inserted in bulk); the
-   window's index is built first, as a process does once at start-up, and timed alone;
+   URLs, every word of three letters or more (every word story matching compares) in
+   the text, title and people's names given a suffix of its copy, so each copy is an
+   event of its own that shares no term with the new pages, with signatures, analyses
+   and stories, inserted in bulk); the window's index is built first, as a process
+   does once at start-up, and timed alone;
 6. the longest event-loop stall in each cycle and build: a ticker coroutine asking to
    wake every 10 ms records how late it wakes.
 
@@ -157,6 +158,7 @@ class StallMeter:
     def __init__(self) -> None:
         self.longest = 0.0
         self.busy = 0.0  # the loop thread's CPU during the tick it was busiest
+        self.own_cpu = 0.0  # set by measured()
 
     async def _tick(self) -> None:
         while True:
@@ -179,10 +181,17 @@ async def stalls():
 
 async def measured(work, server_pid: int):
     """(result, wall s, CPU s incl. workers, the StallMeter) of awaiting ``work``."""
-    cpu, wall = process_cpu(server_pid), time.perf_counter()
+    cpu, wall, own = process_cpu(server_pid), time.perf_counter(), _own_cpu()
     async with stalls() as meter:
         result = await work
+    meter.own_cpu = _own_cpu() - own
     return result, time.perf_counter() - wall, process_cpu(server_pid) - cpu, meter
+
+
+def _own_cpu() -> float:
+    """This process's CPU alone (the event loop, the SQLite thread), workers left out."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def stall(meter) -> str:
@@ -228,6 +237,7 @@ async def prefill(store, sources: list[dict], count: int, now: datetime, per_sto
         tag = _suffix(k)
         suffixed = functools.partial(_suffixed, tag=tag)
         text = _LONG_WORD.sub(suffixed, src["text"])
+        title = _LONG_WORD.sub(suffixed, src["title"] or "")
         at = now - timedelta(hours=47) * (1 - n / count)
         analysis = dict(src["analysis"] or {})
         analysis["people"] = [
@@ -241,7 +251,7 @@ async def prefill(store, sources: list[dict], count: int, now: datetime, per_sto
             {
                 "id": article_id, "url": url, "canonical_url": url,
                 "canonical_hash": hashlib.sha1(url.encode()).hexdigest(),
-                "outlet": f"Prefill {n % 40}", "title": f"{src['title']} {tag}",
+                "outlet": f"Prefill {n % 40}", "title": title,
                 "published_at": at, "fetched_at": at, "text": text, "text_source": "page",
                 "language": "en", "analysis": analysis, "content_hash": content_hash(text),
                 "minhash": dedupe.to_bytes(signature) if signature is not None else None,
@@ -481,7 +491,8 @@ async def run(args: argparse.Namespace, tmp: str) -> int:
         rows.append(
             (
                 f"window {fill['fill']:>6}: cycle",
-                f"{fill['wall']:.2f} s wall, {fill['cpu']:.2f} s CPU, longest stall "
+                f"{fill['wall']:.2f} s wall, {fill['cpu']:.2f} s CPU "
+                f"({fill['stall'].own_cpu:.2f} s in this process), longest stall "
                 f"{stall(fill['stall'])}, {fill['new']} new (start-up build "
                 f"{fill['build_s']:.2f} s, longest stall {stall(fill['build_stall'])}; "
                 f"pre-fill {fill['filled_s']:.1f} s)",
