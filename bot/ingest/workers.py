@@ -73,9 +73,28 @@ def _watch_parent(parent: int) -> None:
     os._exit(0)
 
 
+def _release_fork_server() -> None:
+    """Close this worker's copy of the fork server's "alive" pipe.
+
+    Every process the fork server forks inherits the pipe's write end, and the server
+    exits only once every copy is closed. A worker keeping its copy keeps its server
+    alive after the service is killed, so :func:`_watch_parent` would wait forever;
+    workers fork nothing, so they have no use for it.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if server is not None and fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+        server._forkserver_alive_fd = None
+
+
 def _worker_main(conn: Connection) -> None:
     """A worker's life: receive ``(function, args, kwargs)``, answer, until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _release_fork_server()
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     while True:
         try:
