@@ -69,21 +69,32 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.lower().split()).encode("utf-8")).hexdigest()
 
 
+def _items(analysis: Mapping[str, Any] | None, field: str) -> list[Mapping[str, Any]]:
+    """The objects of one list of a stored analysis; anything else in it is skipped, so a
+    row written by an older or broken version places its article by what it does hold."""
+    found = analysis.get(field) if isinstance(analysis, Mapping) else None
+    if not isinstance(found, list):
+        return []
+    return [item for item in found if isinstance(item, Mapping)]
+
+
 def person_names(analysis: Mapping[str, Any]) -> list[str]:
     """The people an analysis names (not organisations or governments; analyses stored
     before people had a kind count everyone)."""
     return [
         p["name"]
-        for p in analysis.get("people") or ()
-        if p.get("name") and p.get("kind", "person") == "person"
+        for p in _items(analysis, "people")
+        if isinstance(p.get("name"), str) and p["name"] and p.get("kind", "person") == "person"
     ]
 
 
 def countries_of(analysis: Mapping[str, Any] | None) -> list[tuple[str, float]]:
     """``(code, score)`` of every country an analysis found, most salient first."""
-    if not analysis:
-        return []
-    return [(c["code"], float(c.get("score", 0))) for c in analysis.get("countries") or ()]
+    found = []
+    for c in _items(analysis, "countries"):
+        if isinstance(c.get("code"), str) and isinstance(c.get("score", 0), int | float):
+            found.append((c["code"], float(c.get("score", 0))))
+    return found
 
 
 def main_countries(analysis: Mapping[str, Any] | None) -> list[str]:
