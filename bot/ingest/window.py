@@ -105,14 +105,15 @@ class StoryWindow:
     a cycle's share follows its new articles, not the window.
 
     ``settle``: before the build and once built, move every object alive in the process
-    out of the garbage collector's sight (:func:`gc.freeze`), for a window kept by a
-    long-running process.
+    out of the garbage collector's sight (:func:`gc.freeze`), and collect nothing while
+    building, for a window kept by a long-running process.
     A full collection walks every container object the process holds: its modules
     alone are 150,000 here, 0.25 s of walking on a busy machine, an event-loop stall
     whenever one comes; frozen, they are walked no more, and what the index adds later
     is little (tuples of ints and strings, which the collector stops watching). The
-    price: an object alive at that moment that later becomes cyclic garbage is never
-    freed, so it is done once, at start-up, before the cycle has work in flight.
+    price: cyclic garbage left before or during the build, and objects alive then that
+    become cyclic garbage later, are never freed; so it is done once, at start-up,
+    before the cycle has work in flight.
     """
 
     def __init__(self, span: timedelta, *, settle: bool = False) -> None:
@@ -171,8 +172,10 @@ class StoryWindow:
             if self.start is not None and start < self.start:
                 self._clear()  # moved back in time (a replay): what was dropped is needed
             building = self.start is None
-            if building and self.settle:
-                gc.freeze()  # the modules' objects: not walked while the build adds its own
+            collecting = gc.isenabled()
+            if building and self.settle:  # no full collection while the build adds objects
+                gc.freeze()
+                gc.disable()
             began = time.perf_counter()
             self.start = start
             try:
@@ -180,13 +183,16 @@ class StoryWindow:
             except BaseException:
                 self._clear()  # half a page indexed is no index: built again next time
                 raise
+            finally:
+                if building and self.settle:
+                    gc.freeze()
+                    if collecting:
+                        gc.enable()
             if building:
                 log.info(
                     "event=story_window_built articles=%d stories=%d seconds=%.2f",
                     len(self._articles), len(self.stories), time.perf_counter() - began,
                 )  # fmt: skip
-                if self.settle:
-                    gc.freeze()
 
     @property
     def built(self) -> bool:
