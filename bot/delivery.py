@@ -431,16 +431,22 @@ class _Flush:
         return written
 
     async def _guarded(self, rows: list[OutboxRow]) -> None:
-        async with self.sem:
-            await self._send_chat(rows)
+        await self._send_chat(rows)
 
     async def _send_chat(self, rows: list[OutboxRow]) -> None:
+        """One chat's rows in order. A slot (``sem``) is held only while a message is
+        sent: a digest of several messages waits out its chat's pace without a slot, so
+        other chats go meanwhile."""
         for i, row in enumerate(rows):
-            if self.stopped:
-                self.unsent.extend(r.id for r in rows[i:])
-                return
+            if i:
+                await self.d._pace(row.chat_id)
             try:
-                if not await self._send_row(row, rows[i + 1 :]):
+                async with self.sem:
+                    if self.stopped:  # looked at in the slot: at most ``sem`` sends in flight
+                        self.unsent.extend(r.id for r in rows[i:])
+                        return
+                    sent_on = await self._send_row(row, rows[i + 1 :])
+                if not sent_on:
                     return
             except Exception as exc:  # the store failed (not Telegram): stop sending
                 if self.store_error is None:
