@@ -46,9 +46,10 @@ from sqlalchemy import select  # noqa: E402
 
 from bot.store import Store, Story, StoryCountry, StorySummary  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
-from bot.store.store import importance  # noqa: E402
+from bot.store.ranking import rank_rows  # noqa: E402
 from bot.store.types import as_utc, utcnow  # noqa: E402
 from tests.fakes.bot_harness import bot_running, bulk_fill  # noqa: E402
+from tests.fakes.scratch_db import pg_admin  # noqa: E402
 from tests.fakes.telegram_api import FakeBotAPI  # noqa: E402
 
 COUNTRIES = {
@@ -107,16 +108,7 @@ async def old_stories_since(
     )
     async with store.session() as session:
         rows = (await session.execute(candidates)).all()
-        ranked: dict[int, tuple[float, float, list[str]]] = {}
-        for story_id, code, score, sources, updated_at in rows:
-            weight = importance(score, sources, updated_at, now)
-            best = ranked.get(story_id)
-            if best is None:
-                ranked[story_id] = (weight, score, [code])
-            else:
-                best[2].append(code)
-                if weight > best[0]:
-                    ranked[story_id] = (weight, score, best[2])
+        ranked = rank_rows(rows, now)  # every candidate ranked in Python, as before
         order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))
         if limit is not None:
             order = order[:limit]
@@ -250,18 +242,6 @@ async def run_backend(url: str, articles: int, args: argparse.Namespace) -> dict
     finally:
         await store.close()
     return {"filled": filled, "fill_s": fill_s, "rank_s": rank_s, "times": times}
-
-
-async def pg_admin(url: str, statement: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn, timeout=3)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def backend_url(backend: str, admin: str, tmp: str) -> str | None:

@@ -110,18 +110,6 @@ def serve(gz: dict[str, bytes], titles: dict[str, str], rounds: list[str], n: in
 
 
 # ------------------------------------------------------------------ the database
-async def pg_admin(url: str, statement: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=5)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 async def empty(url: str) -> None:
     """Every table emptied (the schema stays): each run starts from nothing."""
     from sqlalchemy import text
@@ -215,6 +203,7 @@ async def run(args: argparse.Namespace) -> int:
 
     from bot.store import make_engine
     from bot.store.migrate import upgrade
+    from tests.fakes.scratch_db import pg_admin
 
     admin = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
     name = f"newsbrief_bench_workers_{os.getpid()}_{uuid.uuid4().hex[:6]}"
