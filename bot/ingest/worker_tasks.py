@@ -21,9 +21,12 @@ def extract(body: bytes, url: str, charset: str | None, metadata: bool) -> Extra
 
 
 def signature(text: str) -> bytes | None:
-    """The MinHash signature of a text as the store keeps it, or None (no words)."""
-    mh = dedupe.signature(text)
-    return dedupe.to_bytes(mh) if mh is not None else None
+    """The MinHash signature of a text as the store keeps it, or None (no words).
+
+    Computed with NumPy alone (:func:`bot.ingest.dedupe.signature_bytes`): a worker
+    never imports datasketch, nor the SciPy that comes with it.
+    """
+    return dedupe.signature_bytes(text)
 
 
 def analyse(text: str, title: str | None) -> dict[str, Any]:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
+from datasketch import MinHash
+
+from bot.ingest import dedupe
 from bot.ingest.dedupe import (
+    NUM_PERM,
+    SCHEME,
     NearDuplicateIndex,
     from_bytes,
+    permutations,
     shingles,
     signature,
+    signature_bytes,
+    signature_values,
     similarity,
     to_bytes,
 )
@@ -66,3 +77,45 @@ def test_signature_survives_the_store_round_trip():
     assert index.best_match(signature(SEED)) == (5, 1.0)
     index.remove(5)
     assert index.best_match(signature(SEED)) is None
+
+
+def _datasketch(text: str) -> MinHash:
+    """The signature as datasketch computes it (how every stored signature was made)."""
+    mh = MinHash(num_perm=NUM_PERM, seed=dedupe.SEED, scheme=SCHEME)
+    mh.update_batch([gram.encode("utf-8") for gram in shingles(text)])
+    return mh
+
+
+def test_signatures_are_datasketchs_value_for_value():
+    """Stored signatures (datasketch's) and new ones (NumPy's) must stay comparable."""
+    paragraphs = [p for p in SEED.split("\n") if p.strip()]
+    texts = [
+        SEED,
+        *paragraphs,
+        "Too short",
+        "Ünïcode Straße, 東京 and Москва are five words or more",
+    ]
+    assert np.array_equal(permutations(), MinHash(num_perm=NUM_PERM, seed=dedupe.SEED).permutations)
+    for text in texts:
+        expected = _datasketch(text)
+        assert signature_bytes(text) == to_bytes(expected)
+        assert np.array_equal(signature_values(text), expected.hashvalues)
+        assert to_bytes(signature(text)) == to_bytes(expected)
+    assert signature_bytes("") is None and signature_bytes(" ... ") is None
+    assert len(signature_bytes(SEED)) == NUM_PERM * 8  # the store's uint64s
+
+
+def test_a_signature_needs_neither_datasketch_nor_scipy():
+    """What the ingest workers run imports neither (SciPy alone is about 1 s of start-up)."""
+    code = (
+        "import sys\n"
+        "from bot.ingest import dedupe\n"
+        "assert len(dedupe.signature_bytes('one two three four five six seven')) == 1024\n"
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
