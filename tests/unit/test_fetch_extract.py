@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import trafilatura
+
 from bot.ingest.extract import (
+    MIN_PAGE_WORDS,
+    TRAFILATURA_OPTIONS,
     Extracted,
     choose_text,
     decode_html,
@@ -90,3 +94,38 @@ def test_is_html():
     assert is_html("text/html; charset=utf-8") and is_html("application/xhtml+xml")
     assert is_html("")  # no type: try it
     assert not is_html("application/pdf") and not is_html("image/jpeg")
+
+
+def _trafilatura_text(html: str, *, fast: bool) -> str:
+    doc = trafilatura.bare_extraction(html, fast=fast, **TRAFILATURA_OPTIONS)
+    return (doc.text or "").strip() if doc is not None else ""
+
+
+def test_a_page_the_fast_pass_reads_is_not_read_twice():
+    """An ordinary article: trafilatura without its fallback gives it all, and that is
+    the text (the full comparison would give the same here)."""
+    html = page(body=BODY * 2)
+    fast = _trafilatura_text(html, fast=True)
+    assert len(fast.split()) >= MIN_PAGE_WORDS
+    got = extract_page(html.encode(), "https://daily.example/biz/inflation", metadata=False)
+    assert got.text == fast == _trafilatura_text(html, fast=False)
+    assert got.title is None and got.published is None  # no metadata asked for
+
+
+def test_a_page_the_fast_pass_finds_thin_gets_the_full_extraction():
+    """Text in line breaks, not paragraphs: trafilatura's own extractor finds nothing
+    there, its fallback (readability, justext) finds the article."""
+    sentence = (
+        "The harbour authority of Valparaiso reopened the port on Thursday after a storm "
+        "that closed it for three days, officials said, and the first ships were unloaded."
+    )
+    html = (
+        "<html><head><title>Port reopens</title></head><body><div id='nav'><a href='/'>Home"
+        f"</a></div><div id='c'>{'<br>'.join([sentence] * 6)}</div></body></html>"
+    )
+    assert len(_trafilatura_text(html, fast=True).split()) < MIN_PAGE_WORDS
+    full = _trafilatura_text(html, fast=False)
+    got = extract_page(html.encode(), "https://port.example/a", metadata=True)
+    assert got.text == full and "Valparaiso reopened the port" in got.text
+    assert got.words > MIN_PAGE_WORDS
+    assert got.title == "Port reopens"  # the metadata of the pass that is kept
