@@ -40,8 +40,10 @@ from bot.settings import DEFAULTS
 
 log = logging.getLogger(__name__)
 
-#: Imported once in the fork server, inherited by every worker forked from it.
-PRELOAD = ["bot.ingest.worker_preload"]
+#: Imported once in the fork server, inherited by every worker forked from it: this
+#: module too, as each worker unpickles :func:`_worker_main` from it (with bot.settings
+#: and pydantic: about 0.3 s a worker otherwise, once ``bot.ingest`` imports lazily).
+PRELOAD = ["bot.ingest.workers", "bot.ingest.worker_preload"]
 _MESSAGE_CHARS = 300
 
 
