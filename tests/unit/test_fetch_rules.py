@@ -223,3 +223,31 @@ def test_every_fetch_failure_is_a_fetch_error_with_its_own_kind():
     assert fetch_errors.TooLarge("big", url="http://x/").status is None
     permanent = {cls.kind for cls in classes if issubclass(cls, fetch_errors.RefusedURL)}
     assert permanent == {"refused", "bad_url", "bad_scheme", "bad_redirect", "blocked_address"}
+
+
+def test_httpcore_learns_its_async_library_without_searching_for_sniffio():
+    """httpcore imports sniffio on every request; a missing one must not be looked for on
+    sys.path each time (a failed import is not remembered: it was 7% of the loop's CPU)."""
+    import sys
+
+    import httpcore._synchronization as sync
+
+    import bot.ingest.fetch  # noqa: F401  (what installs the remedy)
+
+    if sys.modules.get("sniffio") is not None:
+        pytest.skip("sniffio is installed: nothing is searched for")
+    asked: list[str] = []
+
+    class Spy:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            asked.append(name)
+            return None
+
+    sys.meta_path.insert(0, Spy)  # type: ignore[arg-type]
+    try:
+        for _ in range(3):
+            assert sync.current_async_library() == "asyncio"
+    finally:
+        sys.meta_path.remove(Spy)  # type: ignore[arg-type]
+    assert "sniffio" not in asked
