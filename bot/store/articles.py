@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.base import chunks
 from bot.store.feeds import FeedQueries
-from bot.store.models import Article, Story, StoryArticle
+from bot.store.models import Article, Story, StoryArticle, StoryCountry, table_of
+from bot.store.ranking import rank_key
 from bot.store.records import (
     ArticleRecord,
     EntryMark,
@@ -22,7 +23,7 @@ from bot.store.records import (
     pack_signature,
     url_hash,
 )
-from bot.store.stories import StoryQueries
+from bot.store.stories import StoryQueries, best_scores
 from bot.store.types import as_utc, storable, storable_json, utcnow
 
 
@@ -69,11 +70,12 @@ class ArticleQueries(StoryQueries, FeedQueries):
             return await self._insert_article(session, values)
 
     async def _insert_article(self, session: AsyncSession, values: dict[str, Any]) -> int | None:
+        table = table_of(Article)
         statement = (
-            self._insert(Article)
+            self._insert(table)
             .values(**values)
             .on_conflict_do_nothing(index_elements=["canonical_hash"])
-            .returning(Article.id)
+            .returning(table.c.id)
         )
         return (await session.execute(statement)).scalar_one_or_none()
 
@@ -100,7 +102,7 @@ class ArticleQueries(StoryQueries, FeedQueries):
             article_id = await self._insert_article(session, values)
             result = None
             if article_id is not None:
-                result = await self._place(session, article_id, story, at)
+                result = await self._place_new(session, article_id, story, at)
             if seen is not None and values["feed_id"] is not None:
                 if article_id is None:
                     seen = EntryMark(seen.key, "duplicate", seen.error)
@@ -143,6 +145,91 @@ class ArticleQueries(StoryQueries, FeedQueries):
         await self._attach(session, row.id, [article_id], at)
         await self._set_countries(session, row.id, story.countries, at)
         return IngestResult(article_id=article_id, story_id=row.id, created=True)
+
+    async def _place_new(
+        self, session: AsyncSession, article_id: int, story: StoryPlan, at: datetime
+    ) -> IngestResult:
+        """:meth:`_place` for an article inserted by this transaction, in fewer statements
+        (Core, not ORM): it is in no story yet, so joining one is one UPDATE of the story
+        (which also says whether it still exists), one INSERT and the rank of its
+        countries; a new story is three INSERTs. Placing happens under the placement
+        lock, which every worker queues for: each statement is time all of them wait."""
+        if story.story_id is not None and await self._join_story(
+            session, story.story_id, article_id, at
+        ):
+            return IngestResult(article_id=article_id, story_id=story.story_id, created=False)
+        stories = table_of(Story)
+        story_id = (
+            await session.execute(
+                insert(stories)
+                .values(
+                    headline=storable(story.headline),
+                    created_at=at,
+                    updated_at=at,
+                    article_count=1,
+                    source_count=1,
+                    needs_brief=True,
+                )
+                .returning(stories.c.id)
+            )
+        ).scalar_one()
+        await self._insert_member(session, story_id, article_id, at)
+        best = best_scores(story.countries)
+        if best:  # one member: one source; ranked as _rerank would rank them
+            await session.execute(
+                insert(table_of(StoryCountry)),
+                [
+                    {"story_id": story_id, "code": code, "score": score, "updated_at": at,
+                     "rank": rank_key(score, 1, at)}
+                    for code, score in best.items()
+                ],
+            )  # fmt: skip
+        return IngestResult(article_id=article_id, story_id=story_id, created=True)
+
+    async def _join_story(
+        self, session: AsyncSession, story_id: int, article_id: int, at: datetime
+    ) -> bool:
+        """A new article into an existing story; False if the story is gone (pruned by
+        another worker meanwhile). Counts as :meth:`_refresh_counts` makes them, the new
+        member included before its row is written."""
+        stories, members, articles = table_of(Story), table_of(StoryArticle), table_of(Article)
+        member_ids = select(members.c.article_id).where(members.c.story_id == story_id)
+        article_count = (
+            select(func.count()).select_from(members).where(members.c.story_id == story_id)
+        ).scalar_subquery() + 1
+        source_count = (
+            select(func.count(func.distinct(func.coalesce(articles.c.outlet, ""))))
+            .where(or_(articles.c.id.in_(member_ids), articles.c.id == article_id))
+            .scalar_subquery()
+        )
+        row = (
+            await session.execute(
+                update(stories)
+                .where(stories.c.id == story_id)
+                .values(
+                    needs_brief=True,
+                    article_count=article_count,
+                    source_count=source_count,
+                    updated_at=at,
+                )
+                .returning(stories.c.source_count, stories.c.updated_at)
+            )
+        ).one_or_none()
+        if row is None:
+            return False
+        await self._insert_member(session, story_id, article_id, at)
+        await self._rank_touched(session, story_id, row[0], row[1], at)
+        return True
+
+    @staticmethod
+    async def _insert_member(
+        session: AsyncSession, story_id: int, article_id: int, at: datetime
+    ) -> None:
+        await session.execute(
+            insert(table_of(StoryArticle)).values(
+                story_id=story_id, article_id=article_id, added_at=at
+            )
+        )
 
     async def orphan_articles(self, since: datetime, limit: int = 200) -> list[Article]:
         """Articles fetched since ``since`` that are in no story (left by a crash, or by an

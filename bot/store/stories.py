@@ -6,7 +6,7 @@ country rows again (:meth:`StoryQueries._rerank`): /brief reads only the top of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -135,10 +135,7 @@ class StoryQueries(StoreBase):
         countries: Iterable[tuple[str, float]],
         at: datetime,
     ) -> None:
-        best: dict[str, float] = {}
-        for code, score in countries:
-            code = code.upper()
-            best[code] = max(float(score), best.get(code, 0.0))
+        best = best_scores(countries)
         await session.execute(delete(StoryCountry).where(StoryCountry.story_id == story_id))
         if best:
             await session.execute(
@@ -173,21 +170,28 @@ class StoryQueries(StoreBase):
                 )
             )
         ).all()
-        if not rows:
-            return
+        await _store_ranks(session, story_id, rows, story[0], story[1], touch)
+
+    async def _rank_touched(
+        self,
+        session: AsyncSession,
+        story_id: int,
+        source_count: int,
+        updated_at: datetime,
+        touch: datetime,
+    ) -> None:
+        """:meth:`_rerank` with ``touch`` for a story whose source count and updated_at
+        the caller has just written: the rows are dated and read in one statement."""
         table = table_of(StoryCountry)
-        values: dict[str, Any] = {"rank": bindparam("new_rank")}
-        if touch is not None:
-            values["updated_at"] = touch
-        await session.execute(
-            table.update()
-            .where(table.c.story_id == story_id, table.c.code == bindparam("row_code"))
-            .values(values),
-            [
-                {"row_code": code, "new_rank": rank_key(score, story[0], story[1])}
-                for code, score in rows
-            ],
-        )
+        rows = (
+            await session.execute(
+                table.update()
+                .where(table.c.story_id == story_id)
+                .values(updated_at=touch)
+                .returning(table.c.code, table.c.score)
+            )
+        ).all()
+        await _store_ranks(session, story_id, rows, source_count, updated_at, None)
 
     async def recent_stories(self, since: datetime) -> list[StoryCandidate]:
         """Stories updated since ``since``, with countries and people: clustering candidates."""
@@ -287,3 +291,38 @@ class StoryQueries(StoreBase):
             return await session.scalar(
                 select(StoryArticle.story_id).where(StoryArticle.article_id == article_id)
             )
+
+
+def best_scores(countries: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Each country code (upper case) once, with its highest score."""
+    best: dict[str, float] = {}
+    for code, score in countries:
+        code = code.upper()
+        best[code] = max(float(score), best.get(code, 0.0))
+    return best
+
+
+async def _store_ranks(
+    session: AsyncSession,
+    story_id: int,
+    rows: Sequence[Any],
+    source_count: int,
+    updated_at: datetime,
+    touch: datetime | None,
+) -> None:
+    """Store the :func:`rank_key` of a story's country rows ``(code, score)``."""
+    if not rows:
+        return
+    table = table_of(StoryCountry)
+    values: dict[str, Any] = {"rank": bindparam("new_rank")}
+    if touch is not None:
+        values["updated_at"] = touch
+    await session.execute(
+        table.update()
+        .where(table.c.story_id == story_id, table.c.code == bindparam("row_code"))
+        .values(values),
+        [
+            {"row_code": code, "new_rank": rank_key(score, source_count, updated_at)}
+            for code, score in rows
+        ],
+    )
