@@ -1,7 +1,7 @@
 """/brief latency at 20,000 and 200,000 articles, SQLite and PostgreSQL, old query against new.
 
     python benchmarks/brief.py [--articles 20000 200000] [--backends sqlite postgresql]
-                               [--requests 60] [--postgres URL] [--no-bot]
+                               [--requests 60] [--postgres URL] [--no-bot] [--database URL]
 
 The store is filled with copies of really analysed articles (the AEB texts: varied
 countries, outlets and times over a week), inserted with bulk SQL, then ranked
@@ -13,8 +13,15 @@ for the 24-hour, 3-day and one-week windows, each against the baseline in the sa
   Python); both must return the same stories, or the run stops.
 - ``bot``: from the update handed to the fake Bot API (the bot long-polls it) to the fake
   API accepting the bot's first ``sendMessage`` in answer: the real ``Application``,
-  handlers, store queries, rendering and delivery over real HTTP on loopback; ``old`` puts
-  the old query in the store's place. Follow-up answers are timed once, on the new query.
+  handlers, store queries, rendering and delivery over real HTTP on loopback; ``old`` is
+  /brief's reading as before issue 11 in ``Store.top_stories``'s place (the old query,
+  then the sources and the unpolled feeds in a session each). ``cpu`` is this process's
+  CPU per request (bot, fake API, client side of the database; not PostgreSQL's), which
+  an oversubscribed machine inflates less than wall time. Follow-up answers are timed
+  once, on the new path.
+
+``--database URL`` runs on that database instead of a new one, filling it only when it
+holds no story, and keeps it: a 200,000-article fill takes minutes, the measures do not.
 
 Targets (issue 11, PostgreSQL, 200,000 articles): one-week /brief p95 <= 60 ms, 24-hour
 p95 <= 30 ms. PostgreSQL uses a database of its own next to ``--postgres`` (default
@@ -42,11 +49,21 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from bot.store import Store, Story, StoryCountry, StorySummary  # noqa: E402
+from bot.store import (  # noqa: E402
+    Article,
+    Feed,
+    Store,
+    Story,
+    StoryArticle,
+    StoryCountry,
+    StorySummary,
+)
+from bot.store.briefs import TopStories  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
-from bot.store.ranking import rank_rows  # noqa: E402
+from bot.store.ranking import NO_RANK, RECENCY_HALF_LIFE_HOURS, rank_rows  # noqa: E402
+from bot.store.records import SourceLink  # noqa: E402
 from bot.store.types import as_utc, utcnow  # noqa: E402
 from tests.fakes.bot_harness import bot_running, bulk_fill  # noqa: E402
 from tests.fakes.scratch_db import pg_admin  # noqa: E402
@@ -135,6 +152,46 @@ async def old_stories_since(
     ]
 
 
+async def old_top_stories(
+    store: Store,
+    codes: Iterable[str],
+    since: datetime,
+    *,
+    limit: int,
+    candidates: int,
+    keep: Any = lambda _s: True,
+    now: datetime | None = None,
+) -> TopStories:
+    """What /brief read before issue 11, in ``Store.top_stories``'s shape: the old query,
+    then the sources and the unpolled feeds, each in a session of its own, as then."""
+    found = await old_stories_since(store, codes, since, limit=candidates, now=now)
+    shown = [s for s in found if keep(s)][:limit]
+    at = func.coalesce(Article.published_at, Article.fetched_at)
+    sources: dict[int, list[SourceLink]] = {s.id: [] for s in shown}
+    if shown:
+        query = (
+            select(StoryArticle.story_id, Article.url, Article.outlet, Article.title, Feed.name, at)
+            .join(Article, Article.id == StoryArticle.article_id)
+            .outerjoin(Feed, Feed.id == Article.feed_id)
+            .where(StoryArticle.story_id.in_(list(sources)))
+            .order_by(StoryArticle.story_id, at.desc())
+        )
+        async with store.session() as session:
+            for story_id, url, outlet, title, feed_name, when in (
+                await session.execute(query)
+            ).all():
+                sources[story_id].append(
+                    SourceLink(url=url, outlet=outlet or feed_name, title=title, at=when)
+                )
+    async with store.session() as session:
+        unpolled = await session.scalar(
+            select(func.count())
+            .select_from(Feed)
+            .where(Feed.enabled.is_(True), Feed.gone.is_(False), Feed.last_polled_at.is_(None))
+        )
+    return TopStories(stories=shown, sources=sources, unpolled_feeds=int(unpolled or 0))
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     index = min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))
@@ -168,31 +225,36 @@ async def measure_queries(store: Store, requests: int) -> dict[tuple[str, str], 
     return out
 
 
-async def measure_bot(store: Store, requests: int) -> dict[tuple[str, str], list[float]]:
-    """/brief through the real bot per window, on the old query then the new, and the
-    follow-up answers (new query) to the last briefs."""
+async def measure_bot(
+    store: Store, requests: int
+) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]:
+    """/brief through the real bot per window, the old reading then the new, and the
+    follow-up answers (new path) to the last briefs; wall times, and this process's CPU."""
     out: dict[tuple[str, str], list[float]] = {}
-    chat = 100_000
+    cpus: dict[tuple[str, str], list[float]] = {}
+    chat = 10**9 + int(time.time()) % 10**6 * 1000  # new chats on a kept database too
     firsts: dict[int, Any] = {}
     async with FakeBotAPI() as fake, bot_running(fake, store, per_chat_interval=1.0):
         for how in ("old", "new"):
             if how == "old":
-                store.stories_since = (  # type: ignore[method-assign]
-                    lambda *a, **k: old_stories_since(store, *a, **k)
+                store.top_stories = (  # type: ignore[method-assign]
+                    lambda *a, **k: old_top_stories(store, *a, **k)
                 )
             else:
-                del store.stories_since  # back to the class's method
+                del store.top_stories  # back to the class's method
             for label, _hours, suffix in WINDOWS:
                 for i in range(requests + 3):
                     chat += 1
                     country = list(COUNTRIES)[i % len(COUNTRIES)]
                     gc.collect()  # no collection of an earlier request's garbage in this one
-                    t0 = time.time()
+                    t0, c0 = time.time(), time.process_time()
                     msgs = await fake.ask(chat, f"/brief {country}{suffix}", timeout=30)
+                    cpu = (time.process_time() - c0) * 1000
                     if "No stories about" in msgs[0].plain:
                         raise SystemExit(f"/brief {country}{suffix} found nothing")
                     if i >= 3:
                         out.setdefault((label, how), []).append((msgs[0].at - t0) * 1000)
+                        cpus.setdefault((label, how), []).append(cpu)
                     if how == "new" and label == "24 hours":
                         firsts[chat] = msgs[0]
         await quiet(fake)
@@ -203,7 +265,7 @@ async def measure_bot(store: Store, requests: int) -> dict[tuple[str, str], list
             answers = await fake.wait_for(chat_id, 1, after=before, timeout=30)
             if i >= 3:
                 out.setdefault(("follow-up", "new"), []).append((answers[0].at - t0) * 1000)
-    return out
+    return out, cpus
 
 
 async def quiet(fake: FakeBotAPI) -> None:
@@ -220,8 +282,13 @@ async def run_backend(url: str, articles: int, args: argparse.Namespace) -> dict
     store = Store.from_url(url)
     try:
         await upgrade(store.engine)
+        stats = await store.stats()
         t0 = time.perf_counter()
-        filled = await bulk_fill(store, articles, days=7)
+        if stats.stories:  # a kept database (--database), filled by an earlier run
+            filled = {"articles": stats.articles, "stories": stats.stories}
+            print(f"  on the kept database, {await shift_to_now(store)}", flush=True)
+        else:
+            filled = await bulk_fill(store, articles, days=7)
         fill_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         ranked = await store.refresh_ranks()
@@ -236,12 +303,47 @@ async def run_backend(url: str, articles: int, args: argparse.Namespace) -> dict
             f"{fill_s:.0f} s; ranked {ranked:,} rows in {rank_s:.1f} s",
             flush=True,
         )
+        loads = [os.getloadavg()[0]]
         times = {"query": await measure_queries(store, args.requests)}
+        loads.append(os.getloadavg()[0])
         if not args.no_bot:
-            times["bot"] = await measure_bot(store, args.requests)
+            times["bot"], times["bot cpu"] = await measure_bot(store, args.requests)
+            loads.append(os.getloadavg()[0])
     finally:
         await store.close()
-    return {"filled": filled, "fill_s": fill_s, "rank_s": rank_s, "times": times}
+    load = " -> ".join(f"{x:.1f}" for x in loads)
+    return {"filled": filled, "fill_s": fill_s, "rank_s": rank_s, "times": times, "load": load}
+
+
+async def shift_to_now(store: Store) -> str:
+    """Move a kept database's times forward so that its newest story is from now, as when
+    it was filled: the windows hold what they held then. The stored rank moves with them
+    (``rank_key`` adds hours / half-life), so every row keeps its rank order."""
+    if store.engine.dialect.name != "postgresql":
+        return "times not shifted (PostgreSQL only)"
+    from sqlalchemy import text
+
+    async with store.engine.begin() as conn:
+        newest = await conn.scalar(text("SELECT max(updated_at) FROM stories"))
+        hours = (utcnow() - newest).total_seconds() / 3600
+        shift = f"interval '{hours * 3600:.6f} seconds'"
+        for table, columns in (
+            ("stories", ("created_at", "updated_at")),
+            ("articles", ("published_at", "fetched_at")),
+            ("story_articles", ("added_at",)),
+        ):
+            sets = ", ".join(f"{c} = {c} + {shift}" for c in columns)
+            await conn.execute(text(f"UPDATE {table} SET {sets}"))
+        await conn.execute(
+            text(
+                f"UPDATE story_countries SET updated_at = updated_at + {shift}, "
+                f"rank = rank + {hours / RECENCY_HALF_LIFE_HOURS!r} WHERE rank > {NO_RANK!r}"
+            )
+        )
+    async with store.engine.connect() as conn:
+        conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.exec_driver_sql("VACUUM ANALYZE")
+    return f"times moved {hours:.2f} h forward"
 
 
 async def backend_url(backend: str, admin: str, tmp: str) -> str | None:
@@ -264,6 +366,14 @@ async def main_async(args: argparse.Namespace) -> int:
     from sqlalchemy.engine import make_url
 
     rows: list[tuple[str, int, dict[str, Any]]] = []
+    if args.database:  # a kept database: filled if empty, never dropped
+        backend = make_url(args.database).get_backend_name()
+        print(f"{backend}, {args.articles[0]:,} articles (kept database):", flush=True)
+        rows.append(
+            (backend, args.articles[0], await run_backend(args.database, args.articles[0], args))
+        )
+        report(rows, args.requests)
+        return 0
     with tempfile.TemporaryDirectory(prefix="nb-brief-") as tmp:
         for articles in args.articles:
             for backend in args.backends:
@@ -306,8 +416,9 @@ def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
                 print(
                     f"{backend:>10} {articles:>8,} {row['filled']['stories']:>7,} {measure:>7} "
                     f"{label:>9} {olds} {statistics.median(new):>7.1f} {pct(new, 95):>7.1f} "
-                    f"{max(new):>7.1f} {TARGETS.get(label, ''):>6}"
+                    f"{max(new):>7.1f} {TARGETS.get(label, '') if measure == 'bot' else '':>6}"
                 )
+        print(f"{backend:>10} {articles:>8,} load average (1 min) {row['load']}")
         which = "bot" if "bot" in row["times"] else "query"
         p95 = {key: pct(values, 95) for key, values in row["times"][which].items()}
         summary.append(
@@ -316,7 +427,8 @@ def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
             f"(old {p95['24 hours', 'old']:.0f})"
         )
     print(
-        "baseline: the query before issue 11, same run; targets: issue 11 at 200,000 on PostgreSQL"
+        "baseline (old): the query before issue 11 (bot: and /brief's three sessions), same run; "
+        "targets: issue 11 at 200,000 on PostgreSQL"
     )
     print("; ".join(summary))
 
@@ -329,6 +441,10 @@ def main() -> int:
     )
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--no-bot", action="store_true", help="time the queries only")
+    parser.add_argument(
+        "--database",
+        help="run on this database (filled only if it holds no story) and keep it",
+    )
     parser.add_argument(
         "--postgres",
         default=os.environ.get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ class Briefs:
     def __init__(self, store: Store, *, cache_size: int = 256) -> None:
         self.store = store
         self._docs: OrderedDict[int, tuple[datetime, list[Document]]] = OrderedDict()
+        #: The stories last handed out by :meth:`page`, with what each was made of.
+        self._stories: OrderedDict[int, tuple[tuple[Any, ...], StoryBrief]] = OrderedDict()
         self._cache_size = cache_size
 
     async def sources(self, story_ids: Sequence[int]) -> dict[int, list[Source]]:
@@ -44,23 +47,65 @@ class Briefs:
         sources = await self.sources([s.id for s in summaries])
         out = []
         for s in summaries:
-            try:
-                brief = Brief.from_dict(s.brief, s.headline)
-            except Exception:  # JSON from another version, or written by hand
-                log.exception("event=story_unreadable story_id=%s", s.id)
-                continue
-            out.append(StoryBrief(s.id, brief, sources.get(s.id, []), s.updated_at))
+            brief = self._parsed(s)
+            if brief is not None:
+                out.append(StoryBrief(s.id, brief, sources.get(s.id, []), s.updated_at))
         return out
+
+    def _parsed(self, summary: StorySummary) -> Brief | None:
+        """The story's stored brief as a :class:`Brief`; None (logged) when it cannot be read."""
+        try:
+            return Brief.from_dict(summary.brief, summary.headline)
+        except Exception:  # JSON from another version, or written by hand
+            log.exception("event=story_unreadable story_id=%s", summary.id)
+            return None
 
     async def for_countries(
         self, codes: Iterable[str], since: datetime, limit: int | None = 3
     ) -> list[StoryBrief]:
         """The top stories about ``codes``; a story still waiting for its key points (the
         store is being filled) is left out, never shown as a bare title."""
-        wanted = None if limit is None else limit * 3
-        summaries = await self.store.stories_since(list(codes), since, limit=wanted)
-        ready = [s for s in summaries if has_key_points(s.brief)]
-        return await self.from_summaries(ready[:limit] if limit is not None else ready)
+        if limit is not None:
+            return (await self.page(codes, since, limit)).stories
+        summaries = await self.store.stories_since(list(codes), since, limit=None)
+        return await self.from_summaries([s for s in summaries if has_key_points(s.brief)])
+
+    async def page(self, codes: Iterable[str], since: datetime, limit: int = 3) -> BriefPage:
+        """What /brief shows, read at once: :meth:`for_countries`'s stories (the first
+        ``limit`` with key points among the top ``3 x limit``) and whether the first
+        reading of the feeds is still going on (:meth:`collecting`)."""
+        top = await self.store.top_stories(
+            list(codes), since, limit=limit, candidates=limit * 3, keep=_ready
+        )
+        out = []
+        for s in top.stories:
+            sources = [
+                Source(url=x.url, outlet=x.outlet, title=x.title, at=x.at)
+                for x in top.sources[s.id]
+            ]
+            story = self._story(s, sources)
+            if story is not None:
+                out.append(story)
+        return BriefPage(out, collecting=top.unpolled_feeds > 0)
+
+    def _story(self, summary: StorySummary, sources: list[Source]) -> StoryBrief | None:
+        """The story as a brief: the very object handed out before when nothing it is made
+        of changed (headline, stored brief, sources, update time), so that its drawn card
+        is reused (the Telegram layout keeps cards per story object), and it is not parsed
+        again; None (logged) when its stored brief cannot be read."""
+        kept = self._stories.get(summary.id)
+        made_of = (summary.headline, summary.updated_at, summary.brief)
+        if kept is not None and kept[0] == made_of and kept[1].sources == sources:
+            self._stories.move_to_end(summary.id)
+            return kept[1]
+        brief = self._parsed(summary)
+        if brief is None:
+            return None
+        story = StoryBrief(summary.id, brief, sources, summary.updated_at)
+        self._stories[summary.id] = (made_of, story)
+        while len(self._stories) > self._cache_size:
+            self._stories.popitem(last=False)
+        return story
 
     async def collecting(self) -> bool:
         """Whether the first reading of the feeds is still going on: an enabled feed has
@@ -140,6 +185,19 @@ class Briefs:
     ) -> Answer:
         """``about``: the person the answer this follows up was about ("what did he say")."""
         return answer_question(question, await self.documents(story_ids), about=about)
+
+
+@dataclass(frozen=True, slots=True)
+class BriefPage:
+    """What /brief shows: the stories, and whether the first reading of the feeds is
+    still going on (so that the reply can say more may come)."""
+
+    stories: list[StoryBrief]
+    collecting: bool
+
+
+def _ready(summary: StorySummary) -> bool:
+    return has_key_points(summary.brief)
 
 
 def has_key_points(data: dict[str, Any] | None) -> bool:

@@ -7,18 +7,23 @@ the briefing service above can pass them around freely and never needs SQLAlchem
 (:func:`~bot.store.ranking.rank_key`) and the ``(code, rank, story_id)`` index let the
 database return only those (:meth:`BriefQueries._top_candidates`), whatever the size of
 the window; the digests read every story of their window and rank them in Python.
+:meth:`BriefQueries.top_stories` reads all a /brief shows on one connection, outside a
+transaction on PostgreSQL (round trips, not the database's work, were most of its time).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Text, bindparam, cast, func, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.store.articles import article_record
 from bot.store.base import chunks
@@ -37,22 +42,20 @@ class BriefQueries(StoryQueries):
         is a key (an empty list when the story has no article, or is gone)."""
         if not story_ids:
             return {}
-        at = func.coalesce(Article.published_at, Article.fetched_at)
-        query = (
-            select(StoryArticle.story_id, Article.url, Article.outlet, Article.title, Feed.name, at)
-            .join(Article, Article.id == StoryArticle.article_id)
-            .outerjoin(Feed, Feed.id == Article.feed_id)
-            .where(StoryArticle.story_id.in_(list(story_ids)))
-            .order_by(StoryArticle.story_id, at.desc())
-        )
+        async with self._reading() as conn:
+            return await self._sources(conn, story_ids)
+
+    async def _sources(
+        self, conn: AsyncConnection, story_ids: Sequence[int]
+    ) -> dict[int, list[SourceLink]]:
         out: dict[int, list[SourceLink]] = {i: [] for i in story_ids}
-        async with self.session() as session:
-            for story_id, url, outlet, title, feed_name, when in (
-                await session.execute(query)
-            ).all():
-                out[story_id].append(
-                    SourceLink(url=url, outlet=outlet or feed_name, title=title, at=when)
-                )
+        if not story_ids:
+            return out
+        rows = await conn.execute(_SOURCES, {"stories": list(story_ids)})
+        for story_id, url, outlet, title, feed_name, when in rows.all():
+            out[story_id].append(
+                SourceLink(url=url, outlet=outlet or feed_name, title=title, at=when)
+            )
         return out
 
     async def story_brief(self, story_id: int) -> StoredBrief | None:
@@ -73,12 +76,8 @@ class BriefQueries(StoryQueries):
     async def unpolled_feed_count(self) -> int:
         """Enabled feeds never polled yet: while there are any, the first reading of the
         feeds is still going on and the store does not hold the news it will."""
-        async with self.session() as session:
-            waiting = await session.scalar(
-                select(func.count())
-                .select_from(Feed)
-                .where(Feed.enabled.is_(True), Feed.gone.is_(False), Feed.last_polled_at.is_(None))
-            )
+        async with self._reading() as conn:
+            waiting = await conn.scalar(select(_UNPOLLED))
         return int(waiting or 0)
 
     async def story_awaits_brief(self) -> bool:
@@ -144,66 +143,128 @@ class BriefQueries(StoryQueries):
             return []
         now = as_utc(now) if now else utcnow()
         window = _Window(wanted, as_utc(since), now, min_salience)
-        async with self.session() as session:
+        async with self._reading() as conn:
             if limit is not None:  # one round trip: the few candidates, with what is shown
-                rows = await self._top_rows(session, window, limit)
+                top = self._top_statement(len(wanted), page=False)
+                rows = list((await conn.execute(top, window.params(limit))).all())
                 details = {row[0]: tuple(row[3:]) for row in rows}
             else:  # every story of the window (digests): rank them all, then read the shown
                 statement = select(*_RANKED).join(Story, Story.id == StoryCountry.story_id)
-                rows = list((await session.execute(statement.where(*window.matching()))).all())
+                rows = list((await conn.execute(statement.where(*window.matching()))).all())
             ranked = rank_rows(rows, now)
             order = sorted(ranked, key=lambda i: (-ranked[i][0], -i))[:limit]
             if limit is None:
-                details = await self._shown(session, order)
+                details = await self._shown(conn, order)
         return [_summary(i, ranked[i], details[i]) for i in order if i in details]
 
-    async def _top_rows(self, session: AsyncSession, window: _Window, limit: int) -> list[Any]:
-        """The rows of the few stories that can be in the top ``limit``, with what is shown,
-        found by story id (not by reading the window again)."""
-        top = self._top_candidates(
-            window.codes, window.since, window.now, window.min_salience, limit
-        )
-        by_id = (
-            self._unindexed(StoryCountry.code).in_(window.codes),
-            self._unindexed(StoryCountry.updated_at) >= window.since,
-            StoryCountry.score >= window.min_salience,
-        )
-        statement = (
-            select(*_RANKED, *_SHOWN)
-            .join(Story, Story.id == StoryCountry.story_id)
-            .where(*by_id, StoryCountry.story_id.in_(top))
-        )
-        return list((await session.execute(statement)).all())
+    async def top_stories(
+        self,
+        codes: Iterable[str],
+        since: datetime,
+        *,
+        limit: int,
+        candidates: int,
+        keep: Callable[[StorySummary], bool] = lambda _s: True,
+        now: datetime | None = None,
+    ) -> TopStories:
+        """What a /brief shows, on one connection: the first ``limit`` of the top
+        ``candidates`` stories (as :meth:`stories_since` ranks them) that ``keep`` accepts,
+        their sources, and how many feeds were never polled.
+
+        Three reads where /brief made three sessions of them (on PostgreSQL each session was
+        six round trips: the pool's ping in a transaction of its own, BEGIN, the read,
+        ROLLBACK): the candidates come with the count of unpolled feeds, and only the
+        briefs of the stories looked at are decoded, not those of every candidate.
+        """
+        wanted = sorted({c.upper() for c in codes if c})
+        now = as_utc(now) if now else utcnow()
+        window = _Window(wanted, as_utc(since), now, 0.0)
+        async with self._reading() as conn:
+            rows: list[Any] = []
+            if wanted:
+                statement = self._top_statement(len(wanted), page=True)
+                rows = list((await conn.execute(statement, window.params(candidates))).all())
+            details = {row[0]: tuple(row[3:-1]) for row in rows}
+            ranked = rank_rows(rows, now)
+            shown: list[StorySummary] = []
+            for i in sorted(ranked, key=lambda i: (-ranked[i][0], -i))[:candidates]:
+                summary = _summary(i, ranked[i], _decoded(details[i]))
+                if keep(summary):
+                    shown.append(summary)
+                if len(shown) >= limit:
+                    break
+            unpolled = rows[0][-1] if rows else await conn.scalar(select(_UNPOLLED))
+            sources = await self._sources(conn, [s.id for s in shown])
+        return TopStories(stories=shown, sources=sources, unpolled_feeds=int(unpolled or 0))
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a few reads, outside any transaction on PostgreSQL: no BEGIN
+        and ROLLBACK round trips around them (each read sees what was committed when it
+        ran). SQLite keeps its default: its transactions cost no round trip, and turning
+        autocommit on there commits whatever the (shared, in tests) connection has open."""
+        async with self.engine.connect() as conn:
+            if self.is_postgres:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
 
     async def _shown(
-        self, session: AsyncSession, order: Sequence[int]
+        self, conn: AsyncConnection, order: Sequence[int]
     ) -> dict[int, tuple[Any, ...]]:
         """What a summary shows of these stories, by id (their counts, dates and brief)."""
         details: dict[int, tuple[Any, ...]] = {}
         for chunk in chunks(order):
-            found = await session.execute(
+            found = await conn.execute(
                 select(Story.id, *_RANKED[3:], *_SHOWN).where(Story.id.in_(chunk))
             )
             details.update((row[0], tuple(row[1:])) for row in found.all())
         return details
 
-    def _top_candidates(
-        self, wanted: list[str], since: datetime, now: datetime, min_salience: float, limit: int
-    ) -> Select[tuple[int]]:
-        """The ids of the few stories that can be in the top ``limit``: per country, the
+    def _top_statement(self, n_codes: int, *, page: bool) -> Select[Any]:
+        """The rows of the few stories that can be in the top ``:top``, with what is shown,
+        found by story id (not by reading the window again); parameters as
+        :meth:`_Window.params` names them.
+
+        Built once per number of countries and kept: building and keying a statement of
+        this size cost more CPU than PostgreSQL spends running it. ``page``: the brief as
+        its JSON text (decoded only for the stories looked at) and the unpolled feeds.
+        """
+        key = (self.dialect, n_codes, page)
+        statement = _STATEMENTS.get(key)
+        if statement is not None:
+            return statement
+        codes: list[BindParameter[Any]] = [bindparam(f"code_{k}") for k in range(n_codes)]
+        by_id = (
+            self._unindexed(StoryCountry.code).in_(codes),
+            self._unindexed(StoryCountry.updated_at) >= bindparam("since"),
+            StoryCountry.score >= bindparam("least"),
+        )
+        shown = (*_SHOWN[:1], cast(Story.brief, Text), *_SHOWN[2:], _UNPOLLED) if page else _SHOWN
+        statement = _STATEMENTS[key] = (
+            select(*_RANKED, *shown)
+            .join(Story, Story.id == StoryCountry.story_id)
+            .where(*by_id, StoryCountry.story_id.in_(self._top_candidates(codes)))
+        )
+        return statement
+
+    def _top_candidates(self, codes: Sequence[Any]) -> Select[tuple[int]]:
+        """The ids of the few stories that can be in the top ``:top``: per country, the
         best by the stored rank (an index range read backwards, stopped by ``LIMIT``), plus
-        any row the rank cannot order (dated after ``now``, or written without a rank),
+        any row the rank cannot order (dated after ``:now``, or written without a rank),
         normally none.
 
         A story in the answer has its best row within the top ``limit`` of that row's
         country: every row above it there is another story ranked higher.
         """
+        since: BindParameter[Any] = bindparam("since")
+        now: BindParameter[Any] = bindparam("now")
+        least: BindParameter[Any] = bindparam("least")
         parts = []
-        for code in wanted:
+        for code in codes:
             window = (
                 StoryCountry.code == code,
                 StoryCountry.updated_at >= since,
-                StoryCountry.score >= min_salience,
+                StoryCountry.score >= least,
             )
             dated = self._unindexed(StoryCountry.updated_at)
             parts.append(
@@ -212,11 +273,11 @@ class BriefQueries(StoryQueries):
                     StoryCountry.code == code,
                     dated >= since,
                     dated <= now,
-                    StoryCountry.score >= min_salience,
+                    StoryCountry.score >= least,
                     StoryCountry.rank.is_not(None),
                 )
                 .order_by(StoryCountry.rank.desc(), StoryCountry.story_id.desc())
-                .limit(limit + RANK_MARGIN)
+                .limit(bindparam("top"))
                 .subquery()
             )
             parts.append(
@@ -265,6 +326,34 @@ _RANKED = (
 )
 #: What a summary shows beyond the ranking's columns.
 _SHOWN = (Story.headline, Story.brief, Story.created_at, Story.article_count)
+#: Enabled feeds never polled yet (the first reading of the feeds is going on).
+_UNPOLLED = (
+    select(func.count())
+    .select_from(Feed)
+    .where(Feed.enabled.is_(True), Feed.gone.is_(False), Feed.last_polled_at.is_(None))
+    .scalar_subquery()
+)
+_AT = func.coalesce(Article.published_at, Article.fetched_at)
+#: The articles behind stories as links (``:stories``), each story's newest first.
+_SOURCES = (
+    select(StoryArticle.story_id, Article.url, Article.outlet, Article.title, Feed.name, _AT)
+    .join(Article, Article.id == StoryArticle.article_id)
+    .outerjoin(Feed, Feed.id == Article.feed_id)
+    .where(StoryArticle.story_id.in_(bindparam("stories", expanding=True)))
+    .order_by(StoryArticle.story_id, _AT.desc())
+)
+#: The top-stories statements already built, by (dialect, number of countries, page).
+_STATEMENTS: dict[tuple[str, int, bool], Select[Any]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class TopStories:
+    """What a /brief shows, read at once: the stories, their sources (every story a key),
+    and how many enabled feeds were never polled (the first reading is going on)."""
+
+    stories: list[StorySummary]
+    sources: dict[int, list[SourceLink]]
+    unpolled_feeds: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +371,26 @@ class _Window:
             StoryCountry.updated_at >= self.since,
             StoryCountry.score >= self.min_salience,
         )
+
+    def params(self, limit: int) -> dict[str, Any]:
+        """The parameters of :meth:`BriefQueries._top_statement` for the top ``limit``."""
+        codes = {f"code_{k}": code for k, code in enumerate(self.codes)}
+        top = limit + RANK_MARGIN
+        return {
+            **codes,
+            "since": self.since,
+            "now": self.now,
+            "least": self.min_salience,
+            "top": top,
+        }
+
+
+def _decoded(shown: tuple[Any, ...]) -> tuple[Any, ...]:
+    """``shown`` with its brief (the fourth field) decoded from the JSON text it was read as."""
+    brief = shown[3]
+    if isinstance(brief, str):
+        brief = json.loads(brief)
+    return (*shown[:3], brief, *shown[4:])
 
 
 def _summary(

@@ -56,14 +56,15 @@ async def send_brief(
     """The top stories for the countries as numbered cards in one message (more only
     when they do not fit), each with its More button; ``note`` goes under the header."""
     since = utcnow() - timedelta(hours=hours)
-    stories = await nb.briefs.for_countries(codes, since, limit=BRIEF_STORIES)
+    found = await nb.briefs.page(codes, since, limit=BRIEF_STORIES)
+    stories = found.stories
     if not stories:
-        if await nb.briefs.collecting():
+        if found.collecting:
             await still_collecting(nb, chat_id, codes, hours)
             return
         await nothing(nb, chat_id, codes, hours, note=note)
         return
-    if not note and await nb.briefs.collecting():
+    if not note and found.collecting:
         note = "Still reading the feeds for the first time: more may come in a minute."
     now = utcnow()
     by_id = {s.story_id: s for s in stories}

@@ -23,7 +23,15 @@ from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.telegram.cards import CARD_CHARS, FULL_CHARS, card, full, more_quotes_left, visible_len
+from bot.telegram.cards import (
+    CARD_CHARS,
+    FULL_CHARS,
+    card,
+    full,
+    meta_line,
+    more_quotes_left,
+    visible_len,
+)
 from bot.telegram.keyboards import button
 from bot.telegram.render import LIMIT, StoryBrief, esc
 
@@ -33,21 +41,30 @@ BUTTONS_PER_ROW = 4
 
 
 class _StoryTexts:
-    """Cards and full briefs already drawn, per story object and moment.
+    """Cards and full briefs already drawn, per story object, with their visible length.
 
-    A digest run draws the same few dozen stories for thousands of subscribers, and
-    packing a message tries each card several times: drawing is pure, so each (story,
-    number, form, moment) is drawn once. Keyed by the story object's identity, which the
-    entry keeps alive so that the identity is not reused; only calls with an explicit
-    ``now`` are kept (without it, "3 h ago" depends on the clock). Bounded: the least
-    recently used stories go first.
+    A digest run draws the same few dozen stories for thousands of subscribers, /brief
+    the same top stories of a country for every reader who asks, and packing a message
+    measures each card several times: drawing is pure, so each (story, number, form,
+    meta line) is drawn and measured once. A drawing depends on the moment only through
+    its meta line ("4 outlets · 3 h ago", :func:`~bot.telegram.cards.meta_line`), so that
+    line, not the moment, is in the key: the same story asked about a minute later is not
+    drawn again. Keyed by the story object's identity (the briefing service hands out the
+    same object while the story is unchanged), which the entry keeps alive so that the
+    identity is not reused; only calls with an explicit ``now`` are kept (without it,
+    "3 h ago" depends on the clock). Bounded: the least recently used stories go first.
     """
 
     def __init__(self, stories: int = 512) -> None:
         self._limit = stories
-        self._drawn: OrderedDict[int, tuple[StoryBrief, dict[tuple, str]]] = OrderedDict()
+        self._drawn: OrderedDict[int, tuple[StoryBrief, dict[tuple, tuple[str, int]]]] = (
+            OrderedDict()
+        )
 
-    def draw(self, story: StoryBrief, index: int | None, expanded: bool, now: datetime) -> str:
+    def drawn(
+        self, story: StoryBrief, index: int | None, expanded: bool, now: datetime
+    ) -> tuple[str, int]:
+        """The story's text and its visible length."""
         entry = self._drawn.get(id(story))
         if entry is None or entry[0] is not story:
             entry = (story, {})
@@ -56,12 +73,13 @@ class _StoryTexts:
                 self._drawn.popitem(last=False)
         else:
             self._drawn.move_to_end(id(story))
-        key = (index, expanded, now)
-        text = entry[1].get(key)
-        if text is None:
+        key = (index, expanded, meta_line(story, now))
+        found = entry[1].get(key)
+        if found is None:
             shape = full if expanded else card
-            text = entry[1][key] = shape(story, index=index, now=now)
-        return text
+            text = shape(story, index=index, now=now)
+            found = entry[1][key] = (text, visible_len(text))
+        return found
 
 
 _drawn = _StoryTexts()
@@ -91,20 +109,29 @@ def render_head(text: str) -> str:
 def render(
     parts: Sequence[Part], stories: dict[int, StoryBrief], now: datetime | None = None
 ) -> str:
-    blocks = []
+    return "\n\n".join(b[0] for b in _blocks(parts, stories, now) if b is not None)
+
+
+def _blocks(
+    parts: Sequence[Part], stories: dict[int, StoryBrief], now: datetime | None
+) -> list[tuple[str, int] | None]:
+    """Each part's block and its visible length; None for a story that is not there."""
+    out: list[tuple[str, int] | None] = []
     for part in parts:
         if part.story_id is None:
-            blocks.append(render_head(part.text))
+            text = render_head(part.text)
+            out.append((text, visible_len(text)))
             continue
         story = stories.get(part.story_id)
         if story is None:
-            continue
-        if now is not None:
-            blocks.append(_drawn.draw(story, part.index, part.expanded, now))
+            out.append(None)
+        elif now is not None:
+            out.append(_drawn.drawn(story, part.index, part.expanded, now))
         else:
             shape = full if part.expanded else card
-            blocks.append(shape(story, index=part.index, now=now))
-    return "\n\n".join(blocks)
+            text = shape(story, index=part.index, now=now)
+            out.append((text, visible_len(text)))
+    return out
 
 
 def keyboard(
@@ -140,18 +167,27 @@ def pages(
     now: datetime | None = None,
 ) -> list[list[Part]]:
     """The parts in messages of at most ``limit`` visible characters, split only between
-    parts; a head stays with the story after it."""
+    parts; a head stays with the story after it.
+
+    Each block is drawn and measured once: the visible length of blocks joined by blank
+    lines is the sum of theirs plus two per blank line (a block is whole HTML, no tag or
+    entity runs from one into the next).
+    """
+    blocks = _blocks(parts, stories, now)
     messages: list[list[Part]] = []
     current: list[Part] = []
+    sizes: list[int] = []  # the visible lengths of the current message's blocks
     for i, part in enumerate(parts):
-        candidate = [*current, part]
         glued = part.story_id is None and i + 1 < len(parts) and parts[i + 1].story_id
-        probe = [*candidate, parts[i + 1]] if glued else candidate
-        if current and visible_len(render(probe, stories, now)) > limit:
+        probe = [b[1] for b in blocks[i : i + 2 if glued else i + 1] if b is not None]
+        wanted = [*sizes, *probe]
+        if current and sum(wanted) + 2 * (len(wanted) - 1) > limit:
             messages.append(current)
-            current = [part]
+            current, sizes = [part], []
         else:
-            current = candidate
+            current.append(part)
+        if blocks[i] is not None:
+            sizes.append(blocks[i][1])  # type: ignore[index]
     if current:
         messages.append(current)
     return messages

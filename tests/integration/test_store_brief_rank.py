@@ -12,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 
+from bot.settings import FeedConfig
 from bot.store import Store, Story, StoryCountry
+from bot.store.briefs import _Window
 from bot.store.migrate import upgrade
 from bot.store.ranking import RANK_MARGIN, rank_key
 
@@ -82,9 +84,41 @@ async def test_candidates_follow_the_answer_not_the_history(store: Store) -> Non
         rows = await session.scalar(select(text("count(*)")).select_from(StoryCountry))
         assert rows > 150
         for codes, limit in ((["IR"], 3), (list(CODES), 5)):
-            top = store._top_candidates(codes, NOW - timedelta(days=10), NOW, 0.0, limit)
-            found = (await session.scalars(top)).all()
+            top = store._top_candidates([bindparam(f"code_{k}") for k in range(len(codes))])
+            window = _Window(sorted(codes), NOW - timedelta(days=10), NOW, 0.0)
+            found = (await session.scalars(top, window.params(limit))).all()
             assert len(found) <= (limit + RANK_MARGIN) * len(codes) < rows
+
+
+async def test_top_stories_are_the_first_kept_of_the_ranked_candidates(store: Store) -> None:
+    """What /brief reads in one go is what it read in three: the first ``limit`` stories
+    ``keep`` accepts among the top ``candidates``, their sources, the unpolled feeds."""
+    ids = await _fill(store, 40, seed=11)
+    for n, story_id in enumerate(ids[::3]):  # some with a brief, some without
+        brief = {"headline": f"Brief {n}", "key_points": [f"Point {n}."], "quotes": []}
+        await store.update_story(story_id, brief=brief, at=NOW - timedelta(hours=n))
+    with_brief = set(ids[::3])
+    cases = 0
+    for codes in (["IR"], ["IL", "RU"], list(CODES)):
+        for hours in (24, 168):
+            since = NOW - timedelta(hours=hours)
+            ranked = await store.stories_since(codes, since, limit=9, now=NOW)
+            for keep in (lambda s: True, lambda s: s.id in with_brief):
+                top = await store.top_stories(
+                    codes, since, limit=3, candidates=9, keep=keep, now=NOW
+                )
+                expected = [s for s in ranked if keep(s)][:3]
+                assert top.stories == expected, (codes, hours)
+                assert top.sources == await store.sources([s.id for s in expected])
+                assert top.unpolled_feeds == 0
+                cases += bool(expected)
+    assert cases >= 8
+    assert any(s.brief and s.brief["key_points"] for s in top.stories)  # decoded JSON
+    await store.sync_feeds([FeedConfig(url="https://feeds.example/rss", name="Wire")])
+    found = await store.top_stories(["IR"], NOW - timedelta(days=30), limit=3, candidates=9)
+    assert found.unpolled_feeds == 1 and found.stories
+    empty = await store.top_stories(["ZZ"], NOW - timedelta(days=30), limit=3, candidates=9)
+    assert (empty.stories, empty.sources, empty.unpolled_feeds) == ([], {}, 1)
 
 
 async def test_rank_kept_up_to_date_and_rows_written_around_the_store(store: Store) -> None:
