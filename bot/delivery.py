@@ -34,10 +34,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
 import warnings
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -47,6 +49,7 @@ from typing import Any
 from telegram import Bot, ForceReply, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
 
 from bot.ops.metrics import observe_send, record_flush, record_rate_limited
 from bot.outbox_marks import Mark, MarkJournal, MarkWriter
@@ -54,6 +57,13 @@ from bot.store.subscribers import BotStore, OutboxRow
 from bot.store.types import utcnow
 
 log = logging.getLogger("newsbrief.delivery")
+
+#: Outbox messages are sent through ``Bot.do_api_request`` on purpose (see
+#: :meth:`Delivery._send_outbox`): PTB's advice to call ``send_message`` instead is not news.
+warnings.filterwarnings(
+    "ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning
+)
+_NO_PREVIEW = json.dumps({"is_disabled": True}, separators=(",", ":"))
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -240,6 +250,27 @@ class Delivery:
             ),
         )
 
+    async def _send_outbox(self, chat_id: int, text: str, markup: dict | None) -> int:
+        """Send one outbox message; the id Telegram gave it.
+
+        The lean way: the keyboard goes as the JSON it is stored as, and the answer is not
+        built into a ``Message`` (with a keyboard of objects) only to read its id. Both cost
+        several times the rest of a send in python-telegram-bot, and a digest fan-out is
+        made of nothing else.
+        """
+        params: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": ParseMode.HTML.value,
+            "link_preview_options": _NO_PREVIEW,
+        }
+        if markup:
+            params["reply_markup"] = json.dumps(markup, separators=(",", ":"))
+        result = await self._with_retries(
+            chat_id, lambda: self.bot.do_api_request("sendMessage", api_kwargs=dict(params))
+        )
+        return int(result["message_id"])
+
     async def _with_retries(self, chat_id: int, call: Any) -> Any:
         """Run one API call for ``chat_id`` paced, with the retry policy of this module."""
         rate_limited = 0
@@ -344,8 +375,16 @@ class Delivery:
 
 
 class _Flush:
-    """One pass over the outbox: claim a batch, send its chats in parallel (each in order),
-    mark what Telegram accepted, and again until nothing is pending.
+    """One pass over the outbox as a pipeline: claim whole chats a batch at a time, send
+    each chat's rows in order (a task per chat), mark what Telegram accepted; the next
+    batch is claimed while the current one sends, as soon as too few chats are ready to
+    use the sending slots, so the slots (and the rate limiter behind them) never wait for
+    the slowest chat of a batch, nor for a chat waiting out its pace.
+
+    At most ``concurrency`` sends are in flight (the slots, ``sem``); rows in hand are
+    bounded (``max_in_hand``). A chat's rows are claimed together and only while no other
+    sender holds any of them (:meth:`BotStore.claim_outbox`), so its order holds across
+    batches and senders.
 
     When a mark cannot be written (the database is away) sending stops at once: the
     messages already in flight finish, every mark is kept (retried, journalled), and only
@@ -369,6 +408,15 @@ class _Flush:
         self.unsent: list[int] = []  # claimed rows left unsent when sending stopped
         self.store_error: Exception | None = None
         self.sem = asyncio.Semaphore(delivery.concurrency)
+        #: each chat's claimed rows not yet taken by its task, in order
+        self.queues: dict[int, deque[OutboxRow]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.ready = 0  # chats with a row to send now (not waiting out their pace)
+        self.in_hand = 0  # rows claimed and not yet done with (sent, failed, held, unsent)
+        #: claim again when fewer chats than this are ready to use the slots
+        self.low_water = 2 * delivery.concurrency
+        self.max_in_hand = max(8 * delivery.batch_size, 4 * delivery.concurrency)
+        self.changed = asyncio.Event()
 
     @property
     def stopped(self) -> bool:
@@ -397,24 +445,66 @@ class _Flush:
         return self.report
 
     async def _claim_and_send(self) -> None:
+        """Claim batches while the chats' tasks send; every task has ended when it returns
+        (or raises), so no mark arrives after the flush."""
+        try:
+            await self._feed()
+            await self._drain()
+        except BaseException:
+            for task in self.tasks:
+                task.cancel()
+            await self._drain()
+            raise
+        await self._resume()
+
+    async def _feed(self) -> None:
         total = 0
         while self.max_messages is None or total < self.max_messages:
-            if not await self._resume():
-                return
+            await self._until_wanted()
+            if self.stopped:
+                await self._drain()  # every unsent row is known before they are given back
+                if not await self._resume():
+                    return
+                continue
             size = self.d.batch_size
             if self.max_messages is not None:
                 size = min(size, self.max_messages - total)
             rows = await self.store.claim_outbox(size, self.d.lease, chat_id=self.chat_id)
             if not rows:
-                break
+                return
             total += len(rows)
-            by_chat: dict[int, list[OutboxRow]] = {}
-            for row in rows:
-                by_chat.setdefault(row.chat_id, []).append(row)
-            await asyncio.gather(
-                *(self._guarded(sorted(r, key=lambda x: x.seq)) for r in by_chat.values())
-            )
-        await self._resume()
+            self._dispatch(rows)
+
+    async def _until_wanted(self) -> None:
+        """Wait until another batch is wanted: too few chats ready for the slots (and room
+        in hand), or sending stopped."""
+        while (
+            self.tasks
+            and not self.stopped
+            and (self.ready >= self.low_water or self.in_hand >= self.max_in_hand)
+        ):
+            self.changed.clear()
+            await self.changed.wait()
+
+    async def _drain(self) -> None:
+        while self.tasks:
+            await asyncio.gather(*list(self.tasks), return_exceptions=True)
+
+    def _dispatch(self, rows: Sequence[OutboxRow]) -> None:
+        """Hand claimed rows to their chats' tasks (a new task for a chat without one)."""
+        for row in rows:
+            queue = self.queues.get(row.chat_id)
+            if queue is None:
+                queue = self.queues[row.chat_id] = deque()
+                self.ready += 1
+                task = asyncio.create_task(self._send_chat(row.chat_id, queue))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
+            queue.append(row)
+            self.in_hand += 1
+
+    def _notify(self) -> None:
+        self.changed.set()
 
     async def _resume(self) -> bool:
         """After sending stopped: wait until the marks are written, give the unsent rows
@@ -430,30 +520,58 @@ class _Flush:
             raise self.store_error
         return written
 
-    async def _guarded(self, rows: list[OutboxRow]) -> None:
-        await self._send_chat(rows)
-
-    async def _send_chat(self, rows: list[OutboxRow]) -> None:
-        """One chat's rows in order. A slot (``sem``) is held only while a message is
-        sent: a digest of several messages waits out its chat's pace without a slot, so
-        other chats go meanwhile."""
-        for i, row in enumerate(rows):
-            if i:
-                await self.d._pace(row.chat_id)
-            try:
-                async with self.sem:
-                    if self.stopped:  # looked at in the slot: at most ``sem`` sends in flight
-                        self.unsent.extend(r.id for r in rows[i:])
-                        return
-                    sent_on = await self._send_row(row, rows[i + 1 :])
-                if not sent_on:
+    async def _send_chat(self, chat_id: int, queue: deque[OutboxRow]) -> None:
+        """One chat's rows in order, as they come. A slot (``sem``) is held only while a
+        message is sent: a digest of several messages waits out its chat's pace without a
+        slot (and without counting as ready), so other chats go meanwhile."""
+        first = True
+        try:
+            while queue:
+                if not first:
+                    self.ready -= 1
+                    self._notify()
+                    try:
+                        await self.d._pace(chat_id)
+                    finally:
+                        self.ready += 1
+                first = False
+                if not await self._send_next(chat_id, queue):
                     return
-            except Exception as exc:  # the store failed (not Telegram): stop sending
-                if self.store_error is None:
-                    self.store_error = exc
-                    log.error("event=outbox_store_error chat_id=%s error=%r", row.chat_id, exc)
-                self.unsent.extend(r.id for r in rows[i:])
-                return
+        finally:
+            self.ready -= 1
+            self.in_hand -= len(queue)
+            queue.clear()
+            self.queues.pop(chat_id, None)
+            self._notify()
+
+    async def _send_next(self, chat_id: int, queue: deque[OutboxRow]) -> bool:
+        """Send the chat's next row; False when its task ends (the rows left are handled:
+        held or failed with it, or listed as unsent)."""
+        row = queue[0]
+        rest: list[OutboxRow] = []
+        taken = False
+        try:
+            async with self.sem:
+                if self.stopped:  # looked at in the slot: at most ``sem`` sends in flight
+                    self.unsent.extend(r.id for r in queue)
+                    return False
+                queue.popleft()
+                rest, taken = list(queue), True
+                queue.clear()  # rows that come meanwhile queue up behind ``rest``
+                self.in_hand -= 1 + len(rest)
+                sent_on = await self._send_row(row, rest)
+            if sent_on:
+                queue.extendleft(reversed(rest))
+                self.in_hand += len(rest)
+            return sent_on
+        except Exception as exc:  # the store failed (not Telegram): stop sending
+            if self.store_error is None:
+                self.store_error = exc
+                log.error("event=outbox_store_error chat_id=%s error=%r", chat_id, exc)
+            if taken:
+                self.unsent.extend([row.id] + [r.id for r in rest])
+            self.unsent.extend(r.id for r in queue)
+            return False
 
     async def _send_row(self, row: OutboxRow, rest: list[OutboxRow]) -> bool:
         """Send one row; False when the chat's later rows must not go now."""
@@ -462,7 +580,7 @@ class _Flush:
             await self.store.hold([row.id] + [r.id for r in rest], utcnow() + self.d.retry_delay)
             return False
         try:
-            message = await self.d._send(row.chat_id, row.text, row.reply_markup, None)
+            message_id = await self.d._send_outbox(row.chat_id, row.text, row.reply_markup)
         except SendFailed as exc:
             if exc.transient:
                 await self._put_off(row, rest, str(exc))
@@ -473,7 +591,7 @@ class _Flush:
                 return False  # the rest of this chat's rows were failed by deactivate()
             self.report.failed += 1
             return True
-        self.marks.add((row.id, row.chat_id, message.message_id, row.story_ids))
+        self.marks.add((row.id, row.chat_id, message_id, row.story_ids))
         self.report.sent += 1
         self.report.chats.add(row.chat_id)
         return True

@@ -55,7 +55,11 @@ class DigestRenderer(Protocol):
     """Turns a planned digest into messages (``TelegramDigests`` in the Telegram package)."""
 
     def digest(self, sub: SubscriberInfo, chosen: Chosen, now: datetime) -> list[Page]:
-        """The digest's messages, a section per country."""
+        """The digest's messages, a section per country.
+
+        They may depend on the subscriber's countries and time zone only (besides the
+        stories and ``now``): a run draws each distinct digest once (:class:`RunCache`).
+        """
         ...
 
     def nothing_new(self, sub: SubscriberInfo) -> str:
@@ -97,6 +101,16 @@ class DigestPlan:
             delivered=[d for d in self.delivered if d[0] == chat_id],
             schedule=[s for s in self.schedule if s[0] == chat_id],
         )
+
+
+@dataclass
+class RunCache:
+    """What one dispatch run reads and draws once for all its subscribers: each country's
+    stories per window, and each distinct digest (the same countries, zone and stories
+    make the same messages: many subscribers follow the same few countries)."""
+
+    stories: dict[tuple[str, datetime], list[StoryBrief]] = field(default_factory=dict)
+    pages: dict[tuple[Any, ...], list[Page]] = field(default_factory=dict)
 
 
 @dataclass
@@ -164,6 +178,7 @@ class Digests:
         now = now or utcnow()
         report = DispatchReport()
         done: set[int] = set()
+        cache = RunCache()
 
         async def claim(run: DigestRun) -> Sequence[SubscriberInfo]:
             subs = await run.claim_due(now, batch)
@@ -173,7 +188,7 @@ class Digests:
             return subs
 
         while True:
-            subs, plan = await self._claim_plan_record(claim, now, scheduled=True)
+            subs, plan = await self._claim_plan_record(claim, now, cache, scheduled=True)
             if not subs:
                 break
             report.subscribers += len(subs)
@@ -212,7 +227,7 @@ class Digests:
         async def claim(run: DigestRun) -> Sequence[SubscriberInfo]:
             return [await run.lock_subscriber(sub.chat_id) or sub]
 
-        subs, plan = await self._claim_plan_record(claim, utcnow(), scheduled=False)
+        subs, plan = await self._claim_plan_record(claim, utcnow(), RunCache(), scheduled=False)
         sub = subs[0]
         if plan.failed:
             return DigestNow.FAILED, sub
@@ -222,14 +237,14 @@ class Digests:
         return DigestNow.SENT, sub
 
     async def _claim_plan_record(
-        self, claim: Claim, now: datetime, *, scheduled: bool
+        self, claim: Claim, now: datetime, cache: RunCache, *, scheduled: bool
     ) -> tuple[Sequence[SubscriberInfo], DigestPlan]:
         """Claim rows, plan their digests and record them, in one transaction (one run)."""
         async with self.subscribers.digest_run() as run:
             subs = await claim(run)
             if not subs:
                 return subs, DigestPlan()
-            plan = await self.plan(run, subs, now, scheduled=scheduled)
+            plan = await self.plan(run, subs, now, scheduled=scheduled, cache=cache)
             await self.record(run, plan, subs, scheduled=scheduled)
         return subs, plan
 
@@ -252,10 +267,23 @@ class Digests:
             out[code] = cache[key]
         return out
 
-    def pages(self, sub: SubscriberInfo, chosen: Chosen, now: datetime) -> list[Page]:
-        """The digest's messages; none on a quiet day unless the subscriber wants a note."""
+    def pages(
+        self, sub: SubscriberInfo, chosen: Chosen, now: datetime, cache: RunCache | None = None
+    ) -> list[Page]:
+        """The digest's messages; none on a quiet day unless the subscriber wants a note.
+        A digest drawn before in this run (``cache``) is not drawn again."""
         if any(chosen.values()):
-            return self.renderer.digest(sub, chosen, now)
+            if cache is None:
+                return self.renderer.digest(sub, chosen, now)
+            key = (
+                sub.codes,
+                sub.timezone,
+                tuple((code, tuple(s.story_id for s in group)) for code, group in chosen.items()),
+            )
+            drawn = cache.pages.get(key)
+            if drawn is None:
+                drawn = cache.pages[key] = self.renderer.digest(sub, chosen, now)
+            return drawn
         if not sub.quiet_notice:
             return []
         return [(self.renderer.nothing_new(sub), [], None)]
@@ -278,10 +306,11 @@ class Digests:
         now: datetime,
         *,
         scheduled: bool = True,
+        cache: RunCache | None = None,
     ) -> DigestPlan:
         """Digests for ``subs`` (claimed in ``run``), and each one's next due time."""
         plan = DigestPlan()
-        cache: dict[tuple[str, datetime], list[StoryBrief]] = {}
+        cache = cache or RunCache()
         wanted: dict[int, dict[str, list[StoryBrief]]] = {}
         todo: list[SubscriberInfo] = []
         for sub in subs:
@@ -290,17 +319,20 @@ class Digests:
                     continue
                 if sub.codes:
                     since = window_start(sub, now)
-                    wanted[sub.chat_id] = await self.stories(sub.codes, since, cache)
+                    wanted[sub.chat_id] = await self.stories(sub.codes, since, cache.stories)
                 todo.append(sub)
             except Exception:
                 self.fail(plan, sub, now, "stories", scheduled)
         all_story_ids = sorted(
             {s.story_id for v in wanted.values() for group in v.values() for s in group}
         )
-        seen = await run.delivered_story_ids(list(wanted), all_story_ids)
+        seen: dict[int, set[int]] = {}
+        for chat_id, story_id in await run.delivered_story_ids(list(wanted), all_story_ids):
+            seen.setdefault(chat_id, set()).add(story_id)
         for sub in todo:
             try:
-                self._plan_one(plan, sub, wanted.get(sub.chat_id), seen, now, scheduled)
+                mine = seen.get(sub.chat_id, set())
+                self._plan_one(plan, sub, wanted.get(sub.chat_id), mine, now, scheduled, cache)
             except Exception:
                 self.fail(plan, sub, now, "render", scheduled)
         return plan
@@ -326,25 +358,25 @@ class Digests:
         plan: DigestPlan,
         sub: SubscriberInfo,
         stories: dict[str, list[StoryBrief]] | None,
-        seen: set[tuple[int, int]],
+        mine: set[int],
         now: datetime,
         scheduled: bool,
+        cache: RunCache | None = None,
     ) -> None:
         """One subscriber's messages, stories and next due time, added to ``plan`` at once
-        (nothing is added if any step fails)."""
+        (nothing is added if any step fails); ``mine``: the stories it was already sent."""
         if stories is None:  # no countries (or none usable): nothing to send, move on
             plan.schedule.append((sub.chat_id, safe_next_due(sub, now), None))
             return
-        mine = {story_id for chat_id, story_id in seen if chat_id == sub.chat_id}
         chosen = allocate(list(sub.codes), stories, mine)
         fresh = [s for group in chosen.values() for s in group]
-        pages = self.pages(sub, chosen, now)
+        pages = self.pages(sub, chosen, now, cache)
         due = sub.next_digest_at or now
         key = f"{sub.chat_id}:{due:%Y%m%dT%H%M}" if scheduled else None
         nxt = next_digest_at(parse_hhmm(sub.digest_time), sub.timezone, max(now, due))
         plan.messages.extend(
             NewOutboxMessage(
-                sub.chat_id, text, seq=seq, digest_key=key, story_ids=ids, reply_markup=markup
+                sub.chat_id, text, seq=seq, digest_key=key, story_ids=list(ids), reply_markup=markup
             )
             for seq, (text, ids, markup) in enumerate(pages)
         )

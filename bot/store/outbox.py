@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store.base import StoreBase
@@ -22,6 +22,28 @@ from bot.store.types import utcnow
 #: A subscriber's schedule after a digest: ``(chat_id, next_digest_at, last_digest_at)``,
 #: each time None to keep the stored value.
 Reschedule = tuple[int, datetime | None, datetime | None]
+
+#: The advisory lock that makes PostgreSQL claims take turns ("outb").
+_PG_CLAIM_KEY = 0x6F757462
+#: What a claim reads of each row.
+_ROW_COLUMNS = (
+    OUTBOX.c.id,
+    OUTBOX.c.chat_id,
+    OUTBOX.c.seq,
+    OUTBOX.c.text,
+    OUTBOX.c.reply_markup,
+    OUTBOX.c.story_ids,
+    OUTBOX.c.attempts,
+    OUTBOX.c.kind,
+)
+
+
+def _claimable(now: datetime) -> tuple[Any, ...]:
+    """Conditions of a row any sender may claim now: pending, with no live claim or hold."""
+    return (
+        OUTBOX.c.status == "pending",
+        or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
+    )
 
 
 class OutboxQueries(StoreBase):
@@ -64,16 +86,30 @@ class OutboxQueries(StoreBase):
                 self._insert_new(DELIVERED_STORIES),
                 [{"chat_id": c, "story_id": s, "delivered_at": now} for c, s in delivered],
             )
+        await self._reschedule(conn, schedule)
+
+    @staticmethod
+    async def _reschedule(conn: AsyncConnection, schedule: Sequence[Reschedule]) -> None:
+        """Move schedules: one executemany per shape of change (both times, or one of
+        them), not a statement per subscriber."""
+        shapes: dict[tuple[bool, bool], list[dict[str, Any]]] = {}
         for chat_id, next_at, last_at in schedule:
+            if next_at is None and last_at is None:
+                continue
+            row = {"b_chat": chat_id, "b_next": next_at, "b_last": last_at}
+            shapes.setdefault((next_at is not None, last_at is not None), []).append(row)
+        for (has_next, has_last), rows in shapes.items():
             values: dict[str, Any] = {}
-            if next_at is not None:
-                values["next_digest_at"] = next_at
-            if last_at is not None:
-                values["last_digest_at"] = last_at
-            if values:
-                await conn.execute(
-                    update(SUBSCRIBERS).where(SUBSCRIBERS.c.chat_id == chat_id).values(**values)
-                )
+            if has_next:
+                values["next_digest_at"] = bindparam("b_next")
+            if has_last:
+                values["last_digest_at"] = bindparam("b_last")
+            statement = (
+                update(SUBSCRIBERS)
+                .where(SUBSCRIBERS.c.chat_id == bindparam("b_chat"))
+                .values(values)
+            )
+            await conn.execute(statement, rows)
 
     async def enqueue(self, messages: Sequence[NewOutboxMessage]) -> None:
         async with self.engine.begin() as conn:
@@ -94,39 +130,37 @@ class OutboxQueries(StoreBase):
     async def claim_outbox(
         self, limit: int, lease: timedelta, *, chat_id: int | None = None
     ) -> list[OutboxRow]:
-        """Pending messages for this process to send, leased for ``lease`` (one chat's only
-        when ``chat_id`` is given).
+        """Pending messages for this process to send, leased for ``lease``, whole chats at a
+        time (one chat's only when ``chat_id`` is given), in the order they were queued.
+
+        A chat is claimed with all its pending rows, and only when none of them is claimed
+        by a live sender or held back (``claimed_until`` still ahead): so a chat's messages
+        are never in two senders' hands, or two batches of one sender, and go in order.
+        The first ``limit`` claimable rows (by id) choose the chats; the last chat is left
+        for the next claim when the limit cut it (unless it is the only one), so a claim
+        holds about ``limit`` rows. On PostgreSQL claims take turns (a transaction-level
+        advisory lock: a claim is one short transaction), so two workers never both see a
+        chat as free.
 
         The sender renews its leases while it works (:meth:`renew_claims`), so a lease
         can be short: when it runs out (the process died), its rows are pending for others.
         """
         now = utcnow()
-        until = now + lease
         async with self.engine.begin() as conn:
-            pick = (
-                select(OUTBOX.c.id)
-                .where(
-                    OUTBOX.c.status == "pending",
-                    or_(OUTBOX.c.claimed_until.is_(None), OUTBOX.c.claimed_until < now),
-                )
-                .order_by(OUTBOX.c.id)
-                .limit(limit)
-            )
-            if chat_id is not None:
-                pick = pick.where(OUTBOX.c.chat_id == chat_id)
             if self.is_postgres:
-                pick = pick.with_for_update(skip_locked=True)
-            ids = list((await conn.execute(pick)).scalars())
-            if not ids:
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_CLAIM_KEY}
+                )
+            chats = await self._claimable_chats(conn, now, limit, chat_id)
+            if not chats:
                 return []
-            await conn.execute(
+            claimed = (
                 update(OUTBOX)
-                .where(OUTBOX.c.id.in_(ids))
-                .values(claimed_by=self.owner, claimed_until=until)
+                .where(OUTBOX.c.chat_id.in_(chats), *_claimable(now))
+                .values(claimed_by=self.owner, claimed_until=now + lease)
+                .returning(*_ROW_COLUMNS)
             )
-            rows = (
-                await conn.execute(select(OUTBOX).where(OUTBOX.c.id.in_(ids)).order_by(OUTBOX.c.id))
-            ).all()
+            rows = sorted((await conn.execute(claimed)).all(), key=lambda r: r.id)
         return [
             OutboxRow(
                 r.id,
@@ -141,13 +175,48 @@ class OutboxQueries(StoreBase):
             for r in rows
         ]
 
+    async def _claimable_chats(
+        self, conn: AsyncConnection, now: datetime, limit: int, chat_id: int | None
+    ) -> list[int]:
+        """The chats of the first ``limit`` claimable rows whose pending rows are all free;
+        the last one left out when the limit may have cut its rows (see :meth:`claim_outbox`)."""
+        busy = OUTBOX.alias("busy")
+        pick = (
+            select(OUTBOX.c.chat_id)
+            .where(
+                *_claimable(now),
+                ~exists().where(
+                    busy.c.chat_id == OUTBOX.c.chat_id,
+                    busy.c.status == "pending",
+                    busy.c.claimed_until >= now,
+                ),
+            )
+            .order_by(OUTBOX.c.id)
+            .limit(limit)
+        )
+        if chat_id is not None:
+            pick = pick.where(OUTBOX.c.chat_id == chat_id)
+        found = list((await conn.execute(pick)).scalars())
+        chats = list(dict.fromkeys(found))
+        if len(found) >= limit and len(chats) > 1:
+            chats.pop()  # its rows may go on past the limit: whole in the next claim
+        return chats
+
     async def renew_claims(self, lease: timedelta) -> int:
-        """Extend this process's claims on pending rows: the heartbeat of a running flush."""
+        """Extend this process's claims on pending rows: the heartbeat of a running flush.
+
+        On PostgreSQL it passes over rows another transaction holds (a mark being written,
+        a row given back): those are leaving the claim anyway, and waiting for them while
+        holding the others deadlocked with the marks, which lock the same rows in another
+        order.
+        """
+        mine = and_(OUTBOX.c.status == "pending", OUTBOX.c.claimed_by == self.owner)
+        if self.is_postgres:
+            free = select(OUTBOX.c.id).where(mine).with_for_update(skip_locked=True)
+            mine = OUTBOX.c.id.in_(free.scalar_subquery())
         async with self.engine.begin() as conn:
             result = await conn.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.status == "pending", OUTBOX.c.claimed_by == self.owner)
-                .values(claimed_until=utcnow() + lease)
+                update(OUTBOX).where(mine).values(claimed_until=utcnow() + lease)
             )
             return result.rowcount or 0
 
@@ -224,7 +293,11 @@ class OutboxQueries(StoreBase):
                     claimed_until=None,
                     attempts=OUTBOX.c.attempts + 1,
                 ),
-                [{"b_id": oid, "b_mid": mid} for oid, _chat, mid, _stories in results],
+                # in id order: two writers of the same rows lock them in one order
+                [
+                    {"b_id": oid, "b_mid": mid}
+                    for oid, _chat, mid, _stories in sorted(results, key=lambda m: m[0])
+                ],
             )
             links = [
                 {
