@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
-import sys
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -55,25 +54,6 @@ from bot.ingest.guard import (
     system_resolver,
 )
 from bot.settings import DEFAULTS, Settings
-
-
-def _no_sniffio_search() -> None:
-    """Make a missing ``sniffio`` fail to import at once.
-
-    httpcore asks ``import sniffio`` several times per request (to learn which async
-    library runs it), and falls back to asyncio when it is missing, as it is here
-    (anyio 4 no longer needs it). A failed import is not remembered: each one searched
-    every directory of ``sys.path`` again, about 7% of the event loop's CPU in an ingest
-    cycle (py-spy, benchmarks/ingest.py). ``None`` in ``sys.modules`` makes it fail with
-    no search; an installed sniffio is left alone.
-    """
-    try:
-        import sniffio  # noqa: F401
-    except ImportError:
-        sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
-
-
-_no_sniffio_search()
 
 try:  # brotli is an httpx extra we depend on; tolerate its absence anyway
     import brotli
