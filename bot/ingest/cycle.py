@@ -65,7 +65,7 @@ from bot.ingest.window import StoryWindow
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
 from bot.settings import Settings
 from bot.store.errors import is_database_error
-from bot.store.records import EntryMark, StoryPlan
+from bot.store.records import EntryMark, PreparedArticle, StoryPlan
 from bot.store.types import storable
 
 if TYPE_CHECKING:
@@ -99,6 +99,21 @@ class _Item:
     budget: float = 0.0  # seconds of worker time left for this page
 
 
+@dataclass(slots=True)
+class _Ready:
+    """An item ready to be placed, with what its placement needs that the window does
+    not decide (made before the placement lock is taken), and its outcome to come."""
+
+    feed: FeedRow
+    item: _Item
+    rep: FeedReport
+    profile: Profile
+    article: PreparedArticle
+    headline: str
+    countries: tuple[tuple[str, float], ...]
+    done: asyncio.Future[EntryMark | None]
+
+
 def _transient(exc: BaseException) -> bool:
     """The database or the network failing for now (try the entry again next poll); any
     other exception is the entry's own fault."""
@@ -127,6 +142,7 @@ class _Cycle:
         self.budget = settings.ingest_page_budget
         self.page_cap = settings.http_max_page_bytes
         self.lock = asyncio.Lock()
+        self.ready: list[_Ready] = []  # items waiting to be placed (see _placed)
         self.recent_lock = asyncio.Lock()
         # entries in flight at once: bounds memory (bodies waiting for extraction)
         self.in_flight = asyncio.Semaphore(settings.ingest_concurrency)
@@ -203,14 +219,82 @@ class _Cycle:
         self, feed: FeedRow, entry: FeedEntry, rep: FeedReport
     ) -> EntryMark | None:
         async with self.in_flight:
-            ready = await self._entry(feed, entry, rep)
-        if not isinstance(ready, _Item):
-            return ready
+            item = await self._entry(feed, entry, rep)
+        if not isinstance(item, _Item):
+            return item
         # placed out of the page pipeline: a wait for another worker's placement does not
         # hold a page slot, so pages go on being fetched and analysed meanwhile
-        async with self.lock, self.store.placing():  # one placer across all workers
-            await self._sync_placed()
-            return await self._store(feed, ready, rep)
+        return await self._placed(self._prepare(feed, item, rep))
+
+    def _prepare(self, feed: FeedRow, item: _Item, rep: FeedReport) -> _Ready:
+        """What placing an item needs that does not depend on the window, made before
+        the placement lock is taken (every worker waits while it is held)."""
+        analysis = item.analysis
+        profile = Profile.of_article(
+            title=item.title,
+            text=item.text,
+            people=item.people,
+            countries=main_countries(analysis),
+            published=item.published,
+        )
+        article = self.store.prepare_article(
+            {
+                "url": item.url,
+                "canonical_url": item.canonical,
+                "title": item.title,
+                "text": item.text,
+                "feed_id": feed.id,
+                "outlet": feed.name,
+                "guid": item.entry.guid,
+                "published_at": item.published,
+                "fetched_at": self.now,
+                "text_source": item.text_source,
+                "language": (analysis or {}).get("language"),
+                "analysis": analysis,
+                "minhash": dedupe.to_bytes(item.signature) if item.signature is not None else None,
+                "content_hash": item.content_hash,
+            }
+        )
+        headline = item.title or fallback_headline(item.text)
+        countries = tuple(countries_of(analysis))
+        done = asyncio.get_running_loop().create_future()
+        return _Ready(feed, item, rep, profile, article, headline, countries, done)
+
+    async def _placed(self, ready: _Ready) -> EntryMark | None:
+        """Place an item together with every other one ready by then.
+
+        The first of them to get the lock places all that are queued under one hold of
+        the placement lock and one sync of the window (each article still in its own
+        transaction, in queue order: ids grow in placement order); the others find
+        their outcome set when they get the lock in turn.
+        """
+        self.ready.append(ready)
+        async with self.lock:  # one placer in this process
+            if not ready.done.done():
+                await self._place_queued(ready)
+        return await ready.done
+
+    async def _place_queued(self, own: _Ready) -> None:
+        batch: list[_Ready] = []
+        try:
+            async with self.store.placing():  # one placer across all workers
+                # taken once the lock is held: what became ready while waiting comes too
+                batch, self.ready = self.ready, []
+                await self._sync_placed()
+                for ready in batch:
+                    try:
+                        ready.done.set_result(await self._store(ready))
+                    except Exception as exc:  # that article's own failure, not the others'
+                        ready.done.set_exception(exc)
+        except Exception as exc:  # no window: none of them could be placed
+            if not batch:  # no lock: this one fails; the others try the lock themselves
+                self.ready.remove(own)
+                batch = [own]
+            for ready in batch:
+                if not ready.done.done():
+                    ready.done.set_exception(exc)
+        finally:  # cancelled: what is left goes to the next placer
+            self.ready[:0] = [ready for ready in batch if not ready.done.done()]
 
     @staticmethod
     def _canonical(feed: FeedRow, entry: FeedEntry) -> str:
@@ -357,7 +441,9 @@ class _Cycle:
         """Under the placement lock: the window learns what other workers placed since it
         last looked, so two workers never start two stories for one event (ids grow in
         the order articles are placed, all under that lock: bot/store/placement.py)."""
-        await self.ensure_recent()
+        if not self.synced:
+            await self.ensure_recent()  # its first sync is this one
+            return
         await self.recent.sync(self.store, self.now)
 
     async def _place(
@@ -390,44 +476,17 @@ class _Cycle:
         self.briefs.joined(story_id, article_id, created, brief_input)
         self.recent.add(article_id, story_id, profile, signature, fetched_at)
 
-    async def _store(self, feed: FeedRow, item: _Item, rep: FeedReport) -> EntryMark | None:
+    async def _store(self, ready: _Ready) -> EntryMark | None:
+        """Under the placement lock: place a prepared item and store it with its story."""
+        item, rep, profile = ready.item, ready.rep, ready.profile
         if item.canonical in self.canonicals:
             rep.duplicates += 1
             return EntryMark(item.entry.key, "duplicate")
-        await self.ensure_recent()
-        analysis = item.analysis
-        profile = Profile.of_article(
-            title=item.title,
-            text=item.text,
-            people=item.people,
-            countries=main_countries(analysis),
-            published=item.published,
-        )
         story_id, near = await self._place(item.signature, profile)
-        plan = StoryPlan(
-            story_id=story_id,
-            headline=item.title or fallback_headline(item.text),
-            countries=tuple(countries_of(analysis)),
-        )
-        article = {
-            "url": item.url,
-            "canonical_url": item.canonical,
-            "title": item.title,
-            "text": item.text,
-            "feed_id": feed.id,
-            "outlet": feed.name,
-            "guid": item.entry.guid,
-            "published_at": item.published,
-            "fetched_at": self.now,
-            "text_source": item.text_source,
-            "language": (analysis or {}).get("language"),
-            "analysis": analysis,
-            "minhash": dedupe.to_bytes(item.signature) if item.signature is not None else None,
-            "content_hash": item.content_hash,
-        }
+        plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
         errors = "; ".join(item.errors) or None
         seen = EntryMark(item.entry.key, "stored", errors)
-        result = await self.store.ingest_article(article, plan, seen=seen, at=self.now)
+        result = await self.store.ingest_article(ready.article, plan, seen=seen, at=self.now)
         self.canonicals.add(item.canonical)
         if result is None:  # stored meanwhile under the same canonical URL
             rep.duplicates += 1
@@ -437,6 +496,7 @@ class _Cycle:
             rep.entry_failures.append(f"{item.entry.key}: {errors}")
         if near:
             rep.near_duplicates += 1
+        analysis = item.analysis
         brief_input = (analysis, item.text, item.title) if analysis is not None else None
         self._remember(
             result.article_id, result.story_id, result.created, profile, item.signature,

@@ -19,6 +19,7 @@ from bot.store.records import (
     IngestResult,
     MinhashRow,
     NewArticle,
+    PreparedArticle,
     StoryPlan,
     pack_signature,
     url_hash,
@@ -79,9 +80,16 @@ class ArticleQueries(StoryQueries, FeedQueries):
         )
         return (await session.execute(statement)).scalar_one_or_none()
 
+    @staticmethod
+    def prepare_article(article: NewArticle | Mapping[str, Any]) -> PreparedArticle:
+        """An article's row values, ready for :meth:`ingest_article` (ValueError when
+        they are not valid)."""
+        new = article if isinstance(article, NewArticle) else NewArticle(**article)
+        return PreparedArticle(article_values(new))
+
     async def ingest_article(
         self,
-        article: NewArticle | Mapping[str, Any],
+        article: NewArticle | PreparedArticle | Mapping[str, Any],
         story: StoryPlan,
         *,
         seen: EntryMark | None = None,
@@ -89,15 +97,17 @@ class ArticleQueries(StoryQueries, FeedQueries):
     ) -> IngestResult | None:
         """Store an article, its story membership and its entry's seen mark: all or nothing.
 
-        ``article`` is a :class:`NewArticle` (or its fields in a mapping); ``story`` says which
+        ``article`` is a :class:`NewArticle` (or its fields in a mapping, or what
+        :meth:`prepare_article` made of either); ``story`` says which
         story it joins (one that no longer exists is replaced by a new one) or how to
         start one; ``seen`` is the feed entry it came from (``feed_id`` is the article's).
         Returns None when its canonical URL is stored already (the entry is still marked
         seen). A process killed at any point leaves either all of it or none of it.
         """
         at = at or utcnow()
-        new = article if isinstance(article, NewArticle) else NewArticle(**article)
-        values = article_values(new)
+        if not isinstance(article, PreparedArticle):
+            article = self.prepare_article(article)
+        values = article.values
         async with self.transaction() as session:
             article_id = await self._insert_article(session, values)
             result = None

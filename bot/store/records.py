@@ -252,6 +252,15 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class PreparedArticle:
+    """An article's row values made ready to insert (:meth:`Store.prepare_article`):
+    cleaned, hashed and its analysis checked before the placement lock is taken, so
+    none of that work is done while every worker waits for the lock."""
+
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class SubscriberInfo:
     """A subscriber as the bot may use it: stored values it cannot use are left out."""
 

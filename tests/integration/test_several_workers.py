@@ -169,3 +169,52 @@ async def test_concurrent_cycles_put_each_event_in_one_story(store: Store) -> No
         assert sorted(sources) == [2] * 5
     finally:
         await other.close()
+
+
+async def test_articles_ready_while_another_worker_places_are_placed_in_one_hold(
+    store: Store,
+) -> None:
+    """While another worker holds the placement lock, the articles a worker makes ready
+    queue up; once it has the lock it places them all in that one hold (one window sync),
+    each article with its story in its own transaction, ids in the order placed."""
+    other = Store.from_url(store.engine.url.render_as_string(hide_password=False))
+    settings = make_settings(
+        database_url="sqlite+aiosqlite:///:memory:",  # unused: the store is given
+        allow_private_hosts=True,
+        poll_interval=900,
+        poll_floor=60,
+    )
+    events = list(range(60, 65))
+    try:
+        with FeedServer() as server:
+            feed = serve_events(server, "wire", events)
+            await store.sync_feeds([FeedConfig(url=feed["url"], name=feed["name"])])
+            with WorkerPool(1, budget=60) as pool:
+                await asyncio.to_thread(pool.warm)
+                before = sum(w.tasks for w in pool._workers)
+                held = asyncio.Event()
+
+                async def hold() -> None:
+                    async with other.placing():
+                        held.set()
+                        # extraction, signature and analysis of every page: all ready
+                        while sum(w.tasks for w in pool._workers) < before + 3 * len(events):
+                            await asyncio.sleep(0.05)
+                        await asyncio.sleep(1.0)
+
+                holder = asyncio.create_task(hold())
+                await held.wait()
+                report = await run_cycle(store, settings, now=T0, pool=pool)
+                await holder
+        assert report.new_articles == 5
+        assert store.placements == 1  # one hold of the lock for the five
+        story = await stories_of(store)
+        assert len(story) == 5 and len(set(story.values())) == 5  # each event its story
+        async with store.session() as session:
+            rows = (await session.execute(select(Article.id, Article.url))).all()
+            stored = {url: article_id for article_id, url in rows}
+        # a story's id grows with its first article's: both made in placement order
+        by_article = sorted(story, key=lambda url: stored[url])
+        assert [story[url] for url in by_article] == sorted(story.values())
+    finally:
+        await other.close()
