@@ -449,12 +449,13 @@ class _Flush:
         (or raises), so no mark arrives after the flush."""
         try:
             await self._feed()
-            await self._drain()
-        except BaseException:
+        except asyncio.CancelledError:  # shutting down: what is unmarked lapses with its lease
             for task in self.tasks:
                 task.cancel()
             await self._drain()
             raise
+        finally:  # a claim that failed (the store is away): the sends in flight finish, marked
+            await self._drain()
         await self._resume()
 
     async def _feed(self) -> None:
