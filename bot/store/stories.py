@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.base import StoreBase, chunks
@@ -81,16 +81,26 @@ class StoryQueries(StoreBase):
         if brief is not None:
             values["brief"] = storable_json(brief)
             values["needs_brief"] = (
-                False if built_from is None else Story.article_count > built_from
+                False if built_from is None else table_of(Story).c.article_count > built_from
             )
         if headline is not None:
             values["headline"] = storable(headline)
+        table = table_of(Story)
         async with self.transaction() as session:
-            await session.execute(update(Story).where(Story.id == story_id).values(values))
+            story = (
+                await session.execute(
+                    update(table)
+                    .where(table.c.id == story_id)
+                    .values(values)
+                    .returning(table.c.source_count, table.c.updated_at)
+                )
+            ).one_or_none()
+            if story is None:
+                return  # gone meanwhile (pruned): nothing to rank
             if countries is not None:
-                await self._set_countries(session, story_id, countries, at)
+                await self._set_countries(session, story_id, countries, at, story=story)
             else:
-                await self._touch_countries(session, story_id, at)
+                await self._rank_touched(session, story_id, story[0], story[1], at)
 
     async def _attach(
         self, session: AsyncSession, story_id: int, article_ids: list[int], at: datetime
@@ -134,17 +144,24 @@ class StoryQueries(StoreBase):
         story_id: int,
         countries: Iterable[tuple[str, float]],
         at: datetime,
+        *,
+        story: Any = None,
     ) -> None:
+        """Replace a story's countries; ``story``: its (source_count, updated_at) as just
+        written, to rank the rows as they are inserted (else they are ranked after)."""
         best = best_scores(countries)
-        await session.execute(delete(StoryCountry).where(StoryCountry.story_id == story_id))
-        if best:
-            await session.execute(
-                table_of(StoryCountry).insert(),
-                [
-                    {"story_id": story_id, "code": c, "score": s, "updated_at": at}
-                    for c, s in best.items()
-                ],
-            )
+        table = table_of(StoryCountry)
+        await session.execute(table.delete().where(table.c.story_id == story_id))
+        if not best:
+            return
+        rows = [
+            {"story_id": story_id, "code": c, "score": s, "updated_at": at} for c, s in best.items()
+        ]
+        if story is not None:
+            for row in rows:
+                row["rank"] = rank_key(row["score"], story[0], story[1])
+        await session.execute(table.insert(), rows)
+        if story is None:
             await self._rerank(session, story_id)
 
     async def _touch_countries(self, session: AsyncSession, story_id: int, at: datetime) -> None:
