@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, bindparam, cast, func, or_, select, union_all
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ColumnElement, Select
 from sqlalchemy.sql.elements import BindParameter
@@ -171,10 +172,11 @@ class BriefQueries(StoryQueries):
         ``candidates`` stories (as :meth:`stories_since` ranks them) that ``keep`` accepts,
         their sources, and how many feeds were never polled.
 
-        Three reads where /brief made three sessions of them (on PostgreSQL each session was
-        six round trips: the pool's ping in a transaction of its own, BEGIN, the read,
-        ROLLBACK): the candidates come with the count of unpolled feeds, and only the
-        briefs of the stories looked at are decoded, not those of every candidate.
+        Read where /brief made three sessions of it (on PostgreSQL each session was six
+        round trips: the pool's ping in a transaction of its own, BEGIN, the read,
+        ROLLBACK): the candidates come with the count of unpolled feeds and, on
+        PostgreSQL, with their sources (SQLite reads those next, on the same connection);
+        only the briefs and sources of the stories looked at are decoded.
         """
         wanted = sorted({c.upper() for c in codes if c})
         now = as_utc(now) if now else utcnow()
@@ -184,17 +186,13 @@ class BriefQueries(StoryQueries):
             if wanted:
                 statement = self._top_statement(len(wanted), page=True)
                 rows = list((await conn.execute(statement, window.params(candidates))).all())
-            details = {row[0]: tuple(row[3:-1]) for row in rows}
-            ranked = rank_rows(rows, now)
-            shown: list[StorySummary] = []
-            for i in sorted(ranked, key=lambda i: (-ranked[i][0], -i))[:candidates]:
-                summary = _summary(i, ranked[i], _decoded(details[i]))
-                if keep(summary):
-                    shown.append(summary)
-                if len(shown) >= limit:
-                    break
+            shown = _first_kept(rows, now, limit, candidates, keep)
             unpolled = rows[0][-1] if rows else await conn.scalar(select(_UNPOLLED))
-            sources = await self._sources(conn, [s.id for s in shown])
+            if self.is_postgres:
+                linked = {row[0]: row[9] for row in rows}
+                sources = {s.id: _links(linked[s.id]) for s in shown}
+            else:
+                sources = await self._sources(conn, [s.id for s in shown])
         return TopStories(stories=shown, sources=sources, unpolled_feeds=int(unpolled or 0))
 
     @asynccontextmanager
@@ -227,7 +225,8 @@ class BriefQueries(StoryQueries):
 
         Built once per number of countries and kept: building and keying a statement of
         this size cost more CPU than PostgreSQL spends running it. ``page``: the brief as
-        its JSON text (decoded only for the stories looked at) and the unpolled feeds.
+        its JSON text (decoded only for the stories looked at), on PostgreSQL the story's
+        sources as JSON text (:data:`_LINKED`), and the unpolled feeds.
         """
         key = (self.dialect, n_codes, page)
         statement = _STATEMENTS.get(key)
@@ -239,7 +238,10 @@ class BriefQueries(StoryQueries):
             self._unindexed(StoryCountry.updated_at) >= bindparam("since"),
             StoryCountry.score >= bindparam("least"),
         )
-        shown = (*_SHOWN[:1], cast(Story.brief, Text), *_SHOWN[2:], _UNPOLLED) if page else _SHOWN
+        shown: tuple[Any, ...] = _SHOWN
+        if page:
+            linked = (_LINKED,) if self.is_postgres else ()
+            shown = (*_SHOWN[:1], cast(Story.brief, Text), *_SHOWN[2:], *linked, _UNPOLLED)
         statement = _STATEMENTS[key] = (
             select(*_RANKED, *shown)
             .join(Story, Story.id == StoryCountry.story_id)
@@ -340,7 +342,26 @@ _SOURCES = (
     .join(Article, Article.id == StoryArticle.article_id)
     .outerjoin(Feed, Feed.id == Article.feed_id)
     .where(StoryArticle.story_id.in_(bindparam("stories", expanding=True)))
-    .order_by(StoryArticle.story_id, _AT.desc())
+    .order_by(StoryArticle.story_id, _AT.desc(), Article.id.desc())
+)
+#: On PostgreSQL, a story's sources as :data:`_SOURCES` lists them, in one JSON text
+#: (a column of the top-stories read: no round trip of their own).
+_LINKED = cast(
+    select(
+        func.json_agg(
+            aggregate_order_by(
+                func.json_build_array(Article.url, Article.outlet, Article.title, Feed.name, _AT),
+                _AT.desc(),
+                Article.id.desc(),
+            )
+        )
+    )
+    .select_from(StoryArticle)
+    .join(Article, Article.id == StoryArticle.article_id)
+    .outerjoin(Feed, Feed.id == Article.feed_id)
+    .where(StoryArticle.story_id == Story.id)
+    .scalar_subquery(),
+    Text,
 )
 #: The top-stories statements already built, by (dialect, number of countries, page).
 _STATEMENTS: dict[tuple[str, int, bool], Select[Any]] = {}
@@ -383,6 +404,36 @@ class _Window:
             "least": self.min_salience,
             "top": top,
         }
+
+
+def _first_kept(
+    rows: list[Any],
+    now: datetime,
+    limit: int,
+    candidates: int,
+    keep: Callable[[StorySummary], bool],
+) -> list[StorySummary]:
+    """The first ``limit`` stories ``keep`` accepts among the top ``candidates`` of the
+    rows (ranking columns, then the shown ones with the brief as JSON text)."""
+    details = {row[0]: tuple(row[3:9]) for row in rows}
+    ranked = rank_rows(rows, now)
+    shown: list[StorySummary] = []
+    for i in sorted(ranked, key=lambda i: (-ranked[i][0], -i))[:candidates]:
+        summary = _summary(i, ranked[i], _decoded(details[i]))
+        if keep(summary):
+            shown.append(summary)
+        if len(shown) >= limit:
+            break
+    return shown
+
+
+def _links(found: str | None) -> list[SourceLink]:
+    """A story's sources from their JSON text (:data:`_LINKED`): times back to UTC."""
+    out = []
+    for url, outlet, title, feed_name, when in json.loads(found) if found else ():
+        at = as_utc(datetime.fromisoformat(when)) if when else None
+        out.append(SourceLink(url=url, outlet=outlet or feed_name, title=title, at=at))
+    return out
 
 
 def _decoded(shown: tuple[Any, ...]) -> tuple[Any, ...]:
