@@ -70,6 +70,7 @@ from bot.store.types import storable
 
 if TYPE_CHECKING:
     from bot.store import Store
+    from bot.store.placement import Placement
 
 __all__ = ["CycleReport", "FeedReport", "StoryWindow", "run_cycle"]
 
@@ -276,25 +277,34 @@ class _Cycle:
 
     async def _place_queued(self, own: _Ready) -> None:
         batch: list[_Ready] = []
+        outcomes: list[EntryMark | BaseException | None] = []
         try:
-            async with self.store.placing():  # one placer across all workers
+            async with self.store.placing() as placement:  # one placer across all workers
                 # taken once the lock is held: what became ready while waiting comes too
                 batch, self.ready = self.ready, []
                 await self._sync_placed()
                 for ready in batch:
                     try:
-                        ready.done.set_result(await self._store(ready))
+                        outcomes.append(await self._store(ready, placement))
                     except Exception as exc:  # that article's own failure, not the others'
-                        ready.done.set_exception(exc)
-        except Exception as exc:  # no window: none of them could be placed
+                        outcomes.append(exc)
+        except Exception as exc:  # no lock, no window, or the hold's commit failed
+            if outcomes:  # the window holds articles the failed commit took back
+                self.recent.reset()
+                self.synced = False
             if not batch:  # no lock: this one fails; the others try the lock themselves
                 self.ready.remove(own)
                 batch = [own]
-            for ready in batch:
-                if not ready.done.done():
-                    ready.done.set_exception(exc)
+            outcomes = [exc] * len(batch)
         finally:  # cancelled: what is left goes to the next placer
-            self.ready[:0] = [ready for ready in batch if not ready.done.done()]
+            if len(outcomes) < len(batch):
+                self.ready[:0] = batch[len(outcomes) :]
+                batch = batch[: len(outcomes)]
+            for ready, outcome in zip(batch, outcomes, strict=True):  # once committed
+                if isinstance(outcome, BaseException):
+                    ready.done.set_exception(outcome)
+                else:
+                    ready.done.set_result(outcome)
 
     @staticmethod
     def _canonical(feed: FeedRow, entry: FeedEntry) -> str:
@@ -476,7 +486,7 @@ class _Cycle:
         self.briefs.joined(story_id, article_id, created, brief_input)
         self.recent.add(article_id, story_id, profile, signature, fetched_at)
 
-    async def _store(self, ready: _Ready) -> EntryMark | None:
+    async def _store(self, ready: _Ready, placement: Placement) -> EntryMark | None:
         """Under the placement lock: place a prepared item and store it with its story."""
         item, rep, profile = ready.item, ready.rep, ready.profile
         if item.canonical in self.canonicals:
@@ -486,7 +496,9 @@ class _Cycle:
         plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
         errors = "; ".join(item.errors) or None
         seen = EntryMark(item.entry.key, "stored", errors)
-        result = await self.store.ingest_article(ready.article, plan, seen=seen, at=self.now)
+        result = await self.store.ingest_article(
+            ready.article, plan, seen=seen, at=self.now, placement=placement
+        )
         self.canonicals.add(item.canonical)
         if result is None:  # stored meanwhile under the same canonical URL
             rep.duplicates += 1

@@ -138,6 +138,11 @@ class StoryWindow:
     def __len__(self) -> int:
         return len(self._articles)
 
+    def reset(self) -> None:
+        """Forget everything: built again by the next sync (after a commit that failed
+        took back articles already added)."""
+        self._clear()
+
     def story_of(self, article_id: int) -> int | None:
         entry = self._articles.get(article_id)
         return entry[1] if entry is not None else None

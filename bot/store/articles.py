@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.store.base import chunks
 from bot.store.feeds import FeedQueries
 from bot.store.models import Article, Story, StoryArticle, StoryCountry, table_of
+from bot.store.placement import Placement, PlacementQueries
 from bot.store.ranking import rank_key
 from bot.store.records import (
     ArticleRecord,
@@ -28,7 +29,7 @@ from bot.store.stories import StoryQueries, best_scores
 from bot.store.types import as_utc, storable, storable_json, utcnow
 
 
-class ArticleQueries(StoryQueries, FeedQueries):
+class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
     """Articles, and their way into a story."""
 
     async def article_exists(self, canonical_url: str) -> bool:
@@ -94,6 +95,7 @@ class ArticleQueries(StoryQueries, FeedQueries):
         *,
         seen: EntryMark | None = None,
         at: datetime | None = None,
+        placement: Placement | None = None,
     ) -> IngestResult | None:
         """Store an article, its story membership and its entry's seen mark: all or nothing.
 
@@ -103,12 +105,14 @@ class ArticleQueries(StoryQueries, FeedQueries):
         start one; ``seen`` is the feed entry it came from (``feed_id`` is the article's).
         Returns None when its canonical URL is stored already (the entry is still marked
         seen). A process killed at any point leaves either all of it or none of it.
+        ``placement``: the hold of the placement lock it is placed under (see
+        :meth:`placing`); then it is committed with that hold.
         """
         at = at or utcnow()
         if not isinstance(article, PreparedArticle):
             article = self.prepare_article(article)
         values = article.values
-        async with self.transaction() as session:
+        async with self._placed_transaction(placement) as session:
             article_id = await self._insert_article(session, values)
             result = None
             if article_id is not None:

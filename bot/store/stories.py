@@ -154,7 +154,7 @@ class StoryQueries(StoreBase):
         await session.execute(table.delete().where(table.c.story_id == story_id))
         if not best:
             return
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"story_id": story_id, "code": c, "score": s, "updated_at": at} for c, s in best.items()
         ]
         if story is not None:

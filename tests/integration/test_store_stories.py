@@ -336,3 +336,42 @@ async def test_nul_and_surrogates_are_stripped_before_a_column_sees_them(store: 
     assert article.analysis == {"quotes": [{"text": "said so"}], "key": "v\U0001f600"}
     detail = await store.get_story(result.story_id)
     assert detail is not None and detail.headline == "Headline"
+
+
+async def test_articles_placed_under_one_hold_are_each_all_or_nothing(store: Store) -> None:
+    """Articles written under one hold of the placement lock: one that fails leaves none
+    of its rows and takes none of the others' with it; on PostgreSQL they are committed
+    with the hold (another connection sees them only once the lock is let go)."""
+    from sqlalchemy import func, select
+
+    from bot.store.models import Article
+
+    await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
+    [feed] = await store.list_feeds()
+    other = Store.from_url(store.engine.url.render_as_string(hide_password=False))
+    try:
+        async with store.placing() as placement:
+            first = await store.ingest_article(
+                _new(1, feed.id), StoryPlan(headline="One", countries=(("IR", 0.8),)),
+                seen=EntryMark("k1", "stored"), at=NOW, placement=placement,
+            )  # fmt: skip
+            with pytest.raises(Exception):  # noqa: B017 - the database's own error
+                await store.ingest_article(  # a feed that is not there: a foreign key fails
+                    _new(2, 10**6), StoryPlan(headline="Two", countries=(("IR", 0.8),)),
+                    seen=EntryMark("k2", "stored"), at=NOW, placement=placement,
+                )  # fmt: skip
+            third = await store.ingest_article(
+                _new(3, feed.id), StoryPlan(story_id=first.story_id if first else None),
+                seen=EntryMark("k3", "stored"), at=NOW, placement=placement,
+            )  # fmt: skip
+            if store.is_postgres:  # not committed yet: the hold's transaction
+                assert await other.get_articles([first.article_id if first else 0]) == []
+    finally:
+        await other.close()
+    assert first is not None and third is not None and third.story_id == first.story_id
+    async with store.session() as session:
+        urls = sorted((await session.scalars(select(Article.url))).all())
+        stories = await session.scalar(select(func.count()).select_from(Story))
+    assert urls == ["https://wire.example/1", "https://wire.example/3"]
+    assert stories == 1
+    assert await store.filter_unseen(feed.id, ["k1", "k2", "k3"]) == ["k2"]
