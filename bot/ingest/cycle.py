@@ -144,6 +144,9 @@ class _Cycle:
         self.page_cap = settings.http_max_page_bytes
         self.lock = asyncio.Lock()
         self.ready: list[_Ready] = []  # items waiting to be placed (see _placed)
+        # set while this process does not hold the placement lock: see _yield_to_placer
+        self.not_placing = asyncio.Event()
+        self.not_placing.set()
         self.recent_lock = asyncio.Lock()
         # entries in flight at once: bounds memory (bodies waiting for extraction)
         self.in_flight = asyncio.Semaphore(settings.ingest_concurrency)
@@ -280,6 +283,7 @@ class _Cycle:
         outcomes: list[EntryMark | BaseException | None] = []
         try:
             async with self.store.placing() as placement:  # one placer across all workers
+                self.not_placing.clear()
                 # taken once the lock is held: what became ready while waiting comes too
                 batch, self.ready = self.ready, []
                 await self._sync_placed()
@@ -297,6 +301,7 @@ class _Cycle:
                 batch = [own]
             outcomes = [exc] * len(batch)
         finally:  # cancelled: what is left goes to the next placer
+            self.not_placing.set()
             if len(outcomes) < len(batch):
                 self.ready[:0] = batch[len(outcomes) :]
                 batch = batch[: len(outcomes)]
@@ -324,6 +329,10 @@ class _Cycle:
         self.claimed.add(canonical)
         item = _Item(entry=entry, url=url, canonical=canonical, title=entry.title or None)
         item.budget = self.budget
+        # new work waits for this process's hold of the placement lock to end: every
+        # worker waits for that lock, and each of its awaits resumes only after the event
+        # loop has run what else was ready (a hold measured 3x its own work without)
+        await self.not_placing.wait()
         page = await self._page(item, rep) if entry.link else None
         if (
             page is not None
