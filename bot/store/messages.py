@@ -20,16 +20,34 @@ class MessageQueries(StoreBase):
     async def link_message(
         self, chat_id: int, message_id: int, story_ids: Sequence[int], kind: str
     ) -> None:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                insert(SENT_MESSAGES).values(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    kind=kind,
-                    story_ids={"ids": list(story_ids)},
-                    created_at=utcnow(),
-                )
-            )
+        """Record that ``message_id`` in ``chat_id`` showed ``story_ids``; a message linked
+        again gets the new stories (an upsert, never a key error after the send went out).
+
+        It runs after every reply, while the next request may already be waiting: one
+        statement, on PostgreSQL outside a transaction (one round trip; BEGIN, INSERT,
+        COMMIT and SQLAlchemy's ping made six)."""
+        insert_ = self._insert(SENT_MESSAGES).values(
+            chat_id=chat_id,
+            message_id=message_id,
+            kind=kind,
+            story_ids={"ids": list(story_ids)},
+            created_at=utcnow(),
+        )
+        statement = insert_.on_conflict_do_update(
+            index_elements=[SENT_MESSAGES.c.chat_id, SENT_MESSAGES.c.message_id],
+            set_={
+                "kind": insert_.excluded.kind,
+                "story_ids": insert_.excluded.story_ids,
+                "created_at": insert_.excluded.created_at,
+            },
+        )
+        if not self.is_postgres:  # SQLite: a transaction costs no round trip there
+            async with self.engine.begin() as conn:
+                await conn.execute(statement)
+            return
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(statement)
 
     async def stories_of_message(self, chat_id: int, message_id: int) -> list[int] | None:
         async with self.engine.connect() as conn:
