@@ -13,12 +13,20 @@ for the 24-hour, 3-day and one-week windows, each against the baseline in the sa
   Python); both must return the same stories, or the run stops.
 - ``bot``: from the update handed to the fake Bot API (the bot long-polls it) to the fake
   API accepting the bot's first ``sendMessage`` in answer: the real ``Application``,
-  handlers, store queries, rendering and delivery over real HTTP on loopback; ``old`` is
-  /brief's reading as before issue 11 in ``Store.top_stories``'s place (the old query,
-  then the sources and the unpolled feeds in a session each). ``cpu`` is this process's
-  CPU per request (bot, fake API, client side of the database; not PostgreSQL's), which
-  an oversubscribed machine inflates less than wall time. Follow-up answers are timed
-  once, on the new path.
+  handlers, store queries, rendering and delivery over real HTTP on loopback. The fake API
+  runs in a child process of its own (a :class:`FakeBotAPI` driven over a pipe; its
+  ``serve_forever`` takes no updates from outside), for both paths: in production
+  Telegram's servers are not in the bot's process, and in this one the fake's CPU (about
+  4 ms per /brief) was counted as the bot's. ``old`` is /brief as before issue 11: the old
+  query and then the sources and the unpolled feeds in a session each in
+  ``Store.top_stories``'s place, the message linked in a transaction, on an engine with
+  SQLAlchemy's ``pool_pre_ping`` (three round trips per checkout). ``cpu`` is this
+  process's CPU per request (the bot and the client side of the database; not the fake's,
+  not PostgreSQL's), which an oversubscribed machine inflates less than wall time;
+  ``round trips`` are the bot's writes to PostgreSQL per /brief (each a round trip:
+  asyncpg writes a statement's messages with their Sync at once), counted on the
+  connections' sockets, the message links after the replies included. Follow-up answers
+  are timed once, on the new path.
 
 ``--database URL`` runs on that database instead of a new one, filling it only when it
 holds no story, and keeps it: a 200,000-article fill takes minutes, the measures do not.
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import multiprocessing as mp
 import os
 import statistics
 import sys
@@ -43,6 +52,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +72,7 @@ from bot.store import (  # noqa: E402
 )
 from bot.store.briefs import TopStories  # noqa: E402
 from bot.store.migrate import upgrade  # noqa: E402
+from bot.store.models import SENT_MESSAGES  # noqa: E402
 from bot.store.ranking import NO_RANK, RECENCY_HALF_LIFE_HOURS, rank_rows  # noqa: E402
 from bot.store.records import SourceLink  # noqa: E402
 from bot.store.types import as_utc, utcnow  # noqa: E402
@@ -225,47 +236,174 @@ async def measure_queries(store: Store, requests: int) -> dict[tuple[str, str], 
     return out
 
 
-async def measure_bot(
-    store: Store, requests: int
-) -> tuple[dict[tuple[str, str], list[float]], dict[tuple[str, str], list[float]]]:
-    """/brief through the real bot per window, the old reading then the new, and the
-    follow-up answers (new path) to the last briefs; wall times, and this process's CPU."""
-    out: dict[tuple[str, str], list[float]] = {}
-    cpus: dict[tuple[str, str], list[float]] = {}
+async def old_link_message(
+    store: Store, chat_id: int, message_id: int, story_ids: Any, kind: str
+) -> None:
+    """``Store.link_message`` as before issue 11 (the baseline): an INSERT in a transaction."""
+    from sqlalchemy import insert
+
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            insert(SENT_MESSAGES).values(
+                chat_id=chat_id,
+                message_id=message_id,
+                kind=kind,
+                story_ids={"ids": list(story_ids)},
+                created_at=utcnow(),
+            )
+        )
+
+
+def count_round_trips(store: Store) -> list[int]:
+    """A counter of the writes on every connection ``store`` opens from now on: asyncpg
+    writes a statement's messages (with their Sync) at once, so a write is a round trip."""
+    from sqlalchemy import event
+
+    counter = [0]
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        transport = dbapi_connection.driver_connection._transport
+        write, writelines = transport.write, transport.writelines
+
+        def counted_write(data: Any) -> None:
+            counter[0] += 1
+            write(data)
+
+        def counted_writelines(data: Any) -> None:
+            counter[0] += 1
+            writelines(data)
+
+        transport.write, transport.writelines = counted_write, counted_writelines
+
+    if store.engine.dialect.name == "postgresql":
+        event.listen(store.engine.sync_engine, "connect", on_connect)
+    return counter
+
+
+def fake_child(conn: Any) -> None:
+    """The fake Bot API in a process of its own, driven over ``conn``: ``("ask", chat,
+    text, reply_to_first)`` pushes a message and answers (first answer's plain text, ms
+    from the push to its acceptance, the fake's CPU ms meanwhile); ``("quiet",)`` waits
+    for the paced messages; ``None`` stops. (``serve_forever`` takes no updates.)"""
+
+    async def handle(fake: FakeBotAPI, request: tuple[Any, ...]) -> Any:
+        if request[0] == "quiet":
+            await quiet(fake)
+            return None
+        _, chat_id, text, reply_to_first = request
+        reply_to = fake.messages_to(chat_id)[0] if reply_to_first else None
+        before = len(fake.messages_to(chat_id))
+        c0, t0 = time.process_time(), time.time()
+        fake.push_message(chat_id, text, reply_to=reply_to)
+        msgs = await fake.wait_for(chat_id, 1, after=before, timeout=30)
+        return msgs[0].plain, (msgs[0].at - t0) * 1000, (time.process_time() - c0) * 1000
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        async with FakeBotAPI() as fake:
+            conn.send((fake.token, fake.base_url, fake.base_file_url))
+            while (request := await loop.run_in_executor(None, conn.recv)) is not None:
+                try:
+                    conn.send(("ok", await handle(fake, request)))
+                except Exception as error:  # said in the parent
+                    conn.send(("error", repr(error)))
+
+    asyncio.run(main())
+
+
+class FakeProcess:
+    """The parent's side of :func:`fake_child`: what ``bot_running`` needs of a fake (its
+    token and URLs), and the requests, awaited without blocking the bot's loop."""
+
+    def __init__(self) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=fake_child, args=(child,), daemon=True)
+        self._proc.start()
+        self.token, self.base_url, self.base_file_url = self._conn.recv()
+
+    async def call(self, *request: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        self._conn.send(request)
+        fd = self._conn.fileno()
+
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(fd, readable)
+        try:
+            await ready
+        finally:
+            loop.remove_reader(fd)
+        status, result = self._conn.recv()
+        if status != "ok":
+            raise SystemExit(f"the fake Bot API failed: {result}")
+        return result
+
+    def close(self) -> None:
+        self._conn.send(None)
+        self._proc.join(10)
+        if self._proc.is_alive():
+            self._proc.kill()
+
+
+Times = dict[tuple[str, str], list[float]]
+
+
+async def measure_bot(url: str, requests: int) -> dict[str, Times]:
+    """/brief through the real bot per window, the old path then the new (each on a store
+    of its own: the old one with SQLAlchemy's pre-ping), and the follow-up answers (new
+    path) to the last briefs: wall times, this process's CPU, the fake's CPU, round trips."""
+    out: dict[str, Times] = {"bot": {}, "bot cpu": {}, "fake cpu": {}, "round trips": {}}
     chat = 10**9 + int(time.time()) % 10**6 * 1000  # new chats on a kept database too
-    firsts: dict[int, Any] = {}
-    async with FakeBotAPI() as fake, bot_running(fake, store, per_chat_interval=1.0):
+    firsts: list[int] = []
+    fake = FakeProcess()
+    try:
         for how in ("old", "new"):
+            store = Store.from_url(url, pool_pre_ping=True) if how == "old" else Store.from_url(url)
+            trips = count_round_trips(store)
             if how == "old":
-                store.top_stories = (  # type: ignore[method-assign]
-                    lambda *a, **k: old_top_stories(store, *a, **k)
-                )
-            else:
-                del store.top_stories  # back to the class's method
-            for label, _hours, suffix in WINDOWS:
-                for i in range(requests + 3):
-                    chat += 1
-                    country = list(COUNTRIES)[i % len(COUNTRIES)]
-                    gc.collect()  # no collection of an earlier request's garbage in this one
-                    t0, c0 = time.time(), time.process_time()
-                    msgs = await fake.ask(chat, f"/brief {country}{suffix}", timeout=30)
-                    cpu = (time.process_time() - c0) * 1000
-                    if "No stories about" in msgs[0].plain:
-                        raise SystemExit(f"/brief {country}{suffix} found nothing")
-                    if i >= 3:
-                        out.setdefault((label, how), []).append((msgs[0].at - t0) * 1000)
-                        cpus.setdefault((label, how), []).append(cpu)
-                    if how == "new" and label == "24 hours":
-                        firsts[chat] = msgs[0]
-        await quiet(fake)
-        for i, (chat_id, brief) in enumerate(firsts.items()):
-            before = len(fake.messages_to(chat_id))
-            t0 = time.time()
-            fake.push_message(chat_id, QUESTIONS[i % len(QUESTIONS)], reply_to=brief)
-            answers = await fake.wait_for(chat_id, 1, after=before, timeout=30)
-            if i >= 3:
-                out.setdefault(("follow-up", "new"), []).append((answers[0].at - t0) * 1000)
-    return out, cpus
+                store.top_stories = partial(old_top_stories, store)  # type: ignore[method-assign]
+                store.link_message = partial(old_link_message, store)  # type: ignore[method-assign]
+            try:
+                async with bot_running(fake, store, per_chat_interval=1.0):  # type: ignore[arg-type]
+                    for label, _hours, suffix in WINDOWS:
+                        trips[0], done = 0, 0
+                        for i in range(requests + 3):
+                            chat += 1
+                            country = list(COUNTRIES)[i % len(COUNTRIES)]
+                            gc.collect()  # no collection of an earlier request's garbage here
+                            if i == 3:
+                                trips[0] = 0  # the first few warm caches and connections
+                            c0 = time.process_time()
+                            plain, ms, fake_ms = await fake.call(
+                                "ask", chat, f"/brief {country}{suffix}", False
+                            )
+                            cpu = (time.process_time() - c0) * 1000
+                            if "No stories about" in plain:
+                                raise SystemExit(f"/brief {country}{suffix} found nothing")
+                            if i >= 3:
+                                done += 1
+                                out["bot"].setdefault((label, how), []).append(ms)
+                                out["bot cpu"].setdefault((label, how), []).append(cpu)
+                                out["fake cpu"].setdefault((label, how), []).append(fake_ms)
+                            if how == "new" and label == "24 hours":
+                                firsts.append(chat)
+                        await fake.call("quiet")  # the later messages and their links
+                        out["round trips"][label, how] = [trips[0] / max(done, 1)]
+                    if how == "new":
+                        for i, chat_id in enumerate(firsts):
+                            question = QUESTIONS[i % len(QUESTIONS)]
+                            _plain, ms, _fake_ms = await fake.call("ask", chat_id, question, True)
+                            if i >= 3:
+                                out["bot"].setdefault(("follow-up", "new"), []).append(ms)
+            finally:
+                await store.close()
+    finally:
+        fake.close()
+    return out
 
 
 async def quiet(fake: FakeBotAPI) -> None:
@@ -307,7 +445,7 @@ async def run_backend(url: str, articles: int, args: argparse.Namespace) -> dict
         times = {"query": await measure_queries(store, args.requests)}
         loads.append(os.getloadavg()[0])
         if not args.no_bot:
-            times["bot"], times["bot cpu"] = await measure_bot(store, args.requests)
+            times.update(await measure_bot(url, args.requests))
             loads.append(os.getloadavg()[0])
     finally:
         await store.close()
@@ -407,6 +545,8 @@ def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
     summary = []
     for backend, articles, row in rows:
         for measure, times in row["times"].items():
+            if measure == "round trips":
+                continue
             for label in [w[0] for w in WINDOWS] + ["follow-up"]:
                 new = times.get((label, "new"))
                 if not new:
@@ -418,6 +558,15 @@ def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
                     f"{label:>9} {olds} {statistics.median(new):>7.1f} {pct(new, 95):>7.1f} "
                     f"{max(new):>7.1f} {TARGETS.get(label, '') if measure == 'bot' else '':>6}"
                 )
+        trips = row["times"].get("round trips")
+        if trips:
+            print(
+                f"{backend:>10} {articles:>8,} round trips per /brief (old -> new): "
+                + ", ".join(
+                    f"{label} {trips[label, 'old'][0]:.1f} -> {trips[label, 'new'][0]:.1f}"
+                    for label, _h, _s in WINDOWS
+                )
+            )
         print(f"{backend:>10} {articles:>8,} load average (1 min) {row['load']}")
         which = "bot" if "bot" in row["times"] else "query"
         p95 = {key: pct(values, 95) for key, values in row["times"][which].items()}
@@ -427,7 +576,8 @@ def report(rows: list[tuple[str, int, dict[str, Any]]], requests: int) -> None:
             f"(old {p95['24 hours', 'old']:.0f})"
         )
     print(
-        "baseline (old): the query before issue 11 (bot: and /brief's three sessions), same run; "
+        "baseline (old): the query before issue 11 (bot: /brief's three sessions, the link in a "
+        "transaction, pre-ping), same run; the fake Bot API in a child process for both; "
         "targets: issue 11 at 200,000 on PostgreSQL"
     )
     print("; ".join(summary))
