@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -72,11 +73,25 @@ def storable(value: str) -> str:
 
 
 def storable_json(value: Any) -> Any:
-    """:func:`storable` applied to every string (keys too) of a JSON-like value."""
+    """:func:`storable` applied to every string (keys too) of a JSON-like value.
+
+    Nearly every value is clean: one dump in C tells (a NUL comes out escaped, a lone
+    surrogate as itself), and only a value that fails it is walked string by string.
+    """
+    try:
+        dumped = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):  # not plain JSON (a tuple key, a NaN...): walk it
+        return _storable_walk(value)
+    if "\\u0000" in dumped or _SURROGATE.search(dumped):
+        return _storable_walk(value)
+    return value
+
+
+def _storable_walk(value: Any) -> Any:
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, dict):
-        return {storable_json(k): storable_json(v) for k, v in value.items()}
+        return {_storable_walk(k): _storable_walk(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [storable_json(v) for v in value]
+        return [_storable_walk(v) for v in value]
     return value
