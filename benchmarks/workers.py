@@ -23,7 +23,9 @@ The machine's load average is printed with the figures: on a shared machine the 
 says more about free cores than about newsbrief. ``lock held``/``lock wait``: seconds
 the workers (summed) held and waited for the placement lock, which serialises placing
 articles into stories across workers (bot/store/placement.py): the part that does not
-scale. The last line is the main figure.
+scale. ``cores busy``: CPU seconds of the workers and their extraction processes per
+second of wall time; the machine's cores divided by one worker's is as far as more
+workers can take pages/s here, whatever newsbrief does. The last line is the main figure.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import sys
 import time
 import uuid
@@ -148,20 +151,30 @@ async def start_worker(url: str, feeds: list[dict[str, str]], now: datetime, poo
 
 
 async def tick(url: str, feeds: list[dict[str, str]], now: datetime, n: int, pool: int) -> tuple:
-    """``n`` workers, warmed up, told to go together; (wall seconds, their reports)."""
+    """``n`` workers, warmed up, told to go together; (wall seconds, CPU seconds of the
+    workers and their extraction processes from the go on, their reports)."""
     procs = await asyncio.gather(*(start_worker(url, feeds, now, pool) for _ in range(n)))
+    used_before = children_cpu()
     started = time.perf_counter()
     for proc in procs:
         proc.stdin.write(b"go\n")
     await asyncio.gather(*(proc.stdin.drain() for proc in procs))
     outs = await asyncio.gather(*(proc.communicate() for proc in procs))
     wall = time.perf_counter() - started
+    cpu = children_cpu() - used_before
     reports = []
     for proc, (out, _err) in zip(procs, outs, strict=True):
         if proc.returncode != 0:
             raise RuntimeError(f"a worker failed with exit status {proc.returncode}")
         reports.append(json.loads(out.decode().strip().splitlines()[-1]))
-    return wall, reports
+    return wall, cpu, reports
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's ended children and what they waited for: the workers
+    with their extraction processes (the page server still runs, so it is not in it)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 async def stories(url: str, base: str, prefix: str) -> dict[str, int]:
@@ -224,9 +237,9 @@ async def run(args: argparse.Namespace) -> int:
             ]
             await empty(url)
             load_before = os.getloadavg()
-            wall, first = await tick(url, feeds, T0, n, args.pool)
+            wall, cpu, first = await tick(url, feeds, T0, n, args.pool)
             load_after = os.getloadavg()
-            _, second = await tick(url, feeds, T0 + timedelta(minutes=16), n, args.pool)
+            _, _, second = await tick(url, feeds, T0 + timedelta(minutes=16), n, args.pool)
             args.conn.send(prefix)
             hits: list[tuple[str, bool]] = args.conn.recv()
             story_of = await stories(url, args.base, prefix)
@@ -249,6 +262,7 @@ async def run(args: argparse.Namespace) -> int:
                 {
                     "n": n,
                     "wall": wall,
+                    "cores": cpu / wall,
                     "pages_s": pages / wall,
                     "stored": len(story_of),
                     "pages": pages,
@@ -279,7 +293,7 @@ async def run(args: argparse.Namespace) -> int:
         f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
         f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
         f"{'= 1 worker':>10} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
-        f"{'load 1m':>11}"
+        f"{'load 1m':>11} {'cores busy':>10}"
     )
     print(header)
     for r in rows:
@@ -290,7 +304,7 @@ async def run(args: argparse.Namespace) -> int:
             f"{r['paired']:>4}/{len(args.ids):<3} {r['stories']:>7} "
             f"{'yes' if r['same_stories'] else 'no':>10} "
             f"{','.join(map(str, r['shares'])):>12} {r['lock_held']:>9.1f} {r['lock_wait']:>9.1f} "
-            f"{r['load'][0]:>5.2f}-{r['load'][1]:<5.2f}"
+            f"{r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f}"
         )
     ok = all(
         r["feeds_ok"]
@@ -301,6 +315,13 @@ async def run(args: argparse.Namespace) -> int:
     )
     if not ok:
         print("WARNING: a feed polled twice or not at all, or a page lost, twice, or split")
+    cpus = os.cpu_count() or 1
+    ceiling = cpus / rows[0]["cores"] if rows[0]["cores"] else float("inf")
+    print(
+        f"one worker keeps {rows[0]['cores']:.2f} of {cpus} cores busy (its extraction "
+        f"processes included; PostgreSQL and the page server not): on this machine, more "
+        f"workers can reach at most {ceiling:.2f}x its pages/s"
+    )
     ratios = ", ".join(f"{r['n']}: {r['pages_s'] / one:.2f}x" for r in rows[1:])
     rates = ", ".join(f"{r['n']}: {r['pages_s']:.1f}" for r in rows)
     print(
