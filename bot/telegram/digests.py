@@ -16,7 +16,6 @@ from bot.briefing import Page, StoryBrief, names
 from bot.digest import describe_local
 from bot.store.subscribers import SubscriberInfo
 from bot.telegram import layout
-from bot.telegram.cards import visible_len
 from bot.telegram.layout import Part
 from bot.telegram.render import esc
 from summarizer import country_name
@@ -100,4 +99,6 @@ def compose(
 def fits(
     parts: Sequence[Part], stories: Mapping[int, StoryBrief], now: datetime | None, limit: int
 ) -> bool:
-    return visible_len(layout.render(parts, dict(stories), now)) <= limit
+    """Whether the parts make one message: measured, not drawn again (a digest of many
+    sections asks this once per section of a growing message)."""
+    return layout.visible_size(parts, stories, now) <= limit

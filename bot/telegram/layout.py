@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -112,8 +112,18 @@ def render(
     return "\n\n".join(b[0] for b in _blocks(parts, stories, now) if b is not None)
 
 
+def visible_size(
+    parts: Sequence[Part], stories: Mapping[int, StoryBrief], now: datetime | None = None
+) -> int:
+    """The visible length of :func:`render`'s text, from the blocks' measured lengths (each
+    block is drawn and measured once per story version, see :class:`_StoryTexts`): the
+    sum of the blocks' plus two for each blank line between them."""
+    sizes = [b[1] for b in _blocks(parts, stories, now) if b is not None]
+    return sum(sizes) + 2 * max(len(sizes) - 1, 0)
+
+
 def _blocks(
-    parts: Sequence[Part], stories: dict[int, StoryBrief], now: datetime | None
+    parts: Sequence[Part], stories: Mapping[int, StoryBrief], now: datetime | None
 ) -> list[tuple[str, int] | None]:
     """Each part's block and its visible length; None for a story that is not there."""
     out: list[tuple[str, int] | None] = []

@@ -102,3 +102,19 @@ def test_a_drawn_card_is_reused_while_its_meta_line_is_the_same() -> None:
     # an equal story that is another object is drawn from its own content
     other = StoryBrief(3, story.brief, story.sources[:1], story.updated_at)
     assert layout.render(parts, {3: other}, NOW) == card(other, index=1, now=NOW)
+
+
+def test_the_measured_size_is_the_drawn_texts_visible_length():
+    """Digests ask whether sections fit from measured sizes, never drawing them again."""
+    stories = _stories()
+    rng = random.Random(11)
+    for _ in range(200):
+        parts: list[layout.Part] = [layout.head("Your digest · Iran", "Reply to ask")]
+        for number in range(1, rng.randint(1, 9)):
+            if rng.random() < 0.3:
+                parts.append(layout.head(f"Country {number}", rng.choice(["", "Nothing new."])))
+            story_id = rng.choice([*stories, 99])  # 99: a story that is not there
+            parts.append(layout.Part(story_id=story_id, index=number, expanded=rng.random() < 0.2))
+        for now in (None, NOW):
+            drawn = visible_len(layout.render(parts, stories, now))
+            assert layout.visible_size(parts, stories, now) == drawn
