@@ -242,7 +242,7 @@ class FeedPoller:
             feed.url,
             rep.error,
             failures,
-            rep.next_poll_at,
+            rep.next_poll_at.isoformat() if rep.next_poll_at else None,  # one token, no space
         )
         await self.store.record_feed_failure(
             feed.id,

@@ -8,6 +8,7 @@ all stored, and the next cycle does not try the same thing again.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -262,6 +263,9 @@ async def test_a_poisoned_feed_and_a_poisoned_story_leave_the_rest_ingested(
     assert report.briefs_failed == 1 and report.briefs_built == 2
     assert f"event=brief_failed story_id={poisoned}" in caplog.text
     assert "event=feed_failed feed_id=" in caplog.text
+    failed = next(r.getMessage() for r in caplog.records if "event=feed_failed" in r.msg)
+    # every value one token, so the key=value log line parses (a datetime's space split it)
+    assert re.search(r" next=\S+$", failed) and " next=None" not in failed
     async with store.session() as session:
         story = await session.get(Story, poisoned)
     assert story is not None and story.needs_brief  # tried again next cycle, not lost
