@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 
 from bot.store import Store, make_engine
 from bot.store.migrate import upgrade
+from tests.fakes.scratch_db import pg_admin
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -56,36 +57,25 @@ def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def _pg_admin(url: str, statement: str) -> None:
-    import asyncpg
-
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn, timeout=3)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A migrated PostgreSQL database of this test session's own (dropped at the end)."""
     admin_url = pg_admin_url()
     try:
-        asyncio.run(_pg_admin(admin_url, "SELECT 1"))
+        asyncio.run(pg_admin(admin_url, "SELECT 1"))
     except (TimeoutError, OSError) as exc:
         reason = f"no PostgreSQL server answers at {make_url(admin_url)!r}: {exc}"
         if os.environ.get("NEWSBRIEF_REQUIRE_POSTGRES"):  # CI: these tests must run
             pytest.fail(reason)
         pytest.skip(reason)
     name = f"newsbrief_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
+    asyncio.run(pg_admin(admin_url, f'CREATE DATABASE "{name}"'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
         asyncio.run(_migrate(url))
         yield url
     finally:
-        asyncio.run(_pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _truncate_postgres(store: Store) -> None:

@@ -4,6 +4,8 @@ ingestion (on each backend: the ``store`` fixture of ``tests/conftest.py``), the
 
 from __future__ import annotations
 
+import asyncio
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -14,6 +16,7 @@ from bot.store import Store
 from bot.store.models import SUBSCRIBERS, SUBSCRIPTIONS
 from bot.store.subscribers import BotStore
 from tests.fakes.bot_harness import bot_running, bulk_fill, fill_store
+from tests.fakes.pg_cluster import ThrowawayPostgres, why_unavailable
 from tests.fakes.telegram_api import FakeBotAPI
 
 #: Fill a store with two Iran stories and ``count`` subscribers from ``first_chat`` on,
@@ -73,3 +76,20 @@ async def _due_digests(store: Store, first_chat: int, count: int) -> list[int]:
 def due_digests() -> DueDigests:
     """Fills a store with due digests in bulk (see :data:`DueDigests`)."""
     return _due_digests
+
+
+@pytest.fixture
+async def cluster() -> AsyncIterator[ThrowawayPostgres]:
+    """A PostgreSQL server of the test's own, to stop and start (outage tests); skipped
+    where none can be made, except on CI."""
+    reason = why_unavailable()
+    if reason:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI must run the outage tests: {reason}")
+        pytest.skip(reason)
+    pg = ThrowawayPostgres()
+    try:
+        await asyncio.to_thread(pg.create)
+        yield pg
+    finally:
+        await asyncio.to_thread(pg.destroy)

@@ -22,7 +22,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from sqlalchemy import func, select
 
 from bot.delivery import DeliveryOptions
@@ -30,7 +29,7 @@ from bot.store import Store
 from bot.store.migrate import upgrade
 from bot.store.models import OUTBOX
 from tests.fakes.bot_harness import REPO, bot_running
-from tests.fakes.pg_cluster import ThrowawayPostgres, why_unavailable
+from tests.fakes.pg_cluster import ThrowawayPostgres
 from tests.fakes.telegram_api import FakeBotAPI
 
 if TYPE_CHECKING:
@@ -39,21 +38,6 @@ if TYPE_CHECKING:
 SUBSCRIBERS = 500
 OUTAGE_SECONDS = 4.0
 FIRST_CHAT = 610_000
-
-
-@pytest.fixture
-async def cluster() -> Any:
-    reason = why_unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the outage tests: {reason}")
-        pytest.skip(reason)
-    pg = ThrowawayPostgres()
-    try:
-        await asyncio.to_thread(pg.create)
-        yield pg
-    finally:
-        await asyncio.to_thread(pg.destroy)
 
 
 async def prepared_store(url: str, due_digests: DueDigests) -> Store:

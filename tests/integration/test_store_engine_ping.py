@@ -6,29 +6,13 @@ transaction)."""
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from bot.store.engine import make_engine
-from tests.fakes.pg_cluster import ThrowawayPostgres, why_unavailable
-
-
-@pytest.fixture
-async def cluster() -> Any:
-    reason = why_unavailable()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI must run the outage tests: {reason}")
-        pytest.skip(reason)
-    pg = ThrowawayPostgres()
-    try:
-        await asyncio.to_thread(pg.create)
-        yield pg
-    finally:
-        await asyncio.to_thread(pg.destroy)
+from tests.fakes.pg_cluster import ThrowawayPostgres
 
 
 async def backend_pid(engine: Any) -> int:
