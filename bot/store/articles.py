@@ -116,7 +116,7 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
             article_id = await self._insert_article(session, values)
             result = None
             if article_id is not None:
-                result = await self._place_new(session, article_id, story, at)
+                result = await self._place(session, article_id, story, at)
             if seen is not None and values["feed_id"] is not None:
                 if article_id is None:
                     seen = EntryMark(seen.key, "duplicate", seen.error)
@@ -140,31 +140,8 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
     async def _place(
         self, session: AsyncSession, article_id: int, story: StoryPlan, at: datetime
     ) -> IngestResult:
-        story_id = story.story_id
-        if story_id is not None and await session.get(Story, story_id) is None:
-            story_id = None  # pruned meanwhile (another worker): start a story instead
-        if story_id is not None:
-            await self._attach(session, story_id, [article_id], at)
-            return IngestResult(article_id=article_id, story_id=story_id, created=False)
-        row = Story(
-            headline=storable(story.headline),
-            created_at=at,
-            updated_at=at,
-            article_count=0,
-            source_count=0,
-            needs_brief=True,
-        )
-        session.add(row)
-        await session.flush()
-        await self._attach(session, row.id, [article_id], at)
-        await self._set_countries(session, row.id, story.countries, at)
-        return IngestResult(article_id=article_id, story_id=row.id, created=True)
-
-    async def _place_new(
-        self, session: AsyncSession, article_id: int, story: StoryPlan, at: datetime
-    ) -> IngestResult:
-        """:meth:`_place` for an article inserted by this transaction, in fewer statements
-        (Core, not ORM): it is in no story yet, so joining one is one UPDATE of the story
+        """Put an article that is in no story (a new one, or an orphan being repaired) into
+        one, in few statements (Core, not ORM): joining a story is one UPDATE of the story
         (which also says whether it still exists), one INSERT and the rank of its
         countries; a new story is three INSERTs. Placing happens under the placement
         lock, which every worker queues for: each statement is time all of them wait."""
