@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 
 from bot.telegram.cards import (
     CARD_CHARS,
@@ -144,29 +144,48 @@ def _blocks(
     return out
 
 
+#: A button as :func:`keyboard_spec` gives it: (label, action, story id).
+ButtonSpec = tuple[str, str, int]
+
+
 def keyboard(
     parts: Sequence[Part], stories: dict[int, StoryBrief] | None = None
 ) -> InlineKeyboardMarkup | None:
     """More/Less per story (numbered when there are several), then Ask."""
-    items = [p for p in parts if p.story_id is not None]
-    if not items:
+    rows = keyboard_spec(parts, stories)
+    if not rows:
         return None
-    rows: list[list[InlineKeyboardButton]] = []
+    return InlineKeyboardMarkup(
+        [[button(label, action, story_id) for label, action, story_id in row] for row in rows]
+    )
+
+
+def keyboard_spec(
+    parts: Sequence[Part], stories: Mapping[int, StoryBrief] | None = None
+) -> list[list[ButtonSpec]]:
+    """:func:`keyboard`'s buttons row by row, as plain values (none: no keyboard): a digest
+    run writes thousands of keyboards as dicts, and PTB's button objects, built and turned
+    into dicts, cost more than the rest of drawing the digest."""
+    items = [(p, p.story_id) for p in parts if p.story_id is not None]
+    if not items:
+        return []
+    rows: list[list[ButtonSpec]] = []
     single = len(items) == 1
-    toggles = []
-    for p in items:
+    toggles: list[ButtonSpec] = []
+    for p, story_id in items:
         word = "Less" if p.expanded else "More"
         label = word if single or p.index is None else f"{word} {p.index}"
-        toggles.append(button(label, "less" if p.expanded else "more", p.story_id))
+        toggles.append((label, "less" if p.expanded else "more", story_id))
     for i in range(0, len(toggles), BUTTONS_PER_ROW):
         rows.append(toggles[i : i + BUTTONS_PER_ROW])
-    last = []
-    first = stories.get(items[0].story_id) if stories and items[0].story_id else None
-    if single and items[0].expanded and first is not None and more_quotes_left(first):
-        last.append(button("More quotes", "mq", items[0].story_id))
-    last.append(button("Ask about this" if single else "Ask about these", "ask", items[0].story_id))
+    last: list[ButtonSpec] = []
+    head_part, first_id = items[0]
+    first = stories.get(first_id) if stories and first_id else None
+    if single and head_part.expanded and first is not None and more_quotes_left(first):
+        last.append(("More quotes", "mq", first_id))
+    last.append(("Ask about this" if single else "Ask about these", "ask", first_id))
     rows.append(last)
-    return InlineKeyboardMarkup(rows)
+    return rows
 
 
 def pages(
