@@ -32,9 +32,14 @@ async def poll_feeds(
     """One ingestion cycle over the due feeds (bot.ingest.run_cycle); ``kept`` holds the
     story window from one cycle to the next (built once, then only brought up to date)."""
     from bot.ingest import StoryWindow, run_cycle  # the extraction stack loads only here
+    from bot.ingest.workers import start_shared_pool
 
     if kept is not None and "window" not in kept:
         kept["window"] = StoryWindow(timedelta(hours=settings.story_window_hours), settle=True)
+        try:  # once, at start-up (the job's first run), like the window: workers' imports
+            await start_shared_pool(settings.ingest_workers, settings.ingest_page_budget)
+        except Exception:  # the cycle starts them itself, as it would have
+            log.exception("event=ingest_workers_start_failed")
     window = kept["window"] if kept is not None else None
     return record_cycle(await run_cycle(store, settings, window=window))  # for /metrics
 

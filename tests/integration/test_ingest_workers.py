@@ -97,3 +97,32 @@ def test_a_worker_does_not_outlive_a_service_killed_with_sigkill(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def test_the_poll_jobs_first_run_starts_the_workers_before_its_cycle(sqlite_url):
+    """A long-running process starts its extraction workers once, at start-up (the poll
+    job's first run, which also builds the story window): no cycle pays their imports."""
+    from bot.ingest.workers import shared_pool
+    from bot.jobs import poll_feeds
+    from bot.settings import make_settings
+    from bot.store import Store
+
+    settings = make_settings(database_url=sqlite_url, ingest_workers=2)
+    shared_pool(settings.ingest_workers, settings.ingest_page_budget).close()  # a fresh one
+    store = Store.from_url(sqlite_url)
+    kept: dict = {}
+    try:
+        report = await poll_feeds(store, settings, kept)
+    finally:
+        await store.close()
+    pool = shared_pool(settings.ingest_workers, settings.ingest_page_budget)
+    assert report.feeds_polled == 0 and "window" in kept
+    started = {w.process.pid for w in pool._workers}
+    assert len(started) == 2  # both up, though the cycle had no page for them
+    pids = await asyncio.gather(*(pool.run(_pid_after, 0.3) for _ in range(2)))
+    assert set(pids) == started  # the tasks went to those two: none started now
+
+
+def _pid_after(seconds: float) -> int:
+    time.sleep(seconds)  # both workers busy at once
+    return os.getpid()
