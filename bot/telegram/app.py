@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -213,6 +214,12 @@ async def setup(app: NewsbriefApp) -> None:
         await nb.store.migrate()
         await nb.store.sync_feeds(load_feeds(nb.settings.feeds_file))
     nb.delivery = Delivery(app.bot, nb.bot_store, options.delivery)
+    # A young-object collection per 10,000 allocations, not 700: a digest fan-out makes
+    # many short-lived objects per message while its plans and claimed rows live on, and
+    # with the default thresholds 20,000 messages ran ~3,200 young and ~24 full
+    # collections of the whole heap (185,000 objects at start): a fifth of the process's
+    # CPU (bot CPU for 20,815 messages 11.7 -> 8.6-9.5 s; now ~90 young, 1 full).
+    gc.set_threshold(10_000, 10, 10)
     # Claims a killed predecessor left are taken back by the first flush, and only by the
     # store's sole sender (its SQLite lock held: Delivery(sole_sender=True)).
     try:
