@@ -375,3 +375,63 @@ async def test_articles_placed_under_one_hold_are_each_all_or_nothing(store: Sto
     assert urls == ["https://wire.example/1", "https://wire.example/3"]
     assert stories == 1
     assert await store.filter_unseen(feed.id, ["k1", "k2", "k3"]) == ["k2"]
+
+
+async def test_update_stories_writes_what_update_story_writes_one_by_one(store: Store) -> None:
+    """The cycle's batch of briefs: the same rows as one update_story per story (brief,
+    headline kept when None, needs_brief from built_from, countries replaced and ranked,
+    or kept and dated again when None); a story gone meanwhile is skipped."""
+    from sqlalchemy import select
+
+    from bot.store.models import StoryCountry
+    from bot.store.stories import StoryUpdate
+
+    later = NOW + timedelta(minutes=20)
+    cases = [  # (countries, headline, built_from): each story gets 3 articles from 2 outlets
+        ([("IR", 0.9), ("us", 0.4), ("US", 0.6)], "New headline", 3),
+        (None, None, 2),  # a fourth article joined meanwhile: the brief still misses it
+        ([], "Emptied", None),
+    ]
+    pairs = []
+    for k, (countries, headline, built_from) in enumerate(cases):
+        ids = []
+        for h, half in enumerate(("a", "b")):
+            articles = [await _article(store, 100 * k + 10 * i + h, o)
+                        for i, o in enumerate(("BBC", "CNN", "BBC"))]  # fmt: skip
+            ids.append(
+                await store.create_story(
+                    f"Story {k}{half}", article_ids=articles, countries=[("FR", 0.5)], at=NOW
+                )
+            )
+        pairs.append(ids)
+        update = {"brief": {"headline": f"brief {k}"}, "countries": countries,
+                  "headline": headline, "at": later, "built_from": built_from}  # fmt: skip
+        await store.update_story(ids[0], **update)  # type: ignore[arg-type]
+        pairs[-1].append(StoryUpdate(story_id=ids[1], **update))  # type: ignore[arg-type]
+    await store.update_stories([p[2] for p in pairs] + [StoryUpdate(99999, {}, None, None, later)])
+
+    async def state(story_id: int) -> tuple:
+        async with store.session() as session:
+            story = await session.get(Story, story_id)
+            rows = (
+                await session.execute(
+                    select(StoryCountry.code, StoryCountry.score, StoryCountry.rank,
+                           StoryCountry.updated_at)
+                    .where(StoryCountry.story_id == story_id)
+                    .order_by(StoryCountry.code)
+                )
+            ).all()  # fmt: skip
+            assert story is not None
+            head = story.headline.removesuffix("a").removesuffix("b")
+            return (
+                story.brief,
+                head,
+                story.needs_brief,
+                story.updated_at,
+                [tuple(r) for r in rows],
+            )
+
+    for one, batched, _ in pairs:
+        assert await state(batched) == await state(one)
+    assert [(await state(p[0]))[2] for p in pairs] == [False, True, False]
+    assert len((await state(pairs[0][0]))[4]) == 2 and (await state(pairs[2][0]))[4] == []
