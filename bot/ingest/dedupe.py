@@ -12,11 +12,15 @@ shingle's SHA-1, MurmurHash3's finaliser, then ``a * h + b`` modulo 2**32 with
 datasketch's permutations, the minimum per permutation; a test compares the two, and
 all 181 AEB texts gave the same bytes), so stored signatures and new ones stay
 comparable. Why not datasketch itself: importing it imports SciPy, about 1 s of CPU in
-every process that starts, and the ingest workers only compute signatures (datasketch
-is imported where ``MinHash`` objects and LSH bands are needed, in the cycle's
-process); and one ``MinHash`` per text drew its permutations again each time (the 181
-AEB texts: 0.50 s of CPU with datasketch, 0.29 s here, at load 8 on 2 cores; a
-worker's fork server started in 2.9 s of CPU instead of 4.3 s).
+every process that starts; and one ``MinHash`` per text drew its permutations again
+each time (the 181 AEB texts: 0.50 s of CPU with datasketch, 0.29 s here, at load 8 on
+2 cores; a worker's fork server started in 2.9 s of CPU instead of 4.3 s).
+
+The cycle's process needs no datasketch either: a :class:`Signature` is the bare values
+(datasketch's ``jaccard`` on them, the same estimate), and the LSH bands are chosen as
+``MinHashLSH`` chooses them (:func:`_optimal_bands`, the same integrals without SciPy;
+a test compares the two). Building a datasketch ``MinHash`` from each stored or new
+signature cost more than the index's work with it.
 """
 
 from __future__ import annotations
@@ -25,12 +29,9 @@ import functools
 import hashlib
 import re
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -89,30 +90,42 @@ def signature_bytes(text: str) -> bytes | None:
     return None if values is None else values.astype("<u8").tobytes()
 
 
-def signature(text: str) -> MinHash | None:
+class Signature:
+    """A text's MinHash: its ``NUM_PERM`` values (uint32), as datasketch's ``hashvalues``.
+
+    What the cycle's process keeps, compares and stores; :func:`to_bytes` and the index
+    take a datasketch ``MinHash`` as well (anything with ``hashvalues``).
+    """
+
+    __slots__ = ("hashvalues",)
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.hashvalues = values
+
+    def jaccard(self, other: Any) -> float:
+        """The estimated Jaccard similarity: the share of equal values (datasketch's)."""
+        theirs = np.asarray(other.hashvalues, dtype=np.uint32)
+        if len(theirs) != len(self.hashvalues):
+            raise ValueError("cannot compare signatures of different numbers of permutations")
+        return float(np.count_nonzero(self.hashvalues == theirs)) / len(self.hashvalues)
+
+
+def signature(text: str) -> Signature | None:
     """The MinHash of a text, or None when it has no words to compare."""
     values = signature_values(text)
-    return None if values is None else _minhash(values)
+    return None if values is None else Signature(values)
 
 
-def to_bytes(mh: MinHash) -> bytes:
+def to_bytes(mh: Any) -> bytes:
     """The signature as little-endian uint64s (the store's format, whatever the scheme)."""
     return np.asarray(mh.hashvalues, dtype="<u8").tobytes()
 
 
-def _minhash(values: np.ndarray) -> MinHash:
-    from datasketch import MinHash  # SciPy with it: only where MinHash objects are used
-
-    return MinHash(
-        seed=SEED, hashvalues=values, permutations=permutations(len(values)), scheme=SCHEME
-    )
+def from_bytes(data: bytes | bytearray) -> Signature:
+    return Signature(np.frombuffer(data, dtype="<u8").astype(np.uint32))
 
 
-def from_bytes(data: bytes | bytearray) -> MinHash:
-    return _minhash(np.frombuffer(data, dtype="<u8").astype(np.uint32))
-
-
-def similarity(a: MinHash, b: MinHash) -> float:
+def similarity(a: Any, b: Any) -> float:
     """Estimated Jaccard similarity of the two shingle sets."""
     return float(a.jaccard(b))
 
@@ -121,15 +134,38 @@ def similarity(a: MinHash, b: MinHash) -> float:
 def _bands(threshold: float, num_perm: int) -> tuple[tuple[int, int], ...]:
     """The (start, end) of each LSH band: datasketch's choice for this threshold (25 bands
     of 5 at 0.5 and 128 permutations), so candidates are the ones MinHashLSH gives."""
-    from datasketch import MinHashLSH
+    bands, rows = _optimal_bands(threshold, num_perm)
+    return tuple((i * rows, (i + 1) * rows) for i in range(bands))
 
-    return tuple(MinHashLSH(threshold=threshold, num_perm=num_perm).hashranges)
+
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows per band) as ``datasketch.lsh._optimal_param`` chooses them with equal
+    weights: the least false positive plus false negative probability, each the integral
+    of the S-curve below (above) the threshold, here by Simpson's rule on a fine grid
+    instead of SciPy's ``quad`` (the choice is the same; a test compares them)."""
+    below, above = np.linspace(0.0, threshold, 2001), np.linspace(threshold, 1.0, 2001)
+    best, choice = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            fp = _simpson(1 - (1 - below**r) ** b, threshold)
+            fn = _simpson((1 - above**r) ** b, 1.0 - threshold)
+            error = fp * 0.5 + fn * 0.5
+            if error < best:
+                best, choice = error, (b, r)
+    return choice
 
 
-def _values(signature: MinHash | bytes | bytearray) -> np.ndarray:
+def _simpson(y: np.ndarray, width: float) -> float:
+    """The integral of samples ``y`` over an interval of ``width`` (odd count, even steps)."""
+    step = width / (len(y) - 1)
+    return float(step / 3 * (y[0] + y[-1] + 4 * y[1:-1:2].sum() + 2 * y[2:-1:2].sum()))
+
+
+def _values(signature: Any) -> np.ndarray:
+    """The uint32 values of a signature, a datasketch ``MinHash`` or the stored bytes."""
     if isinstance(signature, bytes | bytearray):
         return np.frombuffer(signature, dtype="<u8").astype(np.uint32)
-    return np.asarray(signature.hashvalues, dtype=np.uint32)
+    return np.ascontiguousarray(signature.hashvalues, dtype=np.uint32)
 
 
 class NearDuplicateIndex:
@@ -156,10 +192,14 @@ class NearDuplicateIndex:
         return key in self._sigs
 
     def _keys(self, values: np.ndarray) -> Iterator[tuple[dict[bytes, Any], bytes]]:
+        """Each band's buckets and its key: the band's values as bytes (one ``tobytes``
+        for all of them, sliced: the same bytes as each band's own)."""
+        data, size = values.tobytes(), values.itemsize
         for (start, end), buckets in zip(self._ranges, self._buckets, strict=True):
-            yield buckets, values[start:end].tobytes()
+            yield buckets, data[start * size : end * size]
 
-    def add(self, key: Any, mh: MinHash | bytes | bytearray) -> None:
+    def add(self, key: Any, mh: Any) -> None:
+        """Index ``mh`` (a :class:`Signature`, a datasketch ``MinHash`` or stored bytes)."""
         if key in self._sigs:
             return
         values = self._sigs[key] = _values(mh)
@@ -172,7 +212,7 @@ class NearDuplicateIndex:
             else:
                 buckets[band] = [held, key]
 
-    def add_all(self, items: Iterable[tuple[Any, bytes | MinHash]]) -> None:
+    def add_all(self, items: Iterable[tuple[Any, Any]]) -> None:
         for key, sig in items:
             self.add(key, sig)
 
@@ -189,7 +229,7 @@ class NearDuplicateIndex:
             elif held == key:
                 del buckets[band]
 
-    def best_match(self, mh: MinHash) -> tuple[Any, float] | None:
+    def best_match(self, mh: Any) -> tuple[Any, float] | None:
         """The indexed article most similar to ``mh`` at or above the threshold."""
         values = _values(mh)
         found: set[Any] = set()

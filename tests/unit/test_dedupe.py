@@ -119,3 +119,48 @@ def test_a_signature_needs_neither_datasketch_nor_scipy():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_bands_are_datasketchs_choice_without_scipy():
+    """The LSH bands as MinHashLSH picks them (its SciPy integrals, here Simpson's rule)."""
+    from datasketch.lsh import _optimal_param
+
+    for threshold in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        for num_perm in (32, 64, 128, 256):
+            assert dedupe._optimal_bands(threshold, num_perm) == _optimal_param(
+                threshold, num_perm, 0.5, 0.5
+            )
+    assert dedupe._bands(0.5, NUM_PERM) == tuple((5 * i, 5 * i + 5) for i in range(25))
+
+
+def test_signatures_compare_as_datasketchs_minhashes_do():
+    """A Signature's estimate is datasketch's, and the index takes either kind."""
+    paragraphs = SEED.split("\n")
+    copy = "\n".join(paragraphs[:-2])
+    ours, theirs = signature(copy), _datasketch(copy)
+    assert similarity(signature(SEED), ours) == _datasketch(SEED).jaccard(theirs)
+    index = NearDuplicateIndex()
+    index.add(1, _datasketch(SEED))
+    assert index.best_match(ours) == index.best_match(theirs)
+    assert index.best_match(ours) is not None
+
+
+def test_the_cycles_side_of_dedupe_needs_neither_datasketch_nor_scipy():
+    """Signatures from the store, their index and their comparison: what the cycle's
+    process does with them imports neither (SciPy alone is about 1 s of start-up)."""
+    code = (
+        "import sys\n"
+        "from bot.ingest import dedupe\n"
+        "a = dedupe.from_bytes(dedupe.signature_bytes('one two three four five six seven'))\n"
+        "index = dedupe.NearDuplicateIndex()\n"
+        "index.add(1, dedupe.to_bytes(a))\n"
+        "assert index.best_match(dedupe.signature('one two three four five six seven'))\n"
+        "assert dedupe.similarity(a, a) == 1.0\n"
+        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
