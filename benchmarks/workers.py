@@ -14,7 +14,14 @@ may claim. For each number of workers, on a fresh PostgreSQL database of this ru
    304, having been polled exactly once per tick, and no page fetched twice;
 3. checks: every feed polled by exactly one worker per tick, every page stored once
    (none lost, none twice), every page in the same story as its mirror (no story split),
-   and the story count equal to the one-worker run's.
+   and every story decision the one a single worker placing in the same order would
+   make (``= serial``: :mod:`tests.fakes.placement_replay` decides every article again
+   in placement order; a concurrent placement against an out-of-date window, two
+   stories for one event, would disagree). ``= 1 worker``: whether the stories group
+   the pages as the one-worker run did (``no A/B``: A groups of this run not in that
+   one, B of that one not in this). Story matching is greedy, so a different placement
+   order can group a few pages differently, each grouping as right as the other: this
+   column informs, ``= serial`` checks.
 
 Usage: python benchmarks/workers.py [ARTICLES_DIR] [--feeds N] [--pool N] [--limit N]
 [--workers 1,2,3] (ARTICLES_DIR defaults to ../shared/eval/articles beside the
@@ -216,6 +223,7 @@ async def run(args: argparse.Namespace) -> int:
 
     from bot.store import make_engine
     from bot.store.migrate import upgrade
+    from tests.fakes.placement_replay import replay_placements
     from tests.fakes.scratch_db import pg_admin
 
     admin = os.environ.get("TEST_DATABASE_URL", DEFAULT_PG)
@@ -256,6 +264,9 @@ async def run(args: argparse.Namespace) -> int:
                 and story_of.get(f"/page/{page}.html") == story_of.get(f"/mirror/page/{page}.html")
             )  # fmt: skip
             groups = partition(story_of)
+            replay = await replay_placements(url, T0 - timedelta(hours=48), timedelta(hours=48))
+            for line in replay.disagreements[:5]:
+                print(f"  {n} workers: not as a serial replay: {line}", file=sys.stderr)
             baseline = baseline if baseline is not None else groups
             pages = 2 * len(args.ids)
             rows.append(
@@ -276,6 +287,8 @@ async def run(args: argparse.Namespace) -> int:
                     "paired": paired,
                     "stories": len(groups),
                     "same_stories": groups == baseline,
+                    "replay": (replay.agree, replay.placed),
+                    "differ": (len(groups - baseline), len(baseline - groups)),
                     "shares": [len(r["feeds"]) for r in first],
                     "lock_wait": sum(r["placement_wait"] for r in first),
                     "lock_held": sum(r["placement_held"] for r in first),
@@ -292,7 +305,7 @@ async def run(args: argparse.Namespace) -> int:
     header = (
         f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
         f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
-        f"{'= 1 worker':>10} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
+        f"{'= 1 worker':>10} {'= serial':>9} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
         f"{'load 1m':>11} {'cores busy':>10}"
     )
     print(header)
@@ -302,7 +315,8 @@ async def run(args: argparse.Namespace) -> int:
             f"{r['stored']:>4}/{r['pages']:<3} {'yes' if r['feeds_ok'] else 'NO':>12} "
             f"{r['not_modified']:>5} {'yes' if r['pages_once'] else 'NO':>8} "
             f"{r['paired']:>4}/{len(args.ids):<3} {r['stories']:>7} "
-            f"{'yes' if r['same_stories'] else 'no':>10} "
+            f"{'yes' if r['same_stories'] else 'no {}/{}'.format(*r['differ']):>10} "
+            f"{'{}/{}'.format(*r['replay']):>9} "
             f"{','.join(map(str, r['shares'])):>12} {r['lock_held']:>9.1f} {r['lock_wait']:>9.1f} "
             f"{r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f}"
         )
@@ -311,6 +325,7 @@ async def run(args: argparse.Namespace) -> int:
         and r["pages_once"]
         and r["stored"] == r["pages"]
         and r["paired"] == len(args.ids)
+        and r["replay"][0] == r["replay"][1]
         for r in rows
     )
     if not ok:

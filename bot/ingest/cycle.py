@@ -282,16 +282,22 @@ class _Cycle:
         batch: list[_Ready] = []
         outcomes: list[EntryMark | BaseException | None] = []
         try:
-            async with self.store.placing() as placement:  # one placer across all workers
-                self.not_placing.clear()
-                # taken once the lock is held: what became ready while waiting comes too
-                batch, self.ready = self.ready, []
-                await self._sync_placed()
-                for ready in batch:
-                    try:
-                        outcomes.append(await self._store(ready, placement))
-                    except Exception as exc:  # that article's own failure, not the others'
-                        outcomes.append(exc)
+            # one placer across all workers; on PostgreSQL the hold's transaction opens
+            # before the lock is taken, to write the articles first (bot/store/placement.py)
+            async with self.store.placing(early=True) as placement:
+                if placement.locked:  # SQLite: the lock first, each article on its own
+                    self.not_placing.clear()
+                    # taken once the lock is held: what became ready while waiting comes too
+                    batch, self.ready = self.ready, []
+                    await self._sync_placed()
+                    for ready in batch:
+                        try:
+                            outcomes.append(await self._store(ready, placement))
+                        except Exception as exc:  # that article's own failure, not the others'
+                            outcomes.append(exc)
+                else:
+                    batch, self.ready = self.ready, []
+                    outcomes = await self._store_early(batch, placement)
         except Exception as exc:  # no lock, no window, or the hold's commit failed
             if outcomes:  # the window holds articles the failed commit took back
                 self.recent.reset()
@@ -310,6 +316,72 @@ class _Cycle:
                     ready.done.set_exception(outcome)
                 else:
                     ready.done.set_result(outcome)
+
+    async def _store_early(
+        self, batch: list[_Ready], placement: Placement
+    ) -> list[EntryMark | BaseException | None]:
+        """A batch in one hold opened early (PostgreSQL): every article and its seen mark
+        written first, each in a savepoint, while other workers may hold the lock; then,
+        under the lock, the window synced and each article placed, in queue order.
+
+        Outcomes are all given at once (the caller sets them after the commit): a
+        failure under the lock is the whole hold's (its transaction is lost), except an
+        article whose story could not be decided, which is taken back alone.
+        """
+        outcomes: list[EntryMark | BaseException | None] = []
+        inserted: list[tuple[int, _Ready, int]] = []  # (place in batch, item, article id)
+        for ready in batch:
+            outcome: EntryMark | BaseException | None
+            try:
+                outcome, article_id = await self._insert(ready, placement)
+            except Exception as exc:  # that article's own failure, not the others'
+                outcome, article_id = exc, None
+            if article_id is not None:
+                inserted.append((len(outcomes), ready, article_id))
+            outcomes.append(outcome)
+        if not inserted:
+            return outcomes  # nothing to place: the lock is not taken
+        await placement.lock()
+        self.not_placing.clear()
+        await self._sync_placed()
+        for index, ready, article_id in inserted:
+            try:
+                story_id, near = await self._place(ready.item.signature, ready.profile)
+            except Exception as exc:  # a bug in deciding: this article alone is taken back
+                log.exception("event=placing_failed url=%s", ready.item.url)
+                await self.store.withdraw_inserted(
+                    article_id, self._seen(ready), ready.feed.id, placement
+                )
+                outcomes[index] = exc
+                continue
+            plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
+            result = await self.store.place_inserted(
+                article_id, plan, at=self.now, placement=placement
+            )
+            self._stored(ready, result.article_id, result.story_id, result.created, near)
+        return outcomes
+
+    async def _insert(
+        self, ready: _Ready, placement: Placement
+    ) -> tuple[EntryMark | None, int | None]:
+        """An item's article and seen mark, before the lock; (its outcome, its id: None
+        when there is nothing to place)."""
+        item, rep = ready.item, ready.rep
+        if item.canonical in self.canonicals:
+            rep.duplicates += 1
+            return EntryMark(item.entry.key, "duplicate"), None
+        article_id = await self.store.insert_article(
+            ready.article, seen=self._seen(ready), at=self.now, placement=placement
+        )
+        self.canonicals.add(item.canonical)
+        if article_id is None:  # stored meanwhile under the same canonical URL
+            rep.duplicates += 1
+        return None, article_id
+
+    @staticmethod
+    def _seen(ready: _Ready) -> EntryMark:
+        item = ready.item
+        return EntryMark(item.entry.key, "stored", "; ".join(item.errors) or None)
 
     @staticmethod
     def _canonical(feed: FeedRow, entry: FeedEntry) -> str:
@@ -503,28 +575,32 @@ class _Cycle:
             return EntryMark(item.entry.key, "duplicate")
         story_id, near = await self._place(item.signature, profile)
         plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
-        errors = "; ".join(item.errors) or None
-        seen = EntryMark(item.entry.key, "stored", errors)
         result = await self.store.ingest_article(
-            ready.article, plan, seen=seen, at=self.now, placement=placement
+            ready.article, plan, seen=self._seen(ready), at=self.now, placement=placement
         )
         self.canonicals.add(item.canonical)
         if result is None:  # stored meanwhile under the same canonical URL
             rep.duplicates += 1
             return None
+        self._stored(ready, result.article_id, result.story_id, result.created, near)
+        return None
+
+    def _stored(
+        self, ready: _Ready, article_id: int, story_id: int, created: bool, near: bool
+    ) -> None:
+        """What the report, the briefs and the window learn of an article placed."""
+        item, rep = ready.item, ready.rep
         rep.new_articles += 1
-        if errors:
-            rep.entry_failures.append(f"{item.entry.key}: {errors}")
+        if item.errors:
+            rep.entry_failures.append(f"{item.entry.key}: {'; '.join(item.errors)}")
         if near:
             rep.near_duplicates += 1
         analysis = item.analysis
         brief_input = (analysis, item.text, item.title) if analysis is not None else None
         self._remember(
-            result.article_id, result.story_id, result.created, profile, item.signature,
-            brief_input, self.now,
-        )  # fmt: skip
+            article_id, story_id, created, ready.profile, item.signature, brief_input, self.now
+        )
         self.analyses.pop(item.content_hash, None)  # later copies find it in the index
-        return None
 
     # ---------------------------------------------------------------- repairs
     async def repair(self) -> None:

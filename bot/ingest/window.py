@@ -8,10 +8,14 @@ window (2.9 s with 5,430 articles in it). A :class:`StoryWindow` is built once, 
 first time a cycle needs it, in pages with an await between slices of work, and then
 kept up to date by :meth:`StoryWindow.sync`:
 
-- what was stored since the last sync is read by id (``id >`` the highest seen), so the
-  articles other ingest processes stored reach this one's index too; an id skipped
-  below the highest (a transaction still open in another process when it was read) is
-  looked for again until it is :data:`HOLE_LAG` old;
+- what was placed in a story since the last sync is read by placement number
+  (``story_articles.placed_seq >`` the highest seen: the database numbers memberships
+  as they are inserted), so the articles other ingest processes placed reach this
+  one's index too; a number skipped below the highest (a transaction still open in
+  another process when it was read, or one rolled back) is looked for again until it
+  is :data:`HOLE_LAG` old. Placing under the placement lock commits its numbers in
+  order before the lock is let go, so a sync under that lock finds no hole there;
+  holes come from memberships written outside it (``create_story``);
 - articles whose ``fetched_at`` left the window are dropped, and so is a story with no
   article left in it;
 - the articles this process stores are added at once (:meth:`StoryWindow.add`).
@@ -50,8 +54,8 @@ log = logging.getLogger(__name__)
 PAGE = 500  # articles read per query
 SLICE = 0.02  # seconds of work on the event loop between two awaits
 SCORE_SLICE = 64  # candidate stories scored between two looks at the clock
-HOLE_LAG = 300.0  # seconds an id skipped below the highest seen is looked for again
-HOLE_SPAN = 1000  # ids below the highest read that are watched for holes
+HOLE_LAG = 300.0  # seconds a number skipped below the highest seen is looked for again
+HOLE_SPAN = 1000  # placement numbers below the highest read that are watched for holes
 HOLE_RECHECK = 1.0  # seconds between two looks for them (syncs come once per placement)
 
 
@@ -131,8 +135,8 @@ class StoryWindow:
         self._profiles: dict[int, _Stored] = {}  # articles in a story
         self._members: dict[int, tuple[int, ...]] = {}  # story id -> its articles, in order
         self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
-        self._synced_id = 0  # the highest id a sync has read
-        self._holes: dict[int, float] = {}  # id skipped below it -> when first missed
+        self._synced_seq = 0  # the highest placement number a sync has read
+        self._holes: dict[int, float] = {}  # number skipped below it -> when first missed
         self._holes_checked = 0.0
 
     def __len__(self) -> int:
@@ -209,31 +213,34 @@ class StoryWindow:
         if self._holes and time.monotonic() - self._holes_checked >= HOLE_RECHECK:
             await self._fill_holes(store, slicer)
         while True:
-            rows = await store.window_rows(start, after_id=self._synced_id, limit=PAGE)
+            rows = await store.window_rows(start, after_seq=self._synced_seq, limit=PAGE)
             await self._take(store, rows, slicer)
             if len(rows) < PAGE:
                 break
 
     async def _take(self, store: Store, rows: Sequence[WindowRow], slicer: _Slicer) -> None:
-        """Index a page of rows read by id; note the ids skipped below the highest."""
+        """Index a page of rows read in placement order; note the numbers skipped below
+        the highest."""
         self.reads["rows"] += len(rows)
         if not rows:
             return
-        floor = max(self._synced_id, rows[-1].article_id - HOLE_SPAN)
-        self._synced_id = rows[-1].article_id
-        self._note_holes(floor, [r.article_id for r in rows])
+        floor = max(self._synced_seq, rows[-1].placed_seq - HOLE_SPAN)
+        self._synced_seq = rows[-1].placed_seq
+        self._note_holes(floor, [r.placed_seq for r in rows])
         await self._index(store, [r for r in rows if r.article_id not in self._articles], slicer)
 
-    def _note_holes(self, floor: int, ids: Sequence[int]) -> None:
+    def _note_holes(self, floor: int, seqs: Sequence[int]) -> None:
         noticed = time.monotonic()
         last = floor
-        for article_id in ids:
-            for missing in range(max(last, floor) + 1, article_id):
+        for seq in seqs:
+            for missing in range(max(last, floor) + 1, seq):
                 self._holes.setdefault(missing, noticed)
-            last = article_id
+            last = seq
 
     async def _fill_holes(self, store: Store, slicer: _Slicer) -> None:
-        """Ids skipped by an earlier sync: stored since by a transaction then still open?"""
+        """Numbers skipped by an earlier sync: placed since by a transaction then still
+        open? (An article fetched before the window's start leaves a hole too, dropped
+        after :data:`HOLE_LAG`.)"""
         assert self.start is not None
         waiting = sorted(self._holes)
         self._holes_checked = time.monotonic()
@@ -241,21 +248,21 @@ class StoryWindow:
         rows = await store.window_rows_of(waiting, self.start)
         self.reads["rows"] += len(rows)
         for row in rows:
-            self._holes.pop(row.article_id, None)
+            self._holes.pop(row.placed_seq, None)
         await self._index(store, [r for r in rows if r.article_id not in self._articles], slicer)
         too_old = time.monotonic() - HOLE_LAG
-        for article_id in waiting:
-            if self._holes.get(article_id, too_old + 1) <= too_old:
-                del self._holes[article_id]
+        for seq in waiting:
+            if self._holes.get(seq, too_old + 1) <= too_old:
+                del self._holes[seq]
 
     async def _index(self, store: Store, rows: Sequence[WindowRow], slicer: _Slicer) -> None:
-        """Add new rows (in id order): signatures at once, profiles read in pages."""
+        """Add new rows (in placement order): signatures at once, profiles read in pages."""
         for row in rows:
             self._enter(row.article_id, row.story_id, row.fetched_at)
             if row.signature is not None:
                 self.duplicates.add(row.article_id, row.signature)
             await slicer.tick()
-        members = [row.article_id for row in rows if row.story_id is not None]
+        members = [row.article_id for row in rows]
         for page in range(0, len(members), PAGE // 5):
             profiles = await self._read_profiles(store, members[page : page + PAGE // 5], slicer)
             for article_id, profile in profiles:
@@ -287,7 +294,6 @@ class StoryWindow:
             if entry is None:
                 continue
             self.duplicates.remove(article_id)
-            self._holes.pop(article_id, None)
             story_id = entry[1]
             if story_id is not None and self._profiles.pop(article_id, None) is not None:
                 self._members[story_id] = tuple(

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.base import chunks
 from bot.store.feeds import FeedQueries
-from bot.store.models import Article, Story, StoryArticle, StoryCountry, table_of
+from bot.store.models import Article, SeenEntry, Story, StoryArticle, StoryCountry, table_of
 from bot.store.placement import Placement, PlacementQueries
 from bot.store.ranking import rank_key
 from bot.store.records import (
@@ -122,6 +122,57 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                     seen = EntryMark(seen.key, "duplicate", seen.error)
                 await self._insert_seen(session, self._seen_rows(values["feed_id"], [seen], at))
             return result
+
+    async def insert_article(
+        self,
+        article: PreparedArticle,
+        *,
+        seen: EntryMark | None = None,
+        at: datetime | None = None,
+        placement: Placement,
+    ) -> int | None:
+        """The first half of :meth:`ingest_article` under a hold opened early (see
+        :meth:`placing`): the article and its entry's seen mark, in a savepoint of the
+        hold's transaction (one failing undoes only its rows), before the lock is taken:
+        every worker waits while that lock is held, and these are most of the bytes and
+        statements. Returns its id, or None when its canonical URL is stored already
+        (the entry is marked as a duplicate). :meth:`place_inserted` places it, under
+        the lock, in the same transaction: a process killed in between leaves neither."""
+        at = at or utcnow()
+        values = article.values
+        async with self._placed_transaction(placement) as session:
+            article_id = await self._insert_article(session, values)
+            if seen is not None and values["feed_id"] is not None:
+                if article_id is None:
+                    seen = EntryMark(seen.key, "duplicate", seen.error)
+                await self._insert_seen(session, self._seen_rows(values["feed_id"], [seen], at))
+            return article_id
+
+    async def place_inserted(
+        self, article_id: int, story: StoryPlan, *, at: datetime, placement: Placement
+    ) -> IngestResult:
+        """The second half: an article :meth:`insert_article` wrote under this hold put
+        into its story, under the lock, without a savepoint of its own (two round trips
+        fewer per article, while every worker waits): a statement that fails here fails
+        the whole hold, whose articles are then none of them stored."""
+        async with self._hold_session(placement) as session:
+            return await self._place(session, article_id, story, at)
+
+    async def withdraw_inserted(
+        self, article_id: int, seen: EntryMark | None, feed_id: int | None, placement: Placement
+    ) -> None:
+        """Take back what :meth:`insert_article` wrote under this hold (an article whose
+        story could not be decided): its row and its entry's seen mark, so the hold's
+        commit leaves no article in no story."""
+        articles, marks = table_of(Article), table_of(SeenEntry)
+        async with self._hold_session(placement) as session:
+            await session.execute(articles.delete().where(articles.c.id == article_id))
+            if seen is not None and feed_id is not None:
+                await session.execute(
+                    marks.delete().where(
+                        marks.c.feed_id == feed_id, marks.c.key_hash == url_hash(seen.key)
+                    )
+                )
 
     async def place_article(
         self, article_id: int, story: StoryPlan, *, at: datetime | None = None

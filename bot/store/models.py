@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    FetchedValue,
     Float,
     ForeignKey,
     Index,
@@ -178,6 +179,11 @@ class StoryArticle(Base):
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, unique=True
     )
     added_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # the order articles were placed in, numbered by the database on insert (a sequence
+    # on PostgreSQL, a trigger on SQLite: migration 0007): the story window's watermark
+    placed_seq: Mapped[int | None] = mapped_column(
+        BigInteger, server_default=FetchedValue(), unique=True, index=True
+    )
 
 
 class StoryCountry(Base):

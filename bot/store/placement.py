@@ -4,12 +4,22 @@ Where an article goes (a near-duplicate's story, the best matching story, or a n
 is decided by the ingest cycle from what it knows of the window. Two workers ingesting
 articles of the same event at once would each miss the other's article and start two
 stories for one event. So placing is serialised: a worker takes the placement lock,
-reads the articles other workers stored since it last looked (the story window's sync,
-:mod:`bot.ingest.window`, by id), decides, stores the articles it has ready with their
-stories (each all or nothing: on PostgreSQL a savepoint of the lock's own transaction,
-else a transaction of its own; all committed before the lock is let go), and releases
-the lock; the next worker then sees those articles. As every article is inserted under
-this lock, ids grow in the order articles are placed, and an id is a complete watermark.
+reads the articles other workers placed since it last looked (the story window's sync,
+:mod:`bot.ingest.window`, by placement number), decides, writes the articles' story
+memberships, commits, and releases the lock; the next worker then sees those articles.
+Memberships are numbered by the database as they are inserted (``placed_seq``), so
+under this lock the numbers are committed in the order articles are placed, and the
+highest number a worker has read is a complete watermark.
+
+Every worker queues for this lock: what is held under it should be only what needs
+it. On PostgreSQL a hold is one transaction that first writes the articles themselves
+(their text, analysis, signature and seen marks: most of the bytes and statements),
+each in a savepoint of its own, *before* the lock is taken (:meth:`Placement.lock`);
+under the lock it only syncs, decides and writes the memberships and stories; the
+commit makes all of it visible at once and lets the lock go. A process killed at any
+point leaves all of a hold or none of it. Elsewhere (SQLite: one writer at a time) the
+lock is taken first, and each article is written with its story in a transaction of
+its own under it.
 
 The lock is a transaction-level advisory lock on PostgreSQL (``pg_advisory_xact_lock``,
 dropped with the connection if the worker dies) and ``flock`` on ``<database>.placing``
@@ -25,7 +35,7 @@ import contextlib
 import fcntl
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,12 +51,24 @@ _PG_PLACEMENT_KEY = 0x706C6163
 _FLOCK_RETRY = 0.005
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Placement:
     """A hold of the placement lock; ``connection``: the transaction that holds it on
-    PostgreSQL (None elsewhere), in which the articles placed under it are written."""
+    PostgreSQL (None elsewhere), in which the articles placed under it are written.
+
+    ``locked``: whether the lock is held yet (a hold opened with ``early=True`` on
+    PostgreSQL takes it at :meth:`lock`).
+    """
 
     connection: AsyncConnection | None
+    locked: bool = True
+    _take: Callable[[], Awaitable[None]] | None = None
+
+    async def lock(self) -> None:
+        """Take the lock now (nothing when it is held already)."""
+        if not self.locked and self._take is not None:
+            await self._take()
+        self.locked = True
 
 
 class PlacementQueries(StoreBase):
@@ -59,9 +81,10 @@ class PlacementQueries(StoreBase):
     placements = 0
     placement_wait = 0.0
     placement_held = 0.0
+    _held_since = 0.0
 
     @contextlib.asynccontextmanager
-    async def placing(self) -> AsyncIterator[Placement]:
+    async def placing(self, *, early: bool = False) -> AsyncIterator[Placement]:
         """Hold the placement lock of every worker of this store while the block runs.
 
         What it yields is given to :meth:`ingest_article` (``placement=``) for the
@@ -69,38 +92,55 @@ class PlacementQueries(StoreBase):
         own transaction, each in a savepoint of its own (one failing undoes only its
         rows), and all committed when the block ends, with the lock let go; a process
         killed before then leaves none of them. Elsewhere each has its own transaction.
-        """
-        asked = time.perf_counter()
-        async with self._locked() as connection:
-            held = time.perf_counter()
-            self.placement_wait += held - asked
-            try:
-                yield Placement(connection)
-            finally:
-                self.placements += 1
-                self.placement_held += time.perf_counter() - held
 
-    @contextlib.asynccontextmanager
-    async def _locked(self) -> AsyncIterator[AsyncConnection | None]:
+        ``early``: on PostgreSQL, open the hold's transaction without the lock, for the
+        writes that need none (:meth:`insert_articles`); the caller takes it with
+        :meth:`Placement.lock` before it reads the window. Elsewhere it changes nothing.
+        """
         if self._placing_lock is None:
             self._placing_lock = asyncio.Lock()
         async with self._placing_lock:
             if self.is_postgres:
-                async with self.engine.begin() as connection:
-                    await connection.execute(
-                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_PLACEMENT_KEY}
+                placement = Placement(None, locked=False)
+
+                async def take() -> None:
+                    assert placement.connection is not None
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await self._timed(
+                        placement.connection.execute(lock, {"key": _PG_PLACEMENT_KEY})
                     )
-                    yield connection
-                return  # the commit released the lock
-            fd = self._placing_file()
-            if fd is None:
-                yield None
+
+                placement._take = take
+                try:
+                    async with self.engine.begin() as connection:
+                        placement.connection = connection
+                        if not early:
+                            await placement.lock()
+                        yield placement
+                finally:  # the commit (or the rollback) let the lock go: the hold ends
+                    self._count(placement)
                 return
-            await _flock(fd)
+            placement = Placement(None)
+            fd = self._placing_file()
+            await self._timed(_flock(fd) if fd is not None else asyncio.sleep(0))
             try:
-                yield None
+                yield placement
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                self._count(placement)
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    async def _timed(self, taking: Awaitable[object]) -> None:
+        """Take the lock (``taking``), counting the wait; the hold starts now."""
+        asked = time.perf_counter()
+        await taking
+        self._held_since = time.perf_counter()
+        self.placement_wait += self._held_since - asked
+
+    def _count(self, placement: Placement) -> None:
+        if placement.locked:
+            self.placements += 1
+            self.placement_held += time.perf_counter() - self._held_since
 
     @contextlib.asynccontextmanager
     async def _placed_transaction(self, placement: Placement | None) -> AsyncIterator[AsyncSession]:
@@ -119,6 +159,22 @@ class PlacementQueries(StoreBase):
         try:
             async with session.begin():
                 yield session
+        finally:
+            await session.close()
+
+    @contextlib.asynccontextmanager
+    async def _hold_session(self, placement: Placement) -> AsyncIterator[AsyncSession]:
+        """A session on the hold's own transaction, without a savepoint: what it writes
+        is committed, or rolled back, with the hold (PostgreSQL only)."""
+        if placement.connection is None or not placement.locked:
+            raise RuntimeError("writing under the placement lock needs a PostgreSQL hold, locked")
+        session = AsyncSession(
+            bind=placement.connection,
+            join_transaction_mode="rollback_only",
+            expire_on_commit=False,
+        )
+        try:
+            yield session
         finally:
             await session.close()
 

@@ -1,10 +1,12 @@
-"""The story window as ingestion keeps it: recent articles read in pages, by id.
+"""The story window as ingestion keeps it: recent articles read in pages, in placement order.
 
 Ingestion keeps an index of the recent articles (near-duplicate signatures and story
-profiles) in memory across cycles and brings it up to date with what was stored since
+profiles) in memory across cycles and brings it up to date with what was placed since
 (:class:`bot.ingest.window.StoryWindow`). These queries serve it: each reads one page of
-at most ``limit`` rows by primary key, so a cycle reads what is new, never the whole
-window, and the first build reads the window in pages it can process between awaits.
+at most ``limit`` story members by their placement number (``story_articles.placed_seq``,
+numbered by the database as they are inserted: migration 0007), so a cycle reads what
+is new, never the whole window, and the first build reads the window in pages it can
+process between awaits. An article in no story (not placed yet) is not in the window.
 
 Profiles need only the parts of an article that story matching compares: the title,
 the lead of the text, and the people and countries of its analysis. Those are read as
@@ -32,10 +34,12 @@ LEAD_CHARS = 6000
 
 @dataclass(frozen=True, slots=True)
 class WindowRow:
-    """A recent article as the window indexes it: its story and signature."""
+    """A recent article as the window indexes it: its story, signature and placement
+    number."""
 
     article_id: int
-    story_id: int | None
+    story_id: int
+    placed_seq: int
     fetched_at: datetime
     signature: bytes | None
 
@@ -63,29 +67,37 @@ class WindowQueries(StoreBase):
     """Recent articles in pages, for the in-process index of the story window."""
 
     async def window_rows(
-        self, since: datetime, *, after_id: int = 0, limit: int = 500
+        self, since: datetime, *, after_seq: int = 0, limit: int = 500
     ) -> list[WindowRow]:
-        """Articles fetched since ``since`` with an id above ``after_id``, in id order:
-        one page of at most ``limit``."""
-        query = self._window_query(since).where(Article.id > after_id).limit(limit)
+        """Articles fetched since ``since`` and placed after number ``after_seq``, in
+        placement order: one page of at most ``limit``."""
+        query = self._window_query(since).where(StoryArticle.placed_seq > after_seq).limit(limit)
         async with self.session() as session:
             return _window_rows((await session.execute(query)).all())
 
     @staticmethod
     def _window_query(since: datetime) -> Any:
         return (
-            select(Article.id, StoryArticle.story_id, Article.fetched_at, Article.minhash)
-            .outerjoin(StoryArticle, StoryArticle.article_id == Article.id)
-            .where(Article.fetched_at >= as_utc(since))
-            .order_by(Article.id)
+            select(
+                Article.id,
+                StoryArticle.story_id,
+                StoryArticle.placed_seq,
+                Article.fetched_at,
+                Article.minhash,
+            )
+            .select_from(StoryArticle)
+            .join(Article, Article.id == StoryArticle.article_id)
+            .where(Article.fetched_at >= as_utc(since), StoryArticle.placed_seq.is_not(None))
+            .order_by(StoryArticle.placed_seq)
         )
 
-    async def window_rows_of(self, ids: Sequence[int], since: datetime) -> list[WindowRow]:
-        """Those of these articles fetched since ``since`` (ids an earlier page skipped)."""
+    async def window_rows_of(self, seqs: Sequence[int], since: datetime) -> list[WindowRow]:
+        """Those placed under these numbers and fetched since ``since`` (numbers an
+        earlier page skipped)."""
         found: list[WindowRow] = []
         async with self.session() as session:
-            for chunk in chunks(sorted(set(ids))):
-                query = self._window_query(since).where(Article.id.in_(chunk))
+            for chunk in chunks(sorted(set(seqs))):
+                query = self._window_query(since).where(StoryArticle.placed_seq.in_(chunk))
                 found += _window_rows((await session.execute(query)).all())
         return found
 
@@ -128,4 +140,6 @@ class WindowQueries(StoreBase):
 def _window_rows(
     rows: Sequence[Any],
 ) -> list[WindowRow]:
-    return [WindowRow(a, s, as_utc(f), bytes(m) if m is not None else None) for a, s, f, m in rows]
+    return [
+        WindowRow(a, s, q, as_utc(f), bytes(m) if m is not None else None) for a, s, q, f, m in rows
+    ]

@@ -226,14 +226,13 @@ async def test_a_sync_reads_what_is_new_not_the_window(store: Store, size: int) 
     await assert_same(kept, await reloaded(store, T0 + timedelta(minutes=30)))
 
 
-async def test_an_id_committed_after_a_higher_one_is_found_later(store: Store) -> None:
-    """Two workers on PostgreSQL: one's transaction takes an id and commits after the
-    other's higher id was read; the next sync must still find it. (SQLite has one writer
-    at a time: its ids are committed in order.)"""
-    from bot.store.models import Article
-
+async def test_a_placement_committed_after_a_higher_one_is_found_later(store: Store) -> None:
+    """Two writers on PostgreSQL: one's transaction takes a placement number and commits
+    after the other's higher number was read (a membership written outside the placement
+    lock, as ``add_to_story`` does); the next sync must still find it. (SQLite has one
+    writer at a time: its numbers are committed in order.)"""
     if store.dialect != "postgresql":
-        pytest.skip("one writer at a time on SQLite: ids are committed in order")
+        pytest.skip("one writer at a time on SQLite: numbers are committed in order")
     writer = Writer(store)
     await writer.add(0, T0 - timedelta(hours=1))
     kept = StoryWindow(SPAN)
@@ -241,24 +240,26 @@ async def test_an_id_committed_after_a_higher_one_is_found_later(store: Store) -
     text = text_of(3, 99)
     signature = dedupe.signature(text)
     assert signature is not None
-    async with store.transaction() as slow:  # the slow worker's transaction
-        row = Article(
-            url="https://slow.example/1",
-            canonical_url="https://slow.example/1",
-            canonical_hash="slow-1",
-            title="Floods swamp Bangladesh delta",
-            text=text,
-            fetched_at=T0,
-            minhash=dedupe.to_bytes(signature),
+    slow = NewArticle(
+        url="https://slow.example/1",
+        title="Floods swamp Bangladesh delta",
+        text=text,
+        fetched_at=T0,
+        minhash=dedupe.to_bytes(signature),
+    )
+    async with store.placing(early=True) as placement:  # the slow worker's transaction
+        slow_id = await store.insert_article(store.prepare_article(slow), placement=placement)
+        assert slow_id is not None
+        await placement.lock()
+        await store.place_inserted(  # its placement number is taken now
+            slow_id, StoryPlan(headline="Floods"), at=T0, placement=placement
         )
-        slow.add(row)
-        await slow.flush()  # its id is taken now
-        fast = await writer.add(1, T0)  # a higher id, committed first
+        fast = await writer.add(1, T0)  # a higher number, committed first
         await kept.sync(store, T0 + timedelta(minutes=1))
         assert kept.story_of(fast) is not None and fast in kept.duplicates
-        assert row.id not in kept.duplicates
+        assert slow_id not in kept.duplicates
     await kept.sync(store, T0 + timedelta(minutes=2))
-    assert row.id in kept.duplicates
+    assert slow_id in kept.duplicates and kept.story_of(slow_id) is not None
 
 
 # ---------------------------------------------------------------- cycles

@@ -1,0 +1,309 @@
+"""Placing articles into stories: what is done under the placement lock, and the
+placement numbers that are the story window's watermark (migration 0007).
+
+On PostgreSQL a hold of the lock is one transaction that writes the articles before it
+takes the lock, and under it only the memberships and stories; counted here statement
+by statement on the real server. The numbering is checked on both backends, through the
+migration from a database of the version before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
+
+from bot.ingest.cycle import run_cycle
+from bot.ingest.workers import WorkerPool
+from bot.settings import FeedConfig, make_settings
+from bot.store import EntryMark, NewArticle, Store, StoryPlan
+from bot.store.migrate import upgrade
+from bot.store.models import Article, SeenEntry, Story, StoryArticle
+from tests.fakes.feed_server import FeedServer
+from tests.fakes.placement_replay import replay_placements
+from tests.integration.test_several_workers import serve_events
+
+T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+LOCK = "SELECT PG_ADVISORY_XACT_LOCK"
+#: What a hold may write once it has the lock: memberships and stories, nothing else.
+UNDER_LOCK = (
+    "INSERT INTO STORIES",
+    "UPDATE STORIES",
+    "INSERT INTO STORY_ARTICLES",
+    "INSERT INTO STORY_COUNTRIES",
+    "UPDATE STORY_COUNTRIES",
+)
+
+
+def _settings() -> Any:
+    return make_settings(
+        database_url="sqlite+aiosqlite:///:memory:",  # unused: the stores are given
+        allow_private_hosts=True,
+        poll_interval=900,
+        poll_floor=60,
+    )
+
+
+def _article(n: int, feed_id: int | None = None) -> NewArticle:
+    return NewArticle(
+        url=f"https://wire.example/{n}",
+        title=f"Wire {n}",
+        text=f"Text of wire story {n}.",
+        feed_id=feed_id,
+        outlet="Wire",
+        fetched_at=T0,
+    )
+
+
+class Statements:
+    """Every statement the store's engine runs, per connection, with the commits."""
+
+    def __init__(self, store: Store) -> None:
+        self.log: list[tuple[int, str]] = []
+        engine = store.engine.sync_engine
+
+        def executed(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            self.log.append((id(conn), " ".join(statement.split()[:3]).upper()))
+
+        def committed(conn: Any) -> None:
+            self.log.append((id(conn), "COMMIT"))
+
+        event.listen(engine, "before_cursor_execute", executed)
+        event.listen(engine, "commit", committed)
+
+    def holds(self) -> list[list[str]]:
+        """The statements of each transaction that took the placement lock, in order."""
+        open_: dict[int, list[str]] = {}
+        holds = []
+        for conn, statement in self.log:
+            if statement == "COMMIT":
+                done = open_.pop(conn, [])
+                if any(s.startswith(LOCK) for s in done):
+                    holds.append(done)
+            else:
+                open_.setdefault(conn, []).append(statement)
+        return holds
+
+
+async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite has one writer at a time: the lock is taken first there")
+    statements = Statements(store)
+    with FeedServer() as server:
+        feeds = [serve_events(server, "wire", list(range(10))), serve_events(server, "b", [1, 2])]
+        await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in feeds])
+        with WorkerPool(1, budget=60) as pool:
+            report = await run_cycle(store, _settings(), now=T0, pool=pool, prune=False)
+    assert report.new_articles == 12
+    holds = statements.holds()
+    assert holds and store.placements == len(holds)
+    placed = 0
+    for hold in holds:
+        at = next(i for i, s in enumerate(hold) if s.startswith(LOCK))
+        before, after = hold[:at], hold[at + 1 :]
+        articles = sum(s.startswith("INSERT INTO ARTICLES") for s in before)
+        assert articles >= 1 and sum(s.startswith("INSERT INTO SEEN_ENTRIES") for s in before)
+        # under the lock: memberships and stories only, at most 4 statements an article
+        assert all(s.startswith(UNDER_LOCK) for s in after), after
+        assert sum(s.startswith("INSERT INTO STORY_ARTICLES") for s in after) == articles
+        assert len(after) <= 4 * articles
+        placed += articles
+    assert placed == 12
+
+
+async def test_an_article_withdrawn_under_the_hold_leaves_nothing(store: Store) -> None:
+    """An article whose story could not be decided is taken back alone: its row and its
+    seen mark go, the other articles of the hold are placed."""
+    if not store.is_postgres:
+        pytest.skip("SQLite writes each article with its story: nothing to take back")
+    await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
+    [feed] = await store.list_feeds()
+    async with store.placing(early=True) as placement:
+        ids = [
+            await store.insert_article(
+                store.prepare_article(_article(n, feed.id)),
+                seen=EntryMark(f"k{n}", "stored"),
+                at=T0,
+                placement=placement,
+            )
+            for n in (1, 2)
+        ]
+        assert None not in ids and not placement.locked
+        await placement.lock()
+        await store.withdraw_inserted(ids[0] or 0, EntryMark("k1", "stored"), feed.id, placement)
+        kept = await store.place_inserted(
+            ids[1] or 0, StoryPlan(headline="Two"), at=T0, placement=placement
+        )
+    assert kept.created
+    async with store.session() as session:
+        assert (await session.scalars(select(Article.id))).all() == [ids[1]]
+        assert await session.scalar(select(func.count()).select_from(SeenEntry)) == 1
+        assert await session.scalar(select(func.count()).select_from(Story)) == 1
+    assert await store.filter_unseen(feed.id, ["k1", "k2"]) == ["k1"]
+
+
+async def test_a_hold_killed_before_its_commit_leaves_none_of_its_articles(store: Store) -> None:
+    """The articles written before the lock are in the hold's transaction: a hold that
+    fails after taking the lock leaves neither them nor their seen marks."""
+    if not store.is_postgres:
+        pytest.skip("an early hold is PostgreSQL's")
+    await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
+    [feed] = await store.list_feeds()
+    with pytest.raises(RuntimeError):
+        async with store.placing(early=True) as placement:
+            article_id = await store.insert_article(
+                store.prepare_article(_article(1, feed.id)),
+                seen=EntryMark("k1", "stored"),
+                at=T0,
+                placement=placement,
+            )
+            await placement.lock()
+            await store.place_inserted(
+                article_id or 0, StoryPlan(headline="One"), at=T0, placement=placement
+            )
+            raise RuntimeError("the worker dies here")
+    async with store.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Article)) == 0
+        assert await session.scalar(select(func.count()).select_from(StoryArticle)) == 0
+    assert await store.filter_unseen(feed.id, ["k1"]) == ["k1"]  # polled again
+
+
+async def test_concurrent_cycles_decide_as_one_worker_placing_in_their_order(
+    store: Store,
+) -> None:
+    """Two cycles at once on copies of the same events (wire texts and near-duplicates
+    with a line of their own): every story decision is the one a serial replay of the
+    placement order makes (no decision against an out-of-date window), each event one
+    story."""
+    other = Store.from_url(store.engine.url.render_as_string(hide_password=False))
+    events = list(range(70, 82))
+    try:
+        with FeedServer() as server:
+            a = serve_events(server, "wire", events)
+            b = serve_events(server, "mirror", events, variant=1)
+            await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in (a, b)])
+            ids = {f.name: f.id for f in await store.list_feeds()}
+            with WorkerPool(1, budget=60) as pool_a, WorkerPool(1, budget=60) as pool_b:
+                await asyncio.gather(asyncio.to_thread(pool_a.warm), asyncio.to_thread(pool_b.warm))
+                reports = await asyncio.gather(
+                    run_cycle(store, _settings(), now=T0, pool=pool_a, feed_ids=[ids["wire"]]),
+                    run_cycle(other, _settings(), now=T0, pool=pool_b, feed_ids=[ids["mirror"]]),
+                )
+    finally:
+        await other.close()
+    assert [r.new_articles for r in reports] == [12, 12]
+    url = store.engine.url.render_as_string(hide_password=False)
+    replay = await replay_placements(url, T0 - timedelta(hours=48), timedelta(hours=48))
+    assert replay.placed == 24 and replay.serial, replay.disagreements
+    async with store.session() as session:
+        assert await session.scalar(select(func.count()).select_from(Story)) == 12
+        seqs = (await session.scalars(select(StoryArticle.placed_seq))).all()
+    assert sorted(seqs) == list(range(1, 25))  # every membership numbered, none twice
+
+
+# ---------------------------------------------------------------- the migration
+@asynccontextmanager
+async def empty_database(backend: str, tmp_path: Any) -> AsyncIterator[str]:
+    """A new database with no schema: a SQLite file, or a PostgreSQL database dropped after."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        return
+    from tests.fakes.scratch_db import pg_admin, postgres_answers
+
+    admin = os.environ.get("TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+    if (reason := await postgres_answers(admin)) is not None:
+        pytest.skip(reason)
+    name = f"newsbrief_test_migrate_{uuid.uuid4().hex[:8]}"
+    await pg_admin(admin, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+async def test_migration_numbers_memberships_in_placement_order_and_new_ones_after(
+    backend: str, tmp_path: Any
+) -> None:
+    """A database of the version before: its memberships are numbered by article id (the
+    placement order then); a membership written after the upgrade, by any code, takes
+    the next number; the downgrade takes the numbers away and the upgrade back gives them."""
+    async with empty_database(backend, tmp_path) as url:
+        store = Store.from_url(url)
+        try:
+            await upgrade(store.engine, "0006")
+            async with store.engine.begin() as conn:
+                ids = [
+                    (
+                        await conn.execute(
+                            text(
+                                "INSERT INTO articles (url, canonical_url, canonical_hash,"
+                                " fetched_at, text, text_source) VALUES (:u, :u, :h, :at,"
+                                " 'Text.', 'page') RETURNING id"
+                            ),
+                            {"u": f"https://a.example/{n}", "h": f"h{n}", "at": T0},
+                        )
+                    ).scalar_one()
+                    for n in (1, 2, 3)
+                ]
+                story = (
+                    await conn.execute(
+                        text(
+                            "INSERT INTO stories (headline, created_at, updated_at,"
+                            " article_count, source_count, needs_brief) VALUES ('S', :at, :at,"
+                            " 2, 1, false) RETURNING id"
+                        ),
+                        {"at": T0},
+                    )
+                ).scalar_one()
+                for n in (ids[2], ids[0]):  # placed in this order; numbered by id
+                    await conn.execute(
+                        text(
+                            "INSERT INTO story_articles (story_id, article_id, added_at)"
+                            " VALUES (:s, :n, :at)"
+                        ),
+                        {"s": story, "n": n, "at": T0},
+                    )
+            await store.migrate()
+
+            async def numbers() -> dict[int, int | None]:
+                async with store.session() as session:
+                    rows = await session.execute(
+                        select(StoryArticle.article_id, StoryArticle.placed_seq)
+                    )
+                    return dict(rows.all())
+
+            one, two, three = ids
+            assert await numbers() == {one: one, three: three}
+            # outside ingestion (a story made with its articles: several rows at once)
+            made = await store.create_story("T", article_ids=[two], at=T0)
+            result = await store.ingest_article(_article(4), StoryPlan(story_id=made), at=T0)
+            assert result is not None and result.story_id == made
+            four = result.article_id
+            assert await numbers() == {one: one, three: three, two: three + 1, four: three + 2}
+            async with store.engine.begin() as conn:  # down: the numbers are gone...
+                await conn.run_sync(_downgrade_to, "0006")
+            await store.migrate()  # ...and back, numbered by article id again
+            assert await numbers() == {one: one, two: two, three: three, four: four}
+        finally:
+            await store.close()
+
+
+def _downgrade_to(connection: Any, revision: str) -> None:
+    from alembic import command
+
+    from bot.store.migrate import alembic_config
+
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.downgrade(config, revision)
