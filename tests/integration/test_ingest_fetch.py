@@ -426,3 +426,15 @@ async def test_a_page_that_decodes_past_the_page_cap_is_refused(server):
         with pytest.raises(TooLarge) as info:  # and as a feed, past the decoded cap
             await fetcher.fetch(url)
         assert info.value.kind == "too_large"
+
+
+async def test_a_cookie_set_on_the_way_is_sent_on_the_next_hop(server, fetcher):
+    """The jar is read only for responses that set a cookie: those are still kept."""
+    server.add("/plain", "no cookie here")
+    server.add("/consent", status=302, headers={"Location": "/article", "Set-Cookie": "ok=1"})
+    server.add("/article", "the article")
+    assert (await fetcher.fetch(server.url("/plain"))).body == b"no cookie here"
+    assert (await fetcher.fetch(server.url("/consent"))).body == b"the article"
+    [plain] = server.requests_for("/plain")
+    [hop] = server.requests_for("/article")
+    assert "cookie" not in plain.headers and hop.headers.get("cookie") == "ok=1"
