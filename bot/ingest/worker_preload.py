@@ -4,11 +4,13 @@ The fork server imports this module before it forks any worker (``forkserver``
 preload), so each worker starts with the summarizer, trafilatura and their lazily
 loaded tables (gazetteer, tokenizer model, language tables) already in memory, shared
 copy-on-write: a worker that replaces a killed one answers its first task at once.
-Nothing else should import it: it runs a small extraction and analysis on import.
+Nothing else should import it: it runs a small extraction and analysis on import,
+then freezes what it loaded (:func:`gc.freeze`).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from bot.ingest import worker_tasks
@@ -34,3 +36,8 @@ def warm() -> None:
 
 
 warm()
+# What the fork server holds now (modules, tables, the warm-up's caches) lives as long as
+# every worker: out of the collector's sight (gc.freeze), a worker's full collections no
+# longer walk it (about 0.05 s each here) nor write to its pages (copy-on-write)
+gc.collect()
+gc.freeze()

@@ -58,3 +58,9 @@ async def test_a_worker_starts_loaded_and_never_imports_scipy():
         extracted = await pool.run(worker_tasks.extract, page, "https://port.example/", None, False)
         assert "Valparaiso" in extracted.text
         assert await pool.run(eval, LOADED) == preloaded
+
+
+async def test_what_the_fork_server_loaded_is_frozen_for_the_collector():
+    """A worker's full collections do not walk the modules and tables it inherited."""
+    with WorkerPool(1, budget=120) as pool:
+        assert await pool.run(eval, "__import__('gc').get_freeze_count()") > 10_000
