@@ -52,6 +52,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.ops.metrics import observe_send, record_flush, record_rate_limited
 from bot.outbox_marks import Mark, MarkJournal, MarkWriter
+from bot.send_slots import Slots
 from bot.store.subscribers import BotStore, OutboxRow
 from bot.store.types import utcnow
 
@@ -63,6 +64,10 @@ warnings.filterwarnings(
     "ignore", message=r"Please use 'Bot\.sendMessage' instead", category=PTBUserWarning
 )
 _NO_PREVIEW = {"is_disabled": True}
+#: Seconds of sending a flush keeps claimed ahead (at its rate so far): a chat claimed
+#: last with a digest of up to LOOKAHEAD + 1 messages still has others to go with
+#: while it waits out its pace, instead of ending the run alone.
+LOOKAHEAD = 4.0
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -381,10 +386,13 @@ class _Flush:
     use the sending slots, so the slots (and the rate limiter behind them) never wait for
     the slowest chat of a batch, nor for a chat waiting out its pace.
 
-    At most ``concurrency`` sends are in flight (the slots, ``sem``); rows in hand are
-    bounded (``max_in_hand``). A chat's rows are claimed together and only while no other
-    sender holds any of them (:meth:`BotStore.claim_outbox`), so its order holds across
-    batches and senders.
+    At most ``concurrency`` sends are in flight (the slots, :class:`~bot.send_slots.Slots`:
+    a free one goes to the chat with the most rows left, so long digests do not end the
+    run alone, paced); rows in hand are bounded (``max_in_hand``), and cover the next
+    :data:`LOOKAHEAD` seconds of sending at the rate so far, so the chats claimed last
+    still have others to go with while they wait out their pace. A chat's rows are
+    claimed together and only while no other sender holds any of them
+    (:meth:`BotStore.claim_outbox`), so its order holds across batches and senders.
 
     When a mark cannot be written (the database is away) sending stops at once: the
     messages already in flight finish, every mark is kept (retried, journalled), and only
@@ -407,7 +415,7 @@ class _Flush:
         self.waiting: set[int] = set()  # chats with a message put off to a later flush
         self.unsent: list[int] = []  # claimed rows left unsent when sending stopped
         self.store_error: Exception | None = None
-        self.sem = asyncio.Semaphore(delivery.concurrency)
+        self.slots = Slots(delivery.concurrency)
         #: each chat's claimed rows not yet taken by its task, in order
         self.queues: dict[int, deque[OutboxRow]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
@@ -415,15 +423,16 @@ class _Flush:
         self.in_hand = 0  # rows claimed and not yet done with (sent, failed, held, unsent)
         #: claim again when fewer chats than this are ready to use the slots
         self.low_water = 2 * delivery.concurrency
-        self.max_in_hand = max(8 * delivery.batch_size, 4 * delivery.concurrency)
+        self.max_in_hand = max(20 * delivery.batch_size, 4 * delivery.concurrency)
         self.changed = asyncio.Event()
+        self.started = time.monotonic()
 
     @property
     def stopped(self) -> bool:
         return self.marks.stopped or self.store_error is not None
 
     async def run(self) -> DeliveryReport:
-        started = time.monotonic()
+        self.started = started = time.monotonic()
         mark_task = asyncio.create_task(self.marks.run(self.done))
         beat_task = asyncio.create_task(self._heartbeat())
         try:
@@ -467,7 +476,10 @@ class _Flush:
                 if not await self._resume():
                     return
                 continue
-            size = self.d.batch_size
+            # a claim waits its turn on a busy event loop (~0.1-0.3 s while hundreds of
+            # sends run): one claim brings what the lookahead lacks, not just a batch
+            lacking = int(self._lookahead_rows()) - self.in_hand
+            size = max(self.d.batch_size, min(lacking, self.max_in_hand - self.in_hand))
             if self.max_messages is not None:
                 size = min(size, self.max_messages - total)
             rows = await self.store.claim_outbox(size, self.d.lease, chat_id=self.chat_id)
@@ -477,15 +489,24 @@ class _Flush:
             self._dispatch(rows)
 
     async def _until_wanted(self) -> None:
-        """Wait until another batch is wanted: too few chats ready for the slots (and room
-        in hand), or sending stopped."""
+        """Wait until another batch is wanted, with room in hand: too few chats ready for
+        the slots, or too few rows for the next :data:`LOOKAHEAD` seconds; or sending
+        stopped."""
         while (
             self.tasks
             and not self.stopped
-            and (self.ready >= self.low_water or self.in_hand >= self.max_in_hand)
+            and (
+                self.in_hand >= self.max_in_hand
+                or (self.ready >= self.low_water and self.in_hand >= self._lookahead_rows())
+            )
         ):
             self.changed.clear()
             await self.changed.wait()
+
+    def _lookahead_rows(self) -> float:
+        """Rows this flush sends in :data:`LOOKAHEAD` seconds, at its rate so far."""
+        elapsed = time.monotonic() - self.started
+        return self.report.sent * LOOKAHEAD / elapsed if elapsed > 0 else 0.0
 
     async def _drain(self) -> None:
         while self.tasks:
@@ -522,7 +543,7 @@ class _Flush:
         return written
 
     async def _send_chat(self, chat_id: int, queue: deque[OutboxRow]) -> None:
-        """One chat's rows in order, as they come. A slot (``sem``) is held only while a
+        """One chat's rows in order, as they come. A slot (``slots``) is held only while a
         message is sent: a digest of several messages waits out its chat's pace without a
         slot (and without counting as ready), so other chats go meanwhile."""
         first = True
@@ -552,8 +573,8 @@ class _Flush:
         rest: list[OutboxRow] = []
         taken = False
         try:
-            async with self.sem:
-                if self.stopped:  # looked at in the slot: at most ``sem`` sends in flight
+            async with self.slots.slot(len(queue)):
+                if self.stopped:  # looked at in the slot: at most ``slots`` sends in flight
                     self.unsent.extend(r.id for r in queue)
                     return False
                 queue.popleft()

@@ -154,9 +154,14 @@ class OutboxQueries(StoreBase):
             chats = await self._claimable_chats(conn, now, limit, chat_id)
             if not chats:
                 return []
+            claimable = _claimable(now)
+            if not self.is_postgres:
+                # SQLite (no statistics) otherwise picks the status index and reads every
+                # pending row on each claim: likely() tells it the chats are the narrow part
+                claimable = (func.likely(claimable[0]), *claimable[1:])
             claimed = (
                 update(OUTBOX)
-                .where(OUTBOX.c.chat_id.in_(chats), *_claimable(now))
+                .where(OUTBOX.c.chat_id.in_(chats), *claimable)
                 .values(claimed_by=self.owner, claimed_until=now + lease)
                 .returning(*_ROW_COLUMNS)
             )
