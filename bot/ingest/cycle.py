@@ -64,6 +64,7 @@ from bot.ingest.story_briefs import StoryBriefs
 from bot.ingest.window import StoryWindow
 from bot.ingest.workers import TaskFailed, WorkerPool, shared_pool
 from bot.settings import Settings
+from bot.store.articles import Placed
 from bot.store.errors import is_database_error
 from bot.store.records import EntryMark, PreparedArticle, StoryPlan
 from bot.store.types import storable
@@ -320,63 +321,75 @@ class _Cycle:
     async def _store_early(
         self, batch: list[_Ready], placement: Placement
     ) -> list[EntryMark | BaseException | None]:
-        """A batch in one hold opened early (PostgreSQL): every article and its seen mark
-        written first, each in a savepoint, while other workers may hold the lock; then,
-        under the lock, the window synced and each article placed, in queue order.
+        """A batch in one hold opened early (PostgreSQL): the articles and their seen
+        marks written first (one statement each for the lot), while other workers may
+        hold the lock; then, under the lock, the window synced, each article's story
+        decided in queue order (the window told at once, so the next one sees it), and
+        all the memberships and stories written in a few statements.
 
         Outcomes are all given at once (the caller sets them after the commit): a
         failure under the lock is the whole hold's (its transaction is lost), except an
         article whose story could not be decided, which is taken back alone.
         """
-        outcomes: list[EntryMark | BaseException | None] = []
+        outcomes: list[EntryMark | BaseException | None] = [None] * len(batch)
+        todo: list[tuple[int, _Ready]] = []
+        for index, ready in enumerate(batch):
+            if ready.item.canonical in self.canonicals:  # stored this cycle already
+                ready.rep.duplicates += 1
+                outcomes[index] = EntryMark(ready.item.entry.key, "duplicate")
+                continue
+            self.canonicals.add(ready.item.canonical)
+            todo.append((index, ready))
+        ids = await self.store.insert_articles(
+            [(ready.article, self._seen(ready)) for _, ready in todo],
+            at=self.now,
+            placement=placement,
+        )
         inserted: list[tuple[int, _Ready, int]] = []  # (place in batch, item, article id)
-        for ready in batch:
-            outcome: EntryMark | BaseException | None
-            try:
-                outcome, article_id = await self._insert(ready, placement)
-            except Exception as exc:  # that article's own failure, not the others'
-                outcome, article_id = exc, None
-            if article_id is not None:
-                inserted.append((len(outcomes), ready, article_id))
-            outcomes.append(outcome)
+        for (index, ready), article_id in zip(todo, ids, strict=True):
+            if isinstance(article_id, Exception):  # that article's own failure
+                self.canonicals.discard(ready.item.canonical)
+                outcomes[index] = article_id
+            elif article_id is None:  # stored meanwhile under the same canonical URL
+                ready.rep.duplicates += 1
+            else:
+                inserted.append((index, ready, article_id))
         if not inserted:
             return outcomes  # nothing to place: the lock is not taken
         await placement.lock()
         self.not_placing.clear()
         await self._sync_placed()
-        for index, ready, article_id in inserted:
+        placed: list[Placed] = []
+        decided: list[tuple[_Ready, bool]] = []
+        spare: list[int] = []
+        for n, (index, ready, article_id) in enumerate(inserted):
+            item = ready.item
             try:
-                story_id, near = await self._place(ready.item.signature, ready.profile)
+                story_id, near = await self._place(item.signature, ready.profile)
             except Exception as exc:  # a bug in deciding: this article alone is taken back
-                log.exception("event=placing_failed url=%s", ready.item.url)
+                log.exception("event=placing_failed url=%s", item.url)
                 await self.store.withdraw_inserted(
                     article_id, self._seen(ready), ready.feed.id, placement
                 )
                 outcomes[index] = exc
                 continue
-            plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
-            result = await self.store.place_inserted(
-                article_id, plan, at=self.now, placement=placement
+            new = story_id is None
+            if story_id is None:
+                if not spare:  # ids for this and the new stories that may follow
+                    spare = await self.store.reserve_story_ids(len(inserted) - n, placement)
+                story_id = spare.pop(0)
+            self.recent.add(article_id, story_id, ready.profile, item.signature, self.now)
+            placed.append(Placed(article_id, story_id, new, ready.headline, ready.countries))
+            decided.append((ready, near))
+        results = await self.store.place_batch(placed, at=self.now, placement=placement)
+        if any(r.story_id != p.story_id for r, p in zip(results, placed, strict=True)):
+            self.recent.reset()  # a story pruned meanwhile was replaced: built again
+            self.synced = False
+        for (ready, near), result in zip(decided, results, strict=True):
+            self._stored(
+                ready, result.article_id, result.story_id, result.created, near, window=False
             )
-            self._stored(ready, result.article_id, result.story_id, result.created, near)
         return outcomes
-
-    async def _insert(
-        self, ready: _Ready, placement: Placement
-    ) -> tuple[EntryMark | None, int | None]:
-        """An item's article and seen mark, before the lock; (its outcome, its id: None
-        when there is nothing to place)."""
-        item, rep = ready.item, ready.rep
-        if item.canonical in self.canonicals:
-            rep.duplicates += 1
-            return EntryMark(item.entry.key, "duplicate"), None
-        article_id = await self.store.insert_article(
-            ready.article, seen=self._seen(ready), at=self.now, placement=placement
-        )
-        self.canonicals.add(item.canonical)
-        if article_id is None:  # stored meanwhile under the same canonical URL
-            rep.duplicates += 1
-        return None, article_id
 
     @staticmethod
     def _seen(ready: _Ready) -> EntryMark:
@@ -586,9 +599,17 @@ class _Cycle:
         return None
 
     def _stored(
-        self, ready: _Ready, article_id: int, story_id: int, created: bool, near: bool
+        self,
+        ready: _Ready,
+        article_id: int,
+        story_id: int,
+        created: bool,
+        near: bool,
+        *,
+        window: bool = True,
     ) -> None:
-        """What the report, the briefs and the window learn of an article placed."""
+        """What the report, the briefs and (unless told already) the window learn of an
+        article placed."""
         item, rep = ready.item, ready.rep
         rep.new_articles += 1
         if item.errors:
@@ -597,9 +618,12 @@ class _Cycle:
             rep.near_duplicates += 1
         analysis = item.analysis
         brief_input = (analysis, item.text, item.title) if analysis is not None else None
-        self._remember(
-            article_id, story_id, created, ready.profile, item.signature, brief_input, self.now
-        )
+        if window:
+            self._remember(
+                article_id, story_id, created, ready.profile, item.signature, brief_input, self.now
+            )
+        else:
+            self.briefs.joined(story_id, article_id, created, brief_input)
         self.analyses.pop(item.content_hash, None)  # later copies find it in the index
 
     # ---------------------------------------------------------------- repairs

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, insert, or_, select, update
+from sqlalchemy import bindparam, exists, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.base import chunks
@@ -157,6 +158,214 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
         the whole hold, whose articles are then none of them stored."""
         async with self._hold_session(placement) as session:
             return await self._place(session, article_id, story, at)
+
+    async def insert_articles(
+        self,
+        articles: Sequence[tuple[PreparedArticle, EntryMark | None]],
+        *,
+        at: datetime,
+        placement: Placement,
+    ) -> list[int | Exception | None]:
+        """:meth:`insert_article` for several articles at once: their rows in one
+        statement and their seen marks in another (two round trips for the lot, where
+        four an article made most of a hold's time), in a savepoint; if that fails, each
+        article again in a savepoint of its own, so one bad article fails alone. Each
+        gets its id, None (its canonical URL is stored already: marked a duplicate) or
+        the exception of its own failure."""
+        if not articles:
+            return []
+        try:
+            async with self._placed_transaction(placement) as session:
+                return list(await self._insert_all(session, articles, at))
+        except Exception:  # one bad article, or the database: each on its own now
+            outcomes: list[int | Exception | None] = []
+            for article, seen in articles:
+                try:
+                    outcomes.append(
+                        await self.insert_article(article, seen=seen, at=at, placement=placement)
+                    )
+                except Exception as exc:
+                    outcomes.append(exc)
+            return outcomes
+
+    async def _insert_all(
+        self,
+        session: AsyncSession,
+        articles: Sequence[tuple[PreparedArticle, EntryMark | None]],
+        at: datetime,
+    ) -> list[int | None]:
+        table = table_of(Article)
+        statement = (
+            self._insert(table)
+            .on_conflict_do_nothing(index_elements=["canonical_hash"])
+            .returning(table.c.id, table.c.canonical_hash)
+        )
+        rows = [article.values for article, _ in articles]
+        stored = dict((h, i) for i, h in (await session.execute(statement, rows)).all())
+        ids: list[int | None] = []
+        seen_rows: list[dict[str, Any]] = []
+        for article, seen in articles:
+            article_id = stored.pop(article.values["canonical_hash"], None)  # first one only
+            ids.append(article_id)
+            feed_id = article.values["feed_id"]
+            if seen is not None and feed_id is not None:
+                if article_id is None:
+                    seen = EntryMark(seen.key, "duplicate", seen.error)
+                seen_rows += self._seen_rows(feed_id, [seen], at)
+        if seen_rows:
+            await self._insert_seen(session, seen_rows)
+        return ids
+
+    async def reserve_story_ids(self, count: int, placement: Placement) -> list[int]:
+        """``count`` ids for stories a hold starts (PostgreSQL): the window is told of a
+        new story as soon as it is decided, before its row is written with the others;
+        taken under the lock, so stories' ids still grow in the order they are placed
+        (ids left unused are skipped for ever, as a rolled-back insert's are)."""
+        async with self._hold_session(placement) as session:
+            rows = await session.execute(
+                text(
+                    "SELECT nextval(pg_get_serial_sequence('stories', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": count},
+            )
+            return [int(i) for (i,) in rows.all()]
+
+    async def place_batch(
+        self, placed: Sequence[Placed], *, at: datetime, placement: Placement
+    ) -> list[IngestResult]:
+        """Articles :meth:`insert_articles` wrote under this hold, put into the stories
+        decided for them, under the lock, in a fixed number of statements whatever
+        their number (PostgreSQL): the stories joined locked (a story pruned meanwhile
+        is replaced by a new one, as :meth:`ingest_article` does), the new stories, the
+        memberships (in ``placed`` order: their placement numbers follow it), the new
+        stories' countries, then every story that gained more than its first member
+        counted again, re-dated and re-ranked as one join at a time would leave it.
+        A statement that fails fails the whole hold (no savepoint)."""
+        if not placed:
+            return []
+        placed = list(placed)
+        async with self._hold_session(placement) as session:
+            # stories joined that were there before this hold (not started in it)
+            started = {p.story_id for p in placed if p.new}
+            joined = sorted({p.story_id for p in placed if not p.new} - started)
+            gone = set(joined) - await self._lock_stories(session, joined)
+            if gone:
+                placed = await self._replace_gone(session, placed, gone, placement)
+            new = [p for p in placed if p.new]
+            stories, members, countries = (
+                table_of(Story),
+                table_of(StoryArticle),
+                table_of(StoryCountry),
+            )
+            if new:
+                await session.execute(
+                    insert(stories),
+                    [
+                        {"id": p.story_id, "headline": storable(p.headline), "created_at": at,
+                         "updated_at": at, "article_count": 1, "source_count": 1,
+                         "needs_brief": True}
+                        for p in new
+                    ],
+                )  # fmt: skip
+            await session.execute(
+                insert(members),
+                [
+                    {"story_id": p.story_id, "article_id": p.article_id, "added_at": at}
+                    for p in placed
+                ],
+            )
+            rows = [
+                {"story_id": p.story_id, "code": code, "score": score, "updated_at": at,
+                 "rank": rank_key(score, 1, at)}
+                for p in new
+                for code, score in best_scores(p.countries).items()
+            ]  # fmt: skip
+            if rows:
+                await session.execute(insert(countries), rows)
+            # stories that gained a member beyond their first: joined, or new and joined
+            grown = sorted({p.story_id for p in placed if not p.new})
+            if grown:
+                await self._recount(session, grown, at)
+        return [IngestResult(p.article_id, p.story_id, p.new) for p in placed]
+
+    @staticmethod
+    async def _lock_stories(session: AsyncSession, ids: Sequence[int]) -> set[int]:
+        """Which of these stories exist, locked until the hold commits (no prune takes
+        one away between this check and the memberships written into it)."""
+        if not ids:
+            return set()
+        found = await session.scalars(select(Story.id).where(Story.id.in_(ids)).with_for_update())
+        return set(found.all())
+
+    async def _replace_gone(
+        self, session: AsyncSession, placed: list[Placed], gone: set[int], placement: Placement
+    ) -> list[Placed]:
+        """A new story for each story that no longer exists, started by the first of the
+        articles decided into it (with that article's headline and countries)."""
+        ids = iter(await self.reserve_story_ids(len(gone), placement))
+        instead: dict[int, int] = {}
+        out = []
+        for p in placed:
+            if p.new or p.story_id not in gone:
+                out.append(p)
+                continue
+            first = p.story_id not in instead
+            if first:
+                instead[p.story_id] = next(ids)
+            out.append(replace(p, story_id=instead[p.story_id], new=first))
+        return out
+
+    async def _recount(self, session: AsyncSession, ids: Sequence[int], at: datetime) -> None:
+        """Stories that gained members: counted from their members, dated ``at``, waiting
+        for a brief, and their country rows dated and ranked from the new counts (what
+        :meth:`_join_story` does for one)."""
+        stories, members, articles = table_of(Story), table_of(StoryArticle), table_of(Article)
+        counted = (
+            await session.execute(
+                update(stories)
+                .where(stories.c.id.in_(ids))
+                .values(
+                    needs_brief=True,
+                    updated_at=at,
+                    article_count=select(func.count())
+                    .select_from(members)
+                    .where(members.c.story_id == stories.c.id)
+                    .scalar_subquery(),
+                    source_count=select(
+                        func.count(func.distinct(func.coalesce(articles.c.outlet, "")))
+                    )
+                    .select_from(members.join(articles, articles.c.id == members.c.article_id))
+                    .where(members.c.story_id == stories.c.id)
+                    .scalar_subquery(),
+                )
+                .returning(stories.c.id, stories.c.source_count, stories.c.updated_at)
+            )
+        ).all()
+        story = {sid: (count, updated) for sid, count, updated in counted}
+        table = table_of(StoryCountry)
+        rows = (
+            await session.execute(
+                table.update()
+                .where(table.c.story_id.in_(ids))
+                .values(updated_at=at)
+                .returning(table.c.story_id, table.c.code, table.c.score)
+            )
+        ).all()
+        if rows:
+            await session.execute(
+                table.update()
+                .where(
+                    table.c.story_id == bindparam("row_story"),
+                    table.c.code == bindparam("row_code"),
+                )
+                .values(rank=bindparam("new_rank")),
+                [
+                    {"row_story": sid, "row_code": code,
+                     "new_rank": rank_key(score, story[sid][0], story[sid][1])}
+                    for sid, code, score in rows
+                ],
+            )  # fmt: skip
 
     async def withdraw_inserted(
         self, article_id: int, seen: EntryMark | None, feed_id: int | None, placement: Placement
@@ -313,6 +522,19 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
             for a, s, m in rows
             if m is not None  # the query asks for signatures only; this tells the type checker
         ]
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An article written under a hold and the story decided for it: ``new``, a story it
+    starts (its id reserved: :meth:`ArticleQueries.reserve_story_ids`) with this
+    headline and these countries; else one it joins."""
+
+    article_id: int
+    story_id: int
+    new: bool
+    headline: str = ""
+    countries: tuple[tuple[str, float], ...] = ()
 
 
 def article_values(article: NewArticle) -> dict[str, Any]:

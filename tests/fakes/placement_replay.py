@@ -43,11 +43,11 @@ async def replay_placements(url: str, start: datetime, span: timedelta) -> Repla
     store = Store.from_url(url)
     try:
         async with store.session() as session:
+            # placement numbers (migration 0007); before them, ids were the placement order
+            order = getattr(StoryArticle, "placed_seq", StoryArticle.article_id)
             rows = (
                 await session.execute(
-                    select(StoryArticle.article_id, StoryArticle.story_id).order_by(
-                        StoryArticle.placed_seq
-                    )
+                    select(StoryArticle.article_id, StoryArticle.story_id).order_by(order)
                 )
             ).all()
         articles = {a.id: a for a in await store.get_articles([a for a, _ in rows])}
