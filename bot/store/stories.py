@@ -127,7 +127,7 @@ class StoryQueries(StoreBase):
         """
         if not updates:
             return
-        table, countries = table_of(Story), table_of(StoryCountry)
+        table = table_of(Story)
         statement = (
             update(table)
             .where(table.c.id == bindparam("story"))
@@ -161,23 +161,34 @@ class StoryQueries(StoreBase):
                     )
                 )
                 written.update((i, (n, at)) for i, n, at in found.all())
-            replaced = [u for u in updates if u.story_id in written and u.countries is not None]
-            for chunk in chunks([u.story_id for u in replaced]):
-                await session.execute(countries.delete().where(countries.c.story_id.in_(chunk)))
-            inserts = [
-                {
-                    "story_id": u.story_id, "code": code, "score": score, "updated_at": u.at,
-                    "rank": rank_key(score, *written[u.story_id]),
-                }
-                for u in replaced
-                for code, score in best_scores(u.countries or ()).items()
-            ]  # fmt: skip
-            if inserts:
-                await session.execute(countries.insert(), inserts)
-            for u in updates:  # no countries given: the rows stay, dated and ranked again
-                if u.story_id in written and u.countries is None:
-                    source_count, updated_at = written[u.story_id]
-                    await self._rank_touched(session, u.story_id, source_count, updated_at, u.at)
+            await self._replace_countries(session, updates, written)
+
+    async def _replace_countries(
+        self,
+        session: AsyncSession,
+        updates: Sequence[StoryUpdate],
+        written: dict[int, tuple[int, datetime]],
+    ) -> None:
+        """:meth:`update_stories`' country rows: replaced and ranked from the stories as
+        ``written`` ((source_count, updated_at) by id), or dated and ranked again."""
+        countries = table_of(StoryCountry)
+        replaced = [u for u in updates if u.story_id in written and u.countries is not None]
+        for chunk in chunks([u.story_id for u in replaced]):
+            await session.execute(countries.delete().where(countries.c.story_id.in_(chunk)))
+        inserts = [
+            {
+                "story_id": u.story_id, "code": code, "score": score, "updated_at": u.at,
+                "rank": rank_key(score, *written[u.story_id]),
+            }
+            for u in replaced
+            for code, score in best_scores(u.countries or ()).items()
+        ]  # fmt: skip
+        if inserts:
+            await session.execute(countries.insert(), inserts)
+        for u in updates:  # no countries given: the rows stay, dated and ranked again
+            if u.story_id in written and u.countries is None:
+                source_count, updated_at = written[u.story_id]
+                await self._rank_touched(session, u.story_id, source_count, updated_at, u.at)
 
     async def _attach(
         self, session: AsyncSession, story_id: int, article_ids: list[int], at: datetime
