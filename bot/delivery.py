@@ -68,6 +68,8 @@ _NO_PREVIEW = {"is_disabled": True}
 #: last with a digest of up to LOOKAHEAD + 1 messages still has others to go with
 #: while it waits out its pace, instead of ending the run alone.
 LOOKAHEAD = 4.0
+#: How often a flush whose digests are still being queued looks at an empty outbox again.
+POLL_QUEUED = 0.05
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -333,14 +335,19 @@ class Delivery:
 
     # -- the outbox --------------------------------------------------------------------
 
-    async def flush_outbox(self, *, max_messages: int | None = None) -> DeliveryReport:
+    async def flush_outbox(
+        self, *, max_messages: int | None = None, until: asyncio.Event | None = None
+    ) -> DeliveryReport:
         """Send every pending outbox message (digests), chats in parallel, each chat in order.
 
         Only one flush runs at a time in a process; several processes share the work
-        through the store's leases.
+        through the store's leases. ``until``: digests are still being queued while it is
+        not set, so a flush that finds the outbox empty looks again (every
+        :data:`POLL_QUEUED` s) instead of ending; it ends once the outbox is empty after
+        ``until`` was set.
         """
         async with self._flush_lock:
-            return await self._flush(max_messages, None)
+            return await self._flush(max_messages, None, until)
 
     async def flush_chat(self, chat_id: int) -> DeliveryReport:
         """Send one chat's pending outbox messages now (``/digest``), in order.
@@ -350,9 +357,11 @@ class Delivery:
         """
         return await self._flush(None, chat_id)
 
-    async def _flush(self, max_messages: int | None, chat_id: int | None) -> DeliveryReport:
+    async def _flush(
+        self, max_messages: int | None, chat_id: int | None, until: asyncio.Event | None = None
+    ) -> DeliveryReport:
         await self.recover()
-        return await _Flush(self, max_messages, chat_id).run()
+        return await _Flush(self, max_messages, chat_id, until).run()
 
     async def recover(self) -> None:
         """Before claiming anything: write the marks a failed flush kept and those of the
@@ -400,8 +409,15 @@ class _Flush:
     outage repeats nothing; only a crash can, and only the messages in flight.
     """
 
-    def __init__(self, delivery: Delivery, max_messages: int | None, chat_id: int | None):
+    def __init__(
+        self,
+        delivery: Delivery,
+        max_messages: int | None,
+        chat_id: int | None,
+        until: asyncio.Event | None = None,
+    ):
         self.d = delivery
+        self.until = until
         self.store = delivery.store
         self.max_messages = max_messages
         self.chat_id = chat_id
@@ -482,9 +498,16 @@ class _Flush:
             size = max(self.d.batch_size, min(lacking, self.max_in_hand - self.in_hand))
             if self.max_messages is not None:
                 size = min(size, self.max_messages - total)
+            # a claim begun once queueing is over sees every row queued
+            last_look = self.until is None or self.until.is_set()
             rows = await self.store.claim_outbox(size, self.d.lease, chat_id=self.chat_id)
             if not rows:
-                return
+                if last_look:
+                    return
+                assert self.until is not None
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self.until.wait(), POLL_QUEUED)
+                continue
             total += len(rows)
             self._dispatch(rows)
 

@@ -411,6 +411,12 @@ class DigestRun:
 class DigestRunQueries(SubscriberQueries, OutboxQueries):
     """Subscribers and the outbox together: what a digest run writes in one transaction."""
 
+    @property
+    def writers_run_together(self) -> bool:
+        """Whether a digest run's transactions and a flush's claims and marks can write at
+        once (PostgreSQL); SQLite has one writer at a time."""
+        return self.is_postgres
+
     @asynccontextmanager
     async def digest_run(self) -> AsyncIterator[DigestRun]:
         """``async with store.digest_run() as run``: one transaction for a digest run."""
