@@ -136,6 +136,7 @@ class StoryWindow:
         self._members: dict[int, tuple[int, ...]] = {}  # story id -> its articles, in order
         self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
         self._synced_seq = 0  # the highest placement number a sync has read
+        self._added: set[int] = set()  # added by this process, not yet read by a sync
         self._holes: dict[int, float] = {}  # number skipped below it -> when first missed
         self._holes_checked = 0.0
 
@@ -188,7 +189,7 @@ class StoryWindow:
             began = time.perf_counter()
             self.start = start
             try:
-                await self._catch_up(store, start)
+                await self._catch_up(store, start, inline=not building)
             except BaseException:
                 self._clear()  # half a page indexed is no index: built again next time
                 raise
@@ -207,13 +208,23 @@ class StoryWindow:
     def built(self) -> bool:
         return self.start is not None
 
-    async def _catch_up(self, store: Store, start: datetime) -> None:
+    async def _catch_up(self, store: Store, start: datetime, *, inline: bool) -> None:
+        """``inline``: read the profiles of what others placed with their rows (one round
+        trip: a sync under the placement lock, which every worker waits for), except
+        for the articles this process added itself; a build reads them in pages."""
         slicer = _Slicer()
         await self._expire(start, slicer)
         if self._holes and time.monotonic() - self._holes_checked >= HOLE_RECHECK:
             await self._fill_holes(store, slicer)
         while True:
-            rows = await store.window_rows(start, after_seq=self._synced_seq, limit=PAGE)
+            rows = await store.window_rows(
+                start,
+                after_seq=self._synced_seq,
+                limit=PAGE,
+                profiles=inline,
+                known=sorted(self._added) if inline else (),
+            )
+            self._added.difference_update(r.article_id for r in rows)
             await self._take(store, rows, slicer)
             if len(rows) < PAGE:
                 break
@@ -262,7 +273,12 @@ class StoryWindow:
             if row.signature is not None:
                 self.duplicates.add(row.article_id, row.signature)
             await slicer.tick()
-        members = [row.article_id for row in rows]
+        read = [row.profile for row in rows if row.profile is not None]
+        if read:
+            for article_id, profile in await self._profiles_of(store, read, slicer):
+                self._join(article_id, self._articles[article_id][1] or 0, profile)
+                await slicer.tick()
+        members = [row.article_id for row in rows if row.profile is None]
         for page in range(0, len(members), PAGE // 5):
             profiles = await self._read_profiles(store, members[page : page + PAGE // 5], slicer)
             for article_id, profile in profiles:
@@ -274,7 +290,12 @@ class StoryWindow:
     async def _read_profiles(
         self, store: Store, ids: Sequence[int], slicer: _Slicer
     ) -> list[tuple[int, Profile]]:
-        rows = await store.window_profiles(ids)
+        return await self._profiles_of(store, await store.window_profiles(ids), slicer)
+
+    async def _profiles_of(
+        self, store: Store, rows: Sequence[ProfileRow], slicer: _Slicer
+    ) -> list[tuple[int, Profile]]:
+        """Profiles from their parts (a lead longer than what was read, read whole)."""
         self.reads["profiles"] += len(rows)
         long = [r.article_id for r in rows if not lead_is_whole(r.lead, r.text_length)]
         texts = await store.article_texts(long) if long else {}
@@ -314,6 +335,7 @@ class StoryWindow:
         fetched_at: datetime,
     ) -> None:
         """An article this process just stored (or placed) in a story."""
+        self._added.add(article_id)
         self._enter(article_id, story_id, fetched_at)
         if signature is not None:
             self.duplicates.add(article_id, signature)

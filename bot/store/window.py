@@ -16,12 +16,12 @@ JSON), not the whole row: a stored analysis is many times the size of those part
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select, true
 
 from bot.store.base import StoreBase, chunks
 from bot.store.models import Article, StoryArticle
@@ -42,6 +42,7 @@ class WindowRow:
     placed_seq: int
     fetched_at: datetime
     signature: bytes | None
+    profile: ProfileRow | None = None  # read with the row when asked (``profiles=True``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +68,36 @@ class WindowQueries(StoreBase):
     """Recent articles in pages, for the in-process index of the story window."""
 
     async def window_rows(
-        self, since: datetime, *, after_seq: int = 0, limit: int = 500
+        self,
+        since: datetime,
+        *,
+        after_seq: int = 0,
+        limit: int = 500,
+        profiles: bool = False,
+        known: Collection[int] = (),
     ) -> list[WindowRow]:
         """Articles fetched since ``since`` and placed after number ``after_seq``, in
-        placement order: one page of at most ``limit``."""
+        placement order: one page of at most ``limit``.
+
+        ``profiles``: each row with its profile parts (:meth:`window_profiles`), except
+        the articles in ``known`` (the caller has them): a sync under the placement lock
+        reads what other workers placed in one round trip instead of two."""
         query = self._window_query(since).where(StoryArticle.placed_seq > after_seq).limit(limit)
+        if not profiles:
+            async with self.session() as session:
+                return _window_rows((await session.execute(query)).all())
+        wanted = ~Article.id.in_(list(known)) if known else true()
+        query = query.add_columns(*(case((wanted, part)) for part in _profile_parts()))
         async with self.session() as session:
-            return _window_rows((await session.execute(query)).all())
+            rows = (await session.execute(query)).all()
+        return [
+            replace(row, profile=_profile_row(row.article_id, *parts))
+            if parts[1] is not None  # the lead: NULL for an article in ``known``
+            else row
+            for row, parts in zip(
+                _window_rows([r[:5] for r in rows]), (r[5:] for r in rows), strict=True
+            )
+        ]
 
     @staticmethod
     def _window_query(since: datetime) -> Any:
@@ -103,25 +127,12 @@ class WindowQueries(StoreBase):
 
     async def window_profiles(self, ids: Sequence[int]) -> list[ProfileRow]:
         """The profile parts of these articles, in id order (missing ids are skipped)."""
-        analysis: Any = Article.analysis
-        query = select(
-            Article.id,
-            Article.title,
-            func.substr(Article.text, 1, LEAD_CHARS),
-            func.length(Article.text),
-            analysis["people"],
-            analysis["countries"],
-            Article.published_at,
-            Article.fetched_at,
-        )
+        query = select(Article.id, *_profile_parts())
         found: list[ProfileRow] = []
         async with self.session() as session:
             for chunk in chunks(sorted(set(ids))):
                 rows = (await session.execute(query.where(Article.id.in_(chunk)))).all()
-                found += [
-                    ProfileRow(a, t, lead or "", n or 0, p, c, as_utc(pub) if pub else None, f)
-                    for a, t, lead, n, p, c, pub, f in rows
-                ]
+                found += [_profile_row(*row) for row in rows]
         found.sort(key=lambda row: row.article_id)
         return found
 
@@ -135,6 +146,43 @@ class WindowQueries(StoreBase):
                 )
                 texts.update((a, t or "") for a, t in rows.all())
         return texts
+
+
+def _profile_parts() -> list[Any]:
+    """What a profile is made of, as columns: title, lead, text length, people,
+    countries, published, fetched (see :class:`ProfileRow`)."""
+    analysis: Any = Article.analysis
+    return [
+        Article.title,
+        func.substr(Article.text, 1, LEAD_CHARS),
+        func.length(Article.text),
+        analysis["people"],
+        analysis["countries"],
+        Article.published_at,
+        Article.fetched_at,
+    ]
+
+
+def _profile_row(
+    article_id: int,
+    title: str | None,
+    lead: str | None,
+    length: int | None,
+    people: Any,
+    countries: Any,
+    published: datetime | None,
+    fetched: datetime,
+) -> ProfileRow:
+    return ProfileRow(
+        article_id,
+        title,
+        lead or "",
+        length or 0,
+        people,
+        countries,
+        as_utc(published) if published else None,
+        as_utc(fetched),
+    )
 
 
 def _window_rows(

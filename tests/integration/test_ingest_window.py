@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.ingest import dedupe
 from bot.ingest.articles import content_hash, profile_of_row
@@ -217,12 +218,22 @@ async def test_a_sync_reads_what_is_new_not_the_window(store: Store, size: int) 
     await kept.sync(store, T0)
     assert kept.reads["rows"] == size  # the first build reads the window once
 
+    statements: list[str] = []
+    event.listen(
+        store.engine.sync_engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: statements.append(statement),
+    )
     for step in range(1, 3):  # another process stores 5 articles between two syncs
         now = T0 + step * timedelta(minutes=15)
         await writer.many(5, now - timedelta(minutes=10), timedelta(minutes=1))
         kept.reads.clear()
+        statements.clear()
         await kept.sync(store, now)
         assert kept.reads == Counter(rows=5, profiles=5), size
+        # the rows and their profiles in one query: a sync under the placement lock is
+        # one round trip, which every worker waits for
+        assert len(statements) == 1, statements
     await assert_same(kept, await reloaded(store, T0 + timedelta(minutes=30)))
 
 
