@@ -334,34 +334,38 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
         :meth:`_join_story` does for one)."""
         stories, members, articles = table_of(Story), table_of(StoryArticle), table_of(Article)
         counted = (
-            await session.execute(
-                update(stories)
-                .where(stories.c.id.in_(ids))
-                .values(
-                    needs_brief=True,
-                    updated_at=at,
-                    article_count=select(func.count())
-                    .select_from(members)
-                    .where(members.c.story_id == stories.c.id)
-                    .scalar_subquery(),
-                    source_count=select(
-                        func.count(func.distinct(func.coalesce(articles.c.outlet, "")))
-                    )
-                    .select_from(members.join(articles, articles.c.id == members.c.article_id))
-                    .where(members.c.story_id == stories.c.id)
-                    .scalar_subquery(),
-                )
-                .returning(stories.c.id, stories.c.source_count, stories.c.updated_at)
+            update(stories)
+            .where(stories.c.id.in_(ids))
+            .values(
+                needs_brief=True,
+                updated_at=at,
+                article_count=select(func.count())
+                .select_from(members)
+                .where(members.c.story_id == stories.c.id)
+                .scalar_subquery(),
+                source_count=select(func.count(func.distinct(func.coalesce(articles.c.outlet, ""))))
+                .select_from(members.join(articles, articles.c.id == members.c.article_id))
+                .where(members.c.story_id == stories.c.id)
+                .scalar_subquery(),
             )
-        ).all()
-        story = {sid: (count, updated) for sid, count, updated in counted}
+            .returning(stories.c.id, stories.c.source_count, stories.c.updated_at)
+            .cte("counted")
+        )
+        # the stories and their country rows in one statement (PostgreSQL's UPDATE ...
+        # FROM a data-modifying CTE): each row comes back with its story's new counts
         table = table_of(StoryCountry)
         rows = (
             await session.execute(
                 table.update()
-                .where(table.c.story_id.in_(ids))
+                .where(table.c.story_id == counted.c.id)
                 .values(updated_at=at)
-                .returning(table.c.story_id, table.c.code, table.c.score)
+                .returning(
+                    table.c.story_id,
+                    table.c.code,
+                    table.c.score,
+                    counted.c.source_count,
+                    counted.c.updated_at,
+                )
             )
         ).all()
         if rows:
@@ -374,8 +378,8 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                 .values(rank=bindparam("new_rank")),
                 [
                     {"row_story": sid, "row_code": code,
-                     "new_rank": rank_key(score, story[sid][0], story[sid][1])}
-                    for sid, code, score in rows
+                     "new_rank": rank_key(score, sources, as_utc(updated))}
+                    for sid, code, score, sources, updated in rows
                 ],
             )  # fmt: skip
 
