@@ -214,6 +214,7 @@ class StoryWindow:
         for the articles this process added itself; a build reads them in pages."""
         slicer = _Slicer()
         await self._expire(start, slicer)
+        self._added &= self._articles.keys()  # one that left the window is read no more
         if self._holes and time.monotonic() - self._holes_checked >= HOLE_RECHECK:
             await self._fill_holes(store, slicer)
         while True:
