@@ -28,11 +28,12 @@ Usage: python benchmarks/workers.py [ARTICLES_DIR] [--feeds N] [--pool N] [--lim
 repository; PostgreSQL from TEST_DATABASE_URL, default postgres@127.0.0.1:5432/test).
 The machine's load average is printed with the figures: on a shared machine the ratio
 says more about free cores than about newsbrief. ``lock held``/``lock wait``: seconds
-the workers (summed) held and waited for the placement lock, which serialises placing
-articles into stories across workers (bot/store/placement.py): the part that does not
-scale. ``cores busy``: CPU seconds of the workers and their extraction processes per
-second of wall time; the machine's cores divided by one worker's is as far as more
-workers can take pages/s here, whatever newsbrief does. The last line is the main figure.
+the workers (summed) held (until the hold's commit let it go) and waited for the
+placement lock, which serialises placing articles into stories across workers
+(bot/store/placement.py): the part that does not scale. ``cores busy``: CPU seconds
+of the workers and their extraction processes per second of wall time; the machine's
+cores divided by one worker's is as far as more workers can take pages/s here,
+whatever newsbrief does. The last line is the main figure.
 """
 
 from __future__ import annotations
