@@ -332,6 +332,23 @@ class _Cycle:
         article whose story could not be decided, which is taken back alone.
         """
         outcomes: list[EntryMark | BaseException | None] = [None] * len(batch)
+        inserted = await self._insert_early(batch, placement, outcomes)
+        if not inserted:
+            return outcomes  # nothing to place: the lock is not taken
+        await placement.lock()
+        self.not_placing.clear()
+        await self._sync_placed()
+        await self._place_inserted(inserted, placement, outcomes)
+        return outcomes
+
+    async def _insert_early(
+        self,
+        batch: list[_Ready],
+        placement: Placement,
+        outcomes: list[EntryMark | BaseException | None],
+    ) -> list[tuple[int, _Ready, int]]:
+        """Before the lock: a batch's articles and seen marks written; returns (place in
+        batch, item, article id) of those to place, and sets the others' outcomes."""
         todo: list[tuple[int, _Ready]] = []
         for index, ready in enumerate(batch):
             if ready.item.canonical in self.canonicals:  # stored this cycle already
@@ -354,11 +371,16 @@ class _Cycle:
                 ready.rep.duplicates += 1
             else:
                 inserted.append((index, ready, article_id))
-        if not inserted:
-            return outcomes  # nothing to place: the lock is not taken
-        await placement.lock()
-        self.not_placing.clear()
-        await self._sync_placed()
+        return inserted
+
+    async def _place_inserted(
+        self,
+        inserted: list[tuple[int, _Ready, int]],
+        placement: Placement,
+        outcomes: list[EntryMark | BaseException | None],
+    ) -> None:
+        """Under the lock: each inserted article's story decided in queue order (the
+        window told at once, so the next one sees it), then all written together."""
         placed: list[Placed] = []
         decided: list[tuple[_Ready, bool]] = []
         spare: list[int] = []
@@ -389,7 +411,6 @@ class _Cycle:
             self._stored(
                 ready, result.article_id, result.story_id, result.created, near, window=False
             )
-        return outcomes
 
     @staticmethod
     def _seen(ready: _Ready) -> EntryMark:
