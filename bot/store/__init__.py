@@ -41,12 +41,24 @@ Public API (``from bot.store import ...``)::
     await store.get_articles(ids) -> [Article]
     await store.recent_minhashes(since) -> [MinhashRow(article_id, story_id, signature bytes)]
 
+    # placing several articles under one hold of the placement lock                placement.py
+    async with store.placing(early=False) as placement:  # early: the lock taken later (PG)
+        await placement.lock()                           # (nothing if already held)
+        # written before the lock: store.prepare_article(fields) -> PreparedArticle
+        await store.insert_articles([(prepared, seen)], at=, placement=) -> [id | None | exc]
+        await store.insert_article(prepared, seen=, at=, placement=) -> id | None
+        await store.place_inserted(article_id, StoryPlan, at=, placement=) -> IngestResult
+        await store.reserve_story_ids(count, placement) -> [story id]   # new stories' ids
+        await store.place_batch([Placed(...)], at=, placement=) -> [IngestResult]
+        await store.withdraw_inserted(article_id, seen, feed_id, placement)  # taken back
+
     # stories                                                                      stories.py
     await store.recent_stories(since) -> [StoryCandidate(id, headline, countries, people, ...)]
     await store.create_story(headline, article_ids=(), brief=None, countries=(), at=None) -> id
     await store.attach_article(story_id, article_id) -> bool
     await store.update_story(story_id, brief=Brief.to_dict(), countries=[(code, score)],
                              headline=None, built_from=n_articles)  # clears needs_brief
+    await store.update_stories([StoryUpdate(...)])   # many at once, one transaction
     await store.stories_needing_brief(since, limit) -> [(story id, updated_at)]
     await store.story_of_article(article_id) -> story id | None
     await store.refresh_ranks(only_missing=True) -> rows ranked
