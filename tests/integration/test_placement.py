@@ -9,7 +9,6 @@ migration from a database of the version before it.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -30,7 +29,7 @@ from bot.store.migrate import upgrade
 from bot.store.models import Article, SeenEntry, Story, StoryArticle
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.placement_replay import replay_placements
-from tests.integration.test_several_workers import serve_events
+from tests.integration.test_several_workers import serve_events, two_cycles_at_once
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LOCK = "SELECT PG_ADVISORY_XACT_LOCK"
@@ -251,16 +250,7 @@ async def test_concurrent_cycles_decide_as_one_worker_placing_in_their_order(
     events = list(range(70, 82))
     try:
         with FeedServer() as server:
-            a = serve_events(server, "wire", events)
-            b = serve_events(server, "mirror", events, variant=1)
-            await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in (a, b)])
-            ids = {f.name: f.id for f in await store.list_feeds()}
-            with WorkerPool(1, budget=60) as pool_a, WorkerPool(1, budget=60) as pool_b:
-                await asyncio.gather(asyncio.to_thread(pool_a.warm), asyncio.to_thread(pool_b.warm))
-                reports = await asyncio.gather(
-                    run_cycle(store, _settings(), now=T0, pool=pool_a, feed_ids=[ids["wire"]]),
-                    run_cycle(other, _settings(), now=T0, pool=pool_b, feed_ids=[ids["mirror"]]),
-                )
+            reports = await two_cycles_at_once(server, store, other, _settings(), events)
     finally:
         await other.close()
     assert [r.new_articles for r in reports] == [12, 12]

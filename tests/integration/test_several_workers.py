@@ -16,8 +16,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.ingest.cycle import run_cycle
+from bot.ingest.report import CycleReport
 from bot.ingest.workers import WorkerPool
-from bot.settings import FeedConfig, make_settings
+from bot.settings import FeedConfig, Settings, make_settings
 from bot.store import Store
 from bot.store.models import Article, Story, StoryArticle
 from tests.fakes.feed_server import FeedServer, article_page, rss
@@ -133,6 +134,24 @@ async def test_two_worker_processes_poll_each_feed_once_per_interval(store: Stor
     assert await store.leased_feeds(now=T0) == {}  # every claim released
 
 
+async def two_cycles_at_once(
+    server: FeedServer, store: Store, other: Store, settings: Settings, events: list[int]
+) -> list[CycleReport]:
+    """Two workers, each with its store and its pool, take one outlet's copies of the
+    same events at the same moment: the wire's on ``store``, the mirror's (each page with
+    a line of its own) on ``other``."""
+    a = serve_events(server, "wire", events)
+    b = serve_events(server, "mirror", events, variant=1)
+    await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in (a, b)])
+    ids = {f.name: f.id for f in await store.list_feeds()}
+    with WorkerPool(1, budget=60) as pool_a, WorkerPool(1, budget=60) as pool_b:
+        await asyncio.gather(asyncio.to_thread(pool_a.warm), asyncio.to_thread(pool_b.warm))
+        return await asyncio.gather(
+            run_cycle(store, settings, now=T0, pool=pool_a, feed_ids=[ids["wire"]]),
+            run_cycle(other, settings, now=T0, pool=pool_b, feed_ids=[ids["mirror"]]),
+        )
+
+
 async def test_concurrent_cycles_put_each_event_in_one_story(store: Store) -> None:
     """Two workers each take one outlet's copies of the same five events at once: every
     event must end up as one story with both sources, never two stories."""
@@ -146,16 +165,7 @@ async def test_concurrent_cycles_put_each_event_in_one_story(store: Store) -> No
     events = list(range(40, 45))
     try:
         with FeedServer() as server:
-            a = serve_events(server, "wire", events)
-            b = serve_events(server, "mirror", events, variant=1)
-            await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in (a, b)])
-            ids = {f.name: f.id for f in await store.list_feeds()}
-            with WorkerPool(1, budget=60) as pool_a, WorkerPool(1, budget=60) as pool_b:
-                await asyncio.gather(asyncio.to_thread(pool_a.warm), asyncio.to_thread(pool_b.warm))
-                first, second = await asyncio.gather(
-                    run_cycle(store, settings, now=T0, pool=pool_a, feed_ids=[ids["wire"]]),
-                    run_cycle(other, settings, now=T0, pool=pool_b, feed_ids=[ids["mirror"]]),
-                )
+            first, second = await two_cycles_at_once(server, store, other, settings, events)
         assert (first.new_articles, second.new_articles) == (5, 5)
         story = await stories_of(store)
         assert len(story) == 10  # every article in a story

@@ -105,22 +105,6 @@ def test_signatures_are_datasketchs_value_for_value():
     assert len(signature_bytes(SEED)) == NUM_PERM * 8  # the store's uint64s
 
 
-def test_a_signature_needs_neither_datasketch_nor_scipy():
-    """What the ingest workers run imports neither (SciPy alone is about 1 s of start-up)."""
-    code = (
-        "import sys\n"
-        "from bot.ingest import dedupe\n"
-        "assert len(dedupe.signature_bytes('one two three four five six seven')) == 1024\n"
-        "print(sorted(m for m in ('datasketch', 'scipy') if m in sys.modules))\n"
-    )
-    root = Path(__file__).resolve().parents[2]
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
-
-
 def test_bands_are_datasketchs_choice_without_scipy():
     """The LSH bands as MinHashLSH picks them (its SciPy integrals, here Simpson's rule)."""
     from datasketch.lsh import _optimal_param
@@ -145,9 +129,10 @@ def test_signatures_compare_as_datasketchs_minhashes_do():
     assert index.best_match(ours) is not None
 
 
-def test_the_cycles_side_of_dedupe_needs_neither_datasketch_nor_scipy():
-    """Signatures from the store, their index and their comparison: what the cycle's
-    process does with them imports neither (SciPy alone is about 1 s of start-up)."""
+def test_dedupe_needs_neither_datasketch_nor_scipy():
+    """A signature made (what the ingest workers run), and signatures from the store,
+    their index and their comparison (what the cycle's process does with them): neither
+    imports datasketch or SciPy (SciPy alone is about 1 s of start-up)."""
     code = (
         "import sys\n"
         "from bot.ingest import dedupe\n"
