@@ -161,22 +161,25 @@ class _Cycle:
     async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
         """One step in a worker process; TaskFailed says why it gave nothing.
 
-        With ``item``, the step spends what is left of that page's budget; else it has
-        a whole budget (a story's brief).
+        With ``item``, the step spends what is left of that page's budget: the seconds it
+        ran in a worker, not its wait for a free one (a page queued behind a slow one
+        keeps its budget); else it has a whole budget (a story's brief).
         """
         budget = self.budget if item is None else item.budget
         if budget <= 0:
             raise TaskFailed(f"{step}: no time left of the page's budget of {self.budget:g} s")
-        started = time.monotonic()
+        ran = 0.0
         try:
-            return await self.pool.run(function, *args, budget=budget)
+            value, ran = await self.pool.run_timed(function, *args, budget=budget)
+            return value
         except TaskFailed as exc:
+            ran = exc.ran
             if "timeout" in exc.reason:
                 self.report.worker_timeouts += 1
             raise TaskFailed(f"{step}: {exc.reason}") from None
         finally:
             if item is not None:
-                item.budget -= time.monotonic() - started
+                item.budget -= ran
 
     # ---------------------------------------------------------------- entries
     async def _entries(self, feed: FeedRow, entries: list[FeedEntry], rep: FeedReport) -> int:

@@ -46,11 +46,13 @@ _MESSAGE_CHARS = 300
 
 
 class TaskFailed(Exception):
-    """A task gave no result; ``reason`` is the short text the cycle records."""
+    """A task gave no result; ``reason`` is the short text the cycle records, ``ran``
+    the seconds it ran in a worker before it failed (what a page's budget is charged)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, ran: float = 0.0) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.ran = ran
 
 
 class TaskTimeout(TaskFailed):
@@ -184,6 +186,15 @@ class WorkerPool:
         The budget counts from the moment a worker has the task, not the wait for one.
         ``function`` must be importable by name (a module-level function).
         """
+        value, _ = await self.run_timed(function, *args, budget=budget, **kwargs)
+        return value
+
+    async def run_timed(
+        self, function: Callable[..., Any], *args: Any, budget: float | None = None, **kwargs: Any
+    ) -> tuple[Any, float]:
+        """:meth:`run`, and the seconds the task ran in its worker, the wait for a free
+        worker left out: what a page's budget is charged (pages queued behind a slow
+        one must not lose their budget to the queue)."""
         if self.closed:
             raise RuntimeError("the worker pool is closed")
         seconds = self.budget if budget is None else max(float(budget), 0.001)
@@ -219,36 +230,34 @@ class WorkerPool:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
         budget: float,
-    ) -> Any:
+    ) -> tuple[Any, float]:
         worker = self._take()
+        started = time.monotonic()
         try:
             worker.conn.send((function, args, kwargs))
-            started = time.monotonic()
             if not worker.conn.poll(budget):
                 self.timeouts += 1
                 self._retire(worker)
-                raise TaskTimeout(f"timeout: over its budget of {budget:g} s")
+                raise TaskTimeout(f"timeout: over its budget of {budget:g} s", budget)
             status, value = worker.conn.recv()
         except (EOFError, OSError, BrokenPipeError) as exc:
             self.deaths += 1
             self._retire(worker)  # joins it: its exit code is known after
             code = worker.process.exitcode
-            raise WorkerDied(f"worker died (exit code {code}): {type(exc).__name__}") from None
+            reason = f"worker died (exit code {code}): {type(exc).__name__}"
+            raise WorkerDied(reason, time.monotonic() - started) from None
         except TaskTimeout:
             raise
         except BaseException:
             self._retire(worker)
             raise
+        ran = time.monotonic() - started
         worker.tasks += 1
         self._idle.put(worker)
         if status != "ok":
-            raise TaskError(str(value))
-        log.debug(
-            "event=worker_task function=%s seconds=%.3f",
-            function.__name__,
-            time.monotonic() - started,
-        )
-        return value
+            raise TaskError(str(value), ran)
+        log.debug("event=worker_task function=%s seconds=%.3f", function.__name__, ran)
+        return value, ran
 
     def warm(self) -> int:
         """Start every worker now rather than on its first task; returns how many started.

@@ -51,6 +51,24 @@ async def test_a_slow_task_holds_up_only_its_own_worker():
             await stuck
 
 
+async def test_a_task_is_charged_the_time_it_ran_not_its_wait_for_a_worker(pool):
+    """One worker busy with a task of 1 s: the task queued behind it is charged only
+    its own run, which is what a page's budget pays (a page queued behind a slow one
+    keeps its budget); a failure says how long it ran, a timeout all its budget."""
+    slow = asyncio.create_task(pool.run_timed(time.sleep, 1.0))
+    await asyncio.sleep(0.1)  # the slow task has the worker
+    value, ran = await pool.run_timed(len, "queued")
+    _, slow_ran = await slow
+    assert value == 6 and slow_ran >= 1.0
+    assert ran < slow_ran  # its wait for the worker, about a second, is not in it
+    with pytest.raises(TaskTimeout) as timeout:
+        await pool.run_timed(time.sleep, 60, budget=0.2)
+    assert timeout.value.ran == 0.2
+    with pytest.raises(TaskError) as error:
+        await pool.run_timed(_fail_after, 0.3)
+    assert error.value.ran >= 0.3
+
+
 async def test_a_closed_pool_refuses_work():
     pool = WorkerPool(1)
     await pool.run(len, "warm")
@@ -126,3 +144,8 @@ async def test_the_poll_jobs_first_run_starts_the_workers_before_its_cycle(sqlit
 def _pid_after(seconds: float) -> int:
     time.sleep(seconds)  # both workers busy at once
     return os.getpid()
+
+
+def _fail_after(seconds: float) -> None:
+    time.sleep(seconds)
+    raise ValueError("failed after its work")
