@@ -30,7 +30,8 @@ The machine's load average is printed with the figures: on a shared machine the 
 says more about free cores than about newsbrief. ``lock held``/``lock wait``: seconds
 the workers (summed) held (until the hold's commit let it go) and waited for the
 placement lock, which serialises placing articles into stories across workers
-(bot/store/placement.py): the part that does not scale. ``cores busy``: CPU seconds
+(bot/store/placement.py): the part that does not scale; ``holds``: how many times
+they took it (each hold places every article its worker had ready). ``cores busy``: CPU seconds
 of the workers and their extraction processes per second of wall time; the machine's
 cores divided by one worker's is as far as more workers can take pages/s here,
 whatever newsbrief does. The last line is the main figure.
@@ -293,6 +294,7 @@ async def run(args: argparse.Namespace) -> int:
                     "shares": [len(r["feeds"]) for r in first],
                     "lock_wait": sum(r["placement_wait"] for r in first),
                     "lock_held": sum(r["placement_held"] for r in first),
+                    "holds": sum(r["placements"] for r in first),
                     "load": (load_before[0], load_after[0]),
                 }
             )
@@ -307,7 +309,7 @@ async def run(args: argparse.Namespace) -> int:
         f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
         f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
         f"{'= 1 worker':>10} {'= serial':>9} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
-        f"{'load 1m':>11} {'cores busy':>10}"
+        f"{'holds':>5} {'load 1m':>11} {'cores busy':>10}"
     )
     print(header)
     for r in rows:
@@ -319,7 +321,7 @@ async def run(args: argparse.Namespace) -> int:
             f"{'yes' if r['same_stories'] else 'no {}/{}'.format(*r['differ']):>10} "
             f"{'{}/{}'.format(*r['replay']):>9} "
             f"{','.join(map(str, r['shares'])):>12} {r['lock_held']:>9.1f} {r['lock_wait']:>9.1f} "
-            f"{r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f}"
+            f"{r['holds']:>5} {r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f}"
         )
     ok = all(
         r["feeds_ok"]

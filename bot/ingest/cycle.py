@@ -79,6 +79,10 @@ log = logging.getLogger(__name__)
 
 FUTURE_SLACK = timedelta(hours=1)  # feeds dated in the future are clamped to now
 REPAIR_LIMIT = 200  # orphans and stories without their brief repaired per cycle
+#: On PostgreSQL a placer waits at most this long for the pages in its pipeline to be
+#: ready, and for at most this many, so that one hold of the lock places several.
+GATHER_SECONDS = 0.05
+GATHER_AT_MOST = 8
 
 
 @dataclass(slots=True)
@@ -145,6 +149,8 @@ class _Cycle:
         self.page_cap = settings.http_max_page_bytes
         self.lock = asyncio.Lock()
         self.ready: list[_Ready] = []  # items waiting to be placed (see _placed)
+        self.working = 0  # entries on their way to being ready (see _gather)
+        self.changed = asyncio.Event()  # one became ready, or left the way
         # set while this process does not hold the placement lock: see _yield_to_placer
         self.not_placing = asyncio.Event()
         self.not_placing.set()
@@ -227,7 +233,12 @@ class _Cycle:
         self, feed: FeedRow, entry: FeedEntry, rep: FeedReport
     ) -> EntryMark | None:
         async with self.in_flight:
-            item = await self._entry(feed, entry, rep)
+            self.working += 1
+            try:
+                item = await self._entry(feed, entry, rep)
+            finally:
+                self.working -= 1
+                self.changed.set()
         if not isinstance(item, _Item):
             return item
         # placed out of the page pipeline: a wait for another worker's placement does not
@@ -277,10 +288,32 @@ class _Cycle:
         their outcome set when they get the lock in turn.
         """
         self.ready.append(ready)
+        self.changed.set()
         async with self.lock:  # one placer in this process
             if not ready.done.done():
+                await self._gather()
                 await self._place_queued(ready)
         return await ready.done
+
+    async def _gather(self) -> None:
+        """On PostgreSQL, wait a moment for the pages about to be ready, so that one hold
+        places several: a hold costs the same few round trips under the lock for one
+        article as for eight, and every worker waits while it is held (one worker: 328
+        holds for 362 articles, 7 ms each; two: 22 ms each, the lock held 70% of the run).
+        """
+        if not self.store.is_postgres:
+            return  # SQLite writes each article on its own, under a lock of one file
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + GATHER_SECONDS
+        while self.working and len(self.ready) < GATHER_AT_MOST:
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except TimeoutError:
+                return
 
     async def _place_queued(self, own: _Ready) -> None:
         batch: list[_Ready] = []

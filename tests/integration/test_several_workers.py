@@ -187,9 +187,10 @@ async def test_articles_ready_while_another_worker_places_are_placed_in_one_hold
     """While another worker holds the placement lock, the articles a worker makes ready
     queue up and are placed together (one window sync), ids in the order placed. On
     SQLite the lock is taken first: all five in the one hold that waited. On PostgreSQL
-    the first ready opens its hold and writes its article before it waits for the lock;
-    the four made ready meanwhile go together in the next hold (written before that
-    one takes the lock, which is free by then)."""
+    the first ready waits a moment for others (cycle.GATHER_SECONDS), opens its hold
+    with what it has and writes those articles before it waits for the lock; the ones
+    made ready meanwhile go together in the next hold (written before that one takes
+    the lock, which is free by then): one or two holds."""
     other = Store.from_url(store.engine.url.render_as_string(hide_password=False))
     settings = make_settings(
         database_url="sqlite+aiosqlite:///:memory:",  # unused: the store is given
@@ -220,7 +221,7 @@ async def test_articles_ready_while_another_worker_places_are_placed_in_one_hold
                 report = await run_cycle(store, settings, now=T0, pool=pool)
                 await holder
         assert report.new_articles == 5
-        assert store.placements == (2 if store.is_postgres else 1)
+        assert store.placements in ((1, 2) if store.is_postgres else (1,))
         story = await stories_of(store)
         assert len(story) == 5 and len(set(story.values())) == 5  # each event its story
         async with store.session() as session:
