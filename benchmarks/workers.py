@@ -32,9 +32,12 @@ the workers (summed) held (until the hold's commit let it go) and waited for the
 placement lock, which serialises placing articles into stories across workers
 (bot/store/placement.py): the part that does not scale; ``holds``: how many times
 they took it (each hold places every article its worker had ready). ``cores busy``: CPU seconds
-of the workers and their extraction processes per second of wall time; the machine's
-cores divided by one worker's is as far as more workers can take pages/s here,
-whatever newsbrief does. The last line is the main figure.
+of the workers and their extraction processes per second of wall time; ``machine``:
+the cores busy on the whole machine meanwhile (from /proc/stat: PostgreSQL, the page
+server and this script too, which share the same cores here and would not in a real
+deployment); the machine's cores divided by what one worker's run keeps busy on it is
+as far as more workers can take pages/s here, whatever newsbrief does. The last line
+is the main figure.
 """
 
 from __future__ import annotations
@@ -164,6 +167,7 @@ async def tick(url: str, feeds: list[dict[str, str]], now: datetime, n: int, poo
     workers and their extraction processes from the go on, their reports)."""
     procs = await asyncio.gather(*(start_worker(url, feeds, now, pool) for _ in range(n)))
     used_before = children_cpu()
+    busy_before = machine_ticks()
     started = time.perf_counter()
     for proc in procs:
         proc.stdin.write(b"go\n")
@@ -171,12 +175,25 @@ async def tick(url: str, feeds: list[dict[str, str]], now: datetime, n: int, poo
     outs = await asyncio.gather(*(proc.communicate() for proc in procs))
     wall = time.perf_counter() - started
     cpu = children_cpu() - used_before
+    busy_after = machine_ticks()
+    ticks = busy_after[1] - busy_before[1]
+    machine = (os.cpu_count() or 1) * (busy_after[0] - busy_before[0]) / ticks if ticks else 0.0
     reports = []
     for proc, (out, _err) in zip(procs, outs, strict=True):
         if proc.returncode != 0:
             raise RuntimeError(f"a worker failed with exit status {proc.returncode}")
         reports.append(json.loads(out.decode().strip().splitlines()[-1]))
-    return wall, cpu, reports
+    return wall, cpu, machine, reports
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, all) clock ticks of every CPU since boot (/proc/stat; (0, 0) elsewhere)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def children_cpu() -> float:
@@ -247,9 +264,9 @@ async def run(args: argparse.Namespace) -> int:
             ]
             await empty(url)
             load_before = os.getloadavg()
-            wall, cpu, first = await tick(url, feeds, T0, n, args.pool)
+            wall, cpu, machine, first = await tick(url, feeds, T0, n, args.pool)
             load_after = os.getloadavg()
-            _, _, second = await tick(url, feeds, T0 + timedelta(minutes=16), n, args.pool)
+            _, _, _, second = await tick(url, feeds, T0 + timedelta(minutes=16), n, args.pool)
             args.conn.send(prefix)
             hits: list[tuple[str, bool]] = args.conn.recv()
             story_of = await stories(url, args.base, prefix)
@@ -276,6 +293,7 @@ async def run(args: argparse.Namespace) -> int:
                     "n": n,
                     "wall": wall,
                     "cores": cpu / wall,
+                    "machine": machine,
                     "pages_s": pages / wall,
                     "stored": len(story_of),
                     "pages": pages,
@@ -309,7 +327,7 @@ async def run(args: argparse.Namespace) -> int:
         f"{'workers':>7} {'wall s':>7} {'pages/s':>8} {'x one':>6} {'stored':>8} "
         f"{'feeds 1/tick':>12} {'304s':>5} {'pages 1x':>8} {'paired':>8} {'stories':>7} "
         f"{'= 1 worker':>10} {'= serial':>9} {'feeds each':>12} {'lock held':>9} {'lock wait':>9} "
-        f"{'holds':>5} {'load 1m':>11} {'cores busy':>10}"
+        f"{'holds':>5} {'load 1m':>11} {'cores busy':>10} {'machine':>7}"
     )
     print(header)
     for r in rows:
@@ -321,7 +339,8 @@ async def run(args: argparse.Namespace) -> int:
             f"{'yes' if r['same_stories'] else 'no {}/{}'.format(*r['differ']):>10} "
             f"{'{}/{}'.format(*r['replay']):>9} "
             f"{','.join(map(str, r['shares'])):>12} {r['lock_held']:>9.1f} {r['lock_wait']:>9.1f} "
-            f"{r['holds']:>5} {r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f}"
+            f"{r['holds']:>5} {r['load'][0]:>5.2f}-{r['load'][1]:<5.2f} {r['cores']:>10.2f} "
+            f"{r['machine']:>7.2f}"
         )
     ok = all(
         r["feeds_ok"]
@@ -334,11 +353,12 @@ async def run(args: argparse.Namespace) -> int:
     if not ok:
         print("WARNING: a feed polled twice or not at all, or a page lost, twice, or split")
     cpus = os.cpu_count() or 1
-    ceiling = cpus / rows[0]["cores"] if rows[0]["cores"] else float("inf")
+    ceiling = cpus / rows[0]["machine"] if rows[0]["machine"] else float("inf")
     print(
         f"one worker keeps {rows[0]['cores']:.2f} of {cpus} cores busy (its extraction "
-        f"processes included; PostgreSQL and the page server not): on this machine, more "
-        f"workers can reach at most {ceiling:.2f}x its pages/s"
+        f"processes included), and the machine {rows[0]['machine']:.2f} with PostgreSQL, "
+        f"the page server and this script: on this machine, more workers can reach at most "
+        f"{ceiling:.2f}x its pages/s"
     )
     ratios = ", ".join(f"{r['n']}: {r['pages_s'] / one:.2f}x" for r in rows[1:])
     rates = ", ".join(f"{r['n']}: {r['pages_s']:.1f}" for r in rows)
