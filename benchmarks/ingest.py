@@ -477,7 +477,8 @@ async def run(args: argparse.Namespace, tmp: str) -> int:
         ),
         (
             "cycle 1: CPU",
-            f"{first_cpu:.2f} s incl. worker processes; trafilatura alone "
+            f"{first_cpu:.2f} s incl. worker processes ({first_stall.own_cpu:.2f} s in this "
+            f"process); trafilatura alone "
             f"{baseline_cpu:.2f} s: {first_cpu / baseline_cpu:.2f}x"
             + (
                 ""
