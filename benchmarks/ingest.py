@@ -90,12 +90,16 @@ def _title(raw_html: bytes) -> str:
     return " ".join(html.unescape(match.group(1).decode("utf-8", "replace")).split())[:200]
 
 
-def build_feeds(ids: list[str], titles: dict[str, str], base: str, n_feeds: int, prefix: str):
-    """``n_feeds`` RSS documents listing the pages under ``prefix`` (title, link, date)."""
+def build_feeds(
+    ids: list[str], titles: dict[str, str], bases: list[str], n_feeds: int, prefix: str
+):
+    """``n_feeds`` RSS documents listing the pages under ``prefix`` (title, link, date);
+    feed ``f``'s pages are on host ``bases[f % len(bases)]`` (an outlet's own host)."""
     from tests.fakes.feed_server import rss
 
     feeds: dict[str, str] = {}
     for f in range(n_feeds):
+        base = bases[f % len(bases)]
         items = [
             {
                 "title": titles[page_id] or page_id[:12],
@@ -401,7 +405,7 @@ async def run(args: argparse.Namespace, tmp: str) -> int:
         stories_first = await session.scalar(select(func.count()).select_from(Story))
     scores, sources = [], {"page": 0, "feed": 0}
     for i in ids:
-        article = stored.get(f"{base}/page/{i}.html")
+        article = stored.get(f"{args.page_base[i]}/page/{i}.html")
         text = article.text if article else ""
         if article:
             sources[article.text_source] += 1
@@ -431,8 +435,8 @@ async def run(args: argparse.Namespace, tmp: str) -> int:
         two_sources = await session.scalar(
             select(func.count()).select_from(Story).where(Story.source_count == 2)
         )
-    originals = [story_of.get(f"{base}/page/{i}.html") for i in ids]
-    mirrors = [story_of.get(f"{base}/mirror/page/{i}.html") for i in ids]
+    originals = [story_of.get(f"{args.page_base[i]}/page/{i}.html") for i in ids]
+    mirrors = [story_of.get(f"{args.page_base[i]}/mirror/page/{i}.html") for i in ids]
     paired = sum(1 for a, b in zip(originals, mirrors, strict=True) if a is not None and a == b)
     prefill_sources = await stored_sources(store)
     await store.close()
@@ -560,26 +564,29 @@ async def run(args: argparse.Namespace, tmp: str) -> int:
     return 0
 
 
-def _serve_with_base(pages, ids, titles, n_feeds, conn) -> None:
-    """Start the server, then add the feeds (which need its base URL), then serve."""
+def _serve_with_base(pages, ids, titles, n_feeds, n_hosts, conn) -> None:
+    """Start the servers (one per host: 127.0.0.1, 127.0.0.2...), then add the feeds
+    (which need their base URLs) to the first, then serve."""
     from tests.fakes.feed_server import FeedServer
 
-    with FeedServer() as server:
-        base = server.base_url
-        for path, body in pages.items():
-            server.add(
-                path,
-                body,
-                content_type="text/html; charset=utf-8",
-                headers={"Content-Encoding": "gzip"},
-            )
-        feeds = build_feeds(ids, titles, base, n_feeds, "")
-        feeds.update(build_feeds(ids, titles, base, n_feeds, "/mirror"))
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(FeedServer(host=f"127.0.0.{k + 1}")) for k in range(n_hosts)]
+        bases = [server.base_url for server in servers]
+        for server in servers:
+            for path, body in pages.items():
+                server.add(
+                    path,
+                    body,
+                    content_type="text/html; charset=utf-8",
+                    headers={"Content-Encoding": "gzip"},
+                )
+        feeds = build_feeds(ids, titles, bases, n_feeds, "")
+        feeds.update(build_feeds(ids, titles, bases, n_feeds, "/mirror"))
         for path, body in feeds.items():
-            server.add(path, body, content_type="application/rss+xml", etag=True)
-        conn.send(base)
+            servers[0].add(path, body, content_type="application/rss+xml", etag=True)
+        conn.send(bases)
         conn.recv()
-        conn.send(len(server.hits))
+        conn.send(sum(len(server.hits) for server in servers))
 
 
 def _maxrss_mb() -> float:
@@ -591,6 +598,12 @@ def main() -> int:
     parser.add_argument("articles", nargs="?", default=str(DEFAULT_ARTICLES))
     parser.add_argument("--feeds", type=int, default=5, help="feeds listing the pages")
     parser.add_argument("--limit", type=int, default=0, help="use only the first N pages")
+    parser.add_argument(
+        "--hosts",
+        type=int,
+        default=1,
+        help="loopback hosts the pages are spread over, one per feed (127.0.0.1...)",
+    )
     parser.add_argument(
         "--fills", default="0,2000,20000", help="articles already in the window (comma list)"
     )
@@ -607,13 +620,18 @@ def main() -> int:
     ctx = multiprocessing.get_context("fork")
     args.conn, child = ctx.Pipe()
     pages = {f"{p}/page/{i}.html": gz[i] for i in ids for p in ("", "/mirror")}
-    proc = ctx.Process(target=_serve_with_base, args=(pages, ids, titles, args.feeds, child))
+    proc = ctx.Process(
+        target=_serve_with_base, args=(pages, ids, titles, args.feeds, args.hosts, child)
+    )
     proc.start()
     args.server_pid = proc.pid
     del pages, gz  # the server process has its copy
     tmp = tempfile.mkdtemp(prefix="newsbrief-bench-")
     try:
-        args.base = args.conn.recv()
+        bases = args.conn.recv()
+        args.base = bases[0]  # the feeds' host
+        # a page's host: that of the feed listing it (build_feeds: ids[f::n_feeds])
+        args.page_base = {i: bases[(j % args.feeds) % len(bases)] for j, i in enumerate(args.ids)}
         print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
         return asyncio.run(run(args, tmp))
     finally:

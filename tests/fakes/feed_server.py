@@ -1,10 +1,11 @@
 """A local HTTP server for ingestion tests: feeds, pages, and the ways real sites fail.
 
-It listens on 127.0.0.1 on a random port in a background thread, so the code under test
-talks real HTTP over a real socket. Each path is a :class:`Route`: a body with headers,
-or a fault (never answer, a 50 MB body, a gzip bomb, a redirect loop...). Routes can be
-changed while the server runs, and every request is logged so tests can assert what the
-fetcher sent (conditional headers) and what it did not fetch again.
+It listens on 127.0.0.1 (or another loopback address) on a random port in a background
+thread, so the code under test talks real HTTP over a real socket. Each path is a
+:class:`Route`: a body with headers, or a fault (never answer, a 50 MB body, a gzip
+bomb, a redirect loop...). Routes can be changed while the server runs, and every
+request is logged so tests can assert what the fetcher sent (conditional headers) and
+what it did not fetch again.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ class Hit:
 class FeedServer:
     """Serve :class:`Route` objects over real HTTP on loopback; use as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host  # a loopback address (any of 127.0.0.0/8 on Linux)
         self.routes: dict[str, Route] = {}
         self.hits: list[Hit] = []
         self.sent: dict[str, int] = {}  # body bytes written so far per path, for HUGE routes
@@ -100,7 +102,7 @@ class FeedServer:
 
     # -- lifecycle ---------------------------------------------------------------
     def start(self) -> FeedServer:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        server = ThreadingHTTPServer((self.host, 0), _make_handler(self))
         server.daemon_threads = True
         server.block_on_close = False
         self._server = server
