@@ -11,9 +11,13 @@ Per entry: fetch the page (HTML only), extract its main text (or use the feed's 
 when the page fails or says too little), analyse it, then, under one lock so two copies
 arriving at once cannot both start a story: drop it if its canonical URL is stored,
 attach it to the story of a near-duplicate (MinHash), else to the best matching recent
-story (people, countries, wording), else start a story. The article, its story
-membership and its entry's seen mark are written in one transaction: a process killed
-at any point leaves all of it or none of it (then the entry is simply new again).
+story (people, countries, wording), else start a story. The articles ready at once
+(a placer waits a moment for the pages about to be: GATHER_SECONDS) are placed together
+under one hold of that lock, on both backends: one transaction for the articles, their
+story memberships and their entries' seen marks (a process killed at any point leaves
+all of a hold or none of it: then its entries are simply new again), one sync of the
+window, each story decided in queue order, all written in a few statements; an article
+that fails fails alone (bot/store/placement.py).
 
 Extraction and analysis run in worker processes (:mod:`bot.ingest.workers`), a page's
 together within INGEST_PAGE_BUDGET seconds of work: a hostile page costs its budget,
@@ -79,8 +83,8 @@ log = logging.getLogger(__name__)
 
 FUTURE_SLACK = timedelta(hours=1)  # feeds dated in the future are clamped to now
 REPAIR_LIMIT = 200  # orphans and stories without their brief repaired per cycle
-#: On PostgreSQL a placer waits at most this long for the pages in its pipeline to be
-#: ready, and for at most this many, so that one hold of the lock places several.
+#: A placer waits at most this long for the pages in its pipeline to be ready, and for
+#: at most this many, so that one hold of the lock places several.
 GATHER_SECONDS = 0.05
 GATHER_AT_MOST = 8
 
@@ -283,9 +287,9 @@ class _Cycle:
         """Place an item together with every other one ready by then.
 
         The first of them to get the lock places all that are queued under one hold of
-        the placement lock and one sync of the window (each article still in its own
-        transaction, in queue order: ids grow in placement order); the others find
-        their outcome set when they get the lock in turn.
+        the placement lock: one transaction, one sync of the window, stories decided in
+        queue order (ids grow in placement order); the others find their outcome set
+        when they get the lock in turn.
         """
         self.ready.append(ready)
         self.changed.set()
@@ -296,13 +300,13 @@ class _Cycle:
         return await ready.done
 
     async def _gather(self) -> None:
-        """On PostgreSQL, wait a moment for the pages about to be ready, so that one hold
-        places several: a hold costs the same few round trips under the lock for one
-        article as for eight, and every worker waits while it is held (one worker: 328
-        holds for 362 articles, 7 ms each; two: 22 ms each, the lock held 70% of the run).
+        """Wait a moment for the pages about to be ready, so that one hold places
+        several: a hold costs the same few statements under the lock for one article as
+        for eight, and every worker waits while it is held (PostgreSQL, one worker: 328
+        holds for 362 articles, 7 ms each; two: 22 ms each, the lock held 70% of the
+        run; SQLite: a transaction and 6-8 statements an article where a hold had one
+        and a dozen).
         """
-        if not self.store.is_postgres:
-            return  # SQLite writes each article on its own, under a lock of one file
         loop = asyncio.get_running_loop()
         deadline = loop.time() + GATHER_SECONDS
         while self.working and len(self.ready) < GATHER_AT_MOST:
@@ -319,31 +323,27 @@ class _Cycle:
         batch: list[_Ready] = []
         outcomes: list[EntryMark | BaseException | None] = []
         try:
-            # one placer across all workers; on PostgreSQL the hold's transaction opens
-            # before the lock is taken, to write the articles first (bot/store/placement.py)
+            # one placer across all workers, one transaction a hold; on PostgreSQL it
+            # opens before the lock is taken, to write the articles first; on SQLite
+            # (one writer at a time) the lock comes first (bot/store/placement.py)
             async with self.store.placing(early=True) as placement:
-                if placement.locked:  # SQLite: the lock first, each article on its own
+                if placement.locked:  # SQLite: every worker waits from now on
                     self.not_placing.clear()
-                    # taken once the lock is held: what became ready while waiting comes too
-                    batch, self.ready = self.ready, []
-                    await self._sync_placed()
-                    for ready in batch:
-                        try:
-                            outcomes.append(await self._store(ready, placement))
-                        except Exception as exc:  # that article's own failure, not the others'
-                            outcomes.append(exc)
-                else:
-                    batch, self.ready = self.ready, []
-                    outcomes = await self._store_early(batch, placement)
-        except Exception as exc:  # no lock, no window, or the hold's commit failed
-            if outcomes:  # the window holds articles the failed commit took back
-                self.recent.reset()
-                self.synced = False
-            if not batch:  # no lock: this one fails; the others try the lock themselves
+                # taken once the hold is open: what became ready while waiting comes too
+                batch, self.ready = self.ready, []
+                outcomes = await self._store_early(batch, placement)
+        except Exception as exc:  # no lock, or the hold failed: its transaction is lost
+            if batch:
+                self._lost(batch)
+            else:  # no lock: this one fails; the others try the lock themselves
                 self.ready.remove(own)
                 batch = [own]
             outcomes = [exc] * len(batch)
-        finally:  # cancelled: what is left goes to the next placer
+        except BaseException:  # cancelled: the batch goes back to the next placer
+            self._lost(batch)
+            outcomes = []
+            raise
+        finally:  # what has no outcome goes back to the next placer
             self.not_placing.set()
             if len(outcomes) < len(batch):
                 self.ready[:0] = batch[len(outcomes) :]
@@ -354,12 +354,20 @@ class _Cycle:
                 else:
                     ready.done.set_result(outcome)
 
+    def _lost(self, batch: list[_Ready]) -> None:
+        """A hold whose transaction was lost: the window may have been told of its
+        articles (built again at the next sync), and they are not stored after all."""
+        self.recent.reset()
+        self.synced = False
+        for ready in batch:
+            self.canonicals.discard(ready.item.canonical)
+
     async def _store_early(
         self, batch: list[_Ready], placement: Placement
     ) -> list[EntryMark | BaseException | None]:
-        """A batch in one hold opened early (PostgreSQL): the articles and their seen
-        marks written first (one statement each for the lot), while other workers may
-        hold the lock; then, under the lock, the window synced, each article's story
+        """A batch in one hold opened early: the articles and their seen marks written
+        first (one statement each for the lot; on PostgreSQL while other workers may
+        hold the lock); then, under the lock, the window synced, each article's story
         decided in queue order (the window told at once, so the next one sees it), and
         all the memberships and stories written in a few statements.
 
@@ -383,8 +391,9 @@ class _Cycle:
         placement: Placement,
         outcomes: list[EntryMark | BaseException | None],
     ) -> list[tuple[int, _Ready, int]]:
-        """Before the lock: a batch's articles and seen marks written; returns (place in
-        batch, item, article id) of those to place, and sets the others' outcomes."""
+        """Before the lock (on PostgreSQL): a batch's articles and seen marks written;
+        returns (place in batch, item, article id) of those to place, and sets the
+        others' outcomes."""
         todo: list[tuple[int, _Ready]] = []
         for index, ready in enumerate(batch):
             if ready.item.canonical in self.canonicals:  # stored this cycle already
@@ -636,24 +645,6 @@ class _Cycle:
         commit only)."""
         self.briefs.joined(story_id, article_id, created, brief_input)
         self.recent.add(article_id, story_id, profile, signature, fetched_at)
-
-    async def _store(self, ready: _Ready, placement: Placement) -> EntryMark | None:
-        """Under the placement lock: place a prepared item and store it with its story."""
-        item, rep, profile = ready.item, ready.rep, ready.profile
-        if item.canonical in self.canonicals:
-            rep.duplicates += 1
-            return EntryMark(item.entry.key, "duplicate")
-        story_id, near = await self._place(item.signature, profile)
-        plan = StoryPlan(story_id=story_id, headline=ready.headline, countries=ready.countries)
-        result = await self.store.ingest_article(
-            ready.article, plan, seen=self._seen(ready), at=self.now, placement=placement
-        )
-        self.canonicals.add(item.canonical)
-        if result is None:  # stored meanwhile under the same canonical URL
-            rep.duplicates += 1
-            return None
-        self._stored(ready, result.article_id, result.story_id, result.created, near)
-        return None
 
     def _stored(
         self,

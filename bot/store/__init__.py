@@ -42,7 +42,7 @@ Public API (``from bot.store import ...``)::
     await store.recent_minhashes(since) -> [MinhashRow(article_id, story_id, signature bytes)]
 
     # placing several articles under one hold of the placement lock                placement.py
-    async with store.placing(early=False) as placement:  # early: the lock taken later (PG)
+    async with store.placing(early=False) as placement:  # early: one transaction (lock: PG later)
         await placement.lock()                           # (nothing if already held)
         # written before the lock: store.prepare_article(fields) -> PreparedArticle
         await store.insert_articles([(prepared, seen)], at=, placement=) -> [id | None | exc]

@@ -1,4 +1,5 @@
-"""Articles: stored with their story and their feed entry in one transaction."""
+"""Articles: stored with their story and their feed entry in one transaction (an
+article's own, or the hold's of the placement lock for a batch: bot/store/placement.py)."""
 
 from __future__ import annotations
 
@@ -217,11 +218,24 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
         return ids
 
     async def reserve_story_ids(self, count: int, placement: Placement) -> list[int]:
-        """``count`` ids for stories a hold starts (PostgreSQL): the window is told of a
-        new story as soon as it is decided, before its row is written with the others;
-        taken under the lock, so stories' ids still grow in the order they are placed
-        (ids left unused are skipped for ever, as a rolled-back insert's are)."""
+        """``count`` ids for stories a hold starts: the window is told of a new story as
+        soon as it is decided, before its row is written with the others; taken under
+        the lock, so stories' ids still grow in the order they are placed. On PostgreSQL
+        from the stories' sequence (ids left unused are skipped for ever, as a
+        rolled-back insert's are); on SQLite (no sequence: a new row takes the highest
+        id + 1, as any INSERT there would) from the highest id, read in the hold's
+        transaction, which holds the database's write lock (no other writer can add a
+        story before its commit), and remembered on the hold, so a second reservation
+        continues after the first. (So on SQLite the id of the newest story, were it
+        pruned, would be given again; a story is pruned when its last article leaves
+        RETENTION_DAYS, long after the story window, which decides joins, let it go.)"""
         async with self._hold_session(placement) as session:
+            if not self.is_postgres:
+                first = placement.next_story_id
+                if first is None:
+                    first = (await session.scalar(select(func.max(Story.id))) or 0) + 1
+                placement.next_story_id = first + count
+                return list(range(first, first + count))
             rows = await session.execute(
                 text(
                     "SELECT nextval(pg_get_serial_sequence('stories', 'id'))"
@@ -236,12 +250,13 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
     ) -> list[IngestResult]:
         """Articles :meth:`insert_articles` wrote under this hold, put into the stories
         decided for them, under the lock, in a fixed number of statements whatever
-        their number (PostgreSQL): the stories joined locked (a story pruned meanwhile
-        is replaced by a new one, as :meth:`ingest_article` does), the new stories, the
-        memberships (in ``placed`` order: their placement numbers follow it), the new
-        stories' countries, then every story that gained more than its first member
-        counted again, re-dated and re-ranked as one join at a time would leave it.
-        A statement that fails fails the whole hold (no savepoint)."""
+        their number (a hold with a transaction: :meth:`placing`): the stories joined
+        locked (a story pruned meanwhile is replaced by a new one, as
+        :meth:`ingest_article` does), the new stories, the memberships (in ``placed``
+        order: their placement numbers follow it), the new stories' countries, then
+        every story that gained more than its first member counted again, re-dated and
+        re-ranked as one join at a time would leave it. A statement that fails fails
+        the whole hold (no savepoint)."""
         if not placed:
             return []
         placed = list(placed)
@@ -259,18 +274,34 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                 await self._recount(session, grown, at)
         return [IngestResult(p.article_id, p.story_id, p.new) for p in placed]
 
-    @staticmethod
-    async def _write_placed(session: AsyncSession, placed: Sequence[Placed], at: datetime) -> None:
-        """The new stories, their countries and every membership in one statement (one
-        round trip under the lock where three were): rows given as arrays, memberships
-        inserted in ``placed`` order (their placement numbers follow it); the new rows'
-        foreign keys are checked once the whole statement is done."""
+    async def _write_placed(
+        self, session: AsyncSession, placed: Sequence[Placed], at: datetime
+    ) -> None:
+        """The new stories, their countries and every membership, memberships inserted
+        in ``placed`` order (their placement numbers follow it): on PostgreSQL in one
+        statement (one round trip under the lock where three were), rows given as
+        arrays, the new rows' foreign keys checked once the whole statement is done; on
+        SQLite (no data-modifying CTE, no arrays; no round trips either) in three, each
+        executed for all its rows at once."""
         new = [p for p in placed if p.new]
         countries = [
-            (p.story_id, code, score, rank_key(score, 1, at))
+            {"story_id": p.story_id, "code": code, "score": score, "updated_at": at,
+             "rank": rank_key(score, 1, at)}
             for p in new
             for code, score in best_scores(p.countries).items()
-        ]
+        ]  # fmt: skip
+        if not self.is_postgres:
+            await _insert_rows(session, table_of(Story), [
+                {"id": p.story_id, "headline": storable(p.headline), "created_at": at,
+                 "updated_at": at, "article_count": 1, "source_count": 1, "needs_brief": True}
+                for p in new
+            ])  # fmt: skip
+            await _insert_rows(session, table_of(StoryCountry), countries)
+            await _insert_rows(session, table_of(StoryArticle), [
+                {"story_id": p.story_id, "article_id": p.article_id, "added_at": at}
+                for p in placed
+            ])  # fmt: skip
+            return
         await session.execute(
             text(
                 "WITH new_stories AS (INSERT INTO stories (id, headline, created_at, updated_at,"
@@ -292,10 +323,10 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                 "at": at,
                 "story_ids": [p.story_id for p in new],
                 "headlines": [storable(p.headline) for p in new],
-                "c_stories": [c[0] for c in countries],
-                "c_codes": [c[1] for c in countries],
-                "c_scores": [c[2] for c in countries],
-                "c_ranks": [c[3] for c in countries],
+                "c_stories": [c["story_id"] for c in countries],
+                "c_codes": [c["code"] for c in countries],
+                "c_scores": [c["score"] for c in countries],
+                "c_ranks": [c["rank"] for c in countries],
                 "m_stories": [p.story_id for p in placed],
                 "m_articles": [p.article_id for p in placed],
             },
@@ -304,7 +335,8 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
     @staticmethod
     async def _lock_stories(session: AsyncSession, ids: Sequence[int]) -> set[int]:
         """Which of these stories exist, locked until the hold commits (no prune takes
-        one away between this check and the memberships written into it)."""
+        one away between this check and the memberships written into it; on SQLite the
+        hold's transaction has the database's write lock: no other writer at all)."""
         if not ids:
             return set()
         found = await session.scalars(select(Story.id).where(Story.id.in_(ids)).with_for_update())
@@ -349,25 +381,30 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                 .scalar_subquery(),
             )
             .returning(stories.c.id, stories.c.source_count, stories.c.updated_at)
-            .cte("counted")
         )
-        # the stories and their country rows in one statement (PostgreSQL's UPDATE ...
-        # FROM a data-modifying CTE): each row comes back with its story's new counts
         table = table_of(StoryCountry)
-        rows = (
-            await session.execute(
+        if self.is_postgres:
+            # the stories and their country rows in one statement (an UPDATE ... FROM a
+            # data-modifying CTE): each row comes back with its story's new counts
+            cte = counted.cte("counted")
+            statement = (
                 table.update()
-                .where(table.c.story_id == counted.c.id)
+                .where(table.c.story_id == cte.c.id)
                 .values(updated_at=at)
                 .returning(
-                    table.c.story_id,
-                    table.c.code,
-                    table.c.score,
-                    counted.c.source_count,
-                    counted.c.updated_at,
+                    table.c.story_id, table.c.code, table.c.score,
+                    cte.c.source_count, cte.c.updated_at,
+                )
+            )  # fmt: skip
+            rows = [tuple(row) for row in (await session.execute(statement)).all()]
+        else:  # SQLite: the stories, then their country rows, joined here
+            story_rows = {i: (n, u) for i, n, u in (await session.execute(counted)).all()}
+            found = await session.execute(
+                select(table.c.story_id, table.c.code, table.c.score).where(
+                    table.c.story_id.in_(ids)
                 )
             )
-        ).all()
+            rows = [(i, code, score, *story_rows[i]) for i, code, score in found.all()]
         if rows:
             await session.execute(
                 table.update()
@@ -375,7 +412,7 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
                     table.c.story_id == bindparam("row_story"),
                     table.c.code == bindparam("row_code"),
                 )
-                .values(rank=bindparam("new_rank")),
+                .values(updated_at=at, rank=bindparam("new_rank")),
                 [
                     {"row_story": sid, "row_code": code,
                      "new_rank": rank_key(score, sources, as_utc(updated))}
@@ -551,6 +588,12 @@ class Placed:
     new: bool
     headline: str = ""
     countries: tuple[tuple[str, float], ...] = ()
+
+
+async def _insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Rows into a table in one statement executed for them all, in their order."""
+    if rows:
+        await session.execute(insert(table), rows)
 
 
 def article_values(article: NewArticle) -> dict[str, Any]:

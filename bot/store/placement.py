@@ -1,4 +1,4 @@
-"""One article placed into a story at a time, across every worker of a store.
+"""Articles placed into stories one hold of a lock at a time, across every worker of a store.
 
 Where an article goes (a near-duplicate's story, the best matching story, or a new one)
 is decided by the ingest cycle from what it knows of the window. Two workers ingesting
@@ -12,14 +12,18 @@ under this lock the numbers are committed in the order articles are placed, and 
 highest number a worker has read is a complete watermark.
 
 Every worker queues for this lock: what is held under it should be only what needs
-it. On PostgreSQL a hold is one transaction that first writes the articles themselves
-(their text, analysis, signature and seen marks: most of the bytes and statements),
-each in a savepoint of its own, *before* the lock is taken (:meth:`Placement.lock`);
-under the lock it only syncs, decides and writes the memberships and stories; the
-commit makes all of it visible at once and lets the lock go. A process killed at any
-point leaves all of a hold or none of it. Elsewhere (SQLite: one writer at a time) the
-lock is taken first, and each article is written with its story in a transaction of
-its own under it.
+it. The ingest cycle's hold (``placing(early=True)``) is one transaction for a batch of
+articles: it writes the articles themselves (their text, analysis, signature and seen
+marks: most of the bytes and statements; in a savepoint, one failing article undone
+alone), then syncs, decides and writes the memberships and stories in a few statements
+whatever their number; the commit makes all of it visible at once, then the lock goes.
+A process killed at any point leaves all of a hold or none of it. On PostgreSQL the
+articles are written *before* the lock is taken (:meth:`Placement.lock`), while another
+worker may hold it. On SQLite (one writer at a time) the lock is taken first, then the
+transaction begins with the database's write lock (``BEGIN IMMEDIATE``): other
+processes write to the same file (the bot, digests), and a hold that began by reading
+could find its snapshot stale when it first writes. Holds without ``early`` (the repair
+of orphans) write each article in a transaction of its own on SQLite.
 
 The lock is a transaction-level advisory lock on PostgreSQL (``pg_advisory_xact_lock``,
 dropped with the connection if the worker dies) and ``flock`` on ``<database>.placing``
@@ -53,8 +57,9 @@ _FLOCK_RETRY = 0.005
 
 @dataclass(slots=True)
 class Placement:
-    """A hold of the placement lock; ``connection``: the transaction that holds it on
-    PostgreSQL (None elsewhere), in which the articles placed under it are written.
+    """A hold of the placement lock; ``connection``: the hold's transaction, in which the
+    articles placed under it are written (on PostgreSQL, and on SQLite when opened
+    ``early``; None on SQLite otherwise: each article has a transaction of its own).
 
     ``locked``: whether the lock is held yet (a hold opened with ``early=True`` on
     PostgreSQL takes it at :meth:`lock`).
@@ -63,6 +68,9 @@ class Placement:
     connection: AsyncConnection | None
     locked: bool = True
     _take: Callable[[], Awaitable[None]] | None = None
+    #: SQLite: the id the next story reserved under this hold gets (see
+    #: :meth:`~bot.store.articles.ArticleQueries.reserve_story_ids`).
+    next_story_id: int | None = None
 
     async def lock(self) -> None:
         """Take the lock now (nothing when it is held already)."""
@@ -87,48 +95,65 @@ class PlacementQueries(StoreBase):
     async def placing(self, *, early: bool = False) -> AsyncIterator[Placement]:
         """Hold the placement lock of every worker of this store while the block runs.
 
-        What it yields is given to :meth:`ingest_article` (``placement=``) for the
-        articles placed under this hold: on PostgreSQL they are written in the lock's
-        own transaction, each in a savepoint of its own (one failing undoes only its
-        rows), and all committed when the block ends, with the lock let go; a process
-        killed before then leaves none of them. Elsewhere each has its own transaction.
+        ``early``: the hold is one transaction, :attr:`Placement.connection`, in which
+        the articles placed under it are written (:meth:`insert_articles`, each failing
+        article undone alone by its savepoint; then :meth:`place_batch`), all committed
+        when the block ends, before the lock is let go; a process killed before then
+        leaves none of them. On PostgreSQL that transaction opens without the lock, for
+        the writes that need none, and the caller takes it with :meth:`Placement.lock`
+        before it reads the window; on SQLite the lock is taken first.
 
-        ``early``: on PostgreSQL, open the hold's transaction without the lock, for the
-        writes that need none (:meth:`insert_articles`); the caller takes it with
-        :meth:`Placement.lock` before it reads the window. Elsewhere it changes nothing.
+        Without ``early``: on PostgreSQL the same, the lock taken at once; on SQLite no
+        transaction: each article placed under the hold (:meth:`ingest_article`,
+        :meth:`place_article`) has its own.
         """
         if self._placing_lock is None:
             self._placing_lock = asyncio.Lock()
         async with self._placing_lock:
-            if self.is_postgres:
-                placement = Placement(None, locked=False)
-
-                async def take() -> None:
-                    assert placement.connection is not None
-                    lock = text("SELECT pg_advisory_xact_lock(:key)")
-                    await self._timed(
-                        placement.connection.execute(lock, {"key": _PG_PLACEMENT_KEY})
-                    )
-
-                placement._take = take
-                try:
-                    async with self.engine.begin() as connection:
-                        placement.connection = connection
-                        if not early:
-                            await placement.lock()
-                        yield placement
-                finally:  # the commit (or the rollback) let the lock go: the hold ends
-                    self._count(placement)
-                return
-            placement = Placement(None)
-            fd = self._placing_file()
-            await self._timed(_flock(fd) if fd is not None else asyncio.sleep(0))
-            try:
+            hold = self._pg_hold(early) if self.is_postgres else self._sqlite_hold(early)
+            async with hold as placement:
                 yield placement
-            finally:
-                self._count(placement)
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+    @contextlib.asynccontextmanager
+    async def _pg_hold(self, early: bool) -> AsyncIterator[Placement]:
+        placement = Placement(None, locked=False)
+
+        async def take() -> None:
+            assert placement.connection is not None
+            lock = text("SELECT pg_advisory_xact_lock(:key)")
+            await self._timed(placement.connection.execute(lock, {"key": _PG_PLACEMENT_KEY}))
+
+        placement._take = take
+        try:
+            async with self.engine.begin() as connection:
+                placement.connection = connection
+                if not early:
+                    await placement.lock()
+                yield placement
+        finally:  # the commit (or the rollback) let the lock go: the hold ends
+            self._count(placement)
+
+    @contextlib.asynccontextmanager
+    async def _sqlite_hold(self, early: bool) -> AsyncIterator[Placement]:
+        fd = self._placing_file()
+        await self._timed(_flock(fd) if fd is not None else asyncio.sleep(0))
+        placement = Placement(None)
+        try:
+            if not early:
+                yield placement
+                return
+            async with self.engine.begin() as connection:
+                # the database's write lock at once (other processes write to the file
+                # too: the bot, digests): the hold never reads a snapshot that a write
+                # outside the flock makes stale before its own first write; and its
+                # first savepoint does not begin (and at its RELEASE end) the transaction
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                placement.connection = connection
+                yield placement
+        finally:  # after the commit (or the rollback): the next placer sees all of it
+            self._count(placement)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
     async def _timed(self, taking: Awaitable[object]) -> None:
         """Take the lock (``taking``), counting the wait; the hold starts now."""
@@ -165,9 +190,10 @@ class PlacementQueries(StoreBase):
     @contextlib.asynccontextmanager
     async def _hold_session(self, placement: Placement) -> AsyncIterator[AsyncSession]:
         """A session on the hold's own transaction, without a savepoint: what it writes
-        is committed, or rolled back, with the hold (PostgreSQL only)."""
+        is committed, or rolled back, with the hold (a hold with a transaction: see
+        :meth:`placing`)."""
         if placement.connection is None or not placement.locked:
-            raise RuntimeError("writing under the placement lock needs a PostgreSQL hold, locked")
+            raise RuntimeError("placing under the lock needs a hold's transaction, locked")
         session = AsyncSession(
             bind=placement.connection,
             join_transaction_mode="rollback_only",

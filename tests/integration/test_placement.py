@@ -1,10 +1,11 @@
 """Placing articles into stories: what is done under the placement lock, and the
 placement numbers that are the story window's watermark (migration 0007).
 
-On PostgreSQL a hold of the lock is one transaction that writes the articles before it
-takes the lock, and under it only the memberships and stories; counted here statement
-by statement on the real server. The numbering is checked on both backends, through the
-migration from a database of the version before it.
+A hold of the lock is one transaction for a batch of articles, on both backends: on
+PostgreSQL it writes the articles before it takes the lock, and under it only the
+memberships and stories; on SQLite the lock comes first; counted here statement by
+statement. The numbering is checked on both backends, through the migration from a
+database of the version before it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tests.integration.test_several_workers import serve_events, two_cycles_at_o
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LOCK = "SELECT PG_ADVISORY_XACT_LOCK"
+SQLITE_HOLD = "BEGIN IMMEDIATE"  # a hold's transaction on SQLite (the flock taken before)
 #: What a hold may write once it has the lock: memberships and stories, nothing else.
 UNDER_LOCK = (
     "SELECT STORIES.ID FROM",  # the stories joined, locked
@@ -44,6 +46,15 @@ UNDER_LOCK = (
     "INSERT INTO STORY_ARTICLES",
     "INSERT INTO STORY_COUNTRIES",
     "UPDATE STORY_COUNTRIES",
+)
+#: The same on SQLite: the highest story id (ids for new stories), the stories' country
+#: rows read (ranks computed from the new counts), and the hold's savepoints.
+SQLITE_UNDER_LOCK = (
+    *UNDER_LOCK,
+    "SELECT MAX(STORIES.ID)",
+    "SELECT STORY_COUNTRIES.STORY_ID,",
+    "SAVEPOINT SA_SAVEPOINT_",
+    "RELEASE SAVEPOINT SA_SAVEPOINT_",
 )
 
 
@@ -83,14 +94,15 @@ class Statements:
         event.listen(engine, "before_cursor_execute", executed)
         event.listen(engine, "commit", committed)
 
-    def holds(self) -> list[list[str]]:
-        """The statements of each transaction that took the placement lock, in order."""
+    def holds(self, marker: str = LOCK) -> list[list[str]]:
+        """The statements of each transaction that took the placement lock (``marker``:
+        its statement that says so), in order."""
         open_: dict[int, list[str]] = {}
         holds = []
         for conn, statement in self.log:
             if statement == "COMMIT":
                 done = open_.pop(conn, [])
-                if any(s.startswith(LOCK) for s in done):
+                if any(s.startswith(marker) for s in done):
                     holds.append(done)
             else:
                 open_.setdefault(conn, []).append(statement)
@@ -125,11 +137,47 @@ async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store)
         assert await session.scalar(select(func.count()).select_from(StoryArticle)) == 12
 
 
+async def test_a_sqlite_hold_is_one_transaction_of_a_few_statements(store: Store) -> None:
+    """On SQLite too, the articles made ready at once are placed in one hold: one
+    transaction (its first statement takes the database's write lock), the articles and
+    their seen marks in one statement each, the memberships and stories in a number of
+    statements that does not grow with the articles placed."""
+    if store.is_postgres:
+        pytest.skip("PostgreSQL's holds: test_a_hold_writes_the_articles_before_...")
+    statements = Statements(store)
+    with FeedServer() as server:
+        feeds = [serve_events(server, "wire", list(range(10))), serve_events(server, "b", [1, 2])]
+        await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in feeds])
+        with WorkerPool(1, budget=60) as pool:
+            report = await run_cycle(store, _settings(), now=T0, pool=pool, prune=False)
+    assert report.new_articles == 12
+    holds = statements.holds(SQLITE_HOLD)
+    assert holds and store.placements == len(holds) <= 12
+    for hold in holds:
+        assert hold[0] == SQLITE_HOLD, hold  # the write lock before anything is read
+        # the articles and their seen marks, one statement each for all
+        assert hold.count("INSERT INTO ARTICLES") == hold.count("INSERT INTO SEEN_ENTRIES") == 1
+        placing = [
+            s
+            for s in hold[1:]
+            if not s.startswith(("INSERT INTO ARTICLES", "INSERT INTO SEEN_ENTRIES"))
+        ]
+        assert all(s.startswith(SQLITE_UNDER_LOCK) for s in placing), placing
+        # story ids, story locks, new stories, their countries, the memberships, counts
+        # and dates, the country rows read and ranked, and two savepoint statements
+        assert hold.count("INSERT INTO STORY_ARTICLES") == 1
+        assert len(placing) <= 10, placing
+    # gathered: fewer holds than articles, however the pages happened to become ready
+    assert len(holds) < 12
+    async with store.session() as session:
+        assert await session.scalar(select(func.count()).select_from(StoryArticle)) == 12
+        seqs = (await session.scalars(select(StoryArticle.placed_seq))).all()
+    assert sorted(seqs) == list(range(1, 13))
+
+
 async def test_an_article_withdrawn_under_the_hold_leaves_nothing(store: Store) -> None:
     """An article whose story could not be decided is taken back alone: its row and its
     seen mark go, the other articles of the hold are placed."""
-    if not store.is_postgres:
-        pytest.skip("SQLite writes each article with its story: nothing to take back")
     await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
     [feed] = await store.list_feeds()
     async with store.placing(early=True) as placement:
@@ -142,7 +190,8 @@ async def test_an_article_withdrawn_under_the_hold_leaves_nothing(store: Store) 
             )
             for n in (1, 2)
         ]
-        assert None not in ids and not placement.locked
+        assert None not in ids
+        assert placement.locked is not store.is_postgres  # SQLite: the lock first
         await placement.lock()
         await store.withdraw_inserted(ids[0] or 0, EntryMark("k1", "stored"), feed.id, placement)
         kept = await store.place_inserted(
@@ -163,13 +212,15 @@ async def test_a_story_started_and_joined_in_one_hold_is_one_story_counted_once(
     a time would leave them: a story started and joined in the same hold is one story
     (not taken for one pruned meanwhile), counted and ranked from all its members; a
     story pruned meanwhile is replaced by one the first article into it starts."""
-    if not store.is_postgres:
-        pytest.skip("SQLite writes each article with its story, one at a time")
     from bot.store.articles import Placed
     from bot.store.models import StoryCountry
     from bot.store.ranking import rank_key
 
     gone = await store.create_story("Pruned soon", at=T0 - timedelta(days=60))
+    # a newer story stays: on SQLite a new story takes the highest id + 1, so the id of
+    # the newest story, were it pruned, would be given again (stories are pruned when
+    # their last article leaves RETENTION_DAYS, long after the story window lets them go)
+    await store.create_story("Kept", at=T0)
     await store.prune(T0 - timedelta(days=30))  # an empty old story goes
     articles = [replace(_article(n), outlet=f"Outlet {n}") for n in range(1, 6)]
     async with store.placing(early=True) as placement:
@@ -213,11 +264,83 @@ async def test_a_story_started_and_joined_in_one_hold_is_one_story_counted_once(
     assert replay.placed == 5
 
 
+async def _story_state(store: Store, story_id: int) -> tuple[Any, ...]:
+    """What placing leaves on a story: counts, dates, brief flag, and its country rows."""
+    from bot.store.models import StoryCountry
+
+    async with store.session() as session:
+        story = await session.get(Story, story_id)
+        assert story is not None
+        rows = (
+            await session.execute(
+                select(StoryCountry.code, StoryCountry.score, StoryCountry.updated_at,
+                       StoryCountry.rank)
+                .where(StoryCountry.story_id == story_id)
+                .order_by(StoryCountry.code)
+            )
+        ).all()  # fmt: skip
+    countries = [(c, s, u, pytest.approx(r)) for c, s, u, r in rows]
+    return (story.headline, story.article_count, story.source_count, story.updated_at,
+            story.needs_brief, countries)  # fmt: skip
+
+
+async def test_a_batch_leaves_its_stories_as_one_article_at_a_time_would(store: Store) -> None:
+    """The same placements made one article at a time (``ingest_article``) and as one
+    batch (``place_batch``): the same counts, dates, brief flags, country rows and ranks,
+    for a story that was there before and one started and joined within the batch."""
+    from bot.store.articles import Placed
+
+    earlier = T0 - timedelta(hours=3)
+    countries = (("PE", 0.9), ("CL", 0.4))
+
+    def article(n: int, outlet: str) -> NewArticle:
+        return replace(_article(n), outlet=outlet)
+
+    # one at a time: a0 starts a story; a1, a4 join it; a2 starts one, a3 joins that
+    start = await store.ingest_article(
+        article(0, "A"), StoryPlan(headline="Old", countries=countries), at=earlier
+    )
+    assert start is not None
+    one = [start.story_id]
+    for n, outlet, plan in (
+        (1, "B", StoryPlan(story_id=one[0])),
+        (2, "C", StoryPlan(headline="New", countries=(("NO", 0.7),))),
+        (3, "C", None),
+        (4, "B", StoryPlan(story_id=one[0])),
+    ):
+        plan = plan or StoryPlan(story_id=one[1])
+        result = await store.ingest_article(article(n, outlet), plan, at=T0)
+        assert result is not None
+        one += [result.story_id] if result.created else []
+    # the same as a batch
+    start = await store.ingest_article(
+        article(10, "A"), StoryPlan(headline="Old", countries=countries), at=earlier
+    )
+    assert start is not None
+    async with store.placing(early=True) as placement:
+        ids = await store.insert_articles(
+            [(store.prepare_article(article(n, o)), None)
+             for n, o in ((11, "B"), (12, "C"), (13, "C"), (14, "B"))],
+            at=T0, placement=placement,
+        )  # fmt: skip
+        b1, b2, b3, b4 = (int(i) for i in ids)  # type: ignore[arg-type]
+        await placement.lock()
+        [new] = await store.reserve_story_ids(1, placement)
+        await store.place_batch(
+            [Placed(b1, start.story_id, False), Placed(b2, new, True, "New", (("NO", 0.7),)),
+             Placed(b3, new, False), Placed(b4, start.story_id, False)],
+            at=T0, placement=placement,
+        )  # fmt: skip
+    batch = [start.story_id, new]
+    for a, b in zip(one, batch, strict=True):
+        assert await _story_state(store, a) == await _story_state(store, b)
+    state = await _story_state(store, batch[0])
+    assert state[1:4] == (3, 2, T0)  # three articles from two outlets, dated by the last
+
+
 async def test_a_hold_killed_before_its_commit_leaves_none_of_its_articles(store: Store) -> None:
     """The articles written before the lock are in the hold's transaction: a hold that
     fails after taking the lock leaves neither them nor their seen marks."""
-    if not store.is_postgres:
-        pytest.skip("an early hold is PostgreSQL's")
     await store.sync_feeds([FeedConfig(url="https://wire.example/rss", name="Wire")])
     [feed] = await store.list_feeds()
     with pytest.raises(RuntimeError):
