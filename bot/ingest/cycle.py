@@ -369,19 +369,25 @@ class _Cycle:
         first (one statement each for the lot; on PostgreSQL while other workers may
         hold the lock); then, under the lock, the window synced, each article's story
         decided in queue order (the window told at once, so the next one sees it), and
-        all the memberships and stories written in a few statements.
+        all the memberships and stories written in a few statements. On SQLite the lock
+        is held from the start, and the window is synced before the first write (which
+        takes the database's write lock: bot/store/placement.py).
 
         Outcomes are all given at once (the caller sets them after the commit): a
         failure under the lock is the whole hold's (its transaction is lost), except an
         article whose story could not be decided, which is taken back alone.
         """
         outcomes: list[EntryMark | BaseException | None] = [None] * len(batch)
+        synced = placement.locked  # SQLite: the lock first, then the window, then writes
+        if synced:
+            await self._sync_placed()
         inserted = await self._insert_early(batch, placement, outcomes)
         if not inserted:
             return outcomes  # nothing to place: the lock is not taken
         await placement.lock()
         self.not_placing.clear()
-        await self._sync_placed()
+        if not synced:
+            await self._sync_placed()
         await self._place_inserted(inserted, placement, outcomes)
         return outcomes
 

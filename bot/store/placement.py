@@ -19,11 +19,12 @@ alone), then syncs, decides and writes the memberships and stories in a few stat
 whatever their number; the commit makes all of it visible at once, then the lock goes.
 A process killed at any point leaves all of a hold or none of it. On PostgreSQL the
 articles are written *before* the lock is taken (:meth:`Placement.lock`), while another
-worker may hold it. On SQLite (one writer at a time) the lock is taken first, then the
-transaction begins with the database's write lock (``BEGIN IMMEDIATE``): other
-processes write to the same file (the bot, digests), and a hold that began by reading
-could find its snapshot stale when it first writes. Holds without ``early`` (the repair
-of orphans) write each article in a transaction of its own on SQLite.
+worker may hold it. On SQLite (one writer at a time) the lock is taken first, the
+window synced, and then the transaction begins, at the first write, with the database's
+write lock (``BEGIN IMMEDIATE``): other processes write to the same file (the bot,
+digests), and a hold that began by reading could find its snapshot stale when it first
+writes. Holds without ``early`` (the repair of orphans) write each article in a
+transaction of its own on SQLite.
 
 The lock is a transaction-level advisory lock on PostgreSQL (``pg_advisory_xact_lock``,
 dropped with the connection if the worker dies) and ``flock`` on ``<database>.placing``
@@ -59,7 +60,8 @@ _FLOCK_RETRY = 0.005
 class Placement:
     """A hold of the placement lock; ``connection``: the hold's transaction, in which the
     articles placed under it are written (on PostgreSQL, and on SQLite when opened
-    ``early``; None on SQLite otherwise: each article has a transaction of its own).
+    ``early``, from its first write on: :meth:`begin`; None on SQLite otherwise: each
+    article has a transaction of its own).
 
     ``locked``: whether the lock is held yet (a hold opened with ``early=True`` on
     PostgreSQL takes it at :meth:`lock`).
@@ -68,6 +70,7 @@ class Placement:
     connection: AsyncConnection | None
     locked: bool = True
     _take: Callable[[], Awaitable[None]] | None = None
+    _begin: Callable[[], Awaitable[None]] | None = None
     #: SQLite: the id the next story reserved under this hold gets (see
     #: :meth:`~bot.store.articles.ArticleQueries.reserve_story_ids`).
     next_story_id: int | None = None
@@ -77,6 +80,12 @@ class Placement:
         if not self.locked and self._take is not None:
             await self._take()
         self.locked = True
+
+    async def begin(self) -> None:
+        """Open the hold's transaction now, if it opens at its first write (SQLite,
+        ``early``) and is not open yet; the store's writes under the hold call it."""
+        if self.connection is None and self._begin is not None:
+            await self._begin()
 
 
 class PlacementQueries(StoreBase):
@@ -101,7 +110,8 @@ class PlacementQueries(StoreBase):
         when the block ends, before the lock is let go; a process killed before then
         leaves none of them. On PostgreSQL that transaction opens without the lock, for
         the writes that need none, and the caller takes it with :meth:`Placement.lock`
-        before it reads the window; on SQLite the lock is taken first.
+        before it reads the window; on SQLite the lock is taken first, and the
+        transaction opens at the hold's first write (:meth:`Placement.begin`).
 
         Without ``early``: on PostgreSQL the same, the lock taken at once; on SQLite no
         transaction: each article placed under the hold (:meth:`ingest_article`,
@@ -142,13 +152,23 @@ class PlacementQueries(StoreBase):
             if not early:
                 yield placement
                 return
-            async with self.engine.begin() as connection:
-                # the database's write lock at once (other processes write to the file
-                # too: the bot, digests): the hold never reads a snapshot that a write
-                # outside the flock makes stale before its own first write; and its
-                # first savepoint does not begin (and at its RELEASE end) the transaction
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
-                placement.connection = connection
+            async with contextlib.AsyncExitStack() as stack:  # commits, or rolls back
+
+                async def begin() -> None:
+                    connection = await stack.enter_async_context(self.engine.begin())
+                    # the database's write lock at once (other processes write to the
+                    # file too: the bot, digests): the hold never reads a snapshot that
+                    # a write outside the flock makes stale before its own first write;
+                    # and its first savepoint does not begin (and at its RELEASE end)
+                    # the transaction
+                    await connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    placement.connection = connection
+
+                # opened at the first write, not here: the window's sync before it reads
+                # on a connection of its own, which must not wait for a pooled one while
+                # this process holds the database's write lock (writers of this process
+                # blocked by that lock hold theirs)
+                placement._begin = begin
                 yield placement
         finally:  # after the commit (or the rollback): the next placer sees all of it
             self._count(placement)
@@ -172,6 +192,8 @@ class PlacementQueries(StoreBase):
         """One article's transaction: a savepoint of the placement's transaction when it
         has one (a round trip to check out and ping a connection, and a commit, saved
         per article), else a transaction of its own."""
+        if placement is not None:
+            await placement.begin()
         if placement is None or placement.connection is None:
             async with self.transaction() as session:
                 yield session
@@ -192,6 +214,7 @@ class PlacementQueries(StoreBase):
         """A session on the hold's own transaction, without a savepoint: what it writes
         is committed, or rolled back, with the hold (a hold with a transaction: see
         :meth:`placing`)."""
+        await placement.begin()
         if placement.connection is None or not placement.locked:
             raise RuntimeError("placing under the lock needs a hold's transaction, locked")
         session = AsyncSession(

@@ -35,6 +35,7 @@ from tests.integration.test_several_workers import serve_events, two_cycles_at_o
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LOCK = "SELECT PG_ADVISORY_XACT_LOCK"
 SQLITE_HOLD = "BEGIN IMMEDIATE"  # a hold's transaction on SQLite (the flock taken before)
+WINDOW = "SELECT ARTICLES.ID, STORY_ARTICLES.STORY_ID,"  # the story window's sync
 #: What a hold may write once it has the lock: memberships and stories, nothing else.
 UNDER_LOCK = (
     "SELECT STORIES.ID FROM",  # the stories joined, locked
@@ -108,6 +109,19 @@ class Statements:
                 open_.setdefault(conn, []).append(statement)
         return holds
 
+    def beside_holds(self, marker: str) -> list[str]:
+        """The statements run on other connections while a hold's transaction was open."""
+        hold: int | None = None
+        beside = []
+        for conn, statement in self.log:
+            if statement.startswith(marker):
+                hold = conn
+            elif conn == hold and statement == "COMMIT":
+                hold = None
+            elif hold is not None:
+                beside.append(statement)
+        return beside
+
 
 async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store) -> None:
     if not store.is_postgres:
@@ -169,6 +183,10 @@ async def test_a_sqlite_hold_is_one_transaction_of_a_few_statements(store: Store
         assert len(placing) <= 10, placing
     # gathered: fewer holds than articles, however the pages happened to become ready
     assert len(holds) < 12
+    # the window is synced before the hold's transaction takes the database's write
+    # lock: while this process holds that lock, its writers wait with a pooled
+    # connection each, and the hold must not wait for one of its own
+    assert not [s for s in statements.beside_holds(SQLITE_HOLD) if s.startswith(WINDOW)]
     async with store.session() as session:
         assert await session.scalar(select(func.count()).select_from(StoryArticle)) == 12
         seqs = (await session.scalars(select(StoryArticle.placed_seq))).all()
