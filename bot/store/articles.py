@@ -108,7 +108,7 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
         Returns None when its canonical URL is stored already (the entry is still marked
         seen). A process killed at any point leaves either all of it or none of it.
         ``placement``: the hold of the placement lock it is placed under (see
-        :meth:`placing`); then it is committed with that hold.
+        :meth:`placing`); a hold with a transaction commits it with the others.
         """
         at = at or utcnow()
         if not isinstance(article, PreparedArticle):
@@ -135,9 +135,9 @@ class ArticleQueries(StoryQueries, FeedQueries, PlacementQueries):
     ) -> int | None:
         """The first half of :meth:`ingest_article` under a hold opened early (see
         :meth:`placing`): the article and its entry's seen mark, in a savepoint of the
-        hold's transaction (one failing undoes only its rows), before the lock is taken:
-        every worker waits while that lock is held, and these are most of the bytes and
-        statements. Returns its id, or None when its canonical URL is stored already
+        hold's transaction (one failing undoes only its rows), on PostgreSQL before the
+        lock is taken: every worker waits while that lock is held, and these are most of
+        the bytes and statements. Returns its id, or None when its canonical URL is stored already
         (the entry is marked as a duplicate). :meth:`place_inserted` places it, under
         the lock, in the same transaction: a process killed in between leaves neither."""
         at = at or utcnow()
