@@ -16,12 +16,13 @@ JSON), not the whole row: a stored analysis is many times the size of those part
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import bindparam, case, func, select, true
 
 from bot.store.base import StoreBase, chunks
 from bot.store.models import Article, StoryArticle
@@ -82,14 +83,16 @@ class WindowQueries(StoreBase):
         ``profiles``: each row with its profile parts (:meth:`window_profiles`), except
         the articles in ``known`` (the caller has them): a sync under the placement lock
         reads what other workers placed in one round trip instead of two."""
-        query = self._window_query(since).where(StoryArticle.placed_seq > after_seq).limit(limit)
+        params: dict[str, Any] = {"since": as_utc(since), "after": after_seq}
         if not profiles:
-            async with self.session() as session:
-                return _window_rows((await session.execute(query)).all())
-        wanted = ~Article.id.in_(list(known)) if known else true()
-        query = query.add_columns(*(case((wanted, part)) for part in _profile_parts()))
-        async with self.session() as session:
-            rows = (await session.execute(query)).all()
+            query = _rows_statement(limit, profiles=False, known=False)
+            async with self.engine.connect() as connection:
+                return _window_rows((await connection.execute(query, params)).all())
+        if known:
+            params["known"] = list(known)
+        query = _rows_statement(limit, profiles=True, known=bool(known))
+        async with self.engine.connect() as connection:  # Core: no session to set up
+            rows = (await connection.execute(query, params)).all()
         return [
             replace(row, profile=_profile_row(row.article_id, *parts))
             if parts[1] is not None  # the lead: NULL for an article in ``known``
@@ -100,7 +103,7 @@ class WindowQueries(StoreBase):
         ]
 
     @staticmethod
-    def _window_query(since: datetime) -> Any:
+    def _window_query(since: Any) -> Any:
         return (
             select(
                 Article.id,
@@ -111,7 +114,10 @@ class WindowQueries(StoreBase):
             )
             .select_from(StoryArticle)
             .join(Article, Article.id == StoryArticle.article_id)
-            .where(Article.fetched_at >= as_utc(since), StoryArticle.placed_seq.is_not(None))
+            .where(
+                Article.fetched_at >= (as_utc(since) if isinstance(since, datetime) else since),
+                StoryArticle.placed_seq.is_not(None),
+            )
             .order_by(StoryArticle.placed_seq)
         )
 
@@ -161,6 +167,23 @@ def _profile_parts() -> list[Any]:
         Article.published_at,
         Article.fetched_at,
     ]
+
+
+@functools.cache
+def _rows_statement(limit: int, *, profiles: bool, known: bool) -> Any:
+    """:meth:`WindowQueries.window_rows`'s query, built once per shape with its values as
+    parameters (``since``, ``after``, ``known``): a sync runs it under the placement
+    lock once per hold, and building it (and its cache key) each time cost more than
+    running it when nothing is new (0.25 ms a sync, measured)."""
+    query = (
+        WindowQueries._window_query(bindparam("since"))
+        .where(StoryArticle.placed_seq > bindparam("after"))
+        .limit(limit)
+    )
+    if not profiles:
+        return query
+    wanted = ~Article.id.in_(bindparam("known", expanding=True)) if known else true()
+    return query.add_columns(*(case((wanted, part)) for part in _profile_parts()))
 
 
 def _profile_row(
