@@ -137,6 +137,7 @@ class TermStats:
     def __init__(self) -> None:
         self.df: Counter[str] = Counter()
         self.stories = 0
+        self._weights = _IdfByCount(0)  # idf by document frequency, for ``stories``
 
     def add(self, terms: Iterable[str]) -> None:
         self.stories += 1
@@ -173,17 +174,35 @@ class TermStats:
         return max(raw / _LOG6, 0.1)
 
     def weighted(self, counts: Counter[str]) -> dict[str, float]:
-        """``{term: count * idf(term)}``: :meth:`idf` inlined, the same values (scoring
-        weighs every term of every candidate story, tens of thousands a cycle)."""
+        """``{term: count * idf(term)}``, the same values as :meth:`idf` (scoring weighs
+        every term of every candidate story, tens of thousands a cycle): the idf of a
+        term depends only on its count of stories, so it is computed once per count
+        while the number of stories stays the same, not once per term."""
         if self.stories < 20:
             return {k: v * 1.0 for k, v in counts.items()}
-        stories, df, log = self.stories + 1, self.df, math.log
-        return {
-            k: v * max(log(stories / (df.get(k, 0) + 1)) / _LOG6, 0.1) for k, v in counts.items()
-        }
+        weights = self._weights
+        if weights.stories != self.stories:
+            weights = self._weights = _IdfByCount(self.stories)
+        df = self.df
+        return {k: v * weights[df.get(k, 0)] for k, v in counts.items()}
 
 
 _LOG6 = math.log(6.0)
+
+
+class _IdfByCount(dict[int, float]):
+    """:meth:`TermStats.idf` by a term's count of stories, for one number of stories,
+    each computed on first use."""
+
+    __slots__ = ("stories",)
+
+    def __init__(self, stories: int) -> None:
+        super().__init__()
+        self.stories = stories
+
+    def __missing__(self, count: int) -> float:
+        value = self[count] = max(math.log((self.stories + 1) / (count + 1)) / _LOG6, 0.1)
+        return value
 
 
 def person_keys(names: Iterable[str]) -> set[str]:

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.ingest.stories import Profile, StoryIndex, best_story, cosine, person_keys, terms
+from bot.ingest.stories import (
+    Profile,
+    StoryIndex,
+    TermStats,
+    best_story,
+    cosine,
+    person_keys,
+    terms,
+)
 
 T = datetime(2026, 3, 2, 12, tzinfo=UTC)
 
@@ -120,3 +129,19 @@ def test_story_index_finds_the_story_among_many_without_scoring_all():
     assert index.profiles["iran-russia"].last_seen == T + timedelta(hours=2)
     assert index.best(profile(CHESS, countries=["UZ"])).story_id == "chess"
     assert index.best(profile(("Weather", "Sunny spells and light winds tomorrow."))) is None
+
+
+def test_weighted_terms_are_count_times_idf_as_the_window_changes():
+    stats = TermStats()
+    for n in range(25):
+        stats.add({"council", f"budget{n % 5}", f"only{n}"})
+    counts = Counter({"council": 1, "budget1": 1, "only7": 1, "unseen": 2})
+    before = stats.weighted(counts)
+    assert before == {term: count * stats.idf(term) for term, count in counts.items()}
+    assert before["council"] < before["budget1"] < before["only7"] < before["unseen"]
+    stats.add({"council", "only7"})  # one story more: every weight moves
+    after = stats.weighted(counts)
+    assert after == {term: count * stats.idf(term) for term, count in counts.items()}
+    assert after["only7"] < before["only7"] and after["unseen"] > before["unseen"]
+    stats.remove({"council", "only7"})
+    assert stats.weighted(counts) == before
