@@ -36,6 +36,7 @@ from threadpoolctl import ThreadpoolController
 
 from summarizer.brief import KeyPoint, Quote, Sentence
 from summarizer.language import detect_language
+from summarizer.snowball_en import english_stem
 from summarizer.text import has_words, quotation_spans, words
 
 __all__ = [
@@ -203,8 +204,9 @@ class _Language:
     """Stemming and stop words for one language; plain lower case where sumy has neither.
 
     sumy's stemmers are NLTK's Snowball stemmers (pure code, no NLTK data) and its stop
-    words ship inside sumy. Stems are cached: Snowball costs ~10 µs a word, and news
-    repeats its words.
+    words ship inside sumy; English, the language of most articles, is stemmed by
+    :func:`summarizer.snowball_en.english_stem`, NLTK's stemmer made twice as fast with
+    the same stems. Stems are cached: news repeats its words.
     """
 
     def __init__(self, code: str) -> None:
@@ -216,7 +218,7 @@ class _Language:
         stemmer: Callable[[str], str] = str.lower
         if name is not None:
             with suppress(LookupError):
-                stemmer = Stemmer(name)
+                stemmer = english_stem if name == "english" else Stemmer(name)
             with suppress(LookupError):
                 self.stop_words = frozenset(w.lower() for w in get_stop_words(name))
         self.stem = lru_cache(maxsize=100_000)(stemmer)

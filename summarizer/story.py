@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from summarizer.brief import Analysis, Brief, CountryScore, Person, Quote, Sentence
 from summarizer.keypoints import RankedSentence, centrality, pick, similarity, terms
@@ -109,24 +109,41 @@ def _key_points(
     return [r.sentence.text for r in chosen]
 
 
-def _quote_words(quote: Quote) -> list[str]:
-    return [w for w in _NON_WORD.split(quote.text.casefold()) if w]
+@dataclass(frozen=True, slots=True)
+class _QuoteWords:
+    """A quote's words, read once.
+
+    Every quote of a story is compared with every quote kept before it; recounting both
+    quotes' words for each pair was most of a story brief's cost.
+    """
+
+    words: list[str]
+    joined: str  # the words joined by spaces, for the "one quote inside the other" test
+    counts: dict[str, int]  # each word's count, for the overlap test
 
 
-def _same_quote(a: list[str], b: list[str]) -> bool:
+def _quote_words(quote: Quote) -> _QuoteWords:
+    words = [w for w in _NON_WORD.split(quote.text.casefold()) if w]
+    return _QuoteWords(words, " ".join(words), Counter(words))
+
+
+def _same_quote(a: _QuoteWords, b: _QuoteWords) -> bool:
     """The same words, or one quote a (near) part of the other: outlets trim quotes."""
-    if not a or not b:
+    if not a.words or not b.words:
         return False
-    if a == b:
+    if a.words == b.words:
         return True
-    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
-    if " ".join(shorter) in " ".join(longer):
+    shorter, longer = (a, b) if len(a.words) <= len(b.words) else (b, a)
+    if shorter.joined in longer.joined:
         return True
-    common = Counter(shorter) & Counter(longer)
-    return sum(common.values()) >= SAME_QUOTE * len(shorter) and len(shorter) >= 4
+    if len(shorter.words) < 4:
+        return False
+    counts = longer.counts
+    common = sum(min(n, counts.get(w, 0)) for w, n in shorter.counts.items())
+    return common >= SAME_QUOTE * len(shorter.words)
 
 
-def _merge_quote(kept: Quote, kept_words: list[str], new: Quote, new_words: list[str]) -> Quote:
+def _merge_quote(kept: Quote, kept_words: _QuoteWords, new: Quote, new_words: _QuoteWords) -> Quote:
     """Two versions of one quote: the fuller text, with the speaker and title any gave.
 
     When two outlets name different speakers the first (most central) one stands.
@@ -137,7 +154,7 @@ def _merge_quote(kept: Quote, kept_words: list[str], new: Quote, new_words: list
         and not _same_person(_name_tokens(kept.speaker or ""), _name_tokens(new.speaker or ""))
     ):
         return kept
-    base = new if len(new_words) > len(kept_words) else kept
+    base = new if len(new_words.words) > len(kept_words.words) else kept
     speaker = kept if kept.attributed or not new.attributed else new
     title = speaker.speaker_title or kept.speaker_title or new.speaker_title
     return replace(
@@ -153,11 +170,11 @@ def _merge_quote(kept: Quote, kept_words: list[str], new: Quote, new_words: list
 def _quotes(analyses: Sequence[Analysis], order: Sequence[int]) -> list[Quote]:
     """Every quote once, preferring the version that names its speaker."""
     merged: list[Quote] = []
-    merged_words: list[list[str]] = []
+    merged_words: list[_QuoteWords] = []
     for article in order:
         for quote in analyses[article].quotes:
             words = _quote_words(quote)
-            if not words:
+            if not words.words:
                 continue
             for i, seen in enumerate(merged_words):
                 if _same_quote(words, seen):
