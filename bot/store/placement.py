@@ -71,6 +71,7 @@ class Placement:
     locked: bool = True
     _take: Callable[[], Awaitable[None]] | None = None
     _begin: Callable[[], Awaitable[None]] | None = None
+    _begin_failed: Exception | None = None
     #: SQLite: the id the next story reserved under this hold gets (see
     #: :meth:`~bot.store.articles.ArticleQueries.reserve_story_ids`).
     next_story_id: int | None = None
@@ -84,8 +85,15 @@ class Placement:
     async def begin(self) -> None:
         """Open the hold's transaction now, if it opens at its first write (SQLite,
         ``early``) and is not open yet; the store's writes under the hold call it."""
-        if self.connection is None and self._begin is not None:
+        if self.connection is not None or self._begin is None:
+            return
+        if self._begin_failed is not None:  # the database's answer stands for the hold
+            raise self._begin_failed
+        try:
             await self._begin()
+        except Exception as exc:
+            self._begin_failed = exc
+            raise
 
 
 class PlacementQueries(StoreBase):

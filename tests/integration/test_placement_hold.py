@@ -13,15 +13,18 @@ article nor seen mark nor story; the next cycle stores all five.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import event, exc
 
 from bot.ingest.cycle import run_cycle
 from bot.ingest.workers import WorkerPool
 from bot.settings import FeedConfig, make_settings
-from bot.store import Store
+from bot.store import NewArticle, Store
+from bot.store.errors import is_database_error
 from bot.store.models import Article, SeenEntry, Story, StoryArticle
 from tests.fakes.feed_server import FeedServer, article_page, rss
 from tests.integration.test_several_workers import count, event_text, stories_of
@@ -114,3 +117,49 @@ async def test_a_hold_that_fails_after_its_memberships_leaves_none_of_its_articl
         assert await count(store, SeenEntry) == len(EVENTS)
     finally:
         await other.close()
+
+
+async def test_a_sqlite_hold_that_cannot_take_the_write_lock_writes_nothing(store: Store) -> None:
+    """Another process holds SQLite's write lock past the busy timeout: the hold's
+    transaction cannot begin, and its articles fail with the database's error (tried
+    again at the next poll), none of them written on its own outside the hold, and the
+    transaction is not asked for again for each article."""
+    if store.is_postgres:
+        pytest.skip("SQLite's write lock")
+    url = store.engine.url.render_as_string(hide_password=False)
+    impatient = Store.from_url(url)
+    begins: list[str] = []
+
+    def connected(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=50")  # after the store's own 30 s
+        cursor.close()
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            begins.append(statement)
+
+    event.listen(impatient.engine.sync_engine, "connect", connected)
+    event.listen(impatient.engine.sync_engine, "before_cursor_execute", executed)
+    blocker = sqlite3.connect(str(impatient.engine.url.database))
+    try:
+        blocker.execute("BEGIN IMMEDIATE")
+        articles = [
+            NewArticle(url=f"https://wire.example/{n}", title=f"Wire {n}", text="Text.",
+                       fetched_at=T0)
+            for n in (1, 2)
+        ]  # fmt: skip
+        async with impatient.placing(early=True) as placement:
+            outcomes = await impatient.insert_articles(
+                [(impatient.prepare_article(a), None) for a in articles],
+                at=T0,
+                placement=placement,
+            )
+        assert len(outcomes) == 2
+        assert all(isinstance(o, Exception) and is_database_error(o) for o in outcomes)
+        assert len(begins) == 1
+    finally:
+        blocker.rollback()
+        blocker.close()
+        await impatient.close()
+    assert await count(store, Article) == 0
