@@ -21,10 +21,11 @@ A process killed at any point leaves all of a hold or none of it. On PostgreSQL 
 articles are written *before* the lock is taken (:meth:`Placement.lock`), while another
 worker may hold it. On SQLite (one writer at a time) the lock is taken first, the
 window synced, and then the transaction begins, at the first write, with the database's
-write lock (``BEGIN IMMEDIATE``): other processes write to the same file (the bot,
-digests), and a hold that began by reading could find its snapshot stale when it first
-writes. Holds without ``early`` (the repair of orphans) write each article in a
-transaction of its own on SQLite.
+write lock (``BEGIN IMMEDIATE``: never a read transaction upgraded, which a write by
+another process to the same file, the bot or digests, could leave with a stale
+snapshot; nor one that its first savepoint begins, and whose RELEASE would end it).
+Holds without ``early`` (the repair of orphans) write each article in a transaction of
+its own on SQLite.
 
 The lock is a transaction-level advisory lock on PostgreSQL (``pg_advisory_xact_lock``,
 dropped with the connection if the worker dies) and ``flock`` on ``<database>.placing``
