@@ -12,6 +12,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+import xml.sax.expatreader  # noqa: F401 - feedparser imports it at its first feed: here, once
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
