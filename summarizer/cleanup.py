@@ -44,8 +44,8 @@ def drop_clutter(text: str) -> str:
     """``text`` with page clutter blanked out: same length, same offsets."""
     if not text:
         return text
-    spans = [m.span() for m in _LINE_CLUTTER.finditer(text)]
-    spans += [m.span() for m in _QA_LABEL.finditer(text)]
+    spans = _line_matches(_LINE_CLUTTER, text)
+    spans += _line_matches(_QA_LABEL, text)
     spans += _headings(text)
     if not spans:
         return text
@@ -53,6 +53,26 @@ def drop_clutter(text: str) -> str:
     for start, end in spans:
         _blank(chars, start, end)
     return "".join(chars)
+
+
+def _line_matches(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    """The spans of ``pattern.finditer(text)`` for a pattern that starts with ``^``.
+
+    Tried only where a line starts (with ``match``, which sees ``^`` as ``finditer`` does),
+    not at each character, where ``finditer`` spends most of its time failing on ``^``.
+    A match may run over several lines: the line starts inside it are passed over, as
+    ``finditer`` resumes after a match.
+    """
+    out: list[tuple[int, int]] = []
+    done = at = 0
+    while True:
+        if at >= done and (m := pattern.match(text, at)) is not None:
+            out.append(m.span())
+            done = m.end()
+        line = text.find("\n", at)
+        if line == -1:
+            return out
+        at = line + 1
 
 
 def _headings(text: str) -> list[tuple[int, int]]:

@@ -222,15 +222,39 @@ class _Language:
             with suppress(LookupError):
                 self.stop_words = frozenset(w.lower() for w in get_stop_words(name))
         self.stem = lru_cache(maxsize=100_000)(stemmer)
+        self._table = _TermTable(self)
+
+    def term(self, word: str) -> str | None:
+        """A word's term: its stem in lower case; None for a stop word or a word that does
+        not start with a letter."""
+        lower = word.lower()
+        if lower in self.stop_words or not lower[0].isalpha():
+            return None
+        return self.stem(lower)
 
     def terms(self, text: str) -> list[str]:
-        stop = self.stop_words
-        stem = self.stem
-        return [
-            stem(lower)
-            for lower in map(str.lower, words(text))
-            if lower not in stop and lower[0].isalpha()
-        ]
+        return [t for t in map(self._table.__getitem__, words(text)) if t is not None]
+
+
+class _TermTable(dict[str, str | None]):
+    """Each word as written, with its :meth:`_Language.term`, filled on first sight.
+
+    One dictionary look-up a word, from C, instead of lowering, two tests and the stem
+    cache's call: ranking reads every word of up to 70 sentences an article. Emptied
+    when it reaches ``MAX_WORDS``, so a long-lived worker's memory stays bounded.
+    """
+
+    MAX_WORDS = 50_000
+
+    def __init__(self, language: _Language) -> None:
+        super().__init__()
+        self._language = language
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= self.MAX_WORDS:
+            self.clear()
+        term = self[word] = self._language.term(word)
+        return term
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from summarizer.brief import Analysis, Brief, CountryScore, Person, Quote, Sentence
 from summarizer.keypoints import RankedSentence, centrality, pick, similarity, terms
@@ -37,12 +38,22 @@ def _language(analyses: Sequence[Analysis]) -> str:
     return counts.most_common(1)[0][0] if counts else "en"
 
 
+@lru_cache(maxsize=4096)
+def _terms(text: str, language: str) -> tuple[str, ...]:
+    """The terms of a title or key point, kept (per process, bounded): a story's brief is
+    made again each time an article joins the story, from the same key points."""
+    return tuple(terms(text, language))
+
+
 def _article_terms(analysis: Analysis, language: str) -> frozenset[str]:
-    """What an article is about: its title and key points (its lead if it has none)."""
+    """What an article is about: its title and key points (its lead if it has none).
+
+    The terms of each part, together: no word runs from one part into the next.
+    """
     parts = [analysis.title or ""] + [k.text for k in analysis.key_points]
     if not analysis.key_points and analysis.sentences:
         parts.append(analysis.sentences[0].text)
-    return frozenset(terms(" ".join(parts), language))
+    return frozenset(term for part in parts for term in _terms(_spaces(part), language))
 
 
 def _by_centrality(analyses: Sequence[Analysis], language: str) -> list[int]:
@@ -87,7 +98,7 @@ def _key_points(
             candidates.append((article, position, _spaces(point.text)))
     if not candidates:
         return []
-    candidate_terms = [terms(text, language) for _, _, text in candidates]
+    candidate_terms = [_terms(text, language) for _, _, text in candidates]
     scores = centrality([text for _, _, text in candidates], candidate_terms, language)
     ranked = []
     for number, ((article, position, text), score, bag) in enumerate(
@@ -99,7 +110,7 @@ def _key_points(
         # RankedSentence carries the candidate through pick(); its offsets are unused
         ranked.append(RankedSentence(number, Sentence(text, 0, len(text)), rating, frozenset(bag)))
     ranked.sort(key=lambda r: (-r.score, r.index))
-    chosen = pick(ranked, MAX_POINTS, frozenset(terms(headline, language)))
+    chosen = pick(ranked, MAX_POINTS, frozenset(_terms(headline, language)))
     if len(analyses) == 1:  # one article: keep its order
         chosen.sort(key=lambda r: r.index)
     else:  # several: the story's lead first, then the rest as the outlets tell it
@@ -138,8 +149,8 @@ def _same_quote(a: _QuoteWords, b: _QuoteWords) -> bool:
         return True
     if len(shorter.words) < 4:
         return False
-    counts = longer.counts
-    common = sum(min(n, counts.get(w, 0)) for w, n in shorter.counts.items())
+    mine, theirs = shorter.counts, longer.counts
+    common = sum(min(mine[w], theirs[w]) for w in mine.keys() & theirs.keys())
     return common >= SAME_QUOTE * len(shorter.words)
 
 

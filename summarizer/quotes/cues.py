@@ -214,12 +214,15 @@ def _candidates(text: str) -> list[re.Match[str]]:
     present are then looked for, so no Python step runs per word of the article. The
     tokens found are exactly those a word-by-word pass would test.
     """
-    present = set(map(str.lower, _WORD_TOKEN.findall(text))) & _CANDIDATES
-    if not present:
-        return []
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): word by word
         return [m for m in _WORD_TOKEN.finditer(text) if m.group().lower() in _CANDIDATES]
+    # Each character lowered to one: the tokens of the lowered text are the lowered tokens
+    # (lowering keeps every character in or out of _WORD_TOKEN's class; a test checks
+    # each code point), and listing them there spares lowering each word.
+    present = set(_WORD_TOKEN.findall(lowered)) & _CANDIDATES
+    if not present:
+        return []
     found: list[re.Match[str]] = []
     for word in present:
         at = lowered.find(word)
