@@ -36,6 +36,7 @@ from summarizer.gazetteer import (
     gazetteer,
     input_key,
 )
+from summarizer.text import case_counts
 
 # Countries whose salience relative to the top one is below this are left out. Chosen on
 # Reuters-21578 (train, odd ids; confirmed on even ids): see benchmarks/countries.py.
@@ -218,7 +219,8 @@ _DATELINE_RE = re.compile(
 def is_mostly_upper(text: str, sample: int = 2000) -> bool:
     """Whether text is in capitals (wire headlines): then case tells nothing."""
     head = text[:sample]
-    return sum(map(str.isupper, head)) > 3 * sum(map(str.islower, head))
+    upper, lower = case_counts(head)
+    return upper > 3 * lower
 
 
 _span = re.Match.span

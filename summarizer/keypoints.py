@@ -37,7 +37,7 @@ from threadpoolctl import ThreadpoolController
 from summarizer.brief import KeyPoint, Quote, Sentence
 from summarizer.language import detect_language
 from summarizer.snowball_en import english_stem
-from summarizer.text import has_words, quotation_spans, words
+from summarizer.text import case_counts, has_words, quotation_spans, words
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -333,7 +333,7 @@ def usable_sentences(
     """
     head = list(sentences[:MAX_CANDIDATES])
     sample = text[: min(head[-1].end if head else 0, 3000)]
-    upper, lower = sum(map(str.isupper, sample)), sum(map(str.islower, sample))
+    upper, lower = case_counts(sample)
     all_caps = upper > 4 * lower  # wire copy in capitals: capitals are not headings there
     kept = []
     for index, sentence in enumerate(head):

@@ -33,7 +33,14 @@ from summarizer.brief import Sentence
 if TYPE_CHECKING:
     from punkt import PunktSentenceTokenizer
 
-__all__ = ["SentenceTokenizer", "clean_text", "quotation_spans", "split_sentences", "words"]
+__all__ = [
+    "SentenceTokenizer",
+    "case_counts",
+    "clean_text",
+    "quotation_spans",
+    "split_sentences",
+    "words",
+]
 
 # --------------------------------------------------------------------------- clean_text
 
@@ -405,6 +412,29 @@ def words(text: str) -> list[str]:
 def has_words(text: str, count: int) -> bool:
     """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that."""
     return count <= 0 or sum(1 for _ in islice(_WORD.finditer(text), count)) == count
+
+
+_ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
+_ASCII_LOWER = bytes(range(ord("a"), ord("z") + 1))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def case_counts(text: str) -> tuple[int, int]:
+    """How many characters of ``text`` are upper case and lower case (``str.isupper`` and
+    ``str.islower`` of each), to tell wire copy in capitals from ordinary text.
+
+    Calling both methods on each character cost more than the rest of the test: the ASCII
+    characters, nearly all of an English text, are counted in C by deleting the letters
+    of one case from their bytes; only the others are asked one by one.
+    """
+    ascii_bytes = text.encode("ascii", "ignore")
+    upper = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_UPPER))
+    lower = len(ascii_bytes) - len(ascii_bytes.translate(None, _ASCII_LOWER))
+    if not text.isascii():
+        others = "".join(_NON_ASCII.findall(text))
+        upper += sum(map(str.isupper, others))
+        lower += sum(map(str.islower, others))
+    return upper, lower
 
 
 class SentenceTokenizer:
