@@ -223,7 +223,61 @@ def is_mostly_upper(text: str, sample: int = 2000) -> bool:
     return upper > 3 * lower
 
 
-_span = re.Match.span
+# The first letter of a token (a run of letters, TOKEN_RE) unless it is a-z: a superset of
+# the capitalised tokens, which alone can open a name; str.isupper decides.
+_TOKEN_START = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+class _Tokens:
+    """The tokens (TOKEN_RE runs) of ``text[start:]``, found around the places asked about.
+
+    Splitting a whole article into tokens made a match object for each of its words, for
+    the few capitalised ones that can open a country's name: most of the cost of finding
+    mentions. Tokens are the same as ``TOKEN_RE.finditer(text, start)`` gives: the one
+    before a token is found by reading back over the gap and the word.
+    """
+
+    def __init__(self, text: str, start: int) -> None:
+        self.text = text
+        self.start = start
+
+    def capitalised(self) -> list[int]:
+        """Where the tokens that start with a capital letter start, in order."""
+        text, start = self.text, self.start
+        found = [m.start() for m in _TOKEN_START.finditer(text, start)]
+        # finditer(text, start) starts a token at ``start`` even inside a word
+        if (
+            start
+            and start < len(text)
+            and _LETTER.match(text, start)
+            and _LETTER.match(text, start - 1)
+        ):
+            found.insert(0, start)
+        return [s for s in found if text[s].isupper()]
+
+    def at(self, pos: int) -> tuple[int, int]:
+        """The token starting at ``pos`` (a letter)."""
+        m = TOKEN_RE.match(self.text, pos)
+        assert m is not None
+        return m.span()
+
+    def after(self, end: int) -> tuple[int, int] | None:
+        """The first token after position ``end`` (the end of a token)."""
+        m = TOKEN_RE.search(self.text, end)
+        return m.span() if m else None
+
+    def before(self, pos: int) -> tuple[int, int] | None:
+        """The token before the one starting at ``pos``: its gap and then its letters."""
+        text, j = self.text, pos - 1
+        while j >= self.start and not _LETTER.match(text, j):
+            j -= 1
+        if j < self.start:
+            return None
+        end = j + 1
+        while j >= self.start and _LETTER.match(text, j):
+            j -= 1
+        return j + 1, end
 
 
 def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> list[Mention]:
@@ -232,33 +286,38 @@ def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> li
     by_first, by_pair, singles = g.by_first, g.by_pair, g.singles
     if upper is None:
         upper = is_mostly_upper(text[start:])
-    spans = list(map(_span, TOKEN_RE.finditer(text, start)))
-    n = len(spans)
+    tokens = _Tokens(text, start)
     out: list[Mention] = []
-    resume = 0  # the tokens before this one were read as part of a match
-    # only a capitalised token can open a name: the others are passed over in one go
-    for i in [j for j, (s, _) in enumerate(spans) if text[s].isupper()]:
-        if i < resume:
+    resume = 0  # the tokens before this position were read as part of a match
+    # only a capitalised token can open a name: the others are never looked at
+    for begin in tokens.capitalised():
+        if begin < resume:
             continue
-        start, end = spans[i]
-        first = text[start:end].lower()
-        if first not in by_first or (start and text[start - 1].isdigit()):
+        begin, end = tokens.at(begin)
+        first = text[begin:end].lower()
+        if first not in by_first or (begin and text[begin - 1].isdigit()):
             continue  # "16GB" is no country
+        following = [tokens.after(end)]
         candidates: list[Surface] = []
-        if i + 1 < n:
-            s1, e1 = spans[i + 1]
+        if following[0] is not None:
+            s1, e1 = following[0]
             gap = text[end:s1]
             if len(gap) <= 3 and GAP_CHARS.issuperset(gap):
                 candidates = by_pair.get((first, text[s1:e1].lower()), [])
         matched = None
         for surface in [*candidates, *singles.get(first, ())]:
             k = len(surface.tokens)
-            if i + k > n:
-                continue
             last_end = end
             ok = True
             for j in range(1, k):
-                s_j, e_j = spans[i + j]
+                while len(following) < j:
+                    previous = following[-1]
+                    following.append(None if previous is None else tokens.after(previous[1]))
+                span = following[j - 1]
+                if span is None:
+                    ok = False  # fewer than k tokens left
+                    break
+                s_j, e_j = span
                 gap = text[last_end:s_j]
                 if (
                     len(gap) > 3
@@ -271,56 +330,50 @@ def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> li
                 last_end = e_j
             if not ok:
                 continue
-            if surface.exact and text[start:last_end] != surface.text.rstrip("."):
+            if surface.exact and text[begin:last_end] != surface.text.rstrip("."):
                 continue
             matched = (surface, k, last_end)
             break
         if matched is None:
             continue
         surface, k, last_end = matched
-        resume = i + k
+        resume = last_end
         if last_end < len(text) and text[last_end].isdigit():
             continue
-        if surface.code is not None and _keep(text, spans, i, k, surface.text, upper):
-            out.append(Mention(surface.code, surface.kind, start, last_end, text[start:last_end]))
+        if surface.code is not None and _keep(text, tokens, begin, end, k, surface.text, upper):
+            out.append(Mention(surface.code, surface.kind, begin, last_end, text[begin:last_end]))
     return out
 
 
 def _keep(
-    text: str, spans: list[tuple[int, int]], i: int, k: int, surface: str, upper: bool
+    text: str, tokens: _Tokens, begin: int, end: int, k: int, surface: str, upper: bool
 ) -> bool:
     """Reject the readings of a match that name no country: people, the bird, the pronoun."""
-    word = text[spans[i][0] : spans[i][1]].lower()
+    word = text[begin:end].lower()
     if k == 1 and (word in _PERSON_WORDS or word in _SURNAME_WORDS) and not upper:
         # "Michael Jordan", "Chad Smith": a capitalised name right before or after.
-        if i > 0:
-            ps, pe = spans[i - 1]
+        prev = tokens.before(begin)
+        if prev is not None:
+            ps, pe = prev
             before = text[ps:pe]
-            if (
-                text[pe : spans[i][0]] == " "
-                and before[0].isupper()
-                and before.lower() not in _NOT_NAMES
-            ):
+            if text[pe:begin] == " " and before[0].isupper() and before.lower() not in _NOT_NAMES:
                 return False
             if before in {"Mr", "Mrs", "Ms", "Dr"}:
                 return False
-        if i + 1 < len(spans) and word in _PERSON_WORDS:
-            ns, ne = spans[i + 1]
+        nxt = tokens.after(end) if word in _PERSON_WORDS else None
+        if nxt is not None:
+            ns, ne = nxt
             after = text[ns:ne]
-            if (
-                text[spans[i][1] : ns] == " "
-                and after[0].isupper()
-                and after.lower() not in _NOT_NAMES
-            ):
+            if text[end:ns] == " " and after[0].isupper() and after.lower() not in _NOT_NAMES:
                 return False
-    if word == "turkey" and i + 1 < len(spans):
-        ns, ne = spans[i + 1]
+    if word == "turkey" and (nxt := tokens.after(end)) is not None:
+        ns, ne = nxt
         if text[ns:ne].lower() in _TURKEY_FOOD:
             return False
     if upper and surface == "CAR":
         return False
-    if upper and surface == "US" and i > 0:
-        ps, pe = spans[i - 1]
+    if upper and surface == "US" and (prev := tokens.before(begin)) is not None:
+        ps, pe = prev
         if text[ps:pe].lower() in _US_PRONOUN_BEFORE:
             return False
     return True
