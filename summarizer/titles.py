@@ -39,26 +39,33 @@ def _sections() -> dict[str, frozenset[str]]:
     return {name: frozenset(words) for name, words in sections.items()}
 
 
+# Each list is asked for in every test of every capitalised word: cached, a call is a
+# dictionary look-up in C, not a Python frame.
+@cache
 def title_nouns() -> frozenset[str]:
     """Words that make a phrase a title: minister, general, spokesman, senator..."""
     return _sections()["title_nouns"]
 
 
+@cache
 def title_modifiers() -> frozenset[str]:
     """Words that may sit inside a title before the name: Defense, Foreign, Deputy..."""
     return _sections()["title_modifiers"]
 
 
+@cache
 def demonyms() -> frozenset[str]:
     """Nationality adjectives, which start titles ("Iranian Defense Minister")."""
     return _sections()["demonyms"]
 
 
+@cache
 def organisation_words() -> frozenset[str]:
     """Words that make a capitalised phrase an organisation, not a person."""
     return _sections()["organisation_words"]
 
 
+@cache
 def not_name_words() -> frozenset[str]:
     """Capitalised words that are never part of a person's name (months, days, places...)."""
     return _sections()["not_name_words"]
