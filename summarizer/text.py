@@ -447,8 +447,9 @@ def words(text: str) -> list[str]:
 
 
 def has_words(text: str, count: int) -> bool:
-    """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that."""
-    return count <= 0 or sum(1 for _ in islice(_WORD.finditer(text), count)) == count
+    """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that
+    (the ``count``-th word is looked for, not the words before it counted one by one)."""
+    return count <= 0 or next(islice(_WORD.finditer(text), count - 1, None), None) is not None
 
 
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
