@@ -213,7 +213,7 @@ def informativeness(quote: Quote) -> float:
     words = re.findall(r"[\w’'-]+", quote.text)[:60]
     content = sum(1 for w in words if len(w) > 3 and w.lower() not in _FUNCTION_WORDS)
     names = sum(1 for w in words[1:] if w[:1].isupper())
-    numbers = sum(1 for w in words if any(c.isdigit() for c in w))
+    numbers = sum(1 for w in words if any(map(str.isdigit, w)))
     score = float(content + 2 * names + 2 * numbers)
     text = quote.text.lstrip(" “\"'‘")
     if _PROCEDURAL.match(text) or text[:1].islower():
