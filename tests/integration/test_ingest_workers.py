@@ -79,6 +79,65 @@ async def test_a_closed_pool_refuses_work():
         await pool.run(len, "x")
 
 
+async def test_callers_waiting_for_a_worker_are_served_in_turn_and_may_give_up(pool):
+    """One worker: callers queue for it in order; one that is cancelled while it waits
+    (or just as the worker is handed to it) leaves its turn to the next, not a slot lost."""
+    busy = asyncio.create_task(pool.run(_pid_after, 0.3))
+    await asyncio.sleep(0.05)
+    gives_up = asyncio.create_task(pool.run(len, "never"))
+    queued = [asyncio.create_task(pool.run(len, "x" * n)) for n in range(3)]
+    await asyncio.sleep(0.05)
+    gives_up.cancel()
+    worker = await busy
+    assert await asyncio.gather(*queued) == [0, 1, 2]
+    assert gives_up.cancelled()
+    assert await pool.run(os.getpid) == worker  # the one worker still serves, unreplaced
+
+
+async def test_a_task_cancelled_while_it_runs_costs_its_worker_not_the_slot(pool):
+    first = await pool.run(os.getpid)
+    running = asyncio.create_task(pool.run(time.sleep, 60))
+    await asyncio.sleep(0.2)
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    assert await pool.run(len, "next") == 4  # a fresh worker, its answer not the old one's
+    assert await pool.run(os.getpid) != first
+
+
+def test_one_pool_serves_event_loops_in_turn_and_at_once():
+    """The scheduler's jobs and tests each run their own loop: a pool serves them all,
+    from one thread after the other or from two threads at once."""
+    import threading
+
+    with WorkerPool(1, budget=30) as pool:
+        assert asyncio.run(pool.run(len, "one")) == 3
+        assert asyncio.run(pool.run(len, "three")) == 5
+        answers: list[int] = []
+
+        def other_loop() -> None:
+            answers.append(asyncio.run(pool.run(_pid_after, 0.2)))
+
+        thread = threading.Thread(target=other_loop)
+        thread.start()
+        time.sleep(0.05)  # the other loop holds the worker: this one waits its turn
+        mine = asyncio.run(pool.run(_pid_after, 0.0))
+        thread.join(timeout=30)
+        assert answers == [mine]
+
+
+async def test_closing_the_pool_refuses_the_callers_still_waiting():
+    pool = WorkerPool(1, budget=30)
+    busy = asyncio.create_task(pool.run(time.sleep, 0.5))
+    await asyncio.sleep(0.2)
+    waiting = asyncio.create_task(pool.run(len, "x"))
+    await asyncio.sleep(0.05)
+    pool.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        await waiting
+    assert await busy is None  # the task in flight had its answer: the worker finished it
+
+
 CHILD = """
 import asyncio, os, sys, time
 from bot.ingest.workers import WorkerPool
