@@ -123,9 +123,8 @@ class Statements:
         return beside
 
 
-async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store) -> None:
-    if not store.is_postgres:
-        pytest.skip("SQLite has one writer at a time: the lock is taken first there")
+async def _twelve_articles_placed(store: Store) -> Statements:
+    """One cycle of twelve new articles of two feeds; the statements it ran."""
     statements = Statements(store)
     with FeedServer() as server:
         feeds = [serve_events(server, "wire", list(range(10))), serve_events(server, "b", [1, 2])]
@@ -133,6 +132,13 @@ async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store)
         with WorkerPool(1, budget=60) as pool:
             report = await run_cycle(store, _settings(), now=T0, pool=pool, prune=False)
     assert report.new_articles == 12
+    return statements
+
+
+async def test_a_hold_writes_the_articles_before_it_takes_the_lock(store: Store) -> None:
+    if not store.is_postgres:
+        pytest.skip("SQLite has one writer at a time: the lock is taken first there")
+    statements = await _twelve_articles_placed(store)
     holds = statements.holds()
     assert holds and store.placements == len(holds) <= 12
     for hold in holds:
@@ -158,13 +164,7 @@ async def test_a_sqlite_hold_is_one_transaction_of_a_few_statements(store: Store
     statements that does not grow with the articles placed."""
     if store.is_postgres:
         pytest.skip("PostgreSQL's holds: test_a_hold_writes_the_articles_before_...")
-    statements = Statements(store)
-    with FeedServer() as server:
-        feeds = [serve_events(server, "wire", list(range(10))), serve_events(server, "b", [1, 2])]
-        await store.sync_feeds([FeedConfig(url=f["url"], name=f["name"]) for f in feeds])
-        with WorkerPool(1, budget=60) as pool:
-            report = await run_cycle(store, _settings(), now=T0, pool=pool, prune=False)
-    assert report.new_articles == 12
+    statements = await _twelve_articles_placed(store)
     holds = statements.holds(SQLITE_HOLD)
     assert holds and store.placements == len(holds) <= 12
     for hold in holds:

@@ -27,7 +27,12 @@ from bot.store import NewArticle, Store
 from bot.store.errors import is_database_error
 from bot.store.models import Article, SeenEntry, Story, StoryArticle
 from tests.fakes.feed_server import FeedServer, article_page, rss
-from tests.integration.test_several_workers import count, event_text, stories_of
+from tests.integration.test_several_workers import (
+    count,
+    event_text,
+    placement_held_until_ready,
+    stories_of,
+)
 
 T0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 EVENTS = list(range(90, 95))
@@ -80,24 +85,12 @@ async def test_a_hold_that_fails_after_its_memberships_leaves_none_of_its_articl
             await store.sync_feeds([FeedConfig(url=feed["url"], name=feed["name"])])
             with WorkerPool(1, budget=60) as pool:
                 await asyncio.to_thread(pool.warm)
-                before = sum(w.tasks for w in pool._workers)
-                held = asyncio.Event()
-
-                async def hold() -> None:  # another worker's hold, until all are ready
-                    async with other.placing():
-                        held.set()
-                        while sum(w.tasks for w in pool._workers) < before + 3 * len(EVENTS):
-                            await asyncio.sleep(0.05)
-                        await asyncio.sleep(1.0)
-
-                holder = asyncio.create_task(hold())
-                await held.wait()
-                failing = FailMemberships(store)
-                try:
-                    report = await run_cycle(store, settings, now=T0, pool=pool)
-                finally:
-                    failing.remove()
-                await holder
+                async with placement_held_until_ready(other, pool, len(EVENTS)):
+                    failing = FailMemberships(store)
+                    try:
+                        report = await run_cycle(store, settings, now=T0, pool=pool)
+                    finally:
+                        failing.remove()
                 assert failing.failed == 1
                 # SQLite: the five in the one hold that waited; PostgreSQL: the first
                 # ones ready write their articles before that hold waits for the lock,

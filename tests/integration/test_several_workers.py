@@ -8,8 +8,10 @@ real concurrent cycles against the loopback feed server, on SQLite and PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -111,6 +113,31 @@ async def stories_of(store: Store) -> dict[str, int]:
         return {url: story for url, story in rows.all()}
 
 
+@contextlib.asynccontextmanager
+async def placement_held_until_ready(
+    other: Store, pool: WorkerPool, pages: int
+) -> AsyncIterator[None]:
+    """Another worker's hold of the placement lock while the block runs, kept until
+    ``pool`` has run three more tasks a page (extraction, signature, analysis: every page
+    ready), then a second more: what the block makes ready meanwhile queues for it."""
+    before = sum(w.tasks for w in pool._workers)
+    held = asyncio.Event()
+
+    async def hold() -> None:
+        async with other.placing():
+            held.set()
+            while sum(w.tasks for w in pool._workers) < before + 3 * pages:
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(1.0)
+
+    holder = asyncio.create_task(hold())
+    await held.wait()
+    try:
+        yield
+    finally:
+        await holder
+
+
 async def test_two_worker_processes_poll_each_feed_once_per_interval(store: Store) -> None:
     url = store.engine.url.render_as_string(hide_password=False)
     with FeedServer() as server:
@@ -205,21 +232,8 @@ async def test_articles_ready_while_another_worker_places_are_placed_in_one_hold
             await store.sync_feeds([FeedConfig(url=feed["url"], name=feed["name"])])
             with WorkerPool(1, budget=60) as pool:
                 await asyncio.to_thread(pool.warm)
-                before = sum(w.tasks for w in pool._workers)
-                held = asyncio.Event()
-
-                async def hold() -> None:
-                    async with other.placing():
-                        held.set()
-                        # extraction, signature and analysis of every page: all ready
-                        while sum(w.tasks for w in pool._workers) < before + 3 * len(events):
-                            await asyncio.sleep(0.05)
-                        await asyncio.sleep(1.0)
-
-                holder = asyncio.create_task(hold())
-                await held.wait()
-                report = await run_cycle(store, settings, now=T0, pool=pool)
-                await holder
+                async with placement_held_until_ready(other, pool, len(events)):
+                    report = await run_cycle(store, settings, now=T0, pool=pool)
         assert report.new_articles == 5
         assert store.placements in ((1, 2) if store.is_postgres else (1,))
         story = await stories_of(store)
