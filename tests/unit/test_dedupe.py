@@ -105,6 +105,21 @@ def test_signatures_are_datasketchs_value_for_value():
     assert len(signature_bytes(SEED)) == NUM_PERM * 8  # the store's uint64s
 
 
+def test_signatures_from_byte_slices_are_datasketchs_on_tricky_texts():
+    """Shingles sliced from the joined bytes (multi-byte letters before and inside them,
+    shingles repeated, exactly five words, one word) hash as datasketch's do."""
+    texts = [
+        "one two three four five",
+        "one two three four five " * 7,
+        "Straße Straße Москва 東京 café naïve İstanbul ǅemal ﬁne 𝔘nicode x1 _y",
+        "ÉÉÉ a é b é c é d é e é f",
+        "word",
+        "Ünïcode " + "plain ascii words follow here " * 3 + "and then Αθήνα at the end",
+    ]
+    for text in texts:
+        assert signature_bytes(text) == to_bytes(_datasketch(text)), text
+
+
 def test_bands_are_datasketchs_choice_without_scipy():
     """The LSH bands as MinHashLSH picks them (its SciPy integrals, here Simpson's rule)."""
     from datasketch.lsh import _optimal_param
