@@ -207,11 +207,33 @@ _CANDIDATES = _CUE_WORDS | _AMBIGUOUS | _EXPRESS | {"written", "according"}
 _TOKEN_CHAR = re.compile(r"[\w’'\-]")
 
 
+def _trie(words: frozenset[str]) -> str:
+    """``words`` as one regex alternation shaped as a trie of their letters: at a word's
+    start the engine follows its letters down one branch instead of trying every word."""
+
+    def node(suffixes: list[str]) -> str:
+        children: dict[str, list[str]] = {}
+        for suffix in suffixes:
+            if suffix:
+                children.setdefault(suffix[0], []).append(suffix[1:])
+        if not children:
+            return ""
+        group = "(?:" + "|".join(re.escape(c) + node(rest) for c, rest in children.items()) + ")"
+        return group + "?" if "" in suffixes else group
+
+    return node(sorted(words))
+
+
+# A candidate word as a whole token of the lowered text
+_CANDIDATE = re.compile(rf"(?<![\w’'\-])(?:{_trie(_CANDIDATES)})(?![\w’'\-])")
+
+
 def _candidates(text: str) -> list[re.Match[str]]:
     """The tokens of ``_WORD_TOKEN`` whose lower case :func:`_scan_cues` may keep, in order.
 
-    The words of the article are listed and lowered in C; only the few candidate words
-    present are then looked for, so no Python step runs per word of the article. The
+    The candidate words are found in the lowered text by one regex, a trie of them tried
+    at each word's start (listing every word of the article and the words' set first was
+    two thirds of the scan's time), so no Python step runs per word of the article. The
     tokens found are exactly those a word-by-word pass would test.
     """
     lowered = text.lower()
@@ -219,19 +241,13 @@ def _candidates(text: str) -> list[re.Match[str]]:
         return [m for m in _WORD_TOKEN.finditer(text) if m.group().lower() in _CANDIDATES]
     # Each character lowered to one: the tokens of the lowered text are the lowered tokens
     # (lowering keeps every character in or out of _WORD_TOKEN's class; a test checks
-    # each code point), and listing them there spares lowering each word.
-    present = set(_WORD_TOKEN.findall(lowered)) & _CANDIDATES
-    if not present:
-        return []
+    # each code point), at the same offsets in ``text``.
     found: list[re.Match[str]] = []
-    for word in present:
-        at = lowered.find(word)
-        while at >= 0:
-            m = _WORD_TOKEN.match(text, at)
-            if m and m.end() == at + len(word) and not (at and _TOKEN_CHAR.match(text, at - 1)):
-                found.append(m)
-            at = lowered.find(word, at + 1)
-    found.sort(key=lambda m: m.start())
+    for candidate in _CANDIDATE.finditer(lowered):
+        at = candidate.start()
+        m = _WORD_TOKEN.match(text, at)
+        if m and m.end() == candidate.end() and not (at and _TOKEN_CHAR.match(text, at - 1)):
+            found.append(m)
     return found
 
 
