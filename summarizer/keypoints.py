@@ -375,11 +375,13 @@ def _power_method(matrix: np.ndarray, epsilon: float) -> np.ndarray:
     n = len(matrix)
     p_vector = np.array([1.0 / n] * n)
     next_p, diff = np.empty(n), np.empty(n)
+    # bound once: ``np.dot`` is the array's ``dot`` behind a dispatcher, a frame a round
+    dot, subtract, sqrt = transposed.dot, np.subtract, math.sqrt
     lambda_val = 1.0
     while lambda_val > epsilon:
-        np.dot(transposed, p_vector, out=next_p)
-        np.subtract(next_p, p_vector, out=diff)
-        lambda_val = math.sqrt(diff.dot(diff))
+        dot(p_vector, out=next_p)
+        subtract(next_p, p_vector, out=diff)
+        lambda_val = sqrt(diff.dot(diff))
         p_vector, next_p = next_p, p_vector
     return p_vector
 
