@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
 from itertools import islice, pairwise
@@ -257,8 +258,9 @@ def _known_breaks_tokenizer() -> type[PunktSentenceTokenizer]:
       when the word is neither an abbreviation, an abbreviation before a number, nor
       the first word of a collocation: a break.
 
-    Every other context goes to Punkt itself. Defined when Punkt is first used, as Punkt
-    is imported then.
+    Every other context goes to Punkt itself. Its spans come from :func:`_punkt_spans`,
+    Punkt's stages in one loop. Defined when Punkt is first used, as Punkt is imported
+    then.
     """
     import punkt
     from punkt.rules.language import DEFAULT_LANGUAGE_VARS
@@ -304,7 +306,111 @@ def _known_breaks_tokenizer() -> type[PunktSentenceTokenizer]:
                 return True
             return bool(super()._context_has_sentbreak(context))
 
+        def span_tokenize(
+            self, text: str, *, realign_boundaries: bool = True
+        ) -> Iterator[tuple[int, int]]:
+            """Punkt's spans, its four stages in one pass (see :func:`_punkt_spans`)."""
+            if not realign_boundaries or self._line_break_re is not None:
+                return super().span_tokenize(text, realign_boundaries=realign_boundaries)
+            return iter(_punkt_spans(self, text))
+
     return KnownBreaks
+
+
+# What Punkt's realignment pattern can match first: a closing quote or bracket.
+_REALIGNED = frozenset("\"')]}’”«»")
+_PUNKT_REALIGNMENT = r'["\')\]}’”\xab\xbb]+?(?:\s+|(?=--)|$)'
+_ASCII_SPACES = frozenset(" \t\n\r\x0b\x0c")  # Punkt's own whitespace (string.whitespace)
+
+
+def _punkt_spans(tokenizer: Any, text: str) -> list[tuple[int, int]]:
+    """``PunktSentenceTokenizer.span_tokenize(text)`` with the default rules, no line-break
+    mode and realignment: the same spans, from the same decisions, in one loop.
+
+    Punkt chains four stages as generators, each step a frame to resume and each
+    candidate a frozen dataclass of six fields: its detector (candidate sentence ends,
+    the word before each), its decisions, the absorption of spans that are punctuation
+    only, and the realignment of closing quotes. A third of its time here, once most
+    decisions are known at once (:func:`_known_breaks_tokenizer`). Written from
+    ``punkt.rules.boundaries.PunktBoundaryDetector.detect`` and
+    ``punkt.inference.tokenizer`` (``_candidate_spans``, ``_absorb_punctuation_only``,
+    ``_realign``), step for step; a test compares the spans with Punkt's own on real and
+    generated texts.
+    """
+    from punkt.rules import boundaries
+
+    if tokenizer._realign_re.pattern != _PUNKT_REALIGNMENT:
+        raise ValueError("_punkt_spans reads the default realignment only")
+    decide = tokenizer._context_has_sentbreak
+    spaces = _ASCII_SPACES
+    # 1-2. candidates (a mark inside a run of punctuation is none), each decided as found
+    interior = boundaries._multi_char_interior(text, tokenizer._rules)
+    raw: list[tuple[int, int]] = []
+    last_break = 0
+    previous: re.Match[str] | None = None
+    word_start = word_end = 0  # the previous candidate's word
+    for match in tokenizer._boundaries._regex.finditer(text):
+        at = match.start()
+        if interior and at in interior:
+            continue
+        # the word before the mark starts after the last whitespace since the previous
+        # candidate's word ended; whitespace right there (or none) gives that word's start
+        i = at - 1
+        while i >= word_end and text[i] not in spaces:
+            i -= 1
+        start = i + 1 if i > word_end else word_start
+        # the previous candidate ends no run: decide it (its word, mark and what follows)
+        if (
+            previous is not None
+            and word_end <= start
+            and decide(text[word_start : previous.end("after_tok")])
+        ):
+            raw.append((last_break, previous.end()))
+            following = previous.start("next_tok")
+            last_break = following if following >= 0 else previous.end()
+        previous, word_start, word_end = match, start, at
+    if previous is not None and decide(text[word_start : previous.end("after_tok")]):
+        raw.append((last_break, previous.end()))
+        following = previous.start("next_tok")
+        last_break = following if following >= 0 else previous.end()
+    raw.append((last_break, len(text.rstrip())))
+    # 3. a span of nothing but sentence-ending marks joins the one before
+    absorbed: list[tuple[int, int]] = []
+    pending: tuple[int, int] | None = None
+    for start, end in raw:
+        if start >= end:
+            continue
+        if pending is not None and not text[start:end].strip(".?!"):
+            pending = (pending[0], end)
+            continue
+        if pending is not None:
+            absorbed.append(pending)
+        pending = (start, end)
+    if pending is not None:
+        absorbed.append(pending)
+    # 4. closing quotes and brackets that open a span go back to the one before
+    realign_re = tokenizer._realign_re
+    spans: list[tuple[int, int]] = []
+    shift = 0
+    last = len(absorbed) - 1
+    for index, (start, end) in enumerate(absorbed):
+        start += shift
+        if index == last:
+            if start < end:
+                spans.append((start, end))
+            continue
+        next_start, next_end = absorbed[index + 1]
+        moved = (
+            realign_re.match(text[next_start:next_end]) if text[next_start] in _REALIGNED else None
+        )
+        if moved:
+            spans.append((start, next_start + len(moved.group().rstrip())))
+            shift = moved.end()
+        else:
+            shift = 0
+            if start < end:
+                spans.append((start, end))
+    return spans
 
 
 # The runs of punctuation Punkt treats as one ("--", "...", ". . ."), as its default rules

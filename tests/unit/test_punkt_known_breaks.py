@@ -59,3 +59,33 @@ def test_known_breaks_are_punkts_answers() -> None:
         assert tokenizer._context_has_sentbreak(context) == expected, context
         breaks += expected
     assert 0.2 < breaks / len(contexts) < 0.9  # both answers are tried
+
+
+def _texts() -> list[str]:
+    """The seed article and generated texts: abbreviations, initials, numbers, quotes and
+    brackets to realign, runs of marks to absorb, ellipses, other scripts, blank lines."""
+    rng = random.Random(3)
+    pieces = [
+        *("Mr.", "said.", "He", "“We", "”", '"', "'", ")", "(", "...", ". . .", "--", "?"),
+        *("!", "?!", "U.S.", "e.g.", "No.", "5.", "3.14", "a.", "J.", "\n", "\n\n", " "),
+        *("  ", "\t", "\u00a0", "。", "東京", "Ωμέγα.", "Straße.", "’", "»", "«", "»?", ".”"),
+        *("?”", "!)", "etc.", "Inc.", "x", "The", "and", "—", "-", ",", ";", ".\n"),
+    ]
+    texts = [SEED, "", " ", ".", "..", "!!!", "Wow!!!", "a. b", "“Hi.” Bye.", "(Hi there.) Bye."]
+    for _ in range(3000):
+        texts.append(
+            "".join(
+                rng.choice(pieces) + rng.choice(["", " ", " ", "\n"])
+                for _ in range(rng.randint(0, 40))
+            )
+        )
+    return texts
+
+
+def test_spans_in_one_pass_are_punkts_spans() -> None:
+    tokenizer = _punkt()
+    plain = PunktSentenceTokenizer(tokenizer._params)  # Punkt alone, no fast answers
+    for text in _texts():
+        spans = list(tokenizer.span_tokenize(text))
+        assert spans == list(PunktSentenceTokenizer.span_tokenize(tokenizer, text)), text
+        assert spans == list(plain.span_tokenize(text)), text
