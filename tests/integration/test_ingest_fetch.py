@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import itertools
+import zlib
 from dataclasses import replace
 
 import brotli
@@ -174,6 +175,30 @@ async def test_corrupt_gzip_is_a_decode_error(server, fetcher):
     url = server.add("/corrupt", body, headers={"Content-Encoding": "gzip"})
     with pytest.raises(DecodeError) as info:
         await fetcher.fetch(url)
+    assert info.value.kind == "decode"
+
+
+async def test_deflate_body_is_decoded_wrapped_or_raw(server, fetcher):
+    """RFC 9110's deflate is zlib-wrapped; some servers send raw deflate: both decode."""
+    raw = b"<p>" + b"deflated text " * 500 + b"</p>"
+    bare = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    bodies = {"/zlib": zlib.compress(raw), "/raw": bare.compress(raw) + bare.flush()}
+    for path, body in bodies.items():
+        url = server.add(path, body, headers={"Content-Encoding": "deflate"})
+        assert (await fetcher.fetch(url)).body == raw, path
+
+
+async def test_deflate_bomb_and_corrupt_deflate(server, patient):
+    url = server.add(
+        "/deflate-bomb", zlib.compress(b"\0" * 5_000_000), headers={"Content-Encoding": "deflate"}
+    )
+    with pytest.raises(TooLarge):
+        await patient.fetch(url)
+    url = server.add(
+        "/bad-deflate", b"\x78\x9c" + b"\xff" * 40, headers={"Content-Encoding": "deflate"}
+    )  # a zlib header, then a block of the reserved type
+    with pytest.raises(DecodeError) as info:
+        await patient.fetch(url)
     assert info.value.kind == "decode"
 
 
