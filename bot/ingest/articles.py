@@ -58,10 +58,13 @@ class ArticleRow(Protocol):
 
 
 class OrphanRow(ArticleRow, Protocol):
-    """An article in no story, with its signature to place it by."""
+    """An article in no story, with its signature to place it by (and its content hash,
+    by which the window finds exact copies)."""
 
     @property
     def minhash(self) -> bytes | None: ...
+    @property
+    def content_hash(self) -> str | None: ...
 
 
 def content_hash(text: str) -> str:

@@ -167,8 +167,9 @@ class _Cycle:
         self.synced = False  # brought up to date this cycle (once, when first needed)
         self.canonicals: set[str] = set()  # stored this cycle
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
-        # one analysis per distinct text this cycle (Analysis.to_dict(), None: failed)
-        self.analyses: dict[str, asyncio.Future[dict[str, Any] | None]] = {}
+        # one analysis and signature per distinct text this cycle (Analysis.to_dict(),
+        # None: failed; the text's MinHash, None: none)
+        self.analyses: dict[str, asyncio.Future[tuple[dict[str, Any] | None, Any]]] = {}
 
     async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
         """One step in a worker process; TaskFailed says why it gave nothing.
@@ -454,7 +455,9 @@ class _Cycle:
                 if not spare:  # ids for this and the new stories that may follow
                     spare = await self.store.reserve_story_ids(len(inserted) - n, placement)
                 story_id = spare.pop(0)
-            self.recent.add(article_id, story_id, ready.profile, item.signature, self.now)
+            self.recent.add(
+                article_id, story_id, ready.profile, item.signature, self.now, item.content_hash
+            )
             placed.append(Placed(article_id, story_id, new, ready.headline, ready.countries))
             decided.append((ready, near))
         results = await self.store.place_batch(placed, at=self.now, placement=placement)
@@ -519,7 +522,6 @@ class _Cycle:
         published = entry.published or (page.published if page else None) or self.now
         item.published = min(published, self.now + FUTURE_SLACK)
         item.content_hash = content_hash(item.text)
-        await self._signature(item)
         await self.ensure_recent()
         await self._analysis(item)
         return item
@@ -556,17 +558,19 @@ class _Cycle:
             item.canonical = resolve_canonical(result.url, page.canonical_href)
         return page
 
-    async def _signature(self, item: _Item) -> None:
+    async def _signature(self, item: _Item) -> Any:
+        """The text's signature in a task of its own (its analysis gave none)."""
         try:
             raw = await self._work("signature", worker_tasks.signature, item.text, item=item)
         except TaskFailed as exc:
             item.errors.append(exc.reason)
             log.warning("event=signature_failed url=%s error=%r", item.url, exc.reason)
-            return
-        item.signature = dedupe.from_bytes(raw) if raw is not None else None
+            return None
+        return dedupe.from_bytes(raw) if raw is not None else None
 
     async def _analysis(self, item: _Item) -> None:
-        """Analyse once per distinct text (mirrors and exact copies share one analysis).
+        """The text's analysis and signature, made once per distinct text: mirrors and
+        exact copies share them (this cycle's, or a stored copy's).
 
         The summarizer is imported by the workers only: a broken one fails each analysis
         (the article is stored without), never the collection of articles.
@@ -576,36 +580,51 @@ class _Cycle:
             future = asyncio.get_running_loop().create_future()
             self.analyses[item.content_hash] = future
             try:
-                result = await self._stored_analysis(item)
-                if result is None:
-                    result = await self._work(
-                        "analysis", worker_tasks.analyse, item.text, item.title, item=item
-                    )
-            except TaskFailed as exc:
-                log.error("event=analysis_failed url=%s error=%r", item.url, exc.reason)
-                self.report.analysis_errors += 1
-                item.errors.append(exc.reason)
-                result = None
+                copy = await self._stored_copy(item)
+                result = copy if copy is not None else await self._analyse(item)
             except BaseException:  # copies waiting on this text must not wait for ever
                 self.analyses.pop(item.content_hash, None)
-                future.set_result(None)
+                future.set_result((None, None))
                 raise
             future.set_result(result)
-        result = await future
-        if result is not None:
-            item.analysis, item.people = result, person_names(result)
+        analysis, item.signature = await future
+        if analysis is not None:
+            item.analysis, item.people = analysis, person_names(analysis)
 
-    async def _stored_analysis(self, item: _Item) -> dict[str, Any] | None:
-        """An exact copy of a stored article (a syndicated text) reuses its analysis."""
-        if item.signature is None or not self.synced:
+    async def _analyse(self, item: _Item) -> tuple[dict[str, Any] | None, Any]:
+        """A new text's (analysis, signature) from one task (one round trip a page
+        fewer than two); the signature on its own when that task gave nothing."""
+        try:
+            analysis, raw, error = await self._work(
+                "analysis", worker_tasks.analyse_text, item.text, item.title, item=item
+            )
+        except TaskFailed as exc:  # the worker was killed, or died: nothing came back
+            self._analysis_failed(item, exc.reason)
+            # the signature on its own, if the page has time left (not after a timeout)
+            return None, await self._signature(item) if item.budget > 0 else None
+        if error is not None:
+            self._analysis_failed(item, f"analysis: {error}")
+        return analysis, dedupe.from_bytes(raw) if raw is not None else None
+
+    def _analysis_failed(self, item: _Item, reason: str) -> None:
+        log.error("event=analysis_failed url=%s error=%r", item.url, reason)
+        self.report.analysis_errors += 1
+        item.errors.append(reason)
+
+    async def _stored_copy(self, item: _Item) -> tuple[dict[str, Any] | None, Any] | None:
+        """An exact copy of a stored article of the window (a syndicated text) gives its
+        analysis and its signature (the same text, the same signature)."""
+        if not self.synced:
             return None
-        near = self.recent.duplicates.best_match(item.signature)
-        if near is None or near[1] < 0.99:  # only a (near-)identical text can be a copy
+        copy = self.recent.copy_of(item.content_hash)
+        if copy is None:
             return None
-        rows = await self.store.get_articles([int(near[0])])
+        rows = await self.store.get_articles([copy])
         if not rows or not rows[0].analysis or rows[0].text != item.text:
             return None  # offsets index the text: only a byte-identical text may share them
-        return rows[0].analysis
+        minhash = rows[0].minhash
+        signature = dedupe.from_bytes(minhash) if minhash else await self._signature(item)
+        return rows[0].analysis, signature
 
     # ---------------------------------------------------------------- articles and stories
     async def ensure_recent(self) -> None:
@@ -649,11 +668,12 @@ class _Cycle:
         signature: Any,
         brief_input: BriefInput | None,
         fetched_at: datetime,
+        content_hash: str | None = None,
     ) -> None:
         """What the cycle and the window know once an article is in a story (after the
         commit only)."""
         self.briefs.joined(story_id, article_id, created, brief_input)
-        self.recent.add(article_id, story_id, profile, signature, fetched_at)
+        self.recent.add(article_id, story_id, profile, signature, fetched_at, content_hash)
 
     def _stored(
         self,
@@ -677,8 +697,9 @@ class _Cycle:
         brief_input = (analysis, item.text, item.title) if analysis is not None else None
         if window:
             self._remember(
-                article_id, story_id, created, ready.profile, item.signature, brief_input, self.now
-            )
+                article_id, story_id, created, ready.profile, item.signature, brief_input,
+                self.now, item.content_hash,
+            )  # fmt: skip
         else:
             self.briefs.joined(story_id, article_id, created, brief_input)
         self.analyses.pop(item.content_hash, None)  # later copies find it in the index
@@ -723,7 +744,7 @@ class _Cycle:
             brief_input = (analysis, row.text or "", row.title) if analysis is not None else None
             self._remember(
                 result.article_id, result.story_id, result.created, profile, signature,
-                brief_input, row.fetched_at,
+                brief_input, row.fetched_at, row.content_hash,
             )  # fmt: skip
         log.warning(
             "event=orphan_repaired article_id=%s story_id=%s", result.article_id, result.story_id

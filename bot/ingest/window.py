@@ -132,6 +132,9 @@ class StoryWindow:
         self.stories = StoryIndex(self.span)
         self.start: datetime | None = None  # None: not built yet
         self._articles: dict[int, tuple[datetime, int | None]] = {}  # -> fetched, story
+        # exact copies (by content hash): its key -> the article, the article -> its key
+        self._copies: dict[int, int] = {}
+        self._copy_keys: dict[int, int] = {}
         self._profiles: dict[int, _Stored] = {}  # articles in a story
         self._members: dict[int, tuple[int, ...]] = {}  # story id -> its articles, in order
         self._expiry: list[tuple[datetime, int]] = []  # heap of (fetched_at, article id)
@@ -147,6 +150,12 @@ class StoryWindow:
         """Forget everything: built again by the next sync (after a commit that failed
         took back articles already added)."""
         self._clear()
+
+    def copy_of(self, content_hash: str) -> int | None:
+        """An article of the window with this content hash (the cycle reuses an exact
+        copy's analysis and signature: a syndicated text is analysed once), if any."""
+        key = _copy_key(content_hash)
+        return self._copies.get(key) if key is not None else None
 
     def story_of(self, article_id: int) -> int | None:
         entry = self._articles.get(article_id)
@@ -270,7 +279,7 @@ class StoryWindow:
     async def _index(self, store: Store, rows: Sequence[WindowRow], slicer: _Slicer) -> None:
         """Add new rows (in placement order): signatures at once, profiles read in pages."""
         for row in rows:
-            self._enter(row.article_id, row.story_id, row.fetched_at)
+            self._enter(row.article_id, row.story_id, row.fetched_at, row.content_hash)
             if row.signature is not None:
                 self.duplicates.add(row.article_id, row.signature)
             await slicer.tick()
@@ -316,6 +325,9 @@ class StoryWindow:
             if entry is None:
                 continue
             self.duplicates.remove(article_id)
+            key = self._copy_keys.pop(article_id, None)
+            if key is not None and self._copies.get(key) == article_id:
+                del self._copies[key]
             story_id = entry[1]
             if story_id is not None and self._profiles.pop(article_id, None) is not None:
                 self._members[story_id] = tuple(
@@ -334,20 +346,31 @@ class StoryWindow:
         profile: Profile,
         signature: Any,
         fetched_at: datetime,
+        content_hash: str | None = None,
     ) -> None:
         """An article this process just stored (or placed) in a story."""
         self._added.add(article_id)
-        self._enter(article_id, story_id, fetched_at)
+        self._enter(article_id, story_id, fetched_at, content_hash)
         if signature is not None:
             self.duplicates.add(article_id, signature)
         if article_id not in self._profiles:
             self._join(article_id, story_id, profile)
 
-    def _enter(self, article_id: int, story_id: int | None, fetched_at: datetime) -> None:
+    def _enter(
+        self,
+        article_id: int,
+        story_id: int | None,
+        fetched_at: datetime,
+        content_hash: str | None = None,
+    ) -> None:
         entry = self._articles.get(article_id)
         if entry is None:
             self._articles[article_id] = (fetched_at, story_id)
             heapq.heappush(self._expiry, (fetched_at, article_id))
+            key = _copy_key(content_hash) if content_hash else None
+            if key is not None:
+                self._copy_keys[article_id] = key
+                self._copies.setdefault(key, article_id)
         elif story_id is not None:
             self._articles[article_id] = (entry[0], story_id)  # an orphan placed in a story
 
@@ -375,6 +398,15 @@ class StoryWindow:
     def profiles(self) -> Iterable[tuple[int, Profile]]:
         """(story id, profile) of every story in the window (for tests and checks)."""
         return self.stories.profiles.items()
+
+
+def _copy_key(content_hash: str) -> int | None:
+    """A content hash as a small int (its first 64 bits): the window keeps one per
+    article, and a false match is caught by comparing the texts."""
+    try:
+        return int(content_hash[:16], 16)
+    except ValueError:
+        return None
 
 
 def _profile(row: ProfileRow, text: str) -> Profile:

@@ -28,8 +28,9 @@ def warm() -> None:
     try:
         page = worker_tasks.extract(_PAGE, "https://example.org/port", "utf-8", True)
         text = page.text or "The Chilean minister said the port of Valparaiso reopened."
-        worker_tasks.signature(text)
-        analysis = worker_tasks.analyse(text, page.title)
+        analysis, _, error = worker_tasks.analyse_text(text, page.title)  # signature too
+        if analysis is None:
+            raise RuntimeError(error)
         worker_tasks.summarize([(analysis, text, page.title)])
     except Exception:  # a fork server that dies here would start no worker at all
         logging.getLogger(__name__).exception("event=worker_warmup_failed")

@@ -12,7 +12,9 @@ from typing import Any
 from bot.ingest import dedupe
 from bot.ingest.extract import Extracted, extract_page
 
-__all__ = ["analyse", "extract", "signature", "summarize"]
+__all__ = ["analyse", "analyse_text", "extract", "signature", "summarize"]
+
+_ERROR_CHARS = 300
 
 
 def extract(body: bytes, url: str, charset: str | None, metadata: bool) -> Extracted:
@@ -34,6 +36,23 @@ def analyse(text: str, title: str | None) -> dict[str, Any]:
     from summarizer import analyse as run
 
     return run(text, title).to_dict()
+
+
+def analyse_text(
+    text: str, title: str | None
+) -> tuple[dict[str, Any] | None, bytes | None, str | None]:
+    """A new text's signature (:func:`signature`) and analysis (:func:`analyse`) in one
+    task: ``(analysis, signature, error)``, ``error`` saying why the analysis failed
+    (``Type: message``; the signature is still given).
+
+    One round trip a page fewer than a task each (both take the same text): the
+    cycle's process spends 40-60 us of CPU on a task, and the worker about as much.
+    """
+    values = dedupe.signature_bytes(text)
+    try:
+        return analyse(text, title), values, None
+    except Exception as exc:
+        return None, values, f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS]
 
 
 def summarize(

@@ -35,14 +35,15 @@ LEAD_CHARS = 6000
 
 @dataclass(frozen=True, slots=True)
 class WindowRow:
-    """A recent article as the window indexes it: its story, signature and placement
-    number."""
+    """A recent article as the window indexes it: its story, signature, content hash and
+    placement number."""
 
     article_id: int
     story_id: int
     placed_seq: int
     fetched_at: datetime
     signature: bytes | None
+    content_hash: str | None = None  # exact copies share it: the cycle reuses their analysis
     profile: ProfileRow | None = None  # read with the row when asked (``profiles=True``)
 
 
@@ -98,7 +99,7 @@ class WindowQueries(StoreBase):
             if parts[1] is not None  # the lead: NULL for an article in ``known``
             else row
             for row, parts in zip(
-                _window_rows([r[:5] for r in rows]), (r[5:] for r in rows), strict=True
+                _window_rows([r[:6] for r in rows]), (r[6:] for r in rows), strict=True
             )
         ]
 
@@ -111,6 +112,7 @@ class WindowQueries(StoreBase):
                 StoryArticle.placed_seq,
                 Article.fetched_at,
                 Article.minhash,
+                Article.content_hash,
             )
             .select_from(StoryArticle)
             .join(Article, Article.id == StoryArticle.article_id)
@@ -212,5 +214,6 @@ def _window_rows(
     rows: Sequence[Any],
 ) -> list[WindowRow]:
     return [
-        WindowRow(a, s, q, as_utc(f), bytes(m) if m is not None else None) for a, s, q, f, m in rows
+        WindowRow(a, s, q, as_utc(f), bytes(m) if m is not None else None, h)
+        for a, s, q, f, m, h in rows
     ]

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.commands.feeds import render_table
 from bot.ingest.cycle import run_cycle
+from bot.ingest.workers import WorkerPool
 from bot.settings import FeedConfig, make_settings
 from bot.store import Store
 from bot.store.models import Article, Feed, Story, StoryArticle
@@ -429,6 +430,38 @@ async def test_same_wire_story_on_two_sites_is_one_story_with_two_sources(store,
             )
         ).all()
     assert [tuple(r) for r in sizes] == [(1, 1), (2, 2)]
+
+
+async def test_an_exact_copy_in_a_later_cycle_reuses_the_analysis_and_signature(store, server):
+    """A syndicated text (byte-identical) is analysed once: its copy in a later cycle
+    takes the stored article's analysis and signature (found in the window by content
+    hash), and joins its story as a near-duplicate; its page is only extracted."""
+    serve_articles(server, "quake")
+    server.add("/copy/quake", page("quake"))
+    server.add("/a.xml", rss([item(server, "quake")]), content_type="application/rss+xml")
+    server.add(
+        "/b.xml",
+        rss([item(server, "quake", "/copy/quake")]),
+        content_type="application/rss+xml",
+    )
+    await add_feeds(store, server, "/a.xml")
+    with WorkerPool(1, budget=60) as pool:
+        first = await run_cycle(store, settings("x"), now=T0, pool=pool)
+        assert first.new_articles == 1
+        await add_feeds(store, server, "/a.xml", "/b.xml")
+        before = sum(w.tasks for w in pool._workers)
+        second = await run_cycle(store, settings("x"), now=T0 + timedelta(minutes=16), pool=pool)
+        tasks = sum(w.tasks for w in pool._workers) - before
+    assert second.new_articles == 1 and second.near_duplicates == 1
+    assert second.analysis_errors == 0 and second.stories_created == 0
+    assert tasks == 2  # the copy's extraction and the story's brief: no analysis, no signature
+    async with store.session() as session:
+        rows = (await session.scalars(select(Article).order_by(Article.id))).all()
+        stories = (await session.scalars(select(StoryArticle.story_id))).all()
+    original, copy = rows
+    assert copy.text == original.text and copy.analysis == original.analysis
+    assert copy.minhash == original.minhash and copy.minhash
+    assert len(set(stories)) == 1
 
 
 async def test_retention_prunes_old_articles(db, server):

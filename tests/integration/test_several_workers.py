@@ -118,15 +118,16 @@ async def placement_held_until_ready(
     other: Store, pool: WorkerPool, pages: int
 ) -> AsyncIterator[None]:
     """Another worker's hold of the placement lock while the block runs, kept until
-    ``pool`` has run three more tasks a page (extraction, signature, analysis: every page
-    ready), then a second more: what the block makes ready meanwhile queues for it."""
+    ``pool`` has run two more tasks a page (extraction; analysis with the signature:
+    every page ready), then a second more: what the block makes ready meanwhile queues
+    for it."""
     before = sum(w.tasks for w in pool._workers)
     held = asyncio.Event()
 
     async def hold() -> None:
         async with other.placing():
             held.set()
-            while sum(w.tasks for w in pool._workers) < before + 3 * pages:
+            while sum(w.tasks for w in pool._workers) < before + 2 * pages:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(1.0)
 
