@@ -223,9 +223,10 @@ def is_mostly_upper(text: str, sample: int = 2000) -> bool:
     return upper > 3 * lower
 
 
-# The first letter of a token (a run of letters, TOKEN_RE) unless it is a-z: a superset of
-# the capitalised tokens, which alone can open a name; str.isupper decides.
-_TOKEN_START = re.compile(r"(?<![^\W\d_])[^\W\d_a-z]")
+# A token (a run of letters, TOKEN_RE) whose first letter is not a-z: a superset of the
+# capitalised tokens, which alone can open a name; str.isupper decides. Matched whole, the
+# token's span comes with it and the scan goes on after its letters.
+_TOKEN_FROM_CAPITAL = re.compile(r"(?<![^\W\d_])[^\W\d_a-z][^\W\d_]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -242,19 +243,19 @@ class _Tokens:
         self.text = text
         self.start = start
 
-    def capitalised(self) -> list[int]:
-        """Where the tokens that start with a capital letter start, in order."""
+    def capitalised(self) -> list[tuple[int, int]]:
+        """The tokens that start with a capital letter, as (start, end), in order."""
         text, start = self.text, self.start
-        found = [m.start() for m in _TOKEN_START.finditer(text, start)]
-        # finditer(text, start) starts a token at ``start`` even inside a word
+        found = [m.span() for m in _TOKEN_FROM_CAPITAL.finditer(text, start)]
+        # a token starts at ``start`` even inside a word
         if (
             start
             and start < len(text)
             and _LETTER.match(text, start)
             and _LETTER.match(text, start - 1)
         ):
-            found.insert(0, start)
-        return [s for s in found if text[s].isupper()]
+            found.insert(0, self.at(start))
+        return [span for span in found if text[span[0]].isupper()]
 
     def at(self, pos: int) -> tuple[int, int]:
         """The token starting at ``pos`` (a letter)."""
@@ -290,10 +291,9 @@ def find_mentions(text: str, start: int = 0, *, upper: bool | None = None) -> li
     out: list[Mention] = []
     resume = 0  # the tokens before this position were read as part of a match
     # only a capitalised token can open a name: the others are never looked at
-    for begin in tokens.capitalised():
+    for begin, end in tokens.capitalised():
         if begin < resume:
             continue
-        begin, end = tokens.at(begin)
         first = text[begin:end].lower()
         if first not in by_first or (begin and text[begin - 1].isdigit()):
             continue  # "16GB" is no country
