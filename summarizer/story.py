@@ -58,6 +58,8 @@ def _article_terms(analysis: Analysis, language: str) -> frozenset[str]:
 
 def _by_centrality(analyses: Sequence[Analysis], language: str) -> list[int]:
     """Article indexes, the one most like the others first (earliest first on ties)."""
+    if len(analyses) == 1:  # a story of one article, as most are: no one to be like
+        return [0]
     bags = [_article_terms(a, language) for a in analyses]
     totals = [
         sum(similarity(bag, other) for j, other in enumerate(bags) if j != i)
@@ -150,8 +152,13 @@ def _same_quote(a: _QuoteWords, b: _QuoteWords) -> bool:
     if len(shorter.words) < 4:
         return False
     mine, theirs = shorter.counts, longer.counts
-    common = sum(min(mine[w], theirs[w]) for w in mine.keys() & theirs.keys())
-    return common >= SAME_QUOTE * len(shorter.words)
+    shared = mine.keys() & theirs.keys()
+    needed = SAME_QUOTE * len(shorter.words)
+    if len(shared) * max(mine.values()) < needed:
+        return False  # too few shared words, even counted as often as any occurs
+    # each shared word's smaller count, summed in C (a set iterates in one order)
+    common = sum(map(min, map(mine.__getitem__, shared), map(theirs.__getitem__, shared)))
+    return common >= needed
 
 
 def _merge_quote(kept: Quote, kept_words: _QuoteWords, new: Quote, new_words: _QuoteWords) -> Quote:
