@@ -842,6 +842,15 @@ def _name_span(
     text: str, seq: list[tuple[int, int, str]]
 ) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]], int] | None:
     """Split a capitalised run into (title tokens, name tokens, leading words skipped)."""
+    if len(seq) == 1:
+        return _one_word_name(text, seq[0])
+    return _split_run(text, seq)
+
+
+def _split_run(
+    text: str, seq: list[tuple[int, int, str]]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]], int] | None:
+    """:func:`_name_span` step by step, for a run of any length."""
     i = _leading_words(text, seq)
     tokens = seq[i:]
     while tokens and tokens[0][2] == "of":
@@ -884,6 +893,32 @@ def _name_span(
     if len(title_tokens) == 1 and title_tokens[0][2].lower() in _ROYAL:
         name_tokens, title_tokens = title_tokens + name_tokens, []  # "Prince Andrew" is a name
     return title_tokens, name_tokens, i
+
+
+def _one_word_name(
+    text: str, token: tuple[int, int, str]
+) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]], int] | None:
+    """:func:`_split_run` of a run of one word, as its steps come out for one: a word that
+    is no name, an opening participle, "of", a particle, an organisation's word or a word
+    unlike a name gives None; any other is a name without a title.
+
+    Two runs in three are one word ("Trump", "Monday", "Reuters"), and the general steps
+    (leading words, "of", titles, where the name starts and ends) cost a dozen calls
+    each to find this.
+    """
+    start, _, word = token
+    low = _norm_word(word)
+    if low in not_name_words() and low not in title_nouns():
+        return None  # a leading word, then nothing left
+    if (
+        low.endswith(("ing", "ed"))
+        and len(low) > 5
+        and _CLAUSE_START.search(text, max(0, start - 3), start)
+    ):
+        return None  # an opening participle, then nothing left
+    if word == "of" or word in _PARTICLES or low in organisation_words() or not _name_like(word):
+        return None
+    return [], [token], 0
 
 
 def _org_in(tokens: list[tuple[int, int, str]]) -> bool:

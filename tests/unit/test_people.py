@@ -285,3 +285,28 @@ def test_descriptions_match_as_the_regex_does() -> None:
     expected = [m.span() for m in _description_re().finditer(text)]
     assert [m.span() for m in _descriptions(text)] == expected
     assert expected  # the text holds descriptions at all
+
+
+def test_one_word_runs_split_as_the_general_steps_split_them() -> None:
+    """A run of one word takes a short cut (_one_word_name): the same answer as the steps
+    for runs of any length, on every one-word run of the seed article and of sentences
+    made to reach each outcome (participles opening a sentence, organisations, particles,
+    titles, words that are no names)."""
+    from pathlib import Path
+
+    from summarizer.people import _one_word_name, _sequences, _split_run
+
+    seed = (Path(__file__).resolve().parents[1] / "data" / "seed-article.txt").read_text()
+    made = (
+        "Speaking to reporters, Trump said. Hosting Cook, Benioff smiled. Reuters reported. "
+        "Monday was calm. Minister Lavrov. The Kremlin said. NATO met. Jr. left. Emerging "
+        "markets fell; Exhausted, Smith slept. “Embattled” Jones. de la Cruz. He Jianxiong. "
+        "Acme Inc. grew. Germany. Will Moy said. May. Senator. Gen. Shoigu and Olsen."
+    )
+    runs = 0
+    for text in (seed, made):
+        for seq in _sequences(text):
+            if len(seq) == 1:
+                runs += 1
+                assert _one_word_name(text, seq[0]) == _split_run(text, seq), seq
+    assert runs > 50
