@@ -310,3 +310,38 @@ def test_one_word_runs_split_as_the_general_steps_split_them() -> None:
                 runs += 1
                 assert _one_word_name(text, seq[0]) == _split_run(text, seq), seq
     assert runs > 50
+
+
+def test_name_tokens_are_those_of_the_plainly_written_pattern() -> None:
+    """_TOKEN opens with the letters a token starts with, its look-behind after them: the
+    same tokens as the pattern written plainly, on the seed article and generated text."""
+    import random
+    import re
+    from pathlib import Path
+
+    from summarizer.people import _TOKEN
+
+    plain = re.compile(
+        r"(?<![\w’'\-])(?:(?:[A-Z]\.){2,}|(?:al|el)-[A-Z][\w’'\-]*|[A-Z][\w’'\-]*\.?|of(?= [A-Z])"
+        r"|(?:de|da|di|du|del|der|van|von|le|la|bin|ibn)(?= [A-Z]))"
+    )
+    seed = (Path(__file__).resolve().parents[1] / "data" / "seed-article.txt").read_text()
+    rng = random.Random(9)
+    pieces = [
+        *("Mr.", "U.S.", "A.", "A.B.", "Trump's", "of", "of ", "de ", "del ", "der ", "van "),
+        *("von ", "le ", "la ", "bin ", "ibn ", "al-Assad", "el-Sisi", "al-", "el-x", "S", "X."),
+        *("No.", ".", " ", "\n", ",", "Iran", "the", "İ", "Σ", "-", "'", "’", "a", "o", "d"),
+        *("xof", "Ade", "-of", "_B", "9C"),
+    ]
+    texts = [seed]
+    for _ in range(5000):
+        texts.append(
+            "".join(
+                rng.choice(pieces) + rng.choice(["", " ", " ", "\n", ". "])
+                for _ in range(rng.randint(0, 20))
+            )
+        )
+    for text in texts:
+        assert [m.span() for m in _TOKEN.finditer(text)] == [
+            m.span() for m in plain.finditer(text)
+        ], text
