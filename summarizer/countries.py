@@ -225,8 +225,10 @@ def is_mostly_upper(text: str, sample: int = 2000) -> bool:
 
 # A token (a run of letters, TOKEN_RE) whose first letter is not a-z: a superset of the
 # capitalised tokens, which alone can open a name; str.isupper decides. Matched whole, the
-# token's span comes with it and the scan goes on after its letters.
-_TOKEN_FROM_CAPITAL = re.compile(r"(?<![^\W\d_])[^\W\d_a-z][^\W\d_]*")
+# token's span comes with it and the scan goes on after its letters. The first letter
+# opens the pattern, the test of the character before it (no letter) follows: the regex
+# engine skips to such letters in C instead of trying the look-behind at every character.
+_TOKEN_FROM_CAPITAL = re.compile(r"[^\W\d_a-z](?<![^\W\d_].)[^\W\d_]*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
