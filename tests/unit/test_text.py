@@ -252,3 +252,28 @@ def test_has_words_counts_like_words():
     for text in ["", "one", "Don't stop the U-turn now, please", "a b c d e", "— 12 3 —"]:
         for count in range(0, 8):
             assert has_words(text, count) == (len(words(text)) >= count), (text, count)
+
+
+def test_what_needs_cleaning_is_what_one_pattern_finds() -> None:
+    """clean_text skips a clean text after looking for its three kinds of trouble one by
+    one: the same answer as the one pattern of all three."""
+    import random
+    import re
+
+    from summarizer.text import _CLEAN_TABLE, _needs_cleaning
+
+    pattern = re.compile(
+        "[" + "".join(re.escape(chr(c)) for c in sorted(_CLEAN_TABLE)) + "]|<|&[#A-Za-z]"
+    )
+    rng = random.Random(1)
+    pieces = [chr(c) for c in _CLEAN_TABLE] + [*"<&#aZ ;x\n", "&amp;", "&#1;", "& ", "&"]
+    texts = ["", "plain text", "a & b", "AT&T", "x<y", "&#", "&;"]
+    for _ in range(20_000):
+        texts.append(
+            "".join(
+                rng.choice(pieces) if rng.random() < 0.1 else rng.choice("abc ")
+                for _ in range(rng.randint(0, 12))
+            )
+        )
+    for text in texts:
+        assert _needs_cleaning(text) == (pattern.search(text) is not None), text
