@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_QUOTE_MARKS = re.compile(r"’’|''|[\"“”«»„\n]")
+# ’’|''|["“”«»„\n], written to open with one set of characters (then ’ and ' must be
+# doubled): the regex engine skips to those characters in C, where an alternation that
+# opens with two strings was tried at every character of the text
+_QUOTE_MARKS = re.compile(r"[\"“”«»„\n’'](?:(?<=’)’|(?<=')'|(?<![’']))")
 
 
 @dataclass(slots=True)

@@ -315,3 +315,22 @@ def test_cue_scan_finds_whole_words_only() -> None:
     )
     found = [c.group() for c in _scan_cues(text)]
     assert found == ["said", "SAID", "according to", "written", "expressed hope", "claims"]
+
+
+def test_quote_marks_are_those_of_the_plainly_written_pattern() -> None:
+    """marks._QUOTE_MARKS opens with one set of characters: the same marks, spans and
+    texts as ’’|''|["“”«»„\\n] on runs of every mark, apostrophes and letters."""
+    import random
+    import re
+
+    from summarizer.quotes.marks import _QUOTE_MARKS
+
+    plain = re.compile(r"’’|''|[\"“”«»„\n]")
+    rng = random.Random(3)
+    texts = ["", "’’’", "'''", "don’t ‘x’ ’’y’’ ''z''", '“a” «b» „c“ "d"\n']
+    for _ in range(20_000):
+        texts.append("".join(rng.choice("’'\"“”«»„\na ") for _ in range(rng.randint(0, 15))))
+    for text in texts:
+        assert [(m.span(), m.group()) for m in _QUOTE_MARKS.finditer(text)] == [
+            (m.span(), m.group()) for m in plain.finditer(text)
+        ], text
