@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ from pathlib import Path
 from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parent.parent
+# this tree's summarizer, not the one the environment has installed (an A/B against an
+# older tree's copy measured the installed one twice)
+sys.path.insert(0, str(REPO))
 DEFAULT_DATA = REPO / "../shared/eval/articles/ground-truth.json"
 
 TARGET_RATE = 150.0  # articles/s on one core (issue 8)
