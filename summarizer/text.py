@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 from functools import lru_cache
-from itertools import islice, pairwise
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from summarizer.brief import Sentence
@@ -639,9 +639,18 @@ def words(text: str) -> list[str]:
 
 
 def has_words(text: str, count: int) -> bool:
-    """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that
-    (the ``count``-th word is looked for, not the words before it counted one by one)."""
-    return count <= 0 or next(islice(_WORD.finditer(text), count - 1, None), None) is not None
+    """Whether ``text`` has at least ``count`` :func:`words`, reading no further than that:
+    one match of ``count`` words from the start of the text (:func:`_words_from_start`)."""
+    return count <= 0 or _words_from_start(count).match(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _words_from_start(count: int) -> re.Pattern[str]:
+    """The first ``count`` words of a text as ``_WORD.finditer`` finds them: each word
+    atomic (no other split of its letters) after the non-word characters before it
+    (possessive: ``_WORD`` starts at the first word character there is). One regex call
+    instead of an iterator, a slice of it and a match object per word."""
+    return re.compile(rf"(?:\W*+(?>\w+(?:['’\-]\w+)*)){{{count}}}")
 
 
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))

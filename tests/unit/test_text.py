@@ -277,3 +277,20 @@ def test_what_needs_cleaning_is_what_one_pattern_finds() -> None:
         )
     for text in texts:
         assert _needs_cleaning(text) == (pattern.search(text) is not None), text
+
+
+def test_has_words_counts_as_words_does() -> None:
+    """has_words matches the first words in one regex: the same answer as counting
+    :func:`words`, on apostrophes, hyphens, underscores, digits, accents and marks."""
+    import random
+
+    from summarizer.text import has_words, words
+
+    rng = random.Random(5)
+    pieces = ["a", "b", "'", "’", "-", " ", ".", "_", "1", "é", "\u0301", "—", "ab-c", "x'y", "--"]
+    texts = ["", " ", "one", "one two three four five six", "don't stop-the U-turn now, ok"]
+    for _ in range(20_000):
+        texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))))
+    for text in texts:
+        for count in (0, 1, 2, 5, 6, 7):
+            assert has_words(text, count) == (len(words(text)) >= count), (text, count)
