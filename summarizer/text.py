@@ -509,16 +509,11 @@ def _simple_spans(text: str, start: int) -> list[tuple[int, int]]:
 
 def _pieces(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None:
     """Cut one Punkt span at line breaks and foreign sentence ends; trim whitespace."""
-    cuts = [start]
     line = text.find("\n", start, end)
-    while line != -1:
-        cuts.append(line + 1)
-        line = text.find("\n", line + 1, end)
-    for match in _FOREIGN_END.finditer(text, start, end):
-        cuts.append(match.end())
-    cuts.append(end)
-    if len(cuts) > 2:
-        cuts = sorted(set(cuts))
+    if line == -1 and _FOREIGN_END.search(text, start, end) is None:
+        cuts = [start, end]  # nothing to cut at, as in most spans
+    else:
+        cuts = _cuts(text, start, end, line)
     for a, b in pairwise(cuts):
         while a < b and text[a].isspace():
             a += 1
@@ -526,6 +521,18 @@ def _pieces(text: str, start: int, end: int, out: list[tuple[int, int]]) -> None
             b -= 1
         if b > a and _HAS_WORD.search(text, a, b):
             out.append((a, b))
+
+
+def _cuts(text: str, start: int, end: int, line: int) -> list[int]:
+    """Where :func:`_pieces` cuts ``text[start:end]``, ``line`` its first line break."""
+    cuts = [start]
+    while line != -1:
+        cuts.append(line + 1)
+        line = text.find("\n", line + 1, end)
+    for match in _FOREIGN_END.finditer(text, start, end):
+        cuts.append(match.end())
+    cuts.append(end)
+    return sorted(set(cuts)) if len(cuts) > 2 else cuts
 
 
 def quotation_spans(text: str) -> list[tuple[int, int]]:
