@@ -772,8 +772,10 @@ def _descriptions(text: str) -> list[re.Match[str]]:
         if following is None:
             continue
         ahead = following.group()
-        # 'ı' and 'İ' match "i" under IGNORECASE but do not casefold to it
-        if not any(w.casefold() in nouns for w in ahead.split(" ")) and not (
+        # 'ı' and 'İ' match "i" under IGNORECASE but do not casefold to it. The words are
+        # casefolded together (casefolding is letter by letter: a space stays a space)
+        # and looked up in C.
+        if nouns.isdisjoint(ahead.casefold().split(" ")) and not (
             "\u0131" in ahead or "\u0130" in ahead
         ):
             continue

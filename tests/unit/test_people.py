@@ -345,3 +345,14 @@ def test_name_tokens_are_those_of_the_plainly_written_pattern() -> None:
         assert [m.span() for m in _TOKEN.finditer(text)] == [
             m.span() for m in plain.finditer(text)
         ], text
+
+
+def test_casefolding_words_together_is_casefolding_each() -> None:
+    """_descriptions casefolds the words after "the" together and splits them at spaces:
+    no character casefolds to anything holding a space, and casefolding reads no
+    context (a final sigma too), so the words are those casefolded one by one."""
+    import sys
+
+    assert [c for c in range(sys.maxunicode + 1) if " " in chr(c).casefold() and c != 32] == []
+    words = ["ΟΔΟΣ", "Straße", "ﬁnance", "İstanbul", "MINISTER", "σ", "Σ"]
+    assert " ".join(words).casefold().split(" ") == [w.casefold() for w in words]
