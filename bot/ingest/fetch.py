@@ -233,9 +233,14 @@ class _Cookies(httpx.Cookies):
 
 
 class _BoundedDecoder:
-    """Decompress a Content-Encoding chain chunk by chunk, never past ``limit`` bytes out."""
+    """Decompress a Content-Encoding chain chunk by chunk, never past ``limit`` bytes out.
 
-    def __init__(self, encodings: list[str], limit: int, url: str) -> None:
+    ``inflater`` is a module with zlib's bounded API (zlib itself, or ``isal.isal_zlib``);
+    the faster one installed by default, either by choice so both stay tested.
+    """
+
+    def __init__(self, encodings: list[str], limit: int, url: str, *, inflater: Any = None) -> None:
+        self._inflate = _inflate if inflater is None else inflater
         self.limit = limit
         self.url = url
         self.total = 0
@@ -251,7 +256,7 @@ class _BoundedDecoder:
         self._objs: list[Any] = []
         for enc in self.steps:
             if enc in ("gzip", "x-gzip"):
-                self._objs.append(_inflate.decompressobj(zlib.MAX_WBITS | 16))
+                self._objs.append(self._inflate.decompressobj(zlib.MAX_WBITS | 16))
             elif enc == "deflate":
                 self._objs.append(None)  # zlib or raw deflate: decided on the first bytes
             else:
@@ -264,7 +269,7 @@ class _BoundedDecoder:
             wrapped = (
                 len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
             )
-            obj = _inflate.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
+            obj = self._inflate.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
             self._objs[index] = obj
         if enc == "br":
             out = obj.process(data, output_buffer_limit=room + 1)

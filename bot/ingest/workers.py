@@ -17,7 +17,7 @@ A task is sent, waited for and read on the caller's event loop, without blocking
 (the pipe's end is non-blocking; the reply is read as it becomes readable): a hop
 through a thread for each task cost the event-loop process 66-100 us of CPU, against
 14 us for the pipe itself and 40-60 us on the loop (trivial tasks, measured beside
-each other under load), and a page is three tasks. Only what
+each other under load), and a page is two tasks (extraction, then analysis). Only what
 blocks runs in the pool's threads: starting a worker (the fork server's) and killing
 one. The pool keeps no asyncio object beyond a call, so one pool serves several event
 loops in turn (tests, the scheduler's jobs) and is shared by the process

@@ -24,6 +24,19 @@ from bot.ingest.guard import embedded_ipv4, environment_proxies, is_public_addre
 from bot.settings import make_settings
 
 
+def _inflaters() -> list[object]:
+    """zlib, and ISA-L where it is installed: the fetcher uses the one, falls back to the other."""
+    found: list[object] = [pytest.param(zlib, id="zlib")]
+    try:
+        from isal import isal_zlib
+    except ImportError:  # pragma: no cover - no wheel for this machine
+        return found
+    return [*found, pytest.param(isal_zlib, id="isal")]
+
+
+INFLATERS = _inflaters()
+
+
 def test_parse_retry_after():
     assert parse_retry_after("120") == 120
     now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC).timestamp()
@@ -101,9 +114,10 @@ def test_urls_httpx_would_refuse_are_fetch_errors_of_a_permanent_kind(url, kind)
     assert str(info.value).startswith(f"{kind}: ")  # what a feed's last_error starts with
 
 
-def test_bounded_gzip_decoder_stops_a_bomb_early():
+@pytest.mark.parametrize("inflater", INFLATERS)
+def test_bounded_gzip_decoder_stops_a_bomb_early(inflater):
     bomb = gzip.compress(b"\0" * 50_000_000, compresslevel=1)
-    decoder = _BoundedDecoder(["gzip"], 1_000_000, "http://x/")
+    decoder = _BoundedDecoder(["gzip"], 1_000_000, "http://x/", inflater=inflater)
     with pytest.raises(TooLarge) as info:
         for start in range(0, len(bomb), 16_384):
             decoder.feed(bomb[start : start + 16_384])
@@ -111,7 +125,8 @@ def test_bounded_gzip_decoder_stops_a_bomb_early():
     assert decoder.total <= 1_000_000
 
 
-def test_bounded_decoders_round_trip():
+@pytest.mark.parametrize("inflater", INFLATERS)
+def test_bounded_decoders_round_trip(inflater):
     data = b"<p>news</p>" * 1000
     for encodings, payload in [
         (["gzip"], gzip.compress(data)),
@@ -120,7 +135,7 @@ def test_bounded_decoders_round_trip():
         (["br"], brotli.compress(data)),
         (["identity"], data),
     ]:
-        decoder = _BoundedDecoder(encodings, 1_000_000, "http://x/")
+        decoder = _BoundedDecoder(encodings, 1_000_000, "http://x/", inflater=inflater)
         out = b"".join(decoder.feed(payload[i : i + 100]) for i in range(0, len(payload), 100))
         assert out == data if decoder.steps else payload == data
 
@@ -130,6 +145,18 @@ def test_brotli_bomb_is_stopped():
     decoder = _BoundedDecoder(["br"], 1_000_000, "http://x/")
     with pytest.raises(FetchError):
         decoder.feed(bomb)
+
+
+@pytest.mark.parametrize("inflater", INFLATERS)
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_corrupt_stream_is_a_decode_error(inflater, encoding):
+    # a well-formed header, then a deflate block of the reserved type (BFINAL=1, BTYPE=11)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" if encoding == "gzip" else b"\x78\x9c"
+    corrupt = header + b"\x07" + b"\x00" * 16
+    decoder = _BoundedDecoder([encoding], 1_000_000, "http://x/", inflater=inflater)
+    with pytest.raises(DecodeError) as info:
+        decoder.feed(corrupt)
+    assert info.value.kind == "decode"
 
 
 def test_unknown_encoding_is_refused():
