@@ -557,12 +557,29 @@ def _adjective_before(low: str, picked: list[str]) -> bool:
     )
 
 
+@lru_cache(maxsize=16384)  # a function of the word and the bundled lists only
+def _may_close_title(w: str) -> bool:
+    """Whether :func:`_pre_title`'s loop keeps ``w`` as the word right before the name
+    (its first round, nothing picked yet): a title word, a capital, a link or one of
+    ``_PRE_EXTRA``. Otherwise there is no title, and the loop is not run."""
+    low = w.lower()
+    if not w or "\n" in w or w[-1] in ',.;:”"(' or low in _DETERMINERS or low == "and":
+        return False
+    norm = _norm_word(low)
+    capital = w[:1].isupper() and norm not in not_name_words()
+    return _is_title_word(norm) or norm in _PRE_EXTRA or low in _PRE_LINKS or capital
+
+
 def _pre_title(text: str, start: int) -> str | None:
     """A title just before a name: "campaign spokesman Jason Miller", "Commerzbank analyst
     Carsten Fritsch", "Salesforce founder and co-CEO Marc Benioff", "China’s ambassador to
     Britain Liu Xiaming"."""
     chunk = text[max(0, start - 120) : start]
     if not chunk.endswith(" "):
+        return None
+    # the word just before the name (the last of ``chunk[:-1].split(" ")``) decides alone
+    # for nine names in ten: the loop below would break on it at once with nothing picked
+    if not _may_close_title(chunk[chunk.rfind(" ", 0, len(chunk) - 1) + 1 : -1]):
         return None
     picked: list[str] = []
     capitals_near = 0  # capitalised words between the name and the title noun
@@ -930,6 +947,21 @@ def _one_word_name(
     return [], [token], 0
 
 
+@lru_cache(maxsize=16384)  # a function of the word and the bundled lists only
+def _one_word_kind(word: str) -> tuple[bool, bool, bool] | None:
+    """What a run of the one word ``word`` can be, as (an opening participle if at a
+    clause start, a name, an organisation's word): :func:`_one_word_name`'s and
+    :func:`_read_organisation`'s tests that read the word alone. None for a word that is
+    never a name nor opens one ("The", "Monday"): the run is nothing."""
+    low = _norm_word(word)
+    if low in not_name_words() and low not in title_nouns():
+        return None
+    participle = low.endswith(("ing", "ed")) and len(low) > 5
+    organisation = low in organisation_words()
+    name = not (word == "of" or word in _PARTICLES or organisation or not _name_like(word))
+    return participle, name, organisation
+
+
 def _org_in(tokens: list[tuple[int, int, str]]) -> bool:
     return any(_norm_word(w) in organisation_words() for _, _, w in tokens)
 
@@ -1002,15 +1034,28 @@ def _read_sequence(
 ) -> None:
     """One capitalised run: a person's name (with the title before it) or nothing."""
     if len(seq) == 1:
-        low = _norm_word(seq[0][2])
-        if low in not_name_words() and low not in title_nouns():
+        # :func:`_one_word_name` and :func:`_read_organisation` for one word, their
+        # per-word tests answered once a word (two runs in three are one word)
+        kind = _one_word_kind(seq[0][2])
+        if kind is None:
             return  # "The", "But", "Monday": what _name_span and _read_organisation skip
-    found = _name_span(text, seq)
-    if found is None:
-        if not quoted:
-            _read_organisation(index, text, seq)
-        return
-    title_tokens, name_tokens, skipped = found
+        participle, name, organisation = kind
+        start = seq[0][0]
+        if participle and _CLAUSE_START.search(text, max(0, start - 3), start):
+            return  # an opening participle: no name, and no organisation left after it
+        if not name:
+            if organisation and not quoted:
+                _read_organisation(index, text, seq)
+            return
+        title_tokens: list[tuple[int, int, str]] = []
+        name_tokens, skipped = [seq[0]], 0
+    else:
+        found = _split_run(text, seq)
+        if found is None:
+            if not quoted:
+                _read_organisation(index, text, seq)
+            return
+        title_tokens, name_tokens, skipped = found
     if not title_tokens and _after_article(text, seq, skipped):
         return  # "the Davis Cup", "The Walt Disney Co": things, not people
     honorific = any(w.lower().rstrip(".") in _HONORIFIC_WORDS for _, _, w in seq[:skipped])

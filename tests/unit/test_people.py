@@ -356,3 +356,71 @@ def test_casefolding_words_together_is_casefolding_each() -> None:
     assert [c for c in range(sys.maxunicode + 1) if " " in chr(c).casefold() and c != 32] == []
     words = ["ΟΔΟΣ", "Straße", "ﬁnance", "İstanbul", "MINISTER", "σ", "Σ"]
     assert " ".join(words).casefold().split(" ") == [w.casefold() for w in words]
+
+
+_MADE_RUNS = (
+    "Speaking to reporters, Trump said. Hosting Cook, Benioff smiled. Reuters reported. "
+    "Monday was calm. Minister Lavrov. The Kremlin said. NATO met. Jr. left. Emerging "
+    "markets fell; Exhausted, Smith slept. “Embattled” Jones. de la Cruz. He Jianxiong. "
+    "Acme Inc. grew. Germany. Will Moy said. May. Senator. Gen. Shoigu and Olsen. "
+    "Company said. University officials met. Bank. “Reporting” Acme. Organised Ltd. "
+    "campaign spokesman Jason Miller said. China’s ambassador to Britain Liu Xiaming spoke, "
+    "and Salesforce founder and co-CEO Marc Benioff, Commerzbank analyst Carsten Fritsch, "
+    "the planetary geologist Rosaly Lopes of NASA's lab, former special envoy Kurt Volker, "
+    "acting Defense Secretary Mark Esper\nand (Senator Smith) said; “Doctor” Jones, x, Ann."
+)
+
+
+def test_one_word_runs_read_as_the_general_steps_read_them() -> None:
+    """_read_sequence answers a run of one word from _one_word_kind (the word's own tests,
+    cached) and the clause start before it: the same outcome as _name_span, and no
+    organisation read where _read_organisation would find none."""
+    from pathlib import Path
+
+    from summarizer.people import (
+        _CLAUSE_START,
+        PeopleIndex,
+        _name_span,
+        _one_word_kind,
+        _read_organisation,
+        _sequences,
+    )
+
+    seed = (Path(__file__).resolve().parents[1] / "data" / "seed-article.txt").read_text()
+    runs = organisations = 0
+    for text in (seed, _MADE_RUNS):
+        for seq in _sequences(text):
+            if len(seq) != 1:
+                continue
+            runs += 1
+            kind = _one_word_kind(seq[0][2])
+            start = seq[0][0]
+            opening = kind is not None and kind[0]
+            opening = opening and _CLAUSE_START.search(text, max(0, start - 3), start)
+            name = kind is not None and not opening and kind[1]
+            assert _name_span(text, seq) == (([], [seq[0]], 0) if name else None), seq
+            if not name:
+                index = PeopleIndex(text)
+                _read_organisation(index, text, seq)
+                read = bool(index.entities)
+                assert read <= bool(kind is not None and not opening and kind[2]), seq
+                organisations += read
+    assert runs > 50 and organisations > 0
+
+
+def test_a_title_before_a_name_is_found_as_without_the_short_cut(monkeypatch) -> None:
+    """_pre_title gives up at once when the word before the name would end its loop with
+    nothing picked (_may_close_title): the same titles as running the loop every time,
+    at every capitalised word of the seed article and of made sentences."""
+    import re
+    from pathlib import Path
+
+    from summarizer import people
+
+    seed = (Path(__file__).resolve().parents[1] / "data" / "seed-article.txt").read_text()
+    texts = [seed, _MADE_RUNS, " Smith", "and Smith", "\n Smith", "the Smith", "a  Smith"]
+    starts = [(t, m.start()) for t in texts for m in re.finditer(r"[A-Z]", t)]
+    fast = [people._pre_title(t, s) for t, s in starts]
+    monkeypatch.setattr(people, "_may_close_title", lambda word: True)
+    assert [people._pre_title(t, s) for t, s in starts] == fast
+    assert sum(title is not None for title in fast) >= 8
