@@ -131,7 +131,10 @@ _DANGLING = re.compile(
     r"meanwhile|yet|so|then)\b",
     re.IGNORECASE,
 )
-_END_PUNCTUATION = re.compile(r"[.!?。！？…\"”’»)\]]\s*$")
+# What a sentence must end with, trailing white space aside, not to be a heading: as
+# r"[.!?。！？…\"”’»)\]]\s*$" finds (\s is what str.rstrip strips), without a search
+# trying that pattern at every such character of the sentence
+_END_PUNCTUATION = frozenset('.!?。！？…"”’»)]')
 _SPACE_SCRIPTLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 _SUMY_LANGUAGES = {
@@ -309,7 +312,8 @@ def _quote_spans(quotes: Iterable[Quote], text: str, first: int, last: int) -> l
 
 def _is_heading(sentence: Sentence, all_caps_text: bool) -> bool:
     text = sentence.text
-    if not _END_PUNCTUATION.search(text):
+    end = text.rstrip()[-1:]
+    if not end or end not in _END_PUNCTUATION:
         return True
     return not all_caps_text and text.isupper()
 

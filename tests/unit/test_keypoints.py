@@ -229,3 +229,28 @@ def test_boilerplate_at_start_anywhere_and_end() -> None:
     assert not _is_boilerplate("The company reported losses for the latest quarter.")
     # 'ı' matches "i" when case is ignored: the phrase is still found
     assert _is_boilerplate("Thıs artıcle was originally published by the Example Times.")
+
+
+def test_headings_are_told_by_their_last_character_as_the_pattern_does() -> None:
+    """_is_heading reads the last character before trailing white space instead of
+    searching _END_PUNCTUATION's old pattern: the same answer, white space of every kind
+    (what str.rstrip strips is what \\s matches) and characters of the set anywhere."""
+    import random
+    import re
+    import sys
+
+    from summarizer.brief import Sentence
+    from summarizer.keypoints import _is_heading
+
+    pattern = re.compile(r"[.!?。！？…\"”’»)\]]\s*$")
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert spaces == [chr(c) for c in range(sys.maxunicode + 1) if re.match(r"\s", chr(c))]
+    rng = random.Random(3)
+    pieces = [*'.!?。！？…"”’»)]', *spaces, "a", "A", "(", "[", "x.", "\n", "Word"]
+    texts = ["", " ", "A HEADING", "Ends well.", "Ends well.\n", "Quote”  ", "x.\n\n"]
+    for _ in range(20_000):
+        texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))))
+    for text in texts:
+        for all_caps in (False, True):
+            expected = not pattern.search(text) or (not all_caps and text.isupper())
+            assert _is_heading(Sentence(text, 0, len(text)), all_caps) == expected, text

@@ -294,3 +294,21 @@ def test_has_words_counts_as_words_does() -> None:
     for text in texts:
         for count in (0, 1, 2, 5, 6, 7):
             assert has_words(text, count) == (len(words(text)) >= count), (text, count)
+
+
+def test_words_are_those_of_the_plainly_written_pattern() -> None:
+    """_WORD is written possessive (no backtracking points): the same words as the
+    greedy pattern, on apostrophes, hyphens, underscores, digits, accents and marks."""
+    import random
+    import re
+
+    from summarizer.text import words
+
+    plain = re.compile(r"\w+(?:['’\-]\w+)*")
+    rng = random.Random(8)
+    pieces = ["a", "b", "'", "’", "-", " ", ".", "_", "1", "é", "\u0301", "—", "ab-c", "x'y", "--"]
+    texts = ["", "don't stop-the U-turn now, ok", "a'-b", "a-'", "rock 'n' roll", "’tis x’"]
+    for _ in range(20_000):
+        texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 25))))
+    for text in texts:
+        assert words(text) == plain.findall(text), text
