@@ -185,10 +185,11 @@ class StoryQueries(StoreBase):
         ]  # fmt: skip
         if inserts:
             await session.execute(countries.insert(), inserts)
-        for u in updates:  # no countries given: the rows stay, dated and ranked again
-            if u.story_id in written and u.countries is None:
-                source_count, updated_at = written[u.story_id]
-                await self._rank_touched(session, u.story_id, source_count, updated_at, u.at)
+        # no countries given: the rows stay, dated and ranked again
+        touched = {
+            u.story_id: u.at for u in updates if u.story_id in written and u.countries is None
+        }
+        await _touch_ranks(session, touched, written)
 
     async def _attach(
         self, session: AsyncSession, story_id: int, article_ids: list[int], at: datetime
@@ -405,6 +406,45 @@ def best_scores(countries: Iterable[tuple[str, float]]) -> dict[str, float]:
         code = code.upper()
         best[code] = max(float(score), best.get(code, 0.0))
     return best
+
+
+async def _touch_ranks(
+    session: AsyncSession,
+    touched: dict[int, datetime],
+    written: dict[int, tuple[int, datetime]],
+) -> None:
+    """The country rows of stories whose countries stay, each story's dated ``touched``
+    and ranked from the story as ``written`` ((source_count, updated_at) by id): what
+    :meth:`StoryQueries._rank_touched` does for one, in a read and one executemany for
+    all of them (a cycle's briefs: 30 stories without countries, two statements each)."""
+    if not touched:
+        return
+    table = table_of(StoryCountry)
+    rows: list[Any] = []
+    for chunk in chunks(list(touched)):
+        rows += (
+            await session.execute(
+                select(table.c.story_id, table.c.code, table.c.score).where(
+                    table.c.story_id.in_(chunk)
+                )
+            )
+        ).all()
+    if not rows:
+        return
+    await session.execute(
+        table.update()
+        .where(table.c.story_id == bindparam("row_story"), table.c.code == bindparam("row_code"))
+        .values(updated_at=bindparam("touch"), rank=bindparam("new_rank")),
+        [
+            {
+                "row_story": story_id,
+                "row_code": code,
+                "touch": touched[story_id],
+                "new_rank": rank_key(score, *written[story_id]),
+            }
+            for story_id, code, score in rows
+        ],
+    )
 
 
 async def _store_ranks(

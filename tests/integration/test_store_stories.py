@@ -391,6 +391,7 @@ async def test_update_stories_writes_what_update_story_writes_one_by_one(store: 
         ([("IR", 0.9), ("us", 0.4), ("US", 0.6)], "New headline", 3),
         (None, None, 2),  # a fourth article joined meanwhile: the brief still misses it
         ([], "Emptied", None),
+        (None, "Kept and dated again", 3),  # two such stories: their rows in one batch
     ]
     pairs = []
     for k, (countries, headline, built_from) in enumerate(cases):
@@ -433,5 +434,5 @@ async def test_update_stories_writes_what_update_story_writes_one_by_one(store: 
 
     for one, batched, _ in pairs:
         assert await state(batched) == await state(one)
-    assert [(await state(p[0]))[2] for p in pairs] == [False, True, False]
+    assert [(await state(p[0]))[2] for p in pairs] == [False, True, False, False]
     assert len((await state(pairs[0][0]))[4]) == 2 and (await state(pairs[2][0]))[4] == []
