@@ -158,3 +158,29 @@ def test_mentions_are_those_of_the_full_token_list() -> None:
                 assert find_mentions(text, start, upper=upper) == expected, (text, start, upper)
                 found += len(expected)
     assert found > 1000
+
+
+def test_capital_tokens_are_those_of_the_category_pattern() -> None:
+    """_TOKEN_FROM_CAPITAL looks for its first letter by code point ranges and a
+    look-behind: the same first characters as [^\\W\\d_a-z] over every code point, and
+    the same tokens from any start on generated text of letters of several scripts."""
+    import random
+    import re
+    import sys
+
+    from summarizer.countries import _TOKEN_FROM_CAPITAL
+
+    plain = re.compile(r"[^\W\d_a-z](?<![^\W\d_].)[^\W\d_]*")
+    first = re.compile(_TOKEN_FROM_CAPITAL.pattern.split("(?<![")[0])
+    for c in map(chr, range(sys.maxunicode + 1)):
+        assert bool(first.fullmatch(c)) == bool(plain.match(c)), hex(ord(c))
+    rng = random.Random(6)
+    pieces = [*"aZé É_1٣ ª.-’\n", "ß", "Σ", "я", "Я", "中", "ǅ", "\u0301", "Iran", "iran"]
+    texts = ["", "The U.S. and Iran", "éIran xÉcole 9Iran _Iran"]
+    for _ in range(5_000):
+        texts.append("".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))))
+    for text in texts:
+        for start in range(0, len(text) + 1, 4):
+            assert [m.span() for m in _TOKEN_FROM_CAPITAL.finditer(text, start)] == [
+                m.span() for m in plain.finditer(text, start)
+            ], (text, start)
