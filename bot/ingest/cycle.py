@@ -107,6 +107,7 @@ class _Item:
     signature: Any = None  # datasketch MinHash of the text
     analysis: dict[str, Any] | None = None  # Analysis.to_dict()
     people: list[str] = field(default_factory=list)  # persons named (story matching)
+    terms: dict[str, int] | None = None  # story-matching terms from the analysis task
     errors: list[str] = field(default_factory=list)  # what failed on the way, and why
     budget: float = 0.0  # seconds of worker time left for this page
 
@@ -124,6 +125,10 @@ class _Ready:
     headline: str
     countries: tuple[tuple[str, float], ...]
     done: asyncio.Future[EntryMark | None]
+
+
+#: A text's (analysis, signature, (title, its terms with that title) or None).
+_Analysed = tuple[dict[str, Any] | None, Any, tuple[str | None, dict[str, int]] | None]
 
 
 def _transient(exc: BaseException) -> bool:
@@ -168,8 +173,9 @@ class _Cycle:
         self.canonicals: set[str] = set()  # stored this cycle
         self.claimed: set[str] = set()  # being handled this cycle (page URL or rel=canonical)
         # one analysis and signature per distinct text this cycle (Analysis.to_dict(),
-        # None: failed; the text's MinHash, None: none)
-        self.analyses: dict[str, asyncio.Future[tuple[dict[str, Any] | None, Any]]] = {}
+        # None: failed; the text's MinHash, None: none; the terms of the text and the
+        # title it was analysed with, None: not made)
+        self.analyses: dict[str, asyncio.Future[_Analysed]] = {}
 
     async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
         """One step in a worker process; TaskFailed says why it gave nothing.
@@ -262,6 +268,7 @@ class _Cycle:
             people=item.people,
             countries=main_countries(analysis),
             published=item.published,
+            known_terms=item.terms,
         )
         article = self.store.prepare_article(
             {
@@ -581,30 +588,34 @@ class _Cycle:
             self.analyses[item.content_hash] = future
             try:
                 copy = await self._stored_copy(item)
-                result = copy if copy is not None else await self._analyse(item)
+                result = (*copy, None) if copy is not None else await self._analyse(item)
             except BaseException:  # copies waiting on this text must not wait for ever
                 self.analyses.pop(item.content_hash, None)
-                future.set_result((None, None))
+                future.set_result((None, None, None))
                 raise
             future.set_result(result)
-        analysis, item.signature = await future
+        analysis, item.signature, terms = await future
         if analysis is not None:
             item.analysis, item.people = analysis, person_names(analysis)
+        if terms is not None and terms[0] == item.title:  # a copy's title may differ
+            item.terms = terms[1]
 
-    async def _analyse(self, item: _Item) -> tuple[dict[str, Any] | None, Any]:
-        """A new text's (analysis, signature) from one task (one round trip a page
-        fewer than two); the signature on its own when that task gave nothing."""
+    async def _analyse(self, item: _Item) -> _Analysed:
+        """A new text's (analysis, signature, terms) from one task (one round trip a
+        page fewer than two; the terms off the event loop); the signature on its own
+        when that task gave nothing."""
         try:
-            analysis, raw, error = await self._work(
-                "analysis", worker_tasks.analyse_text, item.text, item.title, item=item
+            analysis, raw, error, terms = await self._work(
+                "analysis", worker_tasks.analyse_page, item.text, item.title, item=item
             )
         except TaskFailed as exc:  # the worker was killed, or died: nothing came back
             self._analysis_failed(item, exc.reason)
             # the signature on its own, if the page has time left (not after a timeout)
-            return None, await self._signature(item) if item.budget > 0 else None
+            return None, await self._signature(item) if item.budget > 0 else None, None
         if error is not None:
             self._analysis_failed(item, f"analysis: {error}")
-        return analysis, dedupe.from_bytes(raw) if raw is not None else None
+        signature = dedupe.from_bytes(raw) if raw is not None else None
+        return analysis, signature, (item.title, terms)
 
     def _analysis_failed(self, item: _Item, reason: str) -> None:
         log.error("event=analysis_failed url=%s error=%r", item.url, reason)

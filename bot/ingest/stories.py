@@ -236,9 +236,12 @@ class Profile:
         people: Iterable[str] = (),
         countries: Iterable[str] = (),
         published: datetime | None = None,
+        known_terms: dict[str, int] | None = None,
     ) -> Profile:
+        """``known_terms``: :func:`terms` of this title and text, made elsewhere (the
+        page's analysis task), in their order."""
         return cls(
-            terms=terms(title, text),
+            terms=Counter(known_terms) if known_terms is not None else terms(title, text),
             people=person_keys(people),
             countries=set(countries),
             first_seen=published,

@@ -11,8 +11,9 @@ from typing import Any
 
 from bot.ingest import dedupe
 from bot.ingest.extract import Extracted, extract_page
+from bot.ingest.stories import terms
 
-__all__ = ["analyse", "analyse_text", "extract", "signature", "summarize"]
+__all__ = ["analyse", "analyse_page", "analyse_text", "extract", "signature", "summarize"]
 
 _ERROR_CHARS = 300
 
@@ -53,6 +54,18 @@ def analyse_text(
         return analyse(text, title), values, None
     except Exception as exc:
         return None, values, f"{type(exc).__name__}: {exc}"[:_ERROR_CHARS]
+
+
+def analyse_page(
+    text: str, title: str | None
+) -> tuple[dict[str, Any] | None, bytes | None, str | None, dict[str, int]]:
+    """:func:`analyse_text`, and the text's story-matching terms
+    (:func:`bot.ingest.stories.terms` of the title and text, in their order): computed
+    here, beside the analysis, rather than on the cycle's event loop, which every page
+    of a cycle goes through (about 0.4 ms of its CPU a page).
+    """
+    analysis, values, error = analyse_text(text, title)
+    return analysis, values, error, dict(terms(title, text))
 
 
 def summarize(
