@@ -37,6 +37,7 @@ from threadpoolctl import ThreadpoolController
 from summarizer.brief import KeyPoint, Quote, Sentence
 from summarizer.language import detect_language
 from summarizer.snowball_en import english_stem
+from summarizer.snowball_ru import russian_stem
 from summarizer.text import case_counts, has_words, quotation_spans, words
 
 __all__ = [
@@ -160,6 +161,13 @@ _SUMY_LANGUAGES = {
 }
 
 
+# NLTK's stemmers for these languages, the same stems for less work (see each module)
+_OWN_STEMMERS: dict[str, Callable[[str], str]] = {
+    "english": english_stem,
+    "russian": russian_stem,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class RankedSentence:
     """A candidate with its rating; ``terms`` are its stemmed content words."""
@@ -209,7 +217,8 @@ class _Language:
     sumy's stemmers are NLTK's Snowball stemmers (pure code, no NLTK data) and its stop
     words ship inside sumy; English, the language of most articles, is stemmed by
     :func:`summarizer.snowball_en.english_stem`, NLTK's stemmer made twice as fast with
-    the same stems. Stems are cached: news repeats its words.
+    the same stems, and Russian by :func:`summarizer.snowball_ru.russian_stem` (NLTK's
+    took 45 µs a word). Stems are cached: news repeats its words.
     """
 
     def __init__(self, code: str) -> None:
@@ -221,7 +230,7 @@ class _Language:
         stemmer: Callable[[str], str] = str.lower
         if name is not None:
             with suppress(LookupError):
-                stemmer = english_stem if name == "english" else Stemmer(name)
+                stemmer = _OWN_STEMMERS.get(name) or Stemmer(name)
             with suppress(LookupError):
                 self.stop_words = frozenset(w.lower() for w in get_stop_words(name))
         self.stem = lru_cache(maxsize=100_000)(stemmer)
