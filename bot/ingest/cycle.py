@@ -177,14 +177,17 @@ class _Cycle:
         # title it was analysed with, None: not made)
         self.analyses: dict[str, asyncio.Future[_Analysed]] = {}
 
-    async def _work(self, step: str, function: Any, *args: Any, item: _Item | None = None) -> Any:
+    async def _work(
+        self, step: str, function: Any, *args: Any, item: _Item | None = None, budgets: int = 1
+    ) -> Any:
         """One step in a worker process; TaskFailed says why it gave nothing.
 
         With ``item``, the step spends what is left of that page's budget: the seconds it
         ran in a worker, not its wait for a free one (a page queued behind a slow one
-        keeps its budget); else it has a whole budget (a story's brief).
+        keeps its budget); else it has a whole budget (a story's brief), or ``budgets``
+        of them (a batch of briefs).
         """
-        budget = self.budget if item is None else item.budget
+        budget = self.budget * budgets if item is None else item.budget
         if budget <= 0:
             raise TaskFailed(f"{step}: no time left of the page's budget of {self.budget:g} s")
         ran = 0.0

@@ -67,6 +67,7 @@ Public API (``from bot.store import ...``)::
     await store.stories_for_country(code, since, limit=5) -> [StorySummary]   # /brief
     await store.stories_since(codes, since, limit=None) -> [StorySummary]     # digests
     await store.get_story(id) -> StoryDetail (with its ArticleRecords, oldest first) | None
+    await store.stories_articles(ids) -> {story id: [ArticleRecord], oldest first}  # briefs
     await store.sources(story_ids) -> {story id: [SourceLink(url, outlet, title, at)]}
     await store.story_brief(id) -> StoredBrief(id, headline, brief dict, updated_at) | None
     await store.unpolled_feed_count() -> int            # first reading still going on

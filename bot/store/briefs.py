@@ -30,7 +30,13 @@ from bot.store.articles import article_record
 from bot.store.base import chunks
 from bot.store.models import Article, Feed, Story, StoryArticle, StoryCountry
 from bot.store.ranking import RANK_MARGIN, rank_rows
-from bot.store.records import SourceLink, StoredBrief, StoryDetail, StorySummary
+from bot.store.records import (
+    ArticleRecord,
+    SourceLink,
+    StoredBrief,
+    StoryDetail,
+    StorySummary,
+)
 from bot.store.stories import StoryQueries
 from bot.store.types import as_utc, utcnow
 
@@ -316,6 +322,29 @@ class BriefQueries(StoryQueries):
             countries=countries.get(story_id, {}),
             articles=[article_record(a) for a in articles],
         )
+
+    async def stories_articles(self, story_ids: Sequence[int]) -> dict[int, list[ArticleRecord]]:
+        """The articles of each of these stories, oldest first (:meth:`get_story`'s), in
+        one query for a chunk of stories: a cycle's briefs read a batch of stories at
+        once, where a get_story each was three statements. A story gone, or with no
+        article, has none."""
+        found: dict[int, list[ArticleRecord]] = {story_id: [] for story_id in story_ids}
+        async with self.session() as session:
+            for chunk in chunks(sorted(set(story_ids))):
+                rows = await session.execute(
+                    select(StoryArticle.story_id, Article)
+                    .select_from(Article)
+                    .join(StoryArticle, StoryArticle.article_id == Article.id)
+                    .where(StoryArticle.story_id.in_(chunk))
+                    .order_by(
+                        StoryArticle.story_id,
+                        func.coalesce(Article.published_at, Article.fetched_at),
+                        Article.id,
+                    )
+                )
+                for story_id, article in rows.all():
+                    found[story_id].append(article_record(article))
+        return found
 
 
 #: What ranking reads of a story-country row: (story_id, code, salience, sources, updated).

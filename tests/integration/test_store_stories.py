@@ -436,3 +436,23 @@ async def test_update_stories_writes_what_update_story_writes_one_by_one(store: 
         assert await state(batched) == await state(one)
     assert [(await state(p[0]))[2] for p in pairs] == [False, True, False, False]
     assert len((await state(pairs[0][0]))[4]) == 2 and (await state(pairs[2][0]))[4] == []
+
+
+async def test_stories_articles_are_the_articles_get_story_gives(store: Store) -> None:
+    """A cycle's briefs read a batch of stories' articles at once: each story's are
+    get_story's, in its order (published, else fetched, then id); a story gone or
+    without articles has none."""
+    ids = []
+    for k in range(3):
+        articles = [
+            await _article(store, 500 + 10 * k + i, outlet, published_at=NOW - timedelta(hours=i))
+            for i, outlet in enumerate(("BBC", "CNN", "AP")[: k + 1])
+        ]
+        ids.append(await store.create_story(f"Story {k}", article_ids=articles, at=NOW))
+    empty = await store.create_story("No articles", at=NOW)
+    found = await store.stories_articles([*ids, empty, 99_999])
+    for story_id in ids:
+        detail = await store.get_story(story_id)
+        assert detail is not None and detail.articles
+        assert found[story_id] == detail.articles
+    assert found[empty] == [] and found[99_999] == []
