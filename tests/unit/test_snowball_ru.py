@@ -28,9 +28,12 @@ def _nltk_conditional_lists() -> list[list[str]]:
     tree = ast.parse(textwrap.dedent(inspect.getsource(RussianStemmer.stem)))
     found = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Compare) and isinstance(node.comparators[0], ast.Tuple):
-            if isinstance(node.ops[0], ast.In):
-                found.append([e.value for e in node.comparators[0].elts])  # type: ignore[attr-defined]
+        if (
+            isinstance(node, ast.Compare)
+            and isinstance(node.comparators[0], ast.Tuple)
+            and isinstance(node.ops[0], ast.In)
+        ):
+            found.append([e.value for e in node.comparators[0].elts])  # type: ignore[attr-defined]
     return found
 
 
