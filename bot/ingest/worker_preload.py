@@ -28,7 +28,8 @@ def warm() -> None:
     try:
         page = worker_tasks.extract(_PAGE, "https://example.org/port", "utf-8", True)
         text = page.text or "The Chilean minister said the port of Valparaiso reopened."
-        analysis, _, error = worker_tasks.analyse_text(text, page.title)  # signature too
+        # the cycle's analysis task: signature and story terms too
+        analysis, _, error, _ = worker_tasks.analyse_page(text, page.title)
         if analysis is None:
             raise RuntimeError(error)
         worker_tasks.summarize([(analysis, text, page.title)])
