@@ -117,6 +117,21 @@ async def until(predicate, timeout: float = 40.0, what: str = "") -> None:
         await asyncio.sleep(0.05)
 
 
+def listening(port: int) -> bool:
+    """Whether something accepts connections on the loopback port."""
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def until_serving(proc: subprocess.Popen[str], fake: FakeBotAPI, port: int) -> None:
+    """Wait for ``newsbrief run --webhook`` to set its webhook, then to listen:
+    python-telegram-bot calls setWebhook before its server starts listening."""
+    await until(lambda: bool(fake.webhook_url) or proc.poll() is not None, what="setWebhook")
+    assert proc.poll() is None, proc.communicate()[1][-2000:]
+    await until(lambda: listening(port) or proc.poll() is not None, what="webhook server")
+    assert proc.poll() is None, proc.communicate()[1][-2000:]
+
+
 async def test_run_polling_ingests_and_answers_without_leaking_the_token(
     tmp_path: Path, feeds: Path
 ) -> None:
@@ -175,10 +190,7 @@ async def test_run_webhook_checks_the_secret_token(tmp_path: Path) -> None:
             tmp_path,
         )
         try:
-            await until(
-                lambda: bool(fake.webhook_url) or proc.poll() is not None, what="setWebhook"
-            )
-            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            await until_serving(proc, fake, port)
             assert fake.webhook_url == f"http://127.0.0.1:{port}/tg/hook"
             assert fake.webhook_secret == secret
 

@@ -26,7 +26,14 @@ from bot.store.migrate import current_revision
 from tests.fakes.bot_harness import articles, page, rss
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.telegram_api import FakeBotAPI
-from tests.integration.test_bot_modes import env_for, free_port, run_cli, stop, until
+from tests.integration.test_bot_modes import (
+    env_for,
+    free_port,
+    run_cli,
+    stop,
+    until,
+    until_serving,
+)
 
 
 @pytest.fixture
@@ -209,8 +216,7 @@ async def test_health_and_metrics_beside_the_webhook(tmp_path: Path) -> None:
         args = ["run", "--webhook", "--listen", "127.0.0.1", "--port", str(port), "--no-poll"]
         proc = run_cli(args, env, tmp_path)
         try:
-            await until(lambda: bool(fake.webhook_url) or proc.poll() is not None, what="webhook")
-            assert proc.poll() is None, proc.communicate()[1][-2000:]
+            await until_serving(proc, fake, port)
             status, body = await asyncio.to_thread(get, f"http://127.0.0.1:{port}/healthz")
             assert status == 200, body
             report = json.loads(body)
